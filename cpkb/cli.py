@@ -1,0 +1,221 @@
+"""The `cpkb` command line: build, check, query and export the knowledge base."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from cpkb import __version__
+from cpkb.settings import SETTINGS, load_settings
+
+STORE_OPTIONS = [
+    click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
+                 help="Folder of knowledge sources to use instead of the bundled ones (setting kb_dir)."),
+    click.option("--store", "store_dir", type=click.Path(file_okay=False), default=None,
+                 help="Folder of the embedded store (setting store_dir)."),
+    click.option("--endpoint", default=None, help="URL of a SPARQL 1.1 query endpoint to use instead."),
+    click.option("--store-mode", type=click.Choice(["memory", "disk"]), default=None,
+                 help="Embedded store kept in memory or queried on disk (setting store_mode)."),
+]
+
+
+def store_options(func):
+    for option in reversed(STORE_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _settings(kb_dir=None, store_dir=None, endpoint=None, store_mode=None) -> dict:
+    return load_settings(kb_dir=kb_dir, store_dir=store_dir, endpoint=endpoint, store_mode=store_mode)
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cpkb")
+def main() -> None:
+    """CPKB: cleaner-production audit knowledge base and diagnostic engine (清洁生产审核知识库与诊断引擎)."""
+
+
+@main.command()
+@store_options
+def build(kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Compile ontology + knowledge sources into the store and print what was loaded."""
+    from cpkb.kb.build import build as run_build
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store import StoreError
+
+    try:
+        report = run_build(_settings(kb_dir, store_dir, endpoint, store_mode))
+    except SourceError as exc:
+        _fail(str(exc))
+    except StoreError as exc:
+        _fail(f"cannot load the store: {exc}")
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--no-owl", is_flag=True, help="Skip the OWL consistency check (HermiT needs Java).")
+@click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder of knowledge sources to check instead of the bundled ones.")
+def check(no_owl: bool, kb_dir) -> None:
+    """SHACL validation, dangling references and OWL consistency (HermiT); exit 1 with a readable list."""
+    from cpkb.kb.build import kb_dir_of
+    from cpkb.kb.compile import compile_kb
+    from cpkb.kb.errors import SourceError
+    from cpkb.ontology.checks import check_owl, check_references, check_shacl, union_graph
+
+    try:
+        compiled = compile_kb(kb_dir_of(_settings(kb_dir)))
+    except SourceError as exc:
+        _fail(str(exc))
+    graph = union_graph(compiled)
+    findings = []
+    steps = [("SHACL shapes", check_shacl), ("references", check_references)]
+    if not no_owl:
+        steps.append(("OWL consistency (HermiT)", check_owl))
+    for name, run in steps:
+        started = time.perf_counter()
+        found = run(compiled, graph)
+        status = "ok" if not found else f"{len(found)} problem(s)"
+        click.echo(f"{name:<28} {status:<16} {time.perf_counter() - started:6.2f} s")
+        findings.extend(found)
+    if findings:
+        click.echo("")
+        for finding in findings:
+            click.echo(f"  {finding}")
+        _fail(f"\ncpkb check: {len(findings)} problem(s) in knowledge base {compiled.version}.")
+    click.echo(f"cpkb check: knowledge base {compiled.version} passes ({len(graph)} triples).")
+
+
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_DECLS = re.compile(r"(PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a SPARQL query, ignoring prologue and comments."""
+    body = _DECLS.sub(" ", text)
+    body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
+    match = _FORM.search(body)
+    return match.group(1).upper() if match else "SELECT"
+
+
+def _cell(term) -> str:
+    return "" if term is None else str(term)
+
+
+def _table(variables: list[str], rows: list[dict]) -> str:
+    cells = [[_cell(r.get(v)) for v in variables] for r in rows]
+    widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(exists=True, dir_okay=False), help="Read the query from a .rq file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@store_options
+def query(query, query_file, fmt, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Run a SPARQL query against the store (cpkb:, skos:, dcterms: … prefixes are predeclared)."""
+    from cpkb.kb.build import open_store
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store import QuerySyntaxError, StoreError
+
+    if bool(query) == bool(query_file):
+        _fail("give the query either as an argument or with -f FILE.rq (not both).")
+    text = Path(query_file).read_text(encoding="utf-8") if query_file else query
+    try:
+        store = open_store(_settings(kb_dir, store_dir, endpoint, store_mode),
+                           on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        form = query_form(text)
+        if form == "ASK":
+            answer = store.ask(text)
+            click.echo(json.dumps({"boolean": answer}) if fmt == "json" else str(answer).lower())
+        elif form in ("CONSTRUCT", "DESCRIBE"):
+            graph = store.construct(text)
+            click.echo(graph.serialize(format="json-ld" if fmt == "json" else "turtle"))
+        else:
+            result = store.select(text)
+            click.echo(_format_select(result, fmt))
+    except QuerySyntaxError as exc:
+        _fail(f"the query is not valid SPARQL: {exc}")
+    except (StoreError, SourceError) as exc:
+        _fail(str(exc))
+
+
+def _format_select(result, fmt: str) -> str:
+    if fmt == "json":
+        rows = [{v: _cell(r.get(v)) for v in result.variables if r.get(v) is not None} for r in result.rows]
+        return json.dumps({"variables": result.variables, "rows": rows}, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(result.variables)
+        writer.writerows([[_cell(r.get(v)) for v in result.variables] for r in result.rows])
+        return out.getvalue().rstrip("\n")
+    return _table(result.variables, result.rows)
+
+
+EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "nq": "nquads", "trig": "trig"}
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="ttl", show_default=True,
+              help="nq and trig keep one named graph per source file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@store_options
+def export(fmt, output, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """The whole graph, for loading elsewhere."""
+    from rdflib import Dataset, URIRef
+
+    from cpkb.kb.build import open_store
+    from cpkb.kb.namespaces import PREFIXES
+    from cpkb.kb.store import StoreError
+
+    try:
+        store = open_store(_settings(kb_dir, store_dir, endpoint, store_mode),
+                           on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        if fmt in ("nq", "trig"):
+            rows = store.select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+            data = Dataset()
+            for r in rows:
+                data.graph(URIRef(r["g"])).add((r["s"], r["p"], r["o"]))
+            target = data
+        else:
+            target = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    except StoreError as exc:
+        _fail(str(exc))
+    for prefix, iri in PREFIXES.items():
+        target.bind(prefix, iri)
+    text = target.serialize(format=EXPORT_FORMATS[fmt])
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Every setting with its current value, default and meaning."""
+    values = load_settings()
+    for setting in SETTINGS:
+        click.echo(f"{setting.name:<22} {values[setting.name]!s:<40} {setting.help}")
+
+
+if __name__ == "__main__":
+    main()

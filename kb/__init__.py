@@ -1,0 +1,1 @@
+"""Knowledge sources (ABox) of CPKB, their compiler and the store layer."""

@@ -1,0 +1,199 @@
+"""The shape of the YAML knowledge sources: which sections exist and what each field of an entry means.
+
+This table is the whole source format of `kb/README.md` in code form; the compiler is only the mechanism
+that walks it. Adding a field means adding a line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .namespaces import CPKB, DCTERMS, QUDT, SKOS
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one key of an entry becomes RDF.
+
+    `how` is one of: ref (an entry of `target` kind), vocab (a key of the SKOS scheme `target`),
+    int, number, bool, str, text ({zh, en}), iri, or special (handled by the compiler by name).
+    """
+
+    how: str
+    prop: object = None
+    target: str | None = None
+    many: bool = False
+    required: bool = False
+
+
+def ref(kind: str, prop, many: bool = False, required: bool = False) -> Field:
+    return Field("ref", prop, kind, many, required)
+
+
+def vocab(scheme: str, prop, many: bool = False, required: bool = False) -> Field:
+    return Field("vocab", prop, scheme, many, required)
+
+
+def lit(how: str, prop, many: bool = False, required: bool = False) -> Field:
+    return Field(how, prop, None, many, required)
+
+
+def special(name: str, required: bool = False) -> Field:
+    return Field("special", None, name, False, required)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of entry: the section it is written in, its class and its own fields."""
+
+    name: str           # used in IRIs: id/<sector>/<name>/<id> or id/<name>/<id>
+    rdf_class: object
+    fields: dict[str, Field] = field(default_factory=dict)
+    concept: bool = True  # a cpkb:Concept: labels, definition and sources are expected
+
+
+COMMON_KEYS = ("id", "label", "alt", "definition", "sources", "note")
+
+SECTOR_HEADER = Kind("sector", CPKB.Sector, {
+    "code": lit("str", CPKB.code, many=True),
+    "pilot_types": vocab("PilotType", CPKB.pilotType, many=True),
+})
+
+# Sections of a sector file, in the order they must be compiled (later ones refer to earlier ones).
+SECTOR_SECTIONS: dict[str, Kind] = {
+    "products": Kind("product", CPKB.Product, {"unit": ref("unit", CPKB.productUnit)}),
+    "processes": Kind("process", CPKB.Process, {
+        "order": lit("int", CPKB.order, required=True),
+        "part_of": ref("process", CPKB.partOf),
+    }),
+    "techniques": Kind("technique", CPKB.Technique, {
+        "processes": ref("process", CPKB.process, many=True, required=True),
+        "status": vocab("TechniqueStatus", CPKB.status, required=True),
+    }),
+    "materials": Kind("material", CPKB.MaterialType, {
+        "hazardous": lit("bool", CPKB.hazardous),
+        "processes": ref("process", CPKB.process, many=True),
+    }),
+    "properties": Kind("property", CPKB.Property, {"unit": ref("unit", CPKB.unit)}),
+    "facts": Kind("fact", CPKB.SurveyFact, {
+        "datatype": special("datatype", required=True),
+        "unit": ref("unit", CPKB.unit),
+        "choices": lit("str", CPKB.choice, many=True),
+    }),
+    "indicator_systems": Kind("indicator-system", CPKB.IndicatorSystem, {
+        "document": ref("source", CPKB.document, required=True),
+        "classification": vocab("ClassificationMethod", CPKB.classificationMethod, required=True),
+        "categories": special("categories", required=True),
+    }),
+    "problems": Kind("problem", CPKB.Problem, {
+        "processes": ref("process", CPKB.process, many=True),
+        "category": vocab("ProblemCategory", CPKB.category, required=True),
+        "cause": vocab("Route", CPKB.cause),
+        "indicators": ref("indicator", CPKB.concernsIndicator, many=True),
+        "pollutants": ref("pollutant", CPKB.concernsPollutant, many=True),
+        "consumptions": ref("consumption", CPKB.concernsConsumption, many=True),
+    }),
+    "measures": Kind("measure", CPKB.Measure, {
+        "addresses": ref("problem", CPKB.addresses, many=True, required=True),
+        "processes": ref("process", CPKB.process, many=True),
+        "cost": vocab("CostClass", CPKB.costClass, required=True),
+        "route": vocab("Route", CPKB.route, required=True),
+        "introduces": ref("technique", CPKB.introduces, many=True),
+        "replaces": ref("technique", CPKB.replaces, many=True),
+        "applies_when": special("condition"),
+        "effects": special("effects"),
+        "applicability": lit("text", CPKB.applicability),
+        "cross_media": lit("text", CPKB.crossMedia),
+        "payback_years": special("payback"),
+    }),
+    "rules": Kind("rule", CPKB.Rule, {
+        "problem": ref("problem", CPKB.detects, required=True),
+        "severity": vocab("Severity", CPKB.severity, required=True),
+        "when": special("condition", required=True),
+    }),
+}
+
+CATEGORY = Kind("indicator-category", CPKB.IndicatorCategory, {
+    "weight": lit("number", CPKB.weight),
+    "indicators": special("indicators", required=True),
+})
+
+INDICATOR = Kind("indicator", CPKB.Indicator, {
+    "unit": ref("unit", CPKB.unit),
+    "direction": vocab("Direction", CPKB.direction),
+    "weight": lit("number", CPKB.weight),
+    "limiting": lit("bool", CPKB.limiting),
+    "benchmarks": special("benchmarks"),
+    "levels": special("levels"),
+})
+
+# Sections of shared vocabulary files (any file under kb/shared may hold any of them).
+SHARED_SECTIONS: dict[str, Kind] = {
+    "sources": Kind("source", CPKB.SourceDocument, {
+        "number": lit("str", CPKB.documentNumber),
+        "issuer": lit("text", DCTERMS.publisher),
+        "year": lit("int", DCTERMS.issued),
+        "kind": lit("str", CPKB.documentKind),
+        "status": lit("str", CPKB.documentStatus),
+        "replaces": ref("source", DCTERMS.replaces, many=True),
+        "url": lit("iri", DCTERMS.relation),
+    }, concept=False),
+    "units": Kind("unit", CPKB.Unit, {
+        "symbol": lit("str", QUDT.symbol, required=True),
+        "pint": lit("str", CPKB.pintExpression, required=True),
+        "pint_definition": lit("str", CPKB.pintDefinition),
+        "qudt": lit("iri", SKOS.exactMatch),
+        "dimension": lit("str", CPKB.dimension),
+    }),
+    "pollutants": Kind("pollutant", CPKB.Pollutant, {
+        "medium": lit("str", CPKB.medium, many=True),
+        "roles": vocab("PollutantRole", CPKB.role, many=True),
+        "broader": ref("pollutant", SKOS.broader, many=True),
+        "cas": lit("str", CPKB.cas),
+    }),
+    "regions": Kind("region", CPKB.Region, {
+        "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
+        "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
+    }),
+    "basins": Kind("basin", CPKB.Basin, {
+        "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
+        "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
+    }),
+    "consumptions": Kind("consumption", CPKB.Consumption, {"unit": ref("unit", CPKB.unit)}),
+    "resources": Kind("resource", CPKB.ResourceType, {
+        "form": lit("str", CPKB.form),
+        "temperature_min_c": lit("number", CPKB.temperatureMinC),
+        "temperature_max_c": lit("number", CPKB.temperatureMaxC),
+        "hw_code": lit("str", CPKB.code, many=True),
+        "needs": lit("str", CPKB.needsAttribute, many=True),
+        "can_serve_as": ref("resource", CPKB.canServeAs, many=True),
+        "regulatory": lit("text", CPKB.regulatory),
+        "unit": ref("unit", CPKB.unit),
+    }),
+    "facts": SECTOR_SECTIONS["facts"],
+}
+
+# Kinds that live only in shared files; a bare id refers to them from anywhere.
+SHARED_KINDS = {k.name for k in SHARED_SECTIONS.values()} - {"fact"}
+
+FACT_DATATYPES = ("boolean", "number", "choice")
+LEVEL_KEYS = ("I", "II", "III")
+OPERATORS = ("<", "<=", ">", ">=", "=", "!=")
+EMISSION_STAGES = ("generated", "emitted")
+
+# Condition keys of the rule language (kb/README.md): key -> class.
+CONDITION_CLASSES: dict[str, object] = {
+    "uses": CPKB.TechniqueInUse,
+    "lacks": CPKB.TechniqueAbsent,
+    "has_process": CPKB.ProcessPresent,
+    "indicator": None,  # BenchmarkCondition or IndicatorThreshold, by its fields
+    "fact": CPKB.FactCondition,
+    "material": CPKB.MaterialCondition,
+    "emission": CPKB.EmissionCondition,
+    "all": CPKB.AllOf,
+    "any": CPKB.AnyOf,
+    "not": CPKB.NotCondition,
+}
+
+SpecialHandler = Callable[..., None]

@@ -1,0 +1,62 @@
+"""Shared fixtures: a tiny knowledge base, store settings on temporary folders, a real `oxigraph serve`."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def mini_kb(tmp_path: Path) -> Path:
+    """A copy of the tiny test knowledge base that a test may edit."""
+    target = tmp_path / "kb"
+    shutil.copytree(DATA / "mini_kb", target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> dict:
+    from cpkb.settings import load_settings
+
+    return load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` on a free loopback port (in memory, union default graph); yields its base URL."""
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.fail("the `oxigraph` command is missing: install the test extra (pip install -e '.[test]')")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("oxigraph") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    else:
+        proc.terminate()
+        pytest.fail(f"oxigraph serve did not start on port {port}: {log.read_text()}")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
