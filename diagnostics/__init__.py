@@ -1,0 +1,1 @@
+"""The diagnostic engine: surveys in, diagnoses out."""

@@ -1,0 +1,263 @@
+"""The diagnosis of a sector survey: rules per enterprise, shared key issues (关键共性问题), indicator scores,
+recommended measures grouped into no/low-cost and medium/high-cost schemes, with the evidence for each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Callable
+
+from cpkb import __version__
+from cpkb.kb.store import Store
+
+from .conditions import ConditionCompiler
+from .explain import explain
+from .knowledge import Knowledge
+from .scoring import EnterpriseScore, score_enterprise
+from .survey import Enterprise, Survey, SurveyError
+from .units import UnitConverter, UnitProblem
+
+RESULT_VERSION = 1
+SEVERITY_WEIGHT = {"high": 3, "medium": 2, "low": 1}
+
+
+def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any] | None = None,
+             exclude_invalid: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Diagnose a validated survey. Raises SurveyError when it has errors, unless exclude_invalid sets the
+    enterprises with errors aside (they are listed in `excluded`)."""
+    settings = settings or {}
+    threshold = float(settings.get("key_issue_prevalence", 0.3))
+    if survey.problems and not exclude_invalid:
+        raise SurveyError(survey.problems)
+    invalid = survey.invalid_ids
+    general = [p for p in survey.problems if not p.enterprise]
+    if general:
+        raise SurveyError(general)
+    enterprises = [e for e in survey.enterprises if e.id not in invalid]
+    if not enterprises:
+        raise SurveyError(survey.problems or [])
+    kb = survey.knowledge
+    sector = survey.scope["sector"]
+    findings, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
+    total_output = sum(e.output or 0.0 for e in enterprises)
+    issues = aggregate(kb, findings, enterprises, total_output, threshold)
+    key = [i for i in issues if i["key_issue"]]
+    scores = assess(kb, enterprises, sector)
+    recommendations, rejected = recommend(kb, survey, key, enterprises, sector)
+    return {
+        "cpkb_diagnosis": RESULT_VERSION,
+        "kb_version": kb.version,
+        "engine_version": __version__,
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "scope": _scope(kb, survey, enterprises, total_output, invalid),
+        "settings": {"key_issue_prevalence": threshold},
+        "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
+                     for eid in sorted(invalid)],
+        "key_issues": key,
+        "other_findings": [i for i in issues if not i["key_issue"]],
+        "recommendations": recommendations,
+        "not_recommended": rejected,
+        "schemes": {
+            "low_cost": [r["measure"] for r in recommendations if r["cost_class"] == "low"],
+            "high_cost": [r["measure"] for r in recommendations if r["cost_class"] == "high"],
+        },
+        "indicator_assessment": scores,
+        "rules_not_evaluated": not_evaluated,
+        "warnings": [w.as_dict() for w in survey.warnings]
+        + ([{"place": "enterprises", "message": f"{len(invalid)} enterprise(s) with errors were set aside "
+             "(exclude_invalid); see `excluded`.", "enterprise": None}] if invalid else []),
+    }
+
+
+def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_output: float, invalid) -> dict:
+    scope = dict(survey.scope)
+    for key in ("sector", "region", "basin"):
+        if scope.get(key):
+            scope[f"{key}_label"] = kb.label(scope[key])
+    scope.update(enterprises=len(survey.enterprises), diagnosed=len(enterprises), excluded=len(invalid),
+                 total_output=round(total_output, 6), output_unit=next((e.output_unit for e in enterprises
+                                                                      if e.output_unit), None))
+    return scope
+
+
+# ---------------------------------------------------------------------- rules
+
+def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
+                   progress: Callable[[int], None] | None = None):
+    """Every rule of the sector over every enterprise: findings per problem, and rules not evaluated."""
+    compiler = ConditionCompiler(kb, survey.units)
+    rules = [(r, compiler.compile(r.condition)) for r in kb.rules if r.sector == sector]
+    findings: dict[str, list[dict]] = defaultdict(list)
+    unknown: dict[str, list[str]] = defaultdict(list)
+    for n, ent in enumerate(enterprises):
+        for rule, cond in rules:
+            value, evidence = cond.evaluate(ent)
+            if value:
+                findings[rule.problem].append({"enterprise": ent.id, "rule": rule.iri, "severity": rule.severity,
+                                               "facts": evidence, "explanation": explain(kb, rule, evidence)})
+            elif value is None:
+                unknown[rule.iri].append(ent.id)
+        if progress and n % 200 == 199:
+            progress(200)
+    if progress:
+        progress(len(enterprises) % 200)
+    needs = {r.iri: sorted(c.needs) for r, c in rules}
+    not_evaluated = [{"rule": iri, "labels": kb.label(iri), "enterprises": ids, "missing": needs[iri]}
+                     for iri, ids in sorted(unknown.items())]
+    return findings, not_evaluated
+
+
+def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[Enterprise], total_output: float,
+              threshold: float) -> list[dict]:
+    """Prevalence of each problem found, as a share of enterprises and of output; key issue above threshold."""
+    output = {e.id: e.output or 0.0 for e in enterprises}
+    issues = []
+    for problem, found in findings.items():
+        ids = sorted({f["enterprise"] for f in found})
+        share = len(ids) / len(enterprises)
+        out_share = (sum(output[i] for i in ids) / total_output) if total_output else None
+        severity = max((f["severity"] for f in found), key=lambda s: SEVERITY_WEIGHT.get(s, 0))
+        p = kb.problems.get(problem)
+        issues.append({
+            "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
+            "processes": p.processes if p else [], "severity": severity,
+            "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
+            "count": len(ids), "enterprises": ids,
+            "key_issue": share >= threshold or (out_share is not None and out_share >= threshold),
+            "evidence": found,
+        })
+    issues.sort(key=lambda i: (-SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"], i["problem"]))
+    return issues
+
+
+# ---------------------------------------------------------------------- scores
+
+def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
+    """Per enterprise the level of each indicator, Y_I/Y_II/Y_III and the class, per indicator system."""
+    systems: dict[str, list] = defaultdict(list)
+    for ind in kb.indicators.values():
+        if ind.sector == sector:
+            systems[ind.system].append(ind)
+    out = {"systems": [], "enterprises": []}
+    for system, indicators in sorted(systems.items()):
+        indicators.sort(key=lambda i: (i.category, i.iri))
+        out["systems"].append({"system": system, "labels": kb.label(system),
+                               "indicators": [{"indicator": i.iri, "labels": kb.label(i.iri), "limiting": i.limiting,
+                                               "unit": kb.units.get(i.unit, {}).get("symbol") if i.unit else None,
+                                               "benchmarks": i.benchmarks, "category": kb.label(i.category)}
+                                              for i in indicators]})
+        distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
+        for ent in enterprises:
+            score = score_enterprise(indicators, ent.indicators)
+            distribution[score.grade or "not rated"] += 1
+            out["enterprises"].append(_score_dict(kb, system, ent, score))
+        out["systems"][-1]["distribution"] = distribution
+    return out
+
+
+def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseScore) -> dict:
+    return {
+        "enterprise": ent.id, "system": system, "class": score.grade,
+        "Y": {"I": score.indices["I"], "II": score.indices["II"], "III": score.indices["III"]},
+        "coverage": score.coverage,
+        "indicators": [{"indicator": s.indicator, "value": s.value, "level": s.level if s.level else "below III",
+                        "limiting": s.limiting, "weight": round(s.weight, 4)} for s in score.indicators],
+        "missing": score.missing, "reasons": score.reasons,
+    }
+
+
+# ---------------------------------------------------------------------- recommendations
+
+def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises: list[Enterprise], sector: str):
+    """Measures addressing the key issues, for the enterprises they apply to; and why candidates were not chosen."""
+    compiler = ConditionCompiler(kb, survey.units)
+    by_id = {e.id: e for e in enterprises}
+    affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
+    severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
+    chosen, rejected = [], []
+    for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
+        problems = [p for p in measure.addresses if p in affected]
+        if measure.sector != sector or not problems:
+            continue
+        targets = set().union(*(affected[p] for p in problems))
+        problem_processes = {proc for p in problems for proc in kb.problems[p].processes}
+        applies, reasons = [], defaultdict(list)
+        prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
+        for eid in sorted(targets):
+            ent = by_id[eid]
+            why = _not_applicable(measure, ent, prerequisite, problem_processes)
+            if why:
+                reasons[why].append(eid)
+            else:
+                applies.append(eid)
+        entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
+                 "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
+                 "applicability": measure.applicability.as_dict()}
+        if not applies:
+            code = max(reasons, key=lambda k: len(reasons[k]))
+            rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
+            continue
+        score = sum(severity[p] * len(affected[p] & set(applies)) for p in problems) / len(enterprises)
+        chosen.append({**entry, "applies_to": applies, "not_applicable": dict(reasons), "score": round(score, 4),
+                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in applies])})
+    chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
+    for rank, rec in enumerate(chosen, 1):
+        rec["rank"] = rank
+    return chosen, rejected
+
+
+_REJECTION = {
+    "already-in-use": {"zh": "相关企业已采用该方案引入的工艺。", "en": "the enterprises concerned already use the technique it introduces."},
+    "process-absent": {"zh": "相关企业没有该方案适用的工序。", "en": "the enterprises concerned do not run the process it applies to."},
+    "prerequisite-missing": {"zh": "相关企业不满足该方案的适用条件。", "en": "the enterprises concerned do not meet its prerequisites."},
+}
+
+
+def _not_applicable(measure, ent: Enterprise, prerequisite, problem_processes: set[str]) -> str | None:
+    if measure.introduces and set(measure.introduces) <= ent.techniques:
+        return "already-in-use"
+    # A measure that brings a technique in may bring its process in too; otherwise the enterprise must run
+    # one of the processes where the measure or the problem it addresses sits.
+    relevant = set(measure.processes) | problem_processes
+    if not measure.introduces and relevant and ent.processes and not relevant & set(ent.processes):
+        return "process-absent"
+    if prerequisite is not None and prerequisite.evaluate(ent)[0] is False:
+        return "prerequisite-missing"
+    return None
+
+
+def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Enterprise]) -> list[dict]:
+    """Each effect range, with the enterprises' current total where the survey gives it (pollutant loads in t/a,
+    indicator averages), so that the range becomes an amount."""
+    out = []
+    for effect in measure.effects:
+        item = {"target": effect.target, "kind": effect.target_kind, "labels": kb.label(effect.target),
+                "change_pct": [effect.min_pct, effect.max_pct], "basis": effect.basis.as_dict(),
+                "verified": effect.verified, "enterprises": len(enterprises)}
+        if effect.target_kind == "indicator":
+            values = [v for e in enterprises for v, _ in e.indicators.get(effect.target, []) if isinstance(v, float)]
+            if values:
+                mean = sum(values) / len(values)
+                item["baseline_mean"] = round(mean, 4)
+                item["expected_mean"] = sorted([round(mean * (1 + effect.min_pct / 100), 4),
+                                                round(mean * (1 + effect.max_pct / 100), 4)])
+        elif effect.target_kind == "pollutant":
+            loads = [_annual_load(units, em) for e in enterprises for em in e.emissions
+                     if em["pollutant"] == effect.target and em["stage"] == "emitted"]
+            loads = [x for x in loads if x is not None]
+            if loads:
+                total = sum(loads)
+                item["baseline_t_per_a"] = round(total, 4)
+                item["change_t_per_a"] = sorted([round(total * effect.min_pct / 100, 4),
+                                                 round(total * effect.max_pct / 100, 4)])
+        out.append(item)
+    return out
+
+
+def _annual_load(units: UnitConverter, emission: dict) -> float | None:
+    """An emission as an annual load in t/a, or None when it is a concentration or a factor."""
+    try:
+        return units.conversion(emission["unit"], "t/year").apply(emission["value"])
+    except UnitProblem:
+        return None

@@ -1,0 +1,81 @@
+"""Sentences in Chinese and English that explain a finding from the facts that matched."""
+
+from __future__ import annotations
+
+from .knowledge import Knowledge, Rule
+
+_OPS_ZH = {"<": "低于", "<=": "不高于", ">": "高于", ">=": "不低于", "=": "等于", "!=": "不等于"}
+_OPS_EN = {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "=": "equal to", "!=": "not equal to"}
+_LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级"}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)
+
+
+def _fact_zh(value) -> str:
+    return {True: "是", False: "否"}.get(value, _fmt(value)) if isinstance(value, bool) else _fmt(value)
+
+
+def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
+    """One matched fact as a clause in both languages."""
+    L = lambda iri: kb.label(iri) if iri else {"zh": "", "en": ""}
+    test = fact["test"]
+    proc = L(fact.get("process"))
+    where_zh = f"在{proc['zh']}工序" if fact.get("process") else ""
+    where_en = f" in {proc['en']}" if fact.get("process") else ""
+    if test == "uses":
+        names = [L(t) for t in fact["techniques"]]
+        return {"zh": f"{where_zh}使用{'、'.join(n['zh'] for n in names)}",
+                "en": f"uses {', '.join(n['en'] for n in names)}{where_en}"}
+    if test == "lacks":
+        names = [L(t) for t in fact["techniques"]]
+        return {"zh": f"{where_zh}未采用{'或'.join(n['zh'] for n in names)}",
+                "en": f"has no {' or '.join(n['en'] for n in names)}{where_en}"}
+    if test == "has_process":
+        return {"zh": f"设有{proc['zh']}工序", "en": f"runs {proc['en']}"}
+    if test == "benchmark":
+        ind = L(fact["indicator"])
+        unit = kb.units.get(kb.indicators[fact["indicator"]].unit or "", {}).get("symbol", "") or ""
+        level = fact["level"]
+        if "benchmark" in fact:
+            cmp_zh = "≤" if fact.get("direction") == "lower" else "≥"
+            return {"zh": f"{ind['zh']}为{_fmt(fact['value'])} {unit}，未达到{_LEVEL_ZH[level]}基准值（{cmp_zh}{_fmt(fact['benchmark'])}）",
+                    "en": f"{ind['en']} is {_fmt(fact['value'])} {unit}, missing the level {level} benchmark "
+                          f"({'≤' if fact.get('direction') == 'lower' else '≥'} {_fmt(fact['benchmark'])})"}
+        return {"zh": f"{ind['zh']}仅达到{fact['value']}，未达到{_LEVEL_ZH[level]}要求",
+                "en": f"{ind['en']} reaches only {fact['value']}, short of level {level}"}
+    if test == "threshold":
+        ind = L(fact["indicator"])
+        return {"zh": f"{ind['zh']}为{_fmt(fact['value'])}，{_OPS_ZH[fact['op']]}{_fmt(fact['threshold'])}",
+                "en": f"{ind['en']} is {_fmt(fact['value'])}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
+    if test == "fact":
+        f = L(fact["fact"])
+        return {"zh": f"“{f['zh']}”的回答为{_fact_zh(fact['value'])}", "en": f"answer to “{f['en']}” is {_fmt(fact['value'])}"}
+    if test == "material":
+        m = L(fact["material"])
+        if "property" in fact:
+            p = L(fact["property"])
+            return {"zh": f"{m['zh']}的{p['zh']}为{_fmt(fact['value'])}，{_OPS_ZH[fact['op']]}{_fmt(fact['threshold'])}",
+                    "en": f"{p['en']} of {m['en']} is {_fmt(fact['value'])}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
+        return {"zh": f"使用{m['zh']}", "en": f"uses {m['en']}"}
+    if test == "emission":
+        p = L(fact["pollutant"])
+        stage_zh = "产生量" if fact["stage"] == "generated" else "排放量"
+        return {"zh": f"{p['zh']}{stage_zh}为{_fmt(fact['value'])}，{_OPS_ZH[fact['op']]}{_fmt(fact['threshold'])}",
+                "en": f"{p['en']} {fact['stage']} is {_fmt(fact['value'])}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
+    return {"zh": "不满足被否定的条件", "en": "a negated condition does not hold"}
+
+
+def explain(kb: Knowledge, rule: Rule, evidence: list[dict]) -> dict[str, str]:
+    """'Rule label: clause; clause' in Chinese and English."""
+    clauses = [explain_fact(kb, fact) for fact in evidence if fact.get("test") != "not"]
+    label = kb.label(rule.iri)
+    return {"zh": f"{label['zh']}：" + "；".join(c["zh"] for c in clauses) + "。",
+            "en": f"{label['en']}: " + "; ".join(c["en"] for c in clauses) + "."}

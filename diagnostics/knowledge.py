@@ -1,0 +1,327 @@
+"""The knowledge the engine needs, read once from the store into plain Python objects.
+
+The engine evaluates rules over thousands of enterprises; walking RDF per enterprise would be slow, so
+the store is read once per knowledge-base version into these dataclasses and a name index.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+import weakref
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
+
+from cpkb.kb.namespaces import CPKB, KB_IRI
+from cpkb.kb.store import Store
+
+LEVELS = ("I", "II", "III")
+
+
+def normalise(name: str) -> str:
+    """How names are matched: case, full-/half-width forms and surrounding or inner spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
+
+
+@dataclass
+class Labels:
+    zh: str = ""
+    en: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+@dataclass
+class Indicator:
+    iri: str
+    labels: Labels
+    sector: str
+    system: str
+    category: str
+    category_labels: Labels
+    category_weight: float | None
+    weight: float | None
+    unit: str | None             # unit IRI
+    direction: str | None        # "lower" | "higher" | None (qualitative)
+    limiting: bool
+    benchmarks: dict[str, float] = field(default_factory=dict)      # level -> value
+    requirements: dict[str, Labels] = field(default_factory=dict)   # level -> text (qualitative)
+
+    @property
+    def quantitative(self) -> bool:
+        return bool(self.benchmarks)
+
+    def meets(self, value: float, level: str) -> bool | None:
+        """Whether a value meets the level (None when the source gives no benchmark for it)."""
+        bench = self.benchmarks.get(level)
+        if bench is None:
+            return None
+        return value <= bench if self.direction == "lower" else value >= bench
+
+    def level_reached(self, value: float) -> str | None:
+        """The best level a value meets; levels are cumulative (meeting I means meeting II and III)."""
+        for level in LEVELS:
+            if self.meets(value, level):
+                return level
+        return None
+
+
+@dataclass
+class Effect:
+    target: str          # IRI of indicator, pollutant or consumption
+    target_kind: str     # indicator | pollutant | consumption
+    min_pct: float
+    max_pct: float
+    basis: Labels
+    verified: bool
+
+
+@dataclass
+class Measure:
+    iri: str
+    labels: Labels
+    sector: str
+    addresses: list[str]
+    processes: list[str]
+    cost: str                       # low | high
+    route: str
+    introduces: list[str]
+    replaces: list[str]
+    applies_when: URIRef | None
+    effects: list[Effect]
+    sources: list[str]
+    applicability: Labels
+
+
+@dataclass
+class Rule:
+    iri: str
+    labels: Labels
+    sector: str
+    problem: str
+    severity: str
+    condition: URIRef
+    sources: list[str]
+
+
+@dataclass
+class Problem:
+    iri: str
+    labels: Labels
+    sector: str
+    category: str
+    processes: list[str]
+
+
+@dataclass
+class Knowledge:
+    """Everything the engine reads from the store, with a name index per kind of concept."""
+
+    version: str
+    graph: Graph
+    labels: dict[str, Labels]
+    kinds: dict[str, str]                       # IRI -> kind (process, technique …)
+    sector_of: dict[str, str]                   # IRI -> sector IRI
+    names: dict[str, dict[str, set[str]]]       # kind -> normalised name -> IRIs
+    display_names: dict[str, dict[str, str]]    # kind -> IRI -> a name to show in suggestions
+    process_order: dict[str, int]
+    technique_processes: dict[str, set[str]]
+    technique_status: dict[str, str]
+    indicators: dict[str, Indicator]
+    problems: dict[str, Problem]
+    measures: dict[str, Measure]
+    rules: list[Rule]
+    units: dict[str, dict]                      # unit IRI -> {symbol, pint, definition}
+    facts: dict[str, dict]                      # fact IRI -> {key, datatype, unit, choices}
+    products: dict[str, dict]                   # product IRI -> {unit}
+    sources: dict[str, Labels]
+    pollutant_roles: dict[str, set[str]]
+    regions: dict[str, dict]
+    basins: dict[str, dict]
+    resources: dict[str, dict]
+
+    def label(self, iri: str) -> dict[str, str]:
+        return self.labels.get(iri, Labels(iri, iri)).as_dict()
+
+    def of_sector(self, kind: str, sector: str) -> list[str]:
+        return [iri for iri, k in self.kinds.items() if k == kind and self.sector_of.get(iri) == sector]
+
+
+KIND_OF_CLASS = {
+    CPKB.Sector: "sector", CPKB.Process: "process", CPKB.Technique: "technique", CPKB.Indicator: "indicator",
+    CPKB.MaterialType: "material", CPKB.Property: "property", CPKB.Pollutant: "pollutant", CPKB.Region: "region",
+    CPKB.Basin: "basin", CPKB.ResourceType: "resource", CPKB.Unit: "unit", CPKB.SurveyFact: "fact",
+    CPKB.Product: "product", CPKB.Problem: "problem", CPKB.Measure: "measure", CPKB.Rule: "rule",
+    CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type",
+}
+
+_CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def knowledge_for(store: Store) -> Knowledge:
+    """The knowledge of a store, read once and reused while the store's version stays the same."""
+    version_rows = store.select(f"SELECT ?v WHERE {{ <{KB_IRI}> <{OWL.versionInfo}> ?v }}")
+    version = str(version_rows.rows[0]["v"]) if version_rows.rows else "unknown"
+    with _LOCK:
+        cached = _CACHE.get(store)
+        if cached is None or cached.version != version:
+            cached = load_knowledge(store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), version)
+            _CACHE[store] = cached
+        return cached
+
+
+def _labels(graph: Graph, iri) -> Labels:
+    found = Labels()
+    for label in graph.objects(iri, SKOS.prefLabel):
+        if isinstance(label, Literal) and label.language in ("zh", "en"):
+            setattr(found, label.language, str(label))
+    found.zh = found.zh or found.en or str(iri)
+    found.en = found.en or found.zh
+    return found
+
+
+def _key(graph: Graph, iri) -> str:
+    value = graph.value(iri, CPKB.key)
+    return str(value) if value is not None else ""
+
+
+def _num(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _strs(graph: Graph, subject, prop) -> list[str]:
+    return sorted(str(o) for o in graph.objects(subject, prop))
+
+
+def load_knowledge(graph: Graph, version: str) -> Knowledge:
+    """Build the engine's view of the knowledge base from its RDF graph."""
+    kinds: dict[str, str] = {}
+    for cls, kind in KIND_OF_CLASS.items():
+        for s in graph.subjects(RDF.type, cls):
+            kinds[str(s)] = kind
+    labels = {iri: _labels(graph, URIRef(iri)) for iri in kinds}
+    sector_of = {str(s): str(o) for s, o in graph.subject_objects(CPKB.sector)}
+    names, display = _name_index(graph, kinds, labels)
+    vocab_key = {str(s): str(o) for s, o in graph.subject_objects(CPKB.key)}
+
+    def keys(subject, prop) -> list[str]:
+        return sorted(vocab_key.get(str(o), str(o)) for o in graph.objects(subject, prop))
+
+    def first_key(subject, prop) -> str:
+        found = keys(subject, prop)
+        return found[0] if found else ""
+
+    indicators = {}
+    for iri, kind in kinds.items():
+        if kind != "indicator":
+            continue
+        s = URIRef(iri)
+        category = graph.value(s, CPKB.indicatorCategory)
+        ind = Indicator(iri, labels[iri], sector_of.get(iri, ""), str(graph.value(s, CPKB.indicatorSystem)),
+                        str(category), _labels(graph, category), _num(graph.value(category, CPKB.weight)),
+                        _num(graph.value(s, CPKB.weight)),
+                        str(graph.value(s, CPKB.unit)) if graph.value(s, CPKB.unit) else None,
+                        first_key(s, CPKB.direction) or None, bool(graph.value(s, CPKB.limiting)))
+        for bench in graph.objects(s, CPKB.hasBenchmark):
+            level = first_key(bench, CPKB.level)
+            value = graph.value(bench, CPKB.value)
+            if value is not None:
+                ind.benchmarks[level] = float(value)
+            req = [lit for lit in graph.objects(bench, CPKB.requirement) if isinstance(lit, Literal)]
+            if req:
+                text = Labels()
+                for lit in req:
+                    setattr(text, lit.language or "zh", str(lit))
+                ind.requirements[level] = text
+        indicators[iri] = ind
+
+    problems = {iri: Problem(iri, labels[iri], sector_of.get(iri, ""), first_key(URIRef(iri), CPKB.category),
+                             _strs(graph, URIRef(iri), CPKB.process))
+                for iri, kind in kinds.items() if kind == "problem"}
+    measures = {iri: _measure(graph, iri, labels, sector_of, kinds, first_key)
+                for iri, kind in kinds.items() if kind == "measure"}
+    rules = [Rule(iri, labels[iri], sector_of.get(iri, ""), str(graph.value(URIRef(iri), CPKB.detects)),
+                  first_key(URIRef(iri), CPKB.severity), graph.value(URIRef(iri), CPKB.condition),
+                  _strs(graph, URIRef(iri), DCTERMS.source))
+             for iri, kind in sorted(kinds.items()) if kind == "rule"]
+
+    def rows(kind: str, fields: dict) -> dict[str, dict]:
+        return {iri: {name: fn(URIRef(iri)) for name, fn in fields.items()}
+                for iri, k in kinds.items() if k == kind}
+
+    value = lambda prop: (lambda s: (str(graph.value(s, prop)) if graph.value(s, prop) is not None else None))
+    many = lambda prop: (lambda s: _strs(graph, s, prop))
+    return Knowledge(
+        version=version, graph=graph, labels=labels, kinds=kinds, sector_of=sector_of, names=names,
+        display_names=display,
+        process_order={iri: int(graph.value(URIRef(iri), CPKB.order) or 0) for iri, k in kinds.items() if k == "process"},
+        technique_processes={iri: set(_strs(graph, URIRef(iri), CPKB.process)) for iri, k in kinds.items()
+                             if k == "technique"},
+        technique_status={iri: first_key(URIRef(iri), CPKB.status) for iri, k in kinds.items() if k == "technique"},
+        indicators=indicators, problems=problems, measures=measures, rules=rules,
+        units=rows("unit", {"symbol": value(URIRef("http://qudt.org/schema/qudt/symbol")),
+                            "pint": value(CPKB.pintExpression), "definition": value(CPKB.pintDefinition),
+                            "dimension": value(CPKB.dimension)}),
+        facts={iri: {"key": _key(graph, URIRef(iri)), "datatype": str(graph.value(URIRef(iri), CPKB.datatype) or ""),
+                     "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice)}
+               for iri, k in kinds.items() if k == "fact"},
+        products=rows("product", {"unit": value(CPKB.productUnit)}),
+        sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
+        pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
+        regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
+        basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
+        resources=rows("resource", {"form": value(CPKB.form), "can_serve_as": many(CPKB.canServeAs),
+                                    "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
+                                    "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
+    )
+
+
+def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Measure:
+    s = URIRef(iri)
+    effects = []
+    for node in graph.objects(s, CPKB.hasEffect):
+        for prop, kind in ((CPKB.onIndicator, "indicator"), (CPKB.onPollutant, "pollutant"),
+                           (CPKB.onConsumption, "consumption")):
+            target = graph.value(node, prop)
+            if target is not None:
+                basis = Labels()
+                for lit in graph.objects(node, CPKB.basis):
+                    setattr(basis, lit.language or "zh", str(lit))
+                verified = all(bool(graph.value(c, CPKB.verified)) for c in graph.objects(node, CPKB.citation))
+                effects.append(Effect(str(target), kind, float(graph.value(node, CPKB.minChangePct)),
+                                      float(graph.value(node, CPKB.maxChangePct)), basis, verified))
+    applicability = Labels()
+    for lit in graph.objects(s, CPKB.applicability):
+        setattr(applicability, lit.language or "zh", str(lit))
+    return Measure(iri, labels[iri], sector_of.get(iri, ""), _strs(graph, s, CPKB.addresses),
+                   _strs(graph, s, CPKB.process), first_key(s, CPKB.costClass), first_key(s, CPKB.route),
+                   _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
+                   graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability)
+
+
+def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):
+    """kind -> normalised name -> IRIs, from IRIs, keys, preferred and alternative labels (both languages)."""
+    names: dict[str, dict[str, set[str]]] = {}
+    display: dict[str, dict[str, str]] = {}
+    for iri, kind in kinds.items():
+        s = URIRef(iri)
+        table = names.setdefault(kind, {})
+        written = {iri, _key(graph, s)}
+        written.update(str(l) for l in graph.objects(s, SKOS.prefLabel))
+        written.update(str(l) for l in graph.objects(s, SKOS.altLabel))
+        if kind == "unit":
+            symbol = graph.value(s, URIRef("http://qudt.org/schema/qudt/symbol"))
+            if symbol is not None:
+                written.add(str(symbol))
+        if kind == "fact":
+            written.add(_key(graph, s).replace("-", "_"))
+        for name in written:
+            if name:
+                table.setdefault(normalise(name), set()).add(iri)
+        display.setdefault(kind, {})[iri] = f"{labels[iri].zh} / {labels[iri].en}" if labels[iri].zh != labels[iri].en \
+            else labels[iri].zh
+    return names, display

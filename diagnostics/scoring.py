@@ -1,0 +1,133 @@
+"""Indicator scoring by the official method of the 2013 general rules for indicator systems (brief §2.3).
+
+Per enterprise: the level each indicator reaches (levels are cumulative), the composite indices
+Y_I, Y_II, Y_III = Σ_i w_i · Σ_j ω_ij · Y_gk(x_ij) with weights renormalised over what applies, the
+limiting indicators, and the class: I when Y_I ≥ 85 and every limiting indicator meets I; II when
+Y_II ≥ 85 and every limiting indicator meets II; III when Y_III = 100; otherwise below III.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .knowledge import LEVELS, Indicator
+
+PASS_INDEX = 85.0
+NOT_APPLICABLE = "n/a"
+_ORDER = {"I": 0, "II": 1, "III": 2, None: 3}
+
+
+@dataclass
+class IndicatorScore:
+    indicator: str
+    value: object
+    level: str | None          # best level met, None = below III, "n/a" = not applicable
+    limiting: bool
+    weight: float = 0.0        # ω'_ij after renormalisation (0 when not assessed)
+    category: str = ""
+
+
+@dataclass
+class EnterpriseScore:
+    indices: dict[str, float]                 # level -> Y
+    grade: str | None                         # I | II | III | below III | None when it cannot be rated
+    indicators: list[IndicatorScore]
+    missing: list[str] = field(default_factory=list)      # indicators with no value in the survey
+    reasons: list[str] = field(default_factory=list)      # why the grade is what it is
+    coverage: float = 0.0                                 # share of the system's first-level weight assessed
+
+
+def level_of(indicator: Indicator, value: object) -> str | None:
+    """The best level a value reaches (cumulative levels); qualitative values are given as the level."""
+    if value == NOT_APPLICABLE:
+        return NOT_APPLICABLE
+    if indicator.quantitative:
+        return indicator.level_reached(float(value))
+    return value if value in LEVELS else None
+
+
+def _worst(indicator: Indicator, values: list[tuple[object, str | None]]) -> object:
+    """Several values of one indicator (per line or process): the enterprise is rated on the worst one."""
+    if not indicator.quantitative:
+        return max((v for v, _ in values), key=lambda v: _ORDER.get(v, 3))
+    numbers = [v for v, _ in values if isinstance(v, float)]
+    if not numbers:
+        return NOT_APPLICABLE
+    return max(numbers) if indicator.direction == "lower" else min(numbers)
+
+
+def score_enterprise(indicators: list[Indicator], values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
+    """Score one enterprise against one indicator system (the indicators given)."""
+    by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
+    category_weight: dict[str, float | None] = {}
+    missing = []
+    for ind in indicators:
+        category_weight[ind.category] = ind.category_weight
+        if ind.iri not in values:
+            missing.append(ind.iri)
+            continue
+        value = _worst(ind, values[ind.iri])
+        by_category[ind.category].append(IndicatorScore(ind.iri, value, level_of(ind, value), ind.limiting,
+                                                         category=ind.category))
+    weights = {ind.iri: ind.weight for ind in indicators}
+    assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
+    assessed = {c: s for c, s in assessed.items() if s}
+    _renormalise_within(assessed, weights)
+    total_w = sum(category_weight[c] or 0.0 for c in assessed)
+    known_w = sum(w for w in category_weight.values() if w) or 1.0
+    indices = {}
+    for level in LEVELS:
+        y = 0.0
+        for cat, scores in assessed.items():
+            w = (category_weight[cat] or 0.0) / total_w if total_w else 1.0 / len(assessed)
+            y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
+        indices[level] = round(y, 2)
+    all_scores = [s for scores in by_category.values() for s in scores]
+    score = EnterpriseScore(indices, None, all_scores, missing,
+                            coverage=round(sum(category_weight[c] or 0.0 for c in assessed) / known_w, 3))
+    _grade(score, indicators)
+    return score
+
+
+def _renormalise_within(assessed: dict[str, list[IndicatorScore]], weights: dict[str, float | None]) -> None:
+    """ω'_ij = ω_ij / Σ ω of the applicable indicators of the category; indicators whose weight the source does
+    not give share what the given weights leave, equally."""
+    for scores in assessed.values():
+        given = [weights[s.indicator] for s in scores if weights[s.indicator]]
+        unknown = [s for s in scores if not weights[s.indicator]]
+        rest = max(0.0, 1.0 - sum(given)) if unknown else 0.0
+        share = (rest / len(unknown)) if unknown and rest > 0 else (1.0 / len(scores) if unknown and not given else 0.0)
+        raw = {s.indicator: (weights[s.indicator] or share) for s in scores}
+        total = sum(raw.values()) or 1.0
+        for s in scores:
+            s.weight = raw[s.indicator] / total
+
+
+def _grade(score: EnterpriseScore, indicators: list[Indicator]) -> None:
+    limiting = [ind for ind in indicators if ind.limiting]
+    levels = {s.indicator: s.level for s in score.indicators}
+    unknown_limiting = [ind.iri for ind in limiting if ind.iri not in levels]
+    if unknown_limiting:
+        score.reasons.append("limiting indicator(s) without a value: " + ", ".join(unknown_limiting))
+        return
+
+    def limiting_meet(level: str) -> bool:
+        return all(levels[ind.iri] == NOT_APPLICABLE or _ORDER[levels[ind.iri]] <= _ORDER[level] for ind in limiting)
+
+    y = score.indices
+    if y["I"] >= PASS_INDEX and limiting_meet("I"):
+        score.grade = "I"
+    elif y["II"] >= PASS_INDEX and limiting_meet("II"):
+        score.grade = "II"
+        if y["I"] >= PASS_INDEX:
+            score.reasons.append("Y_I ≥ 85 but a limiting indicator misses level I")
+    elif y["III"] >= 100.0 - 1e-9:
+        score.grade = "III"
+    else:
+        score.grade = "below III"
+        below = [s.indicator for s in score.indicators if s.level is None]
+        score.reasons.append("indicator(s) below level III: " + ", ".join(below))
+    if score.missing:
+        score.reasons.append(f"{len(score.missing)} indicator(s) without a value were left out and the weights "
+                             "renormalised; the class is provisional")
