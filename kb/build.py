@@ -72,7 +72,7 @@ def build(settings: dict[str, Any], kb_dir: Path | None = None) -> BuildReport:
             disk.close()
             target = disk.description
         else:
-            triples = data.count(b"\n")
+            triples = compiled.triple_count()
             target = f"embedded store at {store_dir}"
     report = BuildReport(compiled.version, target, triples, compiled.counts,
                          compiled_at - started, time.perf_counter() - compiled_at)

@@ -123,6 +123,7 @@ class OxigraphStore(Store):
             path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
             self.description = f"embedded Oxigraph (on disk at {path})"
+        self._writable = path is not None and not read_only
         self._prefixes = sparql_prefixes()
 
     @property
@@ -173,7 +174,8 @@ class OxigraphStore(Store):
         return len(self._store)
 
     def close(self) -> None:
-        self._store.flush()
+        if self._writable:
+            self._store.flush()
 
 
 # ---------------------------------------------------------------------- remote
