@@ -136,6 +136,7 @@ class SurveyReader:
         self.sector: str | None = None
         self._resolved: dict[tuple[str, str], set[str]] = {}
         self._enterprise: str | None = None
+        self.scope_facts: dict[str, Any] = {}
 
     # -- problems
 
@@ -245,6 +246,7 @@ class SurveyReader:
         for key in sorted(unknown, key=str):
             self.error(str(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
         scope = self.read_scope(raw.get("scope"))
+        self.scope_facts = scope.get("facts", {})
         if self.problems:
             raise SurveyError(self.problems)
         enterprises = self.read_enterprises(raw.get("enterprises"))
@@ -275,7 +277,15 @@ class SurveyReader:
             elif year > dt.date.today().year:
                 self.warn("scope.year", f"year {year} is in the future.")
             scope["year"] = year
-        scope["facts"] = raw.get("facts") or {}
+        scope["facts"] = {}
+        facts = raw.get("facts") or {}
+        if not isinstance(facts, dict):
+            self.error("scope.facts", "survey-wide facts are a mapping of fact key to answer.")
+        else:  # survey-wide answers hold for every enterprise that does not answer for itself
+            holder = Enterprise("(scope)", -1)
+            for key, value in facts.items():
+                self.read_fact(holder, key, value, f"scope.facts.{key}")
+            scope["facts"] = {iri: value for iri, value in holder.facts.items()}
         for key in sorted(set(raw) - {"title", "sector", "pilot_type", "region", "basin", "park", "year", "facts"},
                           key=str):
             self.error(f"scope.{key}", "unknown scope field; allowed: title, sector, pilot_type, region, basin, park, "
@@ -324,6 +334,7 @@ class SurveyReader:
             self.read_emission(ent, em, f"{path}.emissions[{j}]")
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
+        ent.facts.update(self.scope_facts)
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.")
