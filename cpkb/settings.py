@@ -36,9 +36,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_timeout_s", 10.0, "Hard limit on one SPARQL query of the public endpoint, in seconds."),
     Setting("max_result_rows", 10000, "Rows a SPARQL SELECT returns at most; a cut result is flagged truncated."),
     Setting("max_query_chars", 20000, "Longest SPARQL query text accepted."),
+    Setting("max_sparql_body_bytes", 256 * 1024, "Largest request body the SPARQL endpoint reads (POST form or query), in bytes."),
+    Setting("sparql_workers", 0, "Worker processes answering SPARQL queries on the embedded store; 0: one per CPU, at least 2."),
+    Setting("sparql_cors_origin", "*", "Access-Control-Allow-Origin sent with SPARQL answers to GET; empty: no CORS."),
+    Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
+    Setting("secret_key", "", "Key that signs the web session cookie (CSRF tokens, language); empty: random per process "
+            "(set it when running several processes)."),
+    Setting("content_security_policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            "Content-Security-Policy header of every web response (assets are served by the app, none from a CDN)."),
+    Setting("page_cache_entries", 2048, "Rendered browse pages kept per app (the knowledge base is read-only while "
+            "serving); 0 turns the cache off."),
+    Setting("search_limit", 200, "Search results shown at most on the search page; a cut list says so."),
+    Setting("suggest_limit", 10, "Autocomplete suggestions returned at most."),
+    Setting("search_max_chars", 200, "Longest search query accepted."),
+    Setting("measures_page_size", 100, "Measures shown per catalogue page (exports hold the whole filtered list)."),
+    Setting("examples_dir", "", "Folder of example surveys offered on /diagnose; empty: examples/ of the checkout."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,310 @@
+"""The diagnosis pages: upload a survey (or pick an example), read the report, download it.
+
+The web tier stays stateless: the report page carries the diagnosis result in its download forms, and a
+download re-renders that result (JSON, XLSX, DOCX) without keeping anything on the server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, session, url_for
+
+from .i18n import UI, pick, request_language, ui_text
+from .index import ID_BASE, get_index, href_of
+from .render import negotiate, to_json_response
+from .security import check_csrf
+from .store_handle import get_store
+
+bp = Blueprint("diagnose", __name__)
+
+SURVEY_SUFFIXES = (".xlsx", ".json", ".yaml", ".yml", ".csv")
+LEVEL_ORDER = ["I", "II", "III", "below III", "not rated"]
+
+
+def _engine():
+    """The engine's entry points, or None while the engine is not installed."""
+    try:
+        from cpkb.diagnostics.engine import diagnose
+        from cpkb.diagnostics.survey import SurveyError, read_survey
+    except ImportError:
+        return None
+    return read_survey, SurveyError, diagnose
+
+
+def _examples_dir() -> Path:
+    configured = current_app.config["CPKB"].get("examples_dir")
+    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "examples"
+
+
+def examples() -> list[str]:
+    folder = _examples_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in SURVEY_SUFFIXES and p.is_file())
+
+
+def _form_data(errors=None, message=None) -> dict:
+    index, lang = get_index(), request_language()
+    sectors = [{"sector": index.term(s, lang), "key": s[len(ID_BASE):],
+                "href": url_for("diagnose.template", sector=s[len(ID_BASE):])}
+               for s in index.by_kind.get("Sector", []) if sum(index.sector_counts.get(s, {}).values())]
+    return {"examples": examples(), "templates": sectors, "engine_available": _engine() is not None,
+            "errors": errors or [], "message": message,
+            "max_upload_bytes": int(current_app.config["CPKB"]["max_upload_bytes"])}
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or negotiate(["html", "json"]) == "json"
+
+
+@bp.route("/diagnose", methods=["GET"])
+@bp.route("/diagnose.json", methods=["GET"])
+def form():
+    data = _form_data()
+    if _wants_json():
+        return to_json_response(data)
+    return render_template("diagnose/form.html", d=data)
+
+
+def _read_upload() -> tuple[bytes, str] | None:
+    """The survey of this request: an uploaded file, an example by name, or a raw body with ?filename=."""
+    upload = request.files.get("survey")
+    if upload is not None and upload.filename:
+        return upload.read(), Path(upload.filename).name
+    example = request.form.get("example") or request.args.get("example")
+    if example:
+        if example not in examples():
+            abort(404)
+        return (_examples_dir() / example).read_bytes(), example
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded") and request.data:
+        return request.get_data(), request.args.get("filename") or _filename_for(request.mimetype)
+    return None
+
+
+def _filename_for(mimetype: str) -> str:
+    return {"application/json": "survey.json", "application/x-yaml": "survey.yaml", "application/yaml": "survey.yaml",
+            "text/csv": "survey.csv"}.get(mimetype, "survey.xlsx")
+
+
+def _run(upload: tuple[bytes, str], exclude_invalid: bool):
+    """(result, None) on success, (None, problems) when the survey has errors."""
+    read_survey, SurveyError, diagnose = _engine()
+    store = get_store()
+    data, filename = upload
+    try:
+        survey = read_survey(data, filename, store)
+        return diagnose(survey, store, dict(current_app.config["CPKB"]), exclude_invalid=exclude_invalid), None
+    except SurveyError as exc:
+        return None, [{"place": p.place, "message": p.message, "enterprise": getattr(p, "enterprise", None)}
+                      for p in exc.problems]
+
+
+@bp.route("/diagnose", methods=["POST"])
+def submit():
+    """The form: upload or example → the report page, or the form again with the placed errors."""
+    check_csrf()
+    if _engine() is None:
+        return render_template("diagnose/form.html", d=_form_data(message=ui_text("engine_missing"))), 503
+    upload = _read_upload()
+    if upload is None:
+        return render_template("diagnose/form.html", d=_form_data(message=ui_text("no_file"))), 400
+    result, problems = _run(upload, bool(request.form.get("exclude_invalid")))
+    if problems is not None:
+        return render_template("diagnose/form.html", d=_form_data(errors=problems)), 422
+    return render_template("diagnose/report.html", d=report_view(result), result_json=json.dumps(result, ensure_ascii=False))
+
+
+@bp.route("/api/diagnose", methods=["POST"])
+def api():
+    """The JSON result of a survey (multipart field `survey`, `example`, or the raw body with ?filename=).
+
+    ?format=html|xlsx|docx returns the report in that form instead. Errors: 422 with the placed problems.
+    A request from a browser session of this site (it carries the session cookie) needs the CSRF token.
+    """
+    if current_app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies:
+        check_csrf()
+    if _engine() is None:
+        return to_json_response({"error": ui_text("engine_missing")}, 503)
+    upload = _read_upload()
+    if upload is None:
+        return to_json_response({"error": ui_text("no_file")}, 400)
+    exclude = (request.form.get("exclude_invalid") or request.args.get("exclude_invalid") or "").lower() in (
+        "1", "true", "yes", "on")
+    result, problems = _run(upload, exclude)
+    if problems is not None:
+        return to_json_response({"error": ui_text("survey_errors"), "errors": problems}, 422)
+    fmt = request.args.get("format") or request.form.get("format") or "json"
+    return _export(result, fmt)
+
+
+@bp.route("/diagnose/export", methods=["POST"])
+def export():
+    """Download a report shown on the page: the result travels back in the form, nothing is kept server-side."""
+    check_csrf()
+    try:
+        result = json.loads(request.form.get("result") or "")
+    except ValueError:
+        abort(400)
+    if not isinstance(result, dict) or "key_issues" not in result:
+        abort(400)
+    return _export(result, request.form.get("format", "json"))
+
+
+def _export(result: dict, fmt: str) -> Response:
+    if fmt == "json":
+        response = to_json_response(result)
+        if request.endpoint != "diagnose.api":
+            response.headers["Content-Disposition"] = "attachment; filename=cpkb-diagnosis.json"
+        return response
+    if fmt not in ("html", "xlsx", "docx"):
+        abort(400)
+    try:
+        from cpkb.diagnostics import report
+    except ImportError:
+        return to_json_response({"error": ui_text("engine_missing")}, 503)
+    renderer = getattr(report, f"to_{fmt}")
+    body = renderer(result)
+    if fmt == "html":
+        return Response(body, mimetype="text/html")
+    mimetypes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    response = Response(body, mimetype=mimetypes[fmt])
+    response.headers["Content-Disposition"] = f"attachment; filename=cpkb-diagnosis.{fmt}"
+    return response
+
+
+@bp.route("/diagnose/template/<sector>.xlsx")
+def template(sector: str):
+    """The Excel survey template of one sector, with the knowledge base's names as drop-down lists."""
+    try:
+        from cpkb.diagnostics.template import sector_template
+    except ImportError:
+        return to_json_response({"error": ui_text("engine_missing")}, 503)
+    iri = ID_BASE + sector
+    if get_index().kind(iri) != "Sector":
+        abort(404)
+    body = sector_template(get_store(), iri)
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f"attachment; filename=cpkb-survey-{sector}.xlsx"
+    return response
+
+
+# ---------------------------------------------------------------------- the report as the page shows it
+
+def _labels(labels: dict | None, iri: str | None, lang: str) -> dict:
+    if labels:
+        return pick(labels, lang).as_json()
+    if iri:
+        return get_index().label(iri, lang).as_json()
+    return pick({}, lang).as_json()
+
+
+def _link(iri: str | None, labels: dict | None, lang: str) -> dict | None:
+    if not iri and not labels:
+        return None
+    index = get_index()
+    if iri and index.has(iri) and not labels:
+        return index.term(iri, lang)
+    return {"iri": iri, "href": href_of(iri) if iri else None, "label": _labels(labels, iri, lang), "kind": None}
+
+
+def _level_label(level: str | None, lang: str) -> str:
+    if level in (None, "not rated"):
+        return "–"
+    if level == "below III":
+        return pick(UI["not_rated"], lang).text
+    return level
+
+
+def _pilot_type(key: str | None, lang: str) -> dict | None:
+    index = get_index()
+    for iri in index.by_kind.get("PilotType", []):
+        if index.key(iri) == key:
+            return index.term(iri, lang)
+    return {"iri": None, "href": None, "label": {"text": key, "lang": lang, "fallback": False}} if key else None
+
+
+def report_view(result: dict) -> dict:
+    """What the report page shows, from the engine's JSON result (labels in the request language)."""
+    lang = request_language()
+    scope = result.get("scope", {})
+
+    def issue_view(issue: dict) -> dict:
+        prevalence = issue.get("prevalence", {})
+        return {
+            "problem": _link(issue.get("problem"), issue.get("labels"), lang),
+            "severity": issue.get("severity"), "count": issue.get("count"),
+            "severity_label": pick(UI.get(f"sev_{issue.get('severity')}", {}), lang, issue.get("severity") or "").text,
+            "share_enterprises": prevalence.get("enterprises"), "share_output": prevalence.get("output"),
+            "evidence": [{"enterprise": e.get("enterprise"),
+                          "rule": _link(e.get("rule"), None, lang),
+                          "explanation": _labels(e.get("explanation"), None, lang) if e.get("explanation") else None}
+                         for e in issue.get("evidence", [])],
+        }
+
+    def measure_view(rec: dict) -> dict:
+        return {
+            "measure": _link(rec.get("measure"), rec.get("labels"), lang),
+            "problems": [_link(p if isinstance(p, str) else p.get("problem"),
+                               None if isinstance(p, str) else p.get("labels"), lang) for p in rec.get("problems", [])],
+            "cost": rec.get("cost_class"), "route": rec.get("route"),
+            "applies_to": rec.get("applies_to", []),
+            "effects": [{"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
+                         "verified": e.get("verified", True)} for e in rec.get("expected_effects", [])],
+        }
+
+    recommendations = {r.get("measure"): r for r in result.get("recommendations", [])}
+    schemes = {}
+    for name, items in (result.get("schemes") or {}).items():
+        rows = []
+        for item in items:
+            rec = recommendations.get(item) if isinstance(item, str) else item
+            if rec:
+                rows.append(measure_view(rec))
+        schemes[name] = rows
+    assessment = result.get("indicator_assessment") or {}
+    enterprises = [{"enterprise": e.get("enterprise"), "class": e.get("class"),
+                    "class_label": _level_label(e.get("class"), lang), "Y": e.get("Y") or {},
+                    "coverage": e.get("coverage")} for e in assessment.get("enterprises", [])]
+    distribution: dict[str, int] = {}
+    for system in assessment.get("systems", []):
+        for level, count in (system.get("distribution") or {}).items():
+            distribution[level] = distribution.get(level, 0) + int(count or 0)
+    if not distribution:
+        for e in enterprises:
+            distribution[e["class"] or "not rated"] = distribution.get(e["class"] or "not rated", 0) + 1
+    levels = [{"level": lv, "label": _level_label(lv, lang) if lv != "not rated" else "–", "count": distribution.get(lv, 0)}
+              for lv in LEVEL_ORDER if lv in distribution]
+    potential = []
+    for row in result.get("reduction_potential") or []:
+        if isinstance(row, dict):
+            potential.append({"pollutant": _link(row.get("pollutant"), row.get("labels"), lang),
+                              "low": row.get("reduction_low", row.get("low")),
+                              "high": row.get("reduction_high", row.get("high")),
+                              "unit": row.get("unit", "")})
+    return {
+        "title": scope.get("title") or ui_text("report_title"),
+        "scope": {
+            "sector": _link(scope.get("sector"), scope.get("sector_label"), lang),
+            "pilot_type": _pilot_type(scope.get("pilot_type"), lang),
+            "region": _link(scope.get("region"), scope.get("region_label"), lang) if scope.get("region") else None,
+            "basin": _link(scope.get("basin"), scope.get("basin_label"), lang) if scope.get("basin") else None,
+            "park": scope.get("park"), "year": scope.get("year"),
+            "enterprises": scope.get("enterprises"), "diagnosed": scope.get("diagnosed"),
+            "excluded": scope.get("excluded"),
+        },
+        "key_issues": [issue_view(i) for i in result.get("key_issues", [])],
+        "other_findings": [issue_view(i) for i in result.get("other_findings", [])],
+        "recommendations": [measure_view(r) for r in result.get("recommendations", [])],
+        "schemes": schemes,
+        "enterprises": enterprises, "levels": levels, "level_max": max([lv["count"] for lv in levels] + [1]),
+        "reduction_potential": potential,
+        "potential_max": max([abs(p["high"] or 0) for p in potential] + [abs(p["low"] or 0) for p in potential] + [1e-9]),
+        "warnings": [_labels(w, None, lang) if isinstance(w, dict) and not w.get("message") else
+                     {"text": str(w.get("message") if isinstance(w, dict) else w), "lang": lang, "fallback": False}
+                     for w in result.get("warnings", [])],
+        "excluded": result.get("excluded", []),
+        "kb_version": result.get("kb_version"),
+    }

@@ -1,0 +1,486 @@
+"""The public SPARQL 1.1 endpoint (/sparql): read-only, time-limited, row-capped; a query page for people.
+
+Flow of a request: read the query and the dataset parameters (GET, POST form, POST
+application/sparql-query), check them before anything runs (web/sparql_guard.py), choose the result
+format (format= or Accept), then run the query under the time limit and row cap (web/sparql_exec.py)
+and send Oxigraph's serialisation with the truncation flag in a header and in the body. Without a
+query, a browser gets the query page and any other client the Service Description with VoID statistics.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from cpkb.kb.namespaces import PREFIXES
+
+from .sparql_exec import Answer, make_executor
+from .sparql_guard import Refused, check_graphs, check_query
+
+bp = Blueprint("sparql", __name__)
+
+EXAMPLES_DIR = Path(__file__).parent / "sparql_examples"
+_EXTENSION = "cpkb_sparql"
+
+# Result media types by query kind, in the order offered when the client accepts anything.
+RESULTS_TYPES = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                 "text/tab-separated-values"]
+GRAPH_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+# Other names clients use for the same formats.
+ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "text/plain": "application/n-triples",
+    "application/x-turtle": "text/turtle",
+}
+GRAPH_ALIASES = {"application/json": "application/ld+json", "application/xml": "application/rdf+xml",
+                 "text/xml": "application/rdf+xml", "text/plain": "application/n-triples",
+                 "application/x-turtle": "text/turtle"}
+FORMAT_NAMES = {
+    "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
+    "ntriples": "application/n-triples", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+    "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
+}
+EXTENSIONS = {"application/sparql-results+json": "srj", "application/sparql-results+xml": "srx",
+              "text/csv": "csv", "text/tab-separated-values": "tsv", "text/turtle": "ttl",
+              "application/n-triples": "nt", "application/ld+json": "jsonld", "application/rdf+xml": "rdf"}
+W3C_FORMATS = {"application/sparql-results+json": "SPARQL_Results_JSON",
+               "application/sparql-results+xml": "SPARQL_Results_XML", "text/csv": "SPARQL_Results_CSV",
+               "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
+               "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
+               "application/rdf+xml": "RDF_XML"}
+TRUNCATED_HEADER = "X-CPKB-Truncated"
+
+
+# ---------------------------------------------------------------------- the executor of this app
+
+def get_executor():
+    """The app's query executor (worker pool or remote forwarder), started on first use."""
+    app = current_app._get_current_object()
+    slot = app.extensions.setdefault(_EXTENSION, {"executor": None, "lock": threading.Lock(), "sd": {}})
+    if slot["executor"] is None:
+        with slot["lock"]:
+            if slot["executor"] is None:
+                settings = app.config["CPKB"]
+                if not settings.get("endpoint"):
+                    from .store_handle import get_store
+                    get_store()  # builds the embedded store when missing, as the other pages do
+                slot["executor"] = make_executor(settings)
+                atexit.register(slot["executor"].close)
+    return slot["executor"]
+
+
+def close_executor(app) -> None:
+    """Stop the app's query workers (tests and shutdown)."""
+    slot = app.extensions.get(_EXTENSION)
+    if slot and slot["executor"] is not None:
+        slot["executor"].close()
+        slot["executor"] = None
+
+
+# ---------------------------------------------------------------------- the request
+
+@dataclass
+class SparqlRequest:
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+
+
+def _fail(status: int, message: str, cors: bool = True) -> Response:
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    if status == 405:
+        response.headers["Allow"] = "GET, POST, OPTIONS"
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return _cors(response) if cors else response
+
+
+def _cors(response: Response) -> Response:
+    origin = current_app.config["CPKB"].get("sparql_cors_origin")
+    if origin and request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
+    return response
+
+
+def _read_request(settings: dict[str, Any]) -> SparqlRequest:
+    limit = int(settings["max_sparql_body_bytes"])
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
+    if "update" in request.args or (request.method == "POST" and request.mimetype ==
+                                    "application/x-www-form-urlencoded" and "update" in _form(limit)):
+        raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+    params = request.args
+    if request.method == "GET":
+        queries = params.getlist("query")
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        form = _form(limit)
+        queries = params.getlist("query") + form.getlist("query")
+        params = _merged(params, form)
+    elif request.mimetype == "application/sparql-query":
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise Refused(415, "A query sent as application/sparql-query must be encoded in UTF-8.")
+        raw = request.stream.read(limit + 1)
+        if len(raw) > limit:
+            raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
+        try:
+            queries = [raw.decode("utf-8")]
+        except UnicodeDecodeError:
+            raise Refused(400, "The query is not valid UTF-8.") from None
+        if "query" in params:
+            raise Refused(400, "Send the query either in the body or as the query parameter, not both.")
+    elif request.mimetype == "application/sparql-update":
+        raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+    else:
+        raise Refused(415, "POST a query as application/x-www-form-urlencoded (query=…) or as "
+                           "application/sparql-query; other media types are not accepted.")
+    if len(queries) > 1:
+        raise Refused(400, "Send exactly one query parameter; this request has several.")
+    return SparqlRequest(queries[0] if queries else None, params.getlist("default-graph-uri"),
+                         params.getlist("named-graph-uri"))
+
+
+def _form(limit: int):
+    if request.content_length is None:
+        # no declared length: read at most the limit ourselves before letting werkzeug parse it
+        raw = request.stream.read(limit + 1)
+        if len(raw) > limit:
+            raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
+        from werkzeug.datastructures import MultiDict
+        from urllib.parse import parse_qsl
+        return MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    return request.form
+
+
+def _merged(args, form):
+    from werkzeug.datastructures import MultiDict
+
+    merged = MultiDict()
+    for source in (args, form):
+        for key, value in source.items(multi=True):
+            merged.add(key, value)
+    return merged
+
+
+def _wants_html() -> bool:
+    if request.values.get("format"):
+        return False
+    offered = RESULTS_TYPES + GRAPH_TYPES + ["text/html"]
+    return request.accept_mimetypes.best_match(offered) == "text/html"
+
+
+def _negotiate(types: list[str], aliases: dict[str, str]) -> str | None:
+    requested = request.values.get("format", "").strip().lower()
+    if requested:
+        # format=xml / format=json (SPARQLWrapper sends them) mean RDF/XML / JSON-LD for graph results
+        graph_names = {"xml": "application/rdf+xml", "json": "application/ld+json"} if types == GRAPH_TYPES else {}
+        media = graph_names.get(requested) or FORMAT_NAMES.get(requested, requested)
+        media = aliases.get(media, media)
+        return media if media in types else None
+    if not request.accept_mimetypes:
+        return types[0]
+    best = request.accept_mimetypes.best_match(types + list(aliases))
+    return aliases.get(best, best) if best else None
+
+
+def _unacceptable(form: str) -> Refused:
+    types = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_TYPES
+    names = ", ".join(f"{t} (format={EXTENSIONS[t]})" for t in types)
+    return Refused(406, f"No acceptable format for a {form or 'query'} result. Supported: {names}.")
+
+
+# ---------------------------------------------------------------------- truncation in the body
+
+def _flag_truncated(answer: Answer, limit: int) -> bytes:
+    note = f"truncated: the result was cut at the row limit of {limit} (max_result_rows)"
+    body, media = answer.body, answer.media_type
+    if media == "application/sparql-results+json" and body.endswith(b"}"):
+        return body[:-1] + b',"truncated":true,"max_result_rows":' + str(limit).encode() + b"}"
+    if media == "application/ld+json":
+        return (b'{"@graph":' + body + b',"truncated":true,"max_result_rows":' + str(limit).encode() + b"}")
+    if media in ("application/sparql-results+xml", "application/rdf+xml"):
+        comment = f"<!-- {note} -->".encode()
+        if body.startswith(b"<?xml"):
+            end = body.find(b"?>") + 2
+            return body[:end] + comment + body[end:]
+        return comment + body
+    if media in ("text/turtle", "application/n-triples"):
+        return f"# {note}\n".encode() + body
+    return body  # CSV and TSV have no comment syntax: the header says it
+
+
+def _answer_response(answer: Answer, limit: int, download: bool) -> Response:
+    body = _flag_truncated(answer, limit) if answer.truncated else answer.body
+    charset = "" if answer.media_type.endswith("xml") else "; charset=utf-8"
+    response = Response(body, status=200, content_type=answer.media_type + charset)
+    response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
+    response.headers["X-CPKB-Result-Count"] = str(answer.count)
+    response.headers["Vary"] = "Accept"
+    if download:
+        response.headers["Content-Disposition"] = f'attachment; filename="cpkb-result.{EXTENSIONS[answer.media_type]}"'
+    return _cors(response)
+
+
+# ---------------------------------------------------------------------- the route
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    settings = current_app.config["CPKB"]
+    if request.method in ("PUT", "DELETE", "PATCH"):
+        return _fail(405, "The SPARQL endpoint accepts GET and POST (and OPTIONS for CORS); it is read-only.")
+    if request.method == "OPTIONS":
+        response = Response(status=204)
+        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Allow-Headers"] = "Accept"
+        return _cors(response)
+    try:
+        sparql = _read_request(settings)
+        if sparql.query is None:
+            if _wants_html():
+                return _page(settings)
+            return _service_description()
+        if _wants_html():
+            return _page(settings, sparql.query)
+        return _run(sparql, settings)
+    except Refused as refused:
+        return _fail(refused.status, refused.message)
+    except Exception:  # a bug of ours: logged in full here, never shown to the client
+        current_app.logger.exception("SPARQL request failed")
+        return _fail(503, "The endpoint could not answer this request; the failure was logged. Try again later.")
+
+
+def _run(sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
+    limit = int(settings["max_query_chars"])
+    if len(sparql.query) > limit:
+        raise Refused(413, f"The query is {len(sparql.query)} characters long; the limit is {limit}.")
+    if not sparql.query.strip():
+        raise Refused(400, "The query is empty.")
+    checked = check_query(sparql.query)
+    executor = get_executor()
+    known = executor.graphs()
+    check_graphs(checked.from_graphs, known, "FROM")
+    check_graphs(checked.from_named_graphs, known, "FROM NAMED")
+    check_graphs(sparql.default_graphs, known, "default-graph-uri")
+    check_graphs(sparql.named_graphs, known, "named-graph-uri")
+    form = checked.form
+    results_type = _negotiate(RESULTS_TYPES, ALIASES) if form in ("SELECT", "ASK", "") else None
+    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES) if form in ("CONSTRUCT", "DESCRIBE", "") else None
+    if not results_type and not graph_type:
+        raise _unacceptable(form)
+    protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
+    job = {
+        "query": sparql.query,
+        "prefixes": PREFIXES,
+        "results_type": results_type,
+        "graph_type": graph_type,
+        "max_rows": int(settings["max_result_rows"]),
+        "default_graphs": sparql.default_graphs if protocol_dataset else None,
+        "named_graphs": sparql.named_graphs if protocol_dataset else None,
+        "query_has_dataset": checked.has_dataset,
+        "base_iri": url_for("sparql.endpoint", _external=True),  # relative IRIs resolve against the endpoint
+        "from_graphs": list(checked.from_graphs),
+        "from_named_graphs": list(checked.from_named_graphs),
+    }
+    answer = executor.run(job, float(settings["query_timeout_s"]))
+    return _answer_response(answer, int(settings["max_result_rows"]), bool(request.values.get("download")))
+
+
+# ---------------------------------------------------------------------- labels for the query page
+
+_SAFE_IRI = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')
+
+
+@bp.route("/sparql/labels", methods=["POST"])
+def labels() -> Response:
+    """Labels of up to 500 IRIs, in the configured language fallback order (for the results table)."""
+    settings = current_app.config["CPKB"]
+    try:
+        data = request.get_json(silent=True) or {}
+        iris = [i for i in data.get("iris", []) if isinstance(i, str) and _SAFE_IRI.match(i)][:500]
+        if not iris:
+            return Response(json.dumps({"labels": {}}), mimetype="application/json")
+        values = " ".join(f"<{i}>" for i in iris)
+        query = ("SELECT ?s ?label WHERE { VALUES ?s { " + values + " } "
+                 "?s skos:prefLabel|rdfs:label ?label }")
+        job = {"query": query, "prefixes": PREFIXES, "results_type": "application/sparql-results+json",
+               "graph_type": None, "max_rows": 5000, "default_graphs": None, "named_graphs": None,
+               "query_has_dataset": False}
+        answer = get_executor().run(job, float(settings["query_timeout_s"]))
+    except Refused as refused:
+        return _fail(refused.status, refused.message)
+    order = [lang.strip() for lang in str(settings.get("languages", "zh,en")).split(",") if lang.strip()]
+    found: dict[str, dict[str, str]] = {}
+    for row in json.loads(answer.body)["results"]["bindings"]:
+        label = row["label"]
+        found.setdefault(row["s"]["value"], {}).setdefault(label.get("xml:lang", ""), label["value"])
+    result = {}
+    for iri, by_lang in found.items():
+        for rank, lang in enumerate(order + [""] + sorted(by_lang)):
+            if lang in by_lang:
+                result[iri] = {"label": by_lang[lang], "lang": lang, "fallback": rank > 0}
+                break
+    return Response(json.dumps({"labels": result, "languages": order}, ensure_ascii=False),
+                    mimetype="application/json")
+
+
+# ---------------------------------------------------------------------- the query page
+
+@dataclass
+class Example:
+    name: str
+    title: str
+    description: str
+    query: str
+
+
+def load_examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
+    """The gallery: each .rq file starts with `# title:` and `# description:` lines."""
+    examples = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        meta = dict(re.findall(r"^#\s*(title|description):\s*(.+)$", text, flags=re.M))
+        body = "\n".join(line for line in text.splitlines()
+                         if not re.match(r"^#\s*(title|description):", line)).strip() + "\n"
+        examples.append(Example(path.stem, meta.get("title", path.stem), meta.get("description", ""), body))
+    return examples
+
+
+def _layout() -> str:
+    """The shared base template when it exists and has a content block; the page's own layout otherwise."""
+    env = current_app.jinja_env
+    try:
+        base = env.get_template("base.html")
+        if "content" in base.blocks and "title" in base.blocks:
+            return "base.html"
+    except Exception:  # missing or broken base template: the page stands alone
+        pass
+    return "sparql/layout.html"
+
+
+def _page(settings: dict[str, Any], query: str | None = None) -> Response:
+    prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+    default_query = prefixes + "\nSELECT ?sector ?label WHERE {\n  ?sector a cpkb:Sector ; skos:prefLabel ?label .\n}\nLIMIT 100\n"
+    examples = load_examples()
+    context = dict(
+        query=query or default_query, run_now=bool(query),
+        examples=examples, prefixes=PREFIXES, prefix_text=prefixes,
+        results_types=RESULTS_TYPES, graph_types=GRAPH_TYPES, extensions=EXTENSIONS,
+        limits={"query_timeout_s": settings["query_timeout_s"], "max_result_rows": settings["max_result_rows"],
+                "max_query_chars": settings["max_query_chars"]})
+    layout = _layout()
+    try:
+        html = render_template("sparql/query.html", layout=layout, **context)
+    except Exception:  # the shared layout needs the browser's helpers; without them the page stands alone
+        if layout == "sparql/layout.html":
+            raise
+        current_app.logger.exception("the SPARQL page could not use base.html")
+        html = render_template("sparql/query.html", layout="sparql/layout.html", **context)
+    response = Response(html, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+# ---------------------------------------------------------------------- service description and VoID
+
+def _rows(executor, query: str) -> list[list[str]]:
+    import pyoxigraph as ox
+
+    job = {"query": query, "prefixes": PREFIXES, "results_type": "text/tab-separated-values", "graph_type": None,
+           "max_rows": 100000, "default_graphs": None, "named_graphs": None, "query_has_dataset": False}
+    answer = executor.run(job, 60.0)
+    solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.TSV)
+    names = [v.value for v in solutions.variables]
+    return [[(s[n].value if s[n] is not None else "") for n in names] for s in solutions]
+
+
+def _statistics(executor) -> dict:
+    slot = current_app.extensions[_EXTENSION]
+    if "stats" not in slot["sd"]:
+        slot["sd"]["stats"] = {
+            "triples": int(_rows(executor, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0][0]),
+            "subjects": int(_rows(executor, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")[0][0]),
+            "graphs": _rows(executor, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"),
+            "classes": _rows(executor, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c"),
+            "properties": _rows(executor, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) ?p"),
+        }
+    return slot["sd"]["stats"]
+
+
+def _service_description() -> Response:
+    from rdflib import BNode, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, RDF, XSD
+
+    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES)
+    if graph_type is None:
+        raise Refused(406, "The service description is available as " + ", ".join(GRAPH_TYPES) + ".")
+    settings = current_app.config["CPKB"]
+    executor = get_executor()
+    stats = _statistics(executor)
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    void = Namespace("http://rdfs.org/ns/void#")
+    formats = Namespace("http://www.w3.org/ns/formats/")
+    endpoint_iri = URIRef(url_for("sparql.endpoint", _external=True))
+    g = Graph()
+    g.bind("sd", sd)
+    g.bind("void", void)
+    g.bind("formats", formats)
+    g.bind("dcterms", DCTERMS)
+    service, dataset, default_graph = endpoint_iri, URIRef(str(endpoint_iri) + "#dataset"), BNode()
+    g.add((service, RDF.type, sd.Service))
+    g.add((service, sd.endpoint, endpoint_iri))
+    g.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    g.add((service, sd.feature, sd.UnionDefaultGraph))
+    for media in RESULTS_TYPES + GRAPH_TYPES:
+        g.add((service, sd.resultFormat, formats[W3C_FORMATS[media]]))
+    g.add((service, DCTERMS.description, Literal(
+        "CPKB knowledge graph (cleaner-production audits), read-only. Limits: "
+        f"{settings['query_timeout_s']} s per query, {settings['max_result_rows']} result rows "
+        f"(a cut result carries the header {TRUNCATED_HEADER}: true), {settings['max_query_chars']} query "
+        "characters. SERVICE, LOAD, updates and graphs outside the knowledge base are refused.", lang="en")))
+    g.add((service, sd.defaultDataset, dataset))
+    g.add((dataset, RDF.type, sd.Dataset))
+    g.add((dataset, RDF.type, void.Dataset))
+    g.add((dataset, void.sparqlEndpoint, endpoint_iri))
+    g.add((dataset, sd.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, sd.Graph))
+    g.add((default_graph, void.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    g.add((dataset, void.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    g.add((dataset, void.distinctSubjects, Literal(stats["subjects"], datatype=XSD.integer)))
+    g.add((dataset, void.classes, Literal(len(stats["classes"]), datatype=XSD.integer)))
+    g.add((dataset, void.properties, Literal(len(stats["properties"]), datatype=XSD.integer)))
+    for name, count in stats["graphs"]:
+        named, inner = BNode(), BNode()
+        g.add((dataset, sd.namedGraph, named))
+        g.add((named, sd.name, URIRef(name)))
+        g.add((named, sd.graph, inner))
+        g.add((inner, void.triples, Literal(int(count), datatype=XSD.integer)))
+    for iri, count in stats["classes"]:
+        part = BNode()
+        g.add((dataset, void.classPartition, part))
+        g.add((part, void["class"], URIRef(iri)))
+        g.add((part, void.entities, Literal(int(count), datatype=XSD.integer)))
+    for iri, count in stats["properties"]:
+        part = BNode()
+        g.add((dataset, void.propertyPartition, part))
+        g.add((part, void.property, URIRef(iri)))
+        g.add((part, void.triples, Literal(int(count), datatype=XSD.integer)))
+    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
+                     "application/rdf+xml": "xml"}[graph_type]
+    body = g.serialize(format=rdflib_format, encoding="utf-8")
+    response = Response(body, content_type=graph_type + ("" if graph_type.endswith("xml") else "; charset=utf-8"))
+    response.headers["Vary"] = "Accept"
+    return _cors(response)

@@ -1,0 +1,339 @@
+"""Runs checked SPARQL queries under a hard time limit and a row cap, on either backend.
+
+Embedded store: a small pool of worker processes (web/sparql_worker.py), each with its own in-memory copy
+of the compiled store. A request borrows an idle worker, sends the query and waits at most
+query_timeout_s; a worker that overruns is killed and replaced in the background, and the request gets
+504 while the other workers go on serving. Remote store: the query is forwarded to the server's query URL
+(never an update URL) with a deadline, and the answer is read as a stream and cut at the row cap.
+"""
+
+from __future__ import annotations
+
+import logging
+import json
+import os
+import subprocess
+import sys
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+import requests
+
+from cpkb.kb.namespaces import PREFIXES
+
+from . import sparql_worker
+from .sparql_guard import Refused
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    """A result ready to send: serialised bytes, their media type, and whether the row cap cut them."""
+
+    body: bytes
+    media_type: str
+    truncated: bool
+    count: int
+
+
+def _job_answer(reply: tuple, timeout_s: float) -> Answer:
+    kind = reply[0]
+    if kind == "ok":
+        return Answer(reply[1], reply[4], reply[2], reply[3])
+    if kind == "form":
+        raise Refused(406, f"None of the accepted media types can carry a {reply[1]} result.")
+    if kind == "syntax":
+        raise Refused(400, f"Malformed query: {reply[1]}")
+    raise Refused(400, f"The query could not be evaluated: {reply[1]}")
+
+
+# ---------------------------------------------------------------------- embedded: worker processes
+
+class _Worker:
+    """One worker process (`python -c` running sparql_worker.main) and the pipes to it.
+
+    A plain subprocess, not multiprocessing's spawn: spawn re-imports the parent's main module, which
+    under a WSGI server or a script is not ours to guard.
+    """
+
+    def __init__(self, source: dict, start_timeout_s: float):
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from cpkb.web.sparql_worker import main; main()", json.dumps(source)],
+                stdin=to_child_r, stdout=from_child_w, close_fds=True)
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.conn_out = Connection(to_child_w, readable=False)
+        self.conn = Connection(from_child_r, writable=False)
+        if not self.conn.poll(start_timeout_s):
+            self.kill()
+            raise RuntimeError("the SPARQL worker did not start in time")
+        try:
+            status, detail = self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise RuntimeError("the SPARQL worker exited while starting") from None
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(f"the SPARQL worker could not open the store: {detail}")
+        self.info = detail
+
+    def send(self, job) -> None:
+        self.conn_out.send(job)
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for conn in (self.conn_out, self.conn):
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """Worker processes over the embedded store, each answering one query at a time."""
+
+    def __init__(self, source: dict, size: int, start_timeout_s: float = 60.0):
+        self.source = source
+        self.size = max(1, size)
+        self.start_timeout_s = start_timeout_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.info: dict = {}
+        self.kills = 0
+        first = [threading.Thread(target=self._add, daemon=True) for _ in range(self.size)]
+        for thread in first:
+            thread.start()
+        for thread in first:
+            thread.join()
+        if not self._all:
+            raise RuntimeError("no SPARQL worker could start")
+
+    def _add(self) -> None:
+        try:
+            worker = _Worker(self.source, self.start_timeout_s)
+        except (RuntimeError, OSError) as exc:
+            log.error("SPARQL worker failed to start: %s", exc)
+            return
+        with self._lock:
+            if self._closed:
+                worker.kill()
+                return
+            self._all.add(worker)
+            self.info = worker.info
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+            self.kills += 1
+        worker.kill()
+        if not self._closed:
+            threading.Thread(target=self._add, daemon=True, name="cpkb-sparql-respawn").start()
+
+    def run(self, job: dict, timeout_s: float) -> Answer:
+        """Run one job; Refused(503) when no worker frees up in time, Refused(504) on timeout."""
+        try:
+            worker = self._idle.get(timeout=timeout_s)
+        except queue.Empty:
+            raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
+        started = time.monotonic()
+        try:
+            worker.send(job)
+            if worker.conn.poll(timeout_s):
+                reply = worker.conn.recv()
+            else:
+                reply = None
+        except (OSError, EOFError, ValueError):
+            self._replace(worker)
+            raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
+                               "Try again.") from None
+        if reply is None:
+            self._replace(worker)
+            raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped "
+                               f"after {time.monotonic() - started:.1f} s. Narrow it (more specific patterns, "
+                               "LIMIT) and try again.")
+        self._idle.put(worker)
+        return _job_answer(reply, timeout_s)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            try:
+                worker.send(None)
+            except (OSError, ValueError):
+                pass
+            worker.kill()
+
+
+class EmbeddedExecutor:
+    """The embedded backend: queries go to the worker pool; the store's graphs are read from a worker."""
+
+    def __init__(self, settings: dict[str, Any]):
+        from cpkb.kb.build import DISK_DIR, NQUADS_FILE
+
+        store_dir = Path(settings["store_dir"])
+        if settings.get("store_mode") == "disk":
+            source = {"rocksdb": str(store_dir / DISK_DIR)}
+        else:
+            source = {"nquads": str(store_dir / NQUADS_FILE)}
+        size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
+        self.pool = WorkerPool(source, size)
+        self.description = f"embedded Oxigraph, {self.pool.size} worker processes"
+
+    def graphs(self) -> list[str]:
+        return list(self.pool.info.get("graphs", []))
+
+    def run(self, job: dict, timeout_s: float) -> Answer:
+        return self.pool.run(job, timeout_s)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+# ---------------------------------------------------------------------- remote server
+
+class RemoteExecutor:
+    """A remote SPARQL 1.1 server: queries forwarded with a deadline; updates are never sent."""
+
+    def __init__(self, settings: dict[str, Any]):
+        self.query_url = settings["endpoint"]
+        self.timeout_param = settings.get("remote_timeout_param") or ""
+        self.description = f"remote SPARQL server at {self.query_url}"
+        self._local = threading.local()
+        self._graphs: list[str] | None = None
+        # on the query's first line, so that the server's error positions keep the user's line numbers
+        self._prefix_text = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + " "
+
+    def _session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def graphs(self) -> list[str]:
+        if self._graphs is None:
+            job = {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", "results_type": "text/tab-separated-values",
+                   "max_rows": 100000}
+            try:
+                answer = self.run(job, 30.0)
+                rows = answer.body.decode("utf-8").splitlines()[1:]
+                self._graphs = [r.strip()[1:-1] for r in rows if r.startswith("<")]
+            except Refused:
+                return []
+        return self._graphs
+
+    def run(self, job: dict, timeout_s: float) -> Answer:
+        params: list[tuple[str, str]] = []
+        default, named = job.get("default_graphs"), job.get("named_graphs")
+        if default is None and named is None and job.get("query_has_dataset"):
+            # A server answering over the union of its graphs may ignore FROM (Oxigraph does); the same
+            # dataset sent as protocol parameters is honoured, and means the same by the protocol.
+            default, named = job.get("from_graphs"), job.get("from_named_graphs")
+        for iri in default or []:
+            params.append(("default-graph-uri", iri))
+        for iri in named or []:
+            params.append(("named-graph-uri", iri))
+        if self.timeout_param:
+            name, _, unit = self.timeout_param.partition("=")
+            value = timeout_s * 1000 if unit.strip() == "{ms}" else timeout_s
+            params.append((name, f"{value:g}"))
+        text = job["query"]
+        if job.get("base_iri"):
+            text = f"BASE <{job['base_iri']}> {text}"
+        accept = "text/tab-separated-values, application/n-triples;q=0.9, application/sparql-results+json;q=0.8"
+        deadline = time.monotonic() + timeout_s
+        try:
+            response = self._session().post(
+                self.query_url, params=params, data={"query": self._prefix_text + text},
+                headers={"Accept": accept}, timeout=(5, timeout_s), stream=True)
+        except requests.Timeout:
+            raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was abandoned.") from None
+        except requests.RequestException:
+            raise Refused(503, "The SPARQL server behind this endpoint cannot be reached; try again later.") from None
+        try:
+            if response.status_code == 400:
+                message = response.text.strip()[:500] or "the server rejected the query"
+                raise Refused(400, f"Malformed query: {message}")
+            if response.status_code >= 300:
+                raise Refused(502, f"The SPARQL server behind this endpoint answered {response.status_code}.")
+            kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+            return self._convert(response, kind, job, deadline, timeout_s)
+        finally:
+            response.close()
+
+    def _read_lines(self, response, limit: int, deadline: float, timeout_s: float) -> tuple[bytes, bool]:
+        chunks, lines = [], 0
+        try:
+            for chunk in response.iter_content(65536):
+                chunks.append(chunk)
+                lines += chunk.count(b"\n")
+                if lines > limit:
+                    return sparql_worker.cut_lines(b"".join(chunks), limit), True
+                if time.monotonic() > deadline:
+                    raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was abandoned.")
+        except requests.RequestException:
+            raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was abandoned.") from None
+        return b"".join(chunks), False
+
+    def _convert(self, response, kind: str, job: dict, deadline: float, timeout_s: float) -> Answer:
+        max_rows = int(job["max_rows"])
+        results_type, graph_type = job.get("results_type"), job.get("graph_type")
+        if kind == "text/tab-separated-values":
+            if not results_type:
+                raise Refused(406, "None of the accepted media types can carry a SELECT result.")
+            tsv, truncated = self._read_lines(response, max_rows + 1, deadline, timeout_s)
+            if tsv.strip() in (b"true", b"false"):  # a boolean sent as TSV
+                result = ox.parse_query_results(tsv.strip(), format=ox.QueryResultsFormat.TSV)
+                return Answer(result.serialize(format=sparql_worker.RESULTS_FORMATS[results_type]),
+                              results_type, False, 1)
+            body = self._safe(lambda: sparql_worker.reserialize_rows(tsv, results_type))
+            return Answer(body, results_type, truncated, tsv.count(b"\n") - 1)
+        if kind == "application/n-triples":
+            if not graph_type:
+                raise Refused(406, "None of the accepted media types can carry a CONSTRUCT result.")
+            nt, truncated = self._read_lines(response, max_rows, deadline, timeout_s)
+            body = self._safe(lambda: sparql_worker.reserialize_triples(nt, graph_type, PREFIXES))
+            return Answer(body, graph_type, truncated, nt.count(b"\n"))
+        if kind in ("application/sparql-results+json", "application/json"):
+            if not results_type:
+                raise Refused(406, "None of the accepted media types can carry an ASK result.")
+            data, _ = self._read_lines(response, 10**9, deadline, timeout_s)
+            result = self._safe(lambda: ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
+            return Answer(result.serialize(format=sparql_worker.RESULTS_FORMATS[results_type]), results_type, False, 1)
+        raise Refused(502, f"The SPARQL server behind this endpoint answered in an unexpected format ({kind or 'none'}).")
+
+    @staticmethod
+    def _safe(convert):
+        try:
+            return convert()
+        except (SyntaxError, ValueError, OSError):
+            raise Refused(502, "The SPARQL server behind this endpoint sent a result that could not be read.") from None
+
+    def close(self) -> None:
+        pass
+
+
+def make_executor(settings: dict[str, Any]):
+    """The executor the settings name: remote when an endpoint URL is set, embedded otherwise."""
+    if settings.get("endpoint"):
+        return RemoteExecutor(settings)
+    return EmbeddedExecutor(settings)

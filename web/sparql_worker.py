@@ -1,0 +1,184 @@
+"""One SPARQL worker process: holds its own copy of the store and answers queries with serialised bytes.
+
+pyoxigraph cannot interrupt a running query, so the endpoint runs each query in a process like this one
+and kills the process when the query outlives its time limit. This module imports only pyoxigraph and
+the standard library, so a replacement worker starts in a fraction of a second.
+
+Results leave the worker as bytes already serialised by Oxigraph: a SELECT is first written as TSV through
+a writer that stops the evaluation after max_rows + 1 rows (one row per line in TSV), and only the kept
+rows are re-serialised to the format asked for, so a huge result never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+RESULTS_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class _Enough(Exception):
+    """Raised from the writer to stop Oxigraph once the row cap is passed."""
+
+
+class _LineCapWriter:
+    """A binary file-like object that keeps what is written and stops after `limit` lines."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.chunks.append(data)
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            raise _Enough()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def cut_lines(data: bytes, lines: int) -> bytes:
+    """The first `lines` lines of data (each with its newline)."""
+    end = -1
+    for _ in range(lines):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[: end + 1]
+
+
+def capped(serialize, limit_lines: int) -> tuple[bytes, bool]:
+    """Run serialize(writer) keeping at most limit_lines lines; (bytes, truncated)."""
+    writer = _LineCapWriter(limit_lines)
+    try:
+        serialize(writer)
+    except _Enough:
+        return cut_lines(b"".join(writer.chunks), limit_lines), True
+    return b"".join(writer.chunks), False
+
+
+def reserialize_rows(tsv: bytes, media_type: str) -> bytes:
+    """Kept SELECT rows (TSV) in the media type asked for."""
+    if media_type == "text/tab-separated-values":
+        return tsv
+    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
+        format=RESULTS_FORMATS[media_type])
+
+
+def reserialize_triples(ntriples: bytes, media_type: str, prefixes: dict[str, str]) -> bytes:
+    """Kept triples (N-Triples) in the media type asked for."""
+    if media_type == "application/n-triples":
+        return ntriples
+    fmt = GRAPH_FORMATS[media_type]
+    quads = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    if fmt in (ox.RdfFormat.TURTLE,):
+        return ox.serialize(quads, format=fmt, prefixes=prefixes)
+    return ox.serialize(quads, format=fmt)
+
+
+def open_data(source: dict) -> ox.Store:
+    """The worker's store: the compiled N-Quads loaded into memory, or the RocksDB store read-only."""
+    if source.get("rocksdb"):
+        return ox.Store.read_only(source["rocksdb"])
+    store = ox.Store()
+    store.bulk_load(path=str(Path(source["nquads"])), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _graph(iri: str):
+    return ox.NamedNode(iri)
+
+
+def execute(store: ox.Store, job: dict) -> tuple:
+    """Run one checked query; ("ok", body, truncated, count, media type), ("form", kind) when no
+    acceptable format fits its result, or ("syntax"|"error", message)."""
+    options: dict = {"prefixes": job["prefixes"]}
+    if job.get("base_iri"):
+        options["base_iri"] = job["base_iri"]
+    if job.get("default_graphs") is not None or job.get("named_graphs") is not None:
+        options["default_graph"] = [_graph(g) for g in job.get("default_graphs") or []]
+        options["named_graphs"] = [_graph(g) for g in job.get("named_graphs") or []]
+    elif not job.get("query_has_dataset"):
+        options["use_default_graph_as_union"] = True
+    max_rows = int(job["max_rows"])
+    results_type, graph_type = job.get("results_type"), job.get("graph_type")
+    try:
+        result = store.query(job["query"], **options)
+        if isinstance(result, ox.QueryBoolean):
+            if results_type not in RESULTS_FORMATS:
+                return ("form", "ASK")
+            return ("ok", result.serialize(format=RESULTS_FORMATS[results_type]), False, 1, results_type)
+        if isinstance(result, ox.QuerySolutions):
+            if results_type not in RESULTS_FORMATS:
+                return ("form", "SELECT")
+            tsv, truncated = capped(lambda w: result.serialize(w, format=ox.QueryResultsFormat.TSV), max_rows + 1)
+            count = tsv.count(b"\n") - 1
+            return ("ok", reserialize_rows(tsv, results_type), truncated, count, results_type)
+        if graph_type not in GRAPH_FORMATS:
+            return ("form", "CONSTRUCT")
+        nt, truncated = capped(lambda w: result.serialize(w, format=ox.RdfFormat.N_TRIPLES), max_rows)
+        return ("ok", reserialize_triples(nt, graph_type, job["prefixes"]), truncated, nt.count(b"\n"), graph_type)
+    except SyntaxError as exc:
+        return ("syntax", str(exc))
+    except (OSError, ValueError, RuntimeError) as exc:
+        return ("error", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+
+
+def info(store: ox.Store) -> dict:
+    """What the worker holds: its named graphs and its size (for the graph checks and the VoID stats)."""
+    return {"graphs": sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
+            "quads": len(store)}
+
+
+def main() -> None:
+    """Entry point of the worker process: jobs arrive on stdin, answers leave on the original stdout."""
+    import json
+    import os
+    import sys
+    from multiprocessing.connection import Connection
+
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answer pipe
+    source = json.loads(sys.argv[1])
+    serve(Connection(os.dup(0), writable=False), Connection(out_fd, readable=False), source)
+
+
+def serve(conn_in, conn, source: dict) -> None:
+    """The worker's loop: load, say ready, then answer jobs until the pipe closes."""
+    try:
+        store = open_data(source)
+    except Exception as exc:  # report and leave: the pool logs it and answers 503
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", info(store)))
+    while True:
+        try:
+            job = conn_in.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            answer = execute(store, job)
+        except Exception as exc:  # never die on a query: the parent would see a broken pipe
+            answer = ("error", type(exc).__name__)
+        try:
+            conn.send(answer)
+        except (OSError, ValueError):
+            return
