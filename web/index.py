@@ -324,10 +324,12 @@ class KBIndex:
             for rank, prop in ((0, PREF), (1, ALT), (2, DEF)):
                 for o in self.objects(s, prop):
                     if isinstance(o, Literal):
-                        fields.append((rank, o.language or "", normalise(str(o))))
+                        text = normalise(str(o))
+                        fields.append((rank, o.language or "", text, tuple(_WORD.findall(text))))
             if kind == "SourceDocument":
                 for o in self.objects(s, str(CPKB["documentNumber"])):
-                    fields.append((1, "", normalise(str(o))))
+                    text = normalise(str(o))
+                    fields.append((1, "", text, tuple(_WORD.findall(text))))
             if fields:
                 self.search_docs.append(SearchDoc(s, kind, fields))
 
@@ -342,15 +344,16 @@ class KBIndex:
         if not q:
             return [], False
         words = _WORD.findall(q)
+        by_words = bool(words) and not _CJK.search(q)  # English: every word starts a word of the text
         hits = []
         for doc in self.search_docs:
             best = None
-            for rank, lang, text in doc.fields:
+            for rank, lang, text, tokens in doc.fields:
                 if text == q:
                     tier = 0 if rank == 0 else (1 if rank == 1 else 6)
                 elif rank < 2 and text.startswith(q):
                     tier = 2 if rank == 0 else 3
-                elif q in text or (words and not _CJK.search(q) and _all_word_prefixes(words, text)):
+                elif q in text or (by_words and _all_word_prefixes(words, tokens)):
                     tier = 4 if rank == 0 else (5 if rank == 1 else 6)
                 else:
                     continue
@@ -366,8 +369,7 @@ class KBIndex:
         return results, truncated
 
 
-def _all_word_prefixes(words: list[str], text: str) -> bool:
-    tokens = _WORD.findall(text)
+def _all_word_prefixes(words: list[str], tokens: tuple[str, ...]) -> bool:
     return all(any(tok.startswith(w) for tok in tokens) for w in words)
 
 
