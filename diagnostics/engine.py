@@ -16,7 +16,9 @@ from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, score_enterprise
 from .survey import Enterprise, Survey, SurveyError
-from .units import UnitConverter, UnitProblem
+from .potential import annual_load, reduction_potential
+from .symbiosis import find_symbiosis
+from .units import UnitConverter
 
 RESULT_VERSION = 1
 SEVERITY_WEIGHT = {"high": 3, "medium": 2, "low": 1}
@@ -63,11 +65,23 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
             "high_cost": [r["measure"] for r in recommendations if r["cost_class"] == "high"],
         },
         "indicator_assessment": scores,
+        **_pilot_sections(kb, survey, enterprises, recommendations),
         "rules_not_evaluated": not_evaluated,
         "warnings": [w.as_dict() for w in survey.warnings]
         + ([{"place": "enterprises", "message": f"{len(invalid)} enterprise(s) with errors were set aside "
              "(exclude_invalid); see `excluded`.", "enterprise": None}] if invalid else []),
     }
+
+
+def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:
+    """What only regional/basin co-audits (reduction potential) and park audits (symbiosis) add."""
+    sections = {}
+    scope = survey.scope
+    if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
+        sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+    if scope.get("pilot_type") == "park" or any(e.streams for e in enterprises):
+        sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
+    return sections
 
 
 def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_output: float, invalid) -> dict:
@@ -142,10 +156,11 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
     out = {"systems": [], "enterprises": []}
     for system, indicators in sorted(systems.items()):
         indicators.sort(key=lambda i: (i.category, i.iri))
-        out["systems"].append({"system": system, "labels": kb.label(system),
+        out["systems"].append({"system": system, "labels": _system_labels(kb, system),
                                "indicators": [{"indicator": i.iri, "labels": kb.label(i.iri), "limiting": i.limiting,
                                                "unit": kb.units.get(i.unit, {}).get("symbol") if i.unit else None,
-                                               "benchmarks": i.benchmarks, "category": kb.label(i.category)}
+                                               "benchmarks": i.benchmarks, "category": i.category_labels.as_dict(),
+                                               "category_weight": i.category_weight, "weight": i.weight}
                                               for i in indicators]})
         distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
         for ent in enterprises:
@@ -154,6 +169,15 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
             out["enterprises"].append(_score_dict(kb, system, ent, score))
         out["systems"][-1]["distribution"] = distribution
     return out
+
+
+def _system_labels(kb: Knowledge, system: str) -> dict[str, str]:
+    """Indicator systems are not in the name index; their labels come from the graph."""
+    from rdflib import URIRef
+
+    from .knowledge import _labels
+
+    return kb.labels[system].as_dict() if system in kb.labels else _labels(kb.graph, URIRef(system)).as_dict()
 
 
 def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseScore) -> dict:
@@ -243,7 +267,7 @@ def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Ent
                 item["expected_mean"] = sorted([round(mean * (1 + effect.min_pct / 100), 4),
                                                 round(mean * (1 + effect.max_pct / 100), 4)])
         elif effect.target_kind == "pollutant":
-            loads = [_annual_load(units, em) for e in enterprises for em in e.emissions
+            loads = [annual_load(units, em) for e in enterprises for em in e.emissions
                      if em["pollutant"] == effect.target and em["stage"] == "emitted"]
             loads = [x for x in loads if x is not None]
             if loads:
@@ -253,11 +277,3 @@ def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Ent
                                                  round(total * effect.max_pct / 100, 4)])
         out.append(item)
     return out
-
-
-def _annual_load(units: UnitConverter, emission: dict) -> float | None:
-    """An emission as an annual load in t/a, or None when it is a concentration or a factor."""
-    try:
-        return units.conversion(emission["unit"], "t/year").apply(emission["value"])
-    except UnitProblem:
-        return None

@@ -105,6 +105,9 @@ def _renormalise_within(assessed: dict[str, list[IndicatorScore]], weights: dict
 
 
 def _grade(score: EnterpriseScore, indicators: list[Indicator]) -> None:
+    if not any(s.level != NOT_APPLICABLE for s in score.indicators):
+        score.reasons.append("no indicator of this system has a value: not rated")
+        return
     limiting = [ind for ind in indicators if ind.limiting]
     levels = {s.indicator: s.level for s in score.indicators}
     unknown_limiting = [ind.iri for ind in limiting if ind.iri not in levels]

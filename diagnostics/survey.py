@@ -18,7 +18,7 @@ from rapidfuzz import process as fuzz_process
 from cpkb.kb.store import Store
 
 from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
-from .units import UnitConverter, UnitProblem
+from .units import UnitConverter, UnitProblem, converter_for
 
 SURVEY_VERSION = 1
 PILOT_TYPES = ("sector", "park", "region", "basin")
@@ -129,12 +129,13 @@ class SurveyReader:
 
     def __init__(self, knowledge: Knowledge, cells: dict[str, str] | None = None):
         self.kb = knowledge
-        self.units = UnitConverter(knowledge)
+        self.units = converter_for(knowledge)
         self.cells = cells or {}
         self.problems: list[SurveyProblem] = []
         self.warnings: list[SurveyProblem] = []
         self.sector: str | None = None
         self._resolved: dict[tuple[str, str], set[str]] = {}
+        self._resolved_raw: dict[tuple[str, str, bool], set[str]] = {}
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
 
@@ -157,13 +158,17 @@ class SurveyReader:
         if not isinstance(name, str) or not name.strip():
             self.error(path, f"expected the name of a {kind}, got {name!r}.")
             return None
-        key = (kind, normalise(name))
-        iris = self._resolved.get(key)
+        fast = (kind, name, sector_only)  # the same names recur across enterprises: skip normalising them
+        iris = self._resolved_raw.get(fast)
+        key = (kind, normalise(name)) if iris is None else None
+        if iris is None:
+            iris = self._resolved.get(key)
         if iris is None:
             iris = set(self.kb.names.get(kind, {}).get(key[1], ()))
             if sector_only and self.sector:
                 iris = {i for i in iris if self.kb.sector_of.get(i) == self.sector}
             self._resolved[key] = iris
+        self._resolved_raw[fast] = iris
         if len(iris) == 1:
             return next(iter(iris))
         if len(iris) > 1:
@@ -244,7 +249,7 @@ class SurveyReader:
             self.error("cpkb_survey", f"format version must be {SURVEY_VERSION}, got {raw.get('cpkb_survey')!r}.")
         unknown = set(raw) - {"cpkb_survey", "scope", "enterprises"}
         for key in sorted(unknown, key=str):
-            self.error(str(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
+            self.error(str(key) if str(key).strip() else repr(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
         if self.problems:

@@ -6,6 +6,7 @@ does not call pint a hundred thousand times.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pint
@@ -24,6 +25,20 @@ class Conversion:
 
     def apply(self, value: float) -> float:
         return value * self.factor + self.offset
+
+
+_CONVERTERS_LOCK = threading.Lock()
+
+
+def converter_for(knowledge: Knowledge) -> "UnitConverter":
+    """One converter per knowledge base: building a pint registry costs about half a second, so every survey
+    read against the same knowledge shares it (and its cache of conversions)."""
+    with _CONVERTERS_LOCK:
+        found = getattr(knowledge, "_unit_converter", None)
+        if found is None:
+            found = UnitConverter(knowledge)
+            knowledge._unit_converter = found  # lives and dies with the knowledge it was built from
+        return found
 
 
 class UnitConverter:
@@ -47,6 +62,7 @@ class UnitConverter:
                 self._expr[iri] = unit["pint"]
         self._names = knowledge.names.get("unit", {})
         self._cache: dict[tuple[str, str], Conversion] = {}
+        self._dimensions: dict[str, str | UnitProblem] = {}
 
     def expression(self, written: str) -> str:
         """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax)."""
@@ -78,8 +94,15 @@ class UnitConverter:
         return Conversion(float(one - zero), float(zero))
 
     def dimension_of(self, written: str) -> str:
-        """pint's dimensionality of a written unit, e.g. '[mass] / [time]'; UnitProblem when unknown."""
-        try:
-            return str(self.registry.Quantity(1.0, self.expression(written)).dimensionality)
-        except Exception:  # noqa: BLE001
-            raise UnitProblem(f"unknown unit {written!r}") from None
+        """pint's dimensionality of a written unit, e.g. '[mass] / [time]'; UnitProblem when unknown.
+        Cached per written unit: a survey writes the same few units tens of thousands of times."""
+        found = self._dimensions.get(written)
+        if found is None:
+            try:
+                found = str(self.registry.Quantity(1.0, self.expression(written)).dimensionality)
+            except Exception:  # noqa: BLE001
+                found = UnitProblem(f"unknown unit {written!r}")
+            self._dimensions[written] = found
+        if isinstance(found, UnitProblem):
+            raise UnitProblem(str(found))
+        return found

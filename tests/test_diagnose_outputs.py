@@ -1,0 +1,232 @@
+"""The example's golden diagnosis, a clean sector, the template round trip, the reports and the result schema."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+
+import docx
+import jsonschema
+import pytest
+from openpyxl import load_workbook
+
+from cpkb.diagnostics.engine import diagnose
+from cpkb.diagnostics.report import to_docx, to_html, to_xlsx
+from cpkb.diagnostics.survey import read_survey
+from cpkb.diagnostics.template import sector_template
+from cpkb.diagnostics.workbook import read_csv, read_workbook, write_survey_csv, write_survey_workbook
+
+from diagnose_support import EXAMPLES, canonical, example_raw, knowledge, read, real_store
+
+EP = "https://w3id.org/cpkb/id/electroplating/"
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def result():
+    return diagnose(read(example_raw()), real_store())
+
+
+def stable(result: dict) -> dict:
+    """A result without the time it was made."""
+    return {k: v for k, v in result.items() if k != "generated_at"}
+
+
+def test_golden_key_issues(result):
+    key = {i["problem"]: i for i in result["key_issues"]}
+    for problem in ("high-rinse-water", "single-tank-rinse", "low-metal-utilisation", "hexavalent-chromium-use",
+                    "no-drag-out-recovery"):
+        assert EP + "problem/" + problem in key, problem
+    metal = key[EP + "problem/low-metal-utilisation"]
+    assert any(ev["rule"] == EP + "rule/nickel-utilisation-worse-than-iii" for ev in metal["evidence"])
+    assert all(i["prevalence"]["enterprises"] >= 0.3 or i["prevalence"]["output"] >= 0.3 for i in key.values())
+    assert all(i["prevalence"]["enterprises"] < 0.3 and (i["prevalence"]["output"] or 0) < 0.3
+               for i in result["other_findings"])
+    rinse = key[EP + "problem/high-rinse-water"]
+    assert rinse["count"] == len(rinse["enterprises"]) == 17
+    ev = next(e for e in rinse["evidence"] if e["enterprise"] == "E01")
+    assert ev["facts"][0]["value"] == 47.0 and "47" in ev["explanation"]["zh"]
+
+
+def test_golden_recommendations(result):
+    recs = {r["measure"]: r for r in result["recommendations"]}
+    for measure in ("adopt-countercurrent-rinse", "add-drag-out-tank", "switch-to-trivalent-passivation"):
+        assert EP + "measure/" + measure in recs, measure
+    trivalent = recs[EP + "measure/switch-to-trivalent-passivation"]
+    hexavalent = {i["problem"]: set(i["enterprises"]) for i in result["key_issues"]}[EP + "problem/hexavalent-chromium-use"]
+    assert set(trivalent["applies_to"]) <= hexavalent
+    assert set(result["schemes"]["low_cost"]) | set(result["schemes"]["high_cost"]) == set(recs)
+    assert EP + "measure/adopt-countercurrent-rinse" in result["schemes"]["high_cost"]
+    assert EP + "measure/add-drag-out-tank" in result["schemes"]["low_cost"]
+    assert sorted(r["rank"] for r in recs.values()) == list(range(1, len(recs) + 1))
+    rejected = {r["measure"]: r for r in result["not_recommended"]}
+    assert rejected[EP + "measure/automate-lines"]["reason"] == "prerequisite-missing"
+
+
+def test_golden_scores(result):
+    scores = {e["enterprise"]: e for e in result["indicator_assessment"]["enterprises"]}
+    assert len(scores) == 18
+    e01 = scores["E01"]
+    assert e01["class"] == "below III"                       # rinse water 47 L/m² > 40, limiting
+    assert e01["Y"] == {"I": 0.0, "II": 68.85, "III": 68.85}
+    assert sum(result["indicator_assessment"]["systems"][0]["distribution"].values()) == 18
+
+
+def test_a_clean_sector_has_no_key_issues():
+    clean = {"output": {"product": "镀件", "value": 20, "unit": "万m2"},
+             "processes": [{"process": "水洗", "techniques": ["多级逆流漂洗"]}, {"process": "回收", "techniques": ["回收槽"]},
+                           {"process": "电镀", "techniques": ["高频开关电源", "碱性锌酸盐镀锌"]},
+                           {"process": "后处理", "techniques": ["三价铬钝化"]},
+                           {"process": "废水分质收集处理", "techniques": ["废水分质分流处理"]}],
+             "indicators": [{"indicator": "单位产品每次清洗取水量", "value": 6, "unit": "L/m2"},
+                            {"indicator": "锌利用率", "value": 85, "unit": "%"},
+                            {"indicator": "镍利用率", "value": 96, "unit": "%"}],
+             "facts": {"has_cp_manager": True, "has_water_meters_per_line": True, "heated_tanks_insulated": True,
+                       "wastewater_segregated": True, "strip_rate": 0.5}}
+    raw = {"cpkb_survey": 1, "scope": {"sector": "electroplating"},
+           "enterprises": [{"id": f"C{n}", **copy.deepcopy(clean)} for n in range(6)]}
+    result = diagnose(read(raw), real_store())
+    assert result["key_issues"] == [] and result["other_findings"] == []
+    assert result["recommendations"] == [] and result["schemes"] == {"low_cost": [], "high_cost": []}
+    jsonschema.validate(result, SCHEMA)
+
+
+def test_result_matches_its_schema(result):
+    jsonschema.validate(result, SCHEMA)
+    broken = copy.deepcopy(result)
+    broken["key_issues"][0]["prevalence"]["enterprises"] = 1.5
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
+
+
+def test_exclude_invalid_result_matches_the_schema():
+    result = diagnose(read(example_raw("broken_survey.json")), real_store(), exclude_invalid=True)
+    jsonschema.validate(result, SCHEMA)
+
+
+# ---------------------------------------------------------------------- round trips
+
+def test_template_round_trip_keeps_the_survey_and_its_diagnosis(result):
+    raw = example_raw()
+    data = write_survey_workbook(raw, real_store())
+    back, cells = read_workbook(data)
+    assert canonical(back) == canonical(raw)
+    assert cells["enterprises[0].indicators[0].value"] == "指标 indicators!C2"
+    again = diagnose(read(back, cells), real_store())
+    assert stable(again) == stable(result)
+
+
+def test_the_shipped_example_workbook_and_csv_are_the_json_example(result):
+    raw = example_raw()
+    for name, reader in (("electroplating_cluster.xlsx", read_workbook), ("electroplating_cluster.csv", read_csv)):
+        back, _ = reader((EXAMPLES / name).read_bytes())
+        assert canonical(back) == canonical(raw), f"{name} is stale: run python examples/make_workbook.py"
+
+
+def test_csv_round_trip(result):
+    raw = example_raw()
+    back, cells = read_csv(write_survey_csv(raw).encode("utf-8"))
+    assert canonical(back) == canonical(raw)
+    assert stable(diagnose(read(back, cells), real_store())) == stable(result)
+
+
+def test_round_trip_of_properties_streams_and_several_outputs():
+    raw = {"cpkb_survey": 1, "scope": {"sector": "电镀", "pilot_type": "park", "park": "P", "facts": {"annual_operating_hours": 8000}},
+           "enterprises": [{"id": 7, "output": [{"product": "镀件", "value": 1, "unit": "万m2"},
+                                                {"product": "镀件", "value": 2.5, "unit": "m2"}],
+                            "materials": [{"material": "硫酸镍", "value": 3, "unit": "t/a", "process": "电镀",
+                                           "properties": [{"property": "x", "value": 1, "unit": "%"},
+                                                          {"property": "y", "value": 2}]}],
+                            "streams": [{"direction": "out", "resource": "中温余热", "value": 10, "unit": "GJ/a",
+                                         "temperature_c": 180, "fate": "排空",
+                                         "properties": [{"property": "压力", "value": 0.6, "unit": "MPa"}]}],
+                            "emissions": [{"pollutant": "NOx", "value": 120, "unit": "mg/m3", "o2_ref_pct": 6,
+                                           "stage": "generated"}],
+                            "facts": {"has_cp_manager": "是"}}]}
+    back, cells = read_workbook(write_survey_workbook(raw, real_store()))
+    expected = copy.deepcopy(raw)
+    expected["enterprises"][0]["id"] = 7
+    assert canonical(back) == canonical(expected)
+    assert cells["enterprises[0].output[1].value"] == "产量 output!C3"
+    assert cells["enterprises[0].materials[0].properties[1].value"] == "材料属性 material properties!E3"
+    back_csv, _ = read_csv(write_survey_csv(raw).encode("utf-8"))
+    expected["enterprises"][0]["id"] = "7"
+    assert canonical(back_csv) == canonical(expected)
+
+
+def test_sector_template_has_sheets_headers_and_drop_downs():
+    book = load_workbook(io.BytesIO(sector_template(real_store(), "电镀")))
+    assert book.sheetnames[0] == "说明 instructions"
+    assert book["lists"].sheet_state == "hidden"
+    instructions = "\n".join(str(c.value) for row in book["说明 instructions"].iter_rows() for c in row if c.value)
+    assert knowledge().version in instructions and "单位产品每次清洗取水量" in instructions and "L/m²" in instructions
+    ws = book["工序与工艺 processes"]
+    assert [c.value for c in ws[1]] == ["企业编号 enterprise", "工序 process", "工艺装备 techniques"]
+    lists = {c.value: i for i, c in enumerate(book["lists"][1])}
+    processes = [r[lists["process"]] for r in book["lists"].iter_rows(min_row=2, values_only=True) if r[lists["process"]]]
+    assert processes[0] == "前处理" and "水洗" in processes and len(processes) == 14
+    formulas = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert formulas["B2"].startswith("=lists!$") and "C2" in formulas
+    indicator_dv = book["指标 indicators"].data_validations.dataValidation
+    assert {str(dv.sqref) for dv in indicator_dv} >= {"B2:B5000", "D2:D5000", "E2:E5000"}
+
+
+# ---------------------------------------------------------------------- reports
+
+def test_html_report(result):
+    html = to_html(result, real_store())
+    for issue in result["key_issues"]:
+        assert issue["labels"]["zh"] in html
+    assert result["kb_version"] in html and "<svg" in html and "三价铬钝化" in html
+    hostile = copy.deepcopy(result)
+    hostile["scope"]["title"] = "<script>alert(1)</script>"
+    assert "<script>alert" not in to_html(hostile)
+
+
+def test_xlsx_report(result):
+    book = load_workbook(io.BytesIO(to_xlsx(result)))
+    assert book.sheetnames == ["概况 overview", "关键问题 key issues", "企业评分 enterprise scores",
+                               "方案 recommendations", "证据 evidence"]
+    overview = {r[0]: r[1] for r in book["概况 overview"].iter_rows(values_only=True)}
+    assert overview["知识库版本 KB version"] == result["kb_version"] and overview["报告生成 generated at"]
+    issues = [r[1] for r in book["关键问题 key issues"].iter_rows(min_row=2, values_only=True) if r[0] == "是 yes"]
+    assert issues == [i["labels"]["zh"] for i in result["key_issues"]]
+    assert book["企业评分 enterprise scores"].max_row == 19
+    assert book["证据 evidence"].max_row - 1 == sum(len(i["evidence"]) for i in result["key_issues"] + result["other_findings"])
+
+
+def test_docx_report(result):
+    document = docx.Document(io.BytesIO(to_docx(result)))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
+    assert headings == ["一、概况", "二、现状与主要问题", "三、关键共性问题", "四、清洁生产方案", "五、预期效益", "附录"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert result["kb_version"] in text
+    tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    for issue in result["key_issues"]:
+        assert issue["labels"]["zh"] in text + tables
+    shaded = document.element.body.xml.count('w:fill="3B73B9"')
+    assert shaded > 10                                            # the bar charts
+
+
+def test_cli_writes_every_format(tmp_path):
+    from click.testing import CliRunner
+
+    from cpkb.cli import main
+    from diagnose_support import real_store as _store
+
+    _store()
+    import glob
+    import tempfile
+    folder = sorted(glob.glob(f"{tempfile.gettempdir()}/cpkb-diag-store-*"))[-1]
+    runner = CliRunner()
+    for fmt in ("json", "html", "xlsx", "docx"):
+        out = tmp_path / f"r.{fmt}"
+        run = runner.invoke(main, ["diagnose", str(EXAMPLES / "electroplating_cluster.xlsx"), "--format", fmt,
+                                   "-o", str(out), "--store", folder, "--store-mode", "memory"])
+        assert run.exit_code == 0, run.output
+        assert out.stat().st_size > 1000
+    run = runner.invoke(main, ["template", "--sector", "electroplating", "-o", str(tmp_path / "t.xlsx"),
+                               "--store", folder])
+    assert run.exit_code == 0 and load_workbook(tmp_path / "t.xlsx").sheetnames[0] == "说明 instructions"
