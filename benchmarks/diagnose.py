@@ -24,6 +24,7 @@ from pathlib import Path
 from cpkb.diagnostics.engine import _scope, aggregate, assess, evaluate_rules, recommend
 from cpkb.diagnostics.engine import diagnose
 from cpkb.diagnostics.knowledge import knowledge_for
+from cpkb.diagnostics.report import to_json
 from cpkb.diagnostics.survey import SurveyReader, parse_document
 from cpkb.kb.build import open_store
 from cpkb.settings import load_settings
@@ -84,7 +85,7 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     result = diagnose(survey, store, settings)
     times["(diagnose once more)"] = time.perf_counter() - t
     t = time.perf_counter()
-    json.dumps(result, ensure_ascii=False)
+    to_json(result)
     times["JSON out"] = time.perf_counter() - t
     return times
 

@@ -333,7 +333,9 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, kb_dir, store_dir, end
     if bar:
         bar.close()
     if fmt == "json":
-        payload: bytes = json.dumps(result, ensure_ascii=False, indent=1).encode("utf-8")
+        from cpkb.diagnostics.report import to_json
+
+        payload: bytes = to_json(result, pretty=True)
     elif fmt == "html":
         from cpkb.diagnostics.report import to_html
 

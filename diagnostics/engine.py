@@ -104,12 +104,13 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     rules = [(r, compiler.compile(r.condition)) for r in kb.rules if r.sector == sector]
     findings: dict[str, list[dict]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
+    memo: dict = {}
     for n, ent in enumerate(enterprises):
         for rule, cond in rules:
             value, evidence = cond.evaluate(ent)
             if value:
                 findings[rule.problem].append({"enterprise": ent.id, "rule": rule.iri, "severity": rule.severity,
-                                               "facts": evidence, "explanation": explain(kb, rule, evidence)})
+                                               "facts": evidence, "explanation": explain(kb, rule, evidence, memo)})
             elif value is None:
                 unknown[rule.iri].append(ent.id)
         if progress and n % 200 == 199:
@@ -205,12 +206,16 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         if measure.sector != sector or not problems:
             continue
         targets = set().union(*(affected[p] for p in problems))
-        problem_processes = {proc for p in problems for proc in kb.problems[p].processes}
+        # A measure that brings a technique in may bring its process in too; otherwise the enterprise must run
+        # one of the processes where the measure or the problem it addresses sits.
+        relevant = set() if measure.introduces else \
+            set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
+        introduces = frozenset(measure.introduces)
         applies, reasons = [], defaultdict(list)
         prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
         for eid in sorted(targets):
             ent = by_id[eid]
-            why = _not_applicable(measure, ent, prerequisite, problem_processes)
+            why = _not_applicable(introduces, relevant, ent, prerequisite)
             if why:
                 reasons[why].append(eid)
             else:
@@ -222,7 +227,8 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
             code = max(reasons, key=lambda k: len(reasons[k]))
             rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
             continue
-        score = sum(severity[p] * len(affected[p] & set(applies)) for p in problems) / len(enterprises)
+        applies_set = set(applies)
+        score = sum(severity[p] * len(affected[p] & applies_set) for p in problems) / len(enterprises)
         chosen.append({**entry, "applies_to": applies, "not_applicable": dict(reasons), "score": round(score, 4),
                        "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in applies])})
     chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
@@ -238,13 +244,10 @@ _REJECTION = {
 }
 
 
-def _not_applicable(measure, ent: Enterprise, prerequisite, problem_processes: set[str]) -> str | None:
-    if measure.introduces and set(measure.introduces) <= ent.techniques:
+def _not_applicable(introduces: frozenset, relevant: set[str], ent: Enterprise, prerequisite) -> str | None:
+    if introduces and introduces <= ent.techniques:
         return "already-in-use"
-    # A measure that brings a technique in may bring its process in too; otherwise the enterprise must run
-    # one of the processes where the measure or the problem it addresses sits.
-    relevant = set(measure.processes) | problem_processes
-    if not measure.introduces and relevant and ent.processes and not relevant & set(ent.processes):
+    if relevant and ent.processes and relevant.isdisjoint(ent.processes):
         return "process-absent"
     if prerequisite is not None and prerequisite.evaluate(ent)[0] is False:
         return "prerequisite-missing"

@@ -73,8 +73,19 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
     return {"zh": "不满足被否定的条件", "en": "a negated condition does not hold"}
 
 
-def explain(kb: Knowledge, rule: Rule, evidence: list[dict]) -> dict[str, str]:
-    """'Rule label: clause; clause' in Chinese and English."""
+def _key(fact: dict) -> tuple:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in fact.items())
+
+
+def explain(kb: Knowledge, rule: Rule, evidence: list[dict], memo: dict | None = None) -> dict[str, str]:
+    """'Rule label: clause; clause' in Chinese and English. `memo` caches sentences across enterprises:
+    most findings of a sector survey repeat the same facts (the same technique in the same process)."""
+    if memo is not None:
+        key = (rule.iri, tuple(_key(f) for f in evidence))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = explain(kb, rule, evidence)
+        return found
     clauses = [explain_fact(kb, fact) for fact in evidence if fact.get("test") != "not"]
     label = kb.label(rule.iri)
     return {"zh": f"{label['zh']}：" + "；".join(c["zh"] for c in clauses) + "。",

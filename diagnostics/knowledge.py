@@ -142,9 +142,14 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
+    _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> dict[str, str]:
-        return self.labels.get(iri, Labels(iri, iri)).as_dict()
+        """{zh, en} labels of an IRI (one shared dict per IRI: callers must not change it)."""
+        found = self._label_dicts.get(iri)
+        if found is None:
+            found = self._label_dicts[iri] = self.labels.get(iri, Labels(iri, iri)).as_dict()
+        return found
 
     def of_sector(self, kind: str, sector: str) -> list[str]:
         return [iri for iri, k in self.kinds.items() if k == kind and self.sector_of.get(iri) == sector]

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import orjson
 from jinja2 import Environment, select_autoescape
 
 ROUTES = {
@@ -244,6 +245,11 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 _TEMPLATE = _ENV.from_string(_HTML)
+
+
+def to_json(result: dict, pretty: bool = False) -> bytes:
+    """The result as UTF-8 JSON (orjson: a 10,000-enterprise result serialises in a fraction of json's time)."""
+    return orjson.dumps(result, option=orjson.OPT_INDENT_2 if pretty else 0)
 
 
 def to_html(result: dict, store=None) -> str:

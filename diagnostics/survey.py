@@ -26,6 +26,13 @@ STAGES = ("generated", "emitted")
 DIRECTIONS = ("out", "in")
 _LEVEL_WORDS = {"i": "I", "1": "I", "ⅰ": "I", "ii": "II", "2": "II", "ⅱ": "II", "iii": "III", "3": "III", "ⅲ": "III",
                 "none": None, "不达标": None, "below": None, "0": None}
+_OUTPUT_FIELDS = frozenset({"product", "unit", "value"})
+_PROCESS_FIELDS = frozenset({"process", "techniques"})
+_INDICATOR_FIELDS = frozenset({"indicator", "process", "unit", "value"})
+_MATERIAL_FIELDS = frozenset({"material", "process", "properties", "unit", "value"})
+_PROPERTY_FIELDS = frozenset({"property", "unit", "value"})
+_EMISSION_FIELDS = frozenset({"o2_ref_pct", "pollutant", "process", "stage", "unit", "value"})
+_STREAM_FIELDS = frozenset({"direction", "resource", "value", "unit", "temperature_c", "process", "fate", "properties"})
 _TRUE = {"true", "yes", "y", "1", "是", "有", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "没有"}
 
@@ -138,6 +145,7 @@ class SurveyReader:
         self._resolved_raw: dict[tuple[str, str, bool], set[str]] = {}
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
+        self._single: dict[tuple, str] = {}
 
     # -- problems
 
@@ -155,6 +163,9 @@ class SurveyReader:
 
     def resolve(self, kind: str, name: Any, path: str, sector_only: bool = False) -> str | None:
         """IRI of a concept named by IRI, label or alternative name; an error listing the closest names if none."""
+        known = self._single.get((kind, name, sector_only))  # names recur across enterprises: answer at once
+        if known is not None:
+            return known
         if not isinstance(name, str) or not name.strip():
             self.error(path, f"expected the name of a {kind}, got {name!r}.")
             return None
@@ -170,7 +181,8 @@ class SurveyReader:
             self._resolved[key] = iris
         self._resolved_raw[fast] = iris
         if len(iris) == 1:
-            return next(iter(iris))
+            self._single[fast] = next(iter(iris))
+            return self._single[fast]
         if len(iris) > 1:
             choices = ", ".join(self.kb.display_names[kind][i] for i in sorted(iris))
             self.error(path, f"{kind} name {name!r} is ambiguous: it names {choices}. Use one of their IRIs.")
@@ -357,7 +369,8 @@ class SurveyReader:
             return []
         return value
 
-    def _fields(self, item: Any, path: str, required: tuple[str, ...], allowed: set[str]) -> bool:
+    def _fields(self, item: Any, path: str, required: tuple[str, ...], allowed: frozenset[str]) -> bool:
+        """Required fields present, no unknown ones; `allowed` includes the required fields."""
         if not isinstance(item, dict):
             self.error(path, f"expected a mapping with {', '.join(required)}.")
             return False
@@ -366,8 +379,10 @@ class SurveyReader:
             if item.get(key) in (None, ""):
                 self.error(f"{path}.{key}", "required.")
                 ok = False
-        for key in sorted(set(item) - allowed - set(required), key=str):
-            self.error(f"{path}.{key}", f"unknown field; allowed: {', '.join(sorted(allowed | set(required)))}.")
+        if item.keys() <= allowed:  # the usual case: nothing unknown
+            return ok
+        for key in sorted(set(item) - allowed, key=str):
+            self.error(f"{path}.{key}", f"unknown field; allowed: {', '.join(sorted(allowed))}.")
         return ok
 
     def read_output(self, ent: Enterprise, raw: Any, path: str) -> None:
@@ -377,7 +392,7 @@ class SurveyReader:
         total = 0.0
         for j, item in enumerate(items):
             p = f"{path}[{j}]" if isinstance(raw, list) else path
-            if not self._fields(item, p, ("value",), {"product", "unit"}):
+            if not self._fields(item, p, ("value",), _OUTPUT_FIELDS):
                 continue
             value = self.number(item["value"], f"{p}.value")
             product = self.resolve("product", item["product"], f"{p}.product", sector_only=True) \
@@ -401,7 +416,7 @@ class SurveyReader:
         return units.pop() if len(units) == 1 else None
 
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("process",), {"techniques"}):
+        if not self._fields(raw, path, ("process",), _PROCESS_FIELDS):
             return
         proc = self.resolve("process", raw["process"], f"{path}.process")
         if proc and self.kb.sector_of.get(proc) != self.sector:
@@ -425,7 +440,7 @@ class SurveyReader:
             ent.techniques.update(found)
 
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("indicator", "value"), {"unit", "process"}):
+        if not self._fields(raw, path, ("indicator", "value"), _INDICATOR_FIELDS):
             return
         iri = self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
@@ -461,7 +476,7 @@ class SurveyReader:
                                        "check the value and its unit.")
 
     def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("material",), {"value", "unit", "process", "properties"}):
+        if not self._fields(raw, path, ("material",), _MATERIAL_FIELDS):
             return
         iri = self.resolve("material", raw["material"], f"{path}.material", sector_only=True)
         value = self.number(raw["value"], f"{path}.value") if raw.get("value") is not None else None
@@ -469,7 +484,7 @@ class SurveyReader:
         props = {}
         for k, prop in enumerate(raw.get("properties") or []):
             p = f"{path}.properties[{k}]"
-            if not self._fields(prop, p, ("property", "value"), {"unit"}):
+            if not self._fields(prop, p, ("property", "value"), _PROPERTY_FIELDS):
                 continue
             piri = self.resolve("property", prop["property"], f"{p}.property", sector_only=True)
             pval = self.number(prop["value"], f"{p}.value")
@@ -479,7 +494,7 @@ class SurveyReader:
             ent.materials[iri] = {"value": value, "unit": unit, "properties": props}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("pollutant", "value", "unit"), {"stage", "process", "o2_ref_pct"}):
+        if not self._fields(raw, path, ("pollutant", "value", "unit"), _EMISSION_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
         value = self.number(raw["value"], f"{path}.value")
@@ -498,8 +513,7 @@ class SurveyReader:
                                   "process": process})
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        allowed = {"temperature_c", "process", "fate", "properties"}
-        if not self._fields(raw, path, ("direction", "resource", "value", "unit"), allowed):
+        if not self._fields(raw, path, ("direction", "resource", "value", "unit"), _STREAM_FIELDS):
             return
         if raw["direction"] not in DIRECTIONS:
             self.error(f"{path}.direction", "direction is out (产出/余量) or in (需求).")
