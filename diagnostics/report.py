@@ -228,6 +228,22 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <span class="en">{{ m.explanation.en }}</span></td></tr>{% endfor %}</table>
 {% endif %}
 
+{% if potential %}
+<h2>五、减排潜力 <span class="en">Reduction potential</span></h2>
+<table><tr><th>污染物 pollutant</th><th>填报企业 reported by</th><th>排放量 t/a</th><th>可削减 t/a (合并)</th><th>主要方案 main measures</th></tr>
+{% for p in potential %}<tr><td>{{ p.labels.zh }} <span class="en">{{ p.labels.en }}</span></td><td class="num">{{ p.reported_by }}</td>
+<td class="num">{{ num(p.baseline_t_per_a) }}</td><td class="num">{{ num(p.combined_reduction_t_per_a[0]) }}…{{ num(p.combined_reduction_t_per_a[1]) }}</td>
+<td>{% for m in p.by_measure[:3] %}{{ m.labels.zh }}（{{ num(m.reduction_t_per_a[0]) }}…{{ num(m.reduction_t_per_a[1]) }}）{% if not loop.last %}；{% endif %}{% endfor %}</td></tr>{% endfor %}
+</table><p class="meta">{{ r.reduction_potential.basis.zh }}</p>
+{% endif %}
+{% if symbiosis %}
+<h2>六、园区共生机会 <span class="en">Park symbiosis</span></h2>
+<table><tr><th>提供方 from</th><th>产出 offer</th><th>需求方 to</th><th>需求 demand</th><th>可匹配量 amount</th></tr>
+{% for m in symbiosis %}<tr><td>{{ m['from'] }}</td><td>{{ m.offer_labels.zh }}{% if m.fate_today %}（现状：{{ m.fate_today }}）{% endif %}</td>
+<td>{{ m.to }}</td><td>{{ m.demand_labels.zh }}</td><td class="num">{{ num(m.amount) }} {{ m.unit }}</td></tr>{% endfor %}
+</table><p class="meta">{{ r.symbiosis.basis.zh }}</p>
+{% endif %}
+
 <h2>附录 <span class="en">Appendix</span></h2>
 {% if r.excluded %}<h3>排除的企业 <span class="en">Excluded enterprises</span></h3>
 <table>{% for x in r.excluded %}{% for p in x.problems %}
@@ -258,6 +274,8 @@ def to_html(result: dict, store=None) -> str:
     threshold = result.get("settings", {}).get("key_issue_prevalence")
     ctx["issues_svg"] = svg_bars([(i["labels"]["zh"], i["prevalence"]["enterprises"]) for i in result.get("key_issues", [])],
                                  max_value=1.0, threshold=threshold)
+    ctx["potential"] = [p for p in (result.get("reduction_potential") or {}).get("pollutants", []) if p["baseline_t_per_a"]]
+    ctx["symbiosis"] = (result.get("symbiosis") or {}).get("matches", [])
     ctx["dist_svg"] = [svg_bars([(CLASSES[k][0], v) for k, v in s["distribution"].items()], unit="n")
                        for s in result.get("indicator_assessment", {}).get("systems", [])]
     return _TEMPLATE.render(**ctx)
@@ -338,6 +356,19 @@ def to_xlsx(result: dict) -> bytes:
     _sheet(book, "方案 recommendations", ["排序 rank", "方案 measure", "Measure", "IRI", "费用 cost", "途径 route",
                                          "问题 problems", "适用企业数 count", "适用企业 applies to",
                                          "预期效果 expected effects"], rows)
+    if result.get("reduction_potential"):
+        _sheet(book, "减排潜力 reduction potential",
+               ["污染物 pollutant", "Pollutant", "填报企业 reported by", "未填报 not reported", "排放量 baseline t/a",
+                "合并削减下限 combined low t/a", "合并削减上限 combined high t/a", "方案 measure", "方案削减 t/a"],
+               [[p["labels"]["zh"], p["labels"]["en"], p["reported_by"], p["not_reported_by"], p["baseline_t_per_a"],
+                 p["combined_reduction_t_per_a"][0], p["combined_reduction_t_per_a"][1], m["labels"]["zh"] if m else "",
+                 m["reduction_t_per_a"] if m else ""]
+                for p in result["reduction_potential"]["pollutants"] for m in (p["by_measure"] or [None])])
+    if result.get("symbiosis"):
+        _sheet(book, "园区共生 symbiosis", ["提供方 from", "产出 offer", "需求方 to", "需求 demand", "数量 amount",
+                                          "单位 unit", "现状去向 fate today"],
+               [[m["from"], m["offer_labels"]["zh"], m["to"], m["demand_labels"]["zh"], m["amount"], m["unit"],
+                 m["fate_today"]] for m in result["symbiosis"]["matches"]])
     rows = [[i["labels"]["zh"], ev["enterprise"], ev["rule"], ev["explanation"]["zh"], ev["explanation"]["en"]]
             for _, i in issues for ev in i["evidence"]]
     _sheet(book, "证据 evidence", ["问题 problem", "企业 enterprise", "规则 rule", "说明", "explanation"], rows)
@@ -504,6 +535,22 @@ def to_docx(result: dict) -> bytes:
         _table(doc, ["方案", "对象", "变化幅度", "折算", "企业数", "已核实"], rows)
     else:
         doc.add_paragraph("无。")
+
+    potential = [p for p in (result.get("reduction_potential") or {}).get("pollutants", []) if p["baseline_t_per_a"]]
+    if potential:
+        doc.add_heading("（一）区域/流域减排潜力", 2)
+        _table(doc, ["污染物", "填报企业", "排放量 t/a", "合并可削减 t/a", "主要方案"],
+               [[p["labels"]["zh"], p["reported_by"], _num(p["baseline_t_per_a"]),
+                 f"{_num(p['combined_reduction_t_per_a'][0])}…{_num(p['combined_reduction_t_per_a'][1])}",
+                 "；".join(m["labels"]["zh"] for m in p["by_measure"][:3])] for p in potential])
+        doc.add_paragraph(result["reduction_potential"]["basis"]["zh"])
+    matches = (result.get("symbiosis") or {}).get("matches", [])
+    if matches:
+        doc.add_heading("（二）园区共生机会", 2)
+        _table(doc, ["提供方", "产出", "需求方", "需求", "可匹配量"],
+               [[m["from"], m["offer_labels"]["zh"], m["to"], m["demand_labels"]["zh"], f"{_num(m['amount'])} {m['unit']}"]
+                for m in matches])
+        doc.add_paragraph(result["symbiosis"]["basis"]["zh"])
 
     doc.add_heading("附录", 1)
     if result.get("excluded"):

@@ -76,3 +76,24 @@ def test_no_exchange_within_one_enterprise_or_across_incomparable_units(store):
                                  "temperature_c": 60}]},
     ], pilot_type="park")
     assert find_symbiosis(survey.knowledge, survey, survey.enterprises)["matches"] == []
+
+
+def test_park_result_carries_symbiosis_into_every_report(store):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.engine import diagnose
+    from cpkb.diagnostics.report import to_docx, to_html, to_xlsx
+
+    survey = _survey(store, [
+        {"id": "A", "streams": [{"direction": "out", "resource": "中温余热", "value": 9000, "unit": "GJ/a",
+                                 "temperature_c": 180, "fate": "排空"}]},
+        {"id": "B", "streams": [{"direction": "in", "resource": "hot-water", "value": 4000, "unit": "GJ/a",
+                                 "temperature_c": 60}]}], pilot_type="park")
+    result = diagnose(survey, store, {})
+    assert result["symbiosis"]["matches"][0]["amount"] == 4000.0 and "reduction_potential" not in result
+    assert "园区共生" in to_html(result, store)
+    assert "园区共生 symbiosis" in load_workbook(io.BytesIO(to_xlsx(result))).sheetnames
+    assert any("园区共生" in p.text for p in Document(io.BytesIO(to_docx(result))).paragraphs)

@@ -278,12 +278,16 @@ def report_view(result: dict) -> dict:
     levels = [{"level": lv, "label": _level_label(lv, lang) if lv != "not rated" else "–", "count": distribution.get(lv, 0)}
               for lv in LEVEL_ORDER if lv in distribution]
     potential = []
-    for row in result.get("reduction_potential") or []:
-        if isinstance(row, dict):
+    for row in (result.get("reduction_potential") or {}).get("pollutants", []):
+        low, high = row.get("combined_reduction_t_per_a") or (0, 0)
+        if row.get("baseline_t_per_a"):
             potential.append({"pollutant": _link(row.get("pollutant"), row.get("labels"), lang),
-                              "low": row.get("reduction_low", row.get("low")),
-                              "high": row.get("reduction_high", row.get("high")),
-                              "unit": row.get("unit", "")})
+                              "low": low, "high": high, "unit": "t/a", "baseline": row["baseline_t_per_a"]})
+    symbiosis = [{"from": m["from"], "to": m["to"],
+                  "offer": _link(m["offer"], m.get("offer_labels"), lang),
+                  "demand": _link(m["demand"], m.get("demand_labels"), lang),
+                  "amount": m["amount"], "unit": m["unit"], "fate": m.get("fate_today")}
+                 for m in (result.get("symbiosis") or {}).get("matches", [])]
     return {
         "title": scope.get("title") or ui_text("report_title"),
         "scope": {
@@ -301,6 +305,7 @@ def report_view(result: dict) -> dict:
         "schemes": schemes,
         "enterprises": enterprises, "levels": levels, "level_max": max([lv["count"] for lv in levels] + [1]),
         "reduction_potential": potential,
+        "symbiosis": symbiosis,
         "potential_max": max([abs(p["high"] or 0) for p in potential] + [abs(p["low"] or 0) for p in potential] + [1e-9]),
         "warnings": [_labels(w, None, lang) if isinstance(w, dict) and not w.get("message") else
                      {"text": str(w.get("message") if isinstance(w, dict) else w), "lang": lang, "fallback": False}

@@ -84,3 +84,24 @@ def test_report_downloads_xlsx_docx_html(real_client, fmt, magic):
                                 content_type="application/json")
     assert response.status_code == 200
     assert response.data.lstrip()[:len(magic)] == magic
+
+
+@needs_engine
+def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
+    page = real_client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    html = real_client.post("/diagnose", data={"csrf_token": token, "example": EXAMPLE}).get_data(as_text=True)
+    assert 'id="chart-potential"' in html and "总磷" in html  # the example is a Yangtze basin survey
+    park = {"cpkb_survey": 1, "scope": {"sector": "电镀", "pilot_type": "park", "park": "某园区"}, "enterprises": [
+        {"id": "A", "streams": [{"direction": "out", "resource": "中温余热", "value": 9000, "unit": "GJ/a",
+                                 "temperature_c": 180, "fate": "排空"}]},
+        {"id": "B", "streams": [{"direction": "in", "resource": "hot-water", "value": 4000, "unit": "GJ/a",
+                                 "temperature_c": 60}]}]}
+    from io import BytesIO
+
+    report = real_client.post("/diagnose", data={"csrf_token": token, "survey": (BytesIO(json.dumps(park).encode()),
+                                                                                "park.json")},
+                              content_type="multipart/form-data")
+    assert report.status_code == 200
+    html = report.get_data(as_text=True)
+    assert 'id="symbiosis"' in html and "4000" in html
