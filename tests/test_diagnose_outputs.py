@@ -188,7 +188,7 @@ def test_html_report(result):
 def test_xlsx_report(result):
     book = load_workbook(io.BytesIO(to_xlsx(result)))
     assert book.sheetnames == ["概况 overview", "关键问题 key issues", "企业评分 enterprise scores",
-                               "方案 recommendations", "证据 evidence"]
+                               "方案 recommendations", "减排潜力 reduction potential", "证据 evidence"]
     overview = {r[0]: r[1] for r in book["概况 overview"].iter_rows(values_only=True)}
     assert overview["知识库版本 KB version"] == result["kb_version"] and overview["报告生成 generated at"]
     issues = [r[1] for r in book["关键问题 key issues"].iter_rows(min_row=2, values_only=True) if r[0] == "是 yes"]
