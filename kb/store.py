@@ -6,7 +6,6 @@ graph (each knowledge source file is one named graph), on both backends.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,21 +18,6 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .namespaces import sparql_prefixes
-
-# Result formats a store can serialise a query result to, by media type.
-SELECT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
-
 
 class StoreError(Exception):
     """A query or load failed; the message says why in words a user can act on."""
@@ -125,11 +109,6 @@ class OxigraphStore(Store):
             self.description = f"embedded Oxigraph (on disk at {path})"
         self._writable = path is not None and not read_only
         self._prefixes = sparql_prefixes()
-
-    @property
-    def raw(self) -> ox.Store:
-        """The pyoxigraph store, for code that must serialise results itself (the SPARQL endpoint)."""
-        return self._store
 
     def _run(self, query: str, **options):
         try:
@@ -293,7 +272,3 @@ def _json_term(binding: dict | None) -> object:
         return Literal(value, lang=binding["xml:lang"])
     datatype = binding.get("datatype")
     return Literal(value, datatype=URIRef(datatype) if datatype else None)
-
-
-def dump_json(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
