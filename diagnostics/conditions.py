@@ -222,7 +222,10 @@ class ConditionCompiler:
                 return None, []
             value = ent.facts[iri]
             try:
-                hit = compare(value, threshold)
+                if isinstance(value, tuple):  # a choice fact answered with several choices
+                    hit = (threshold in value) == (op == "=") if op in ("=", "!=") else False
+                else:
+                    hit = compare(value, threshold)
             except TypeError:
                 return None, []
             return (True, [{"test": "fact", "fact": iri, "value": value, "op": op, "expected": threshold}]) if hit \

@@ -206,20 +206,21 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         if measure.sector != sector or not problems:
             continue
         targets = set().union(*(affected[p] for p in problems))
-        # A measure that brings a technique in may bring its process in too; otherwise the enterprise must run
-        # one of the processes where the measure or the problem it addresses sits.
-        relevant = set() if measure.introduces else \
-            set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
+        # The enterprise must run one of the processes where the measure or the problem it addresses sits
+        # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
+        relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
         introduces = frozenset(measure.introduces)
-        applies, reasons = [], defaultdict(list)
+        applies, unconfirmed, reasons = [], [], defaultdict(list)
         prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
         for eid in sorted(targets):
             ent = by_id[eid]
             why = _not_applicable(introduces, relevant, ent, prerequisite)
             if why:
                 reasons[why].append(eid)
-            else:
-                applies.append(eid)
+                continue
+            applies.append(eid)
+            if prerequisite is not None and prerequisite.evaluate(ent)[0] is None:
+                unconfirmed.append(eid)  # the survey lacks the facts its prerequisite needs: to be checked
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -227,9 +228,10 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
             code = max(reasons, key=lambda k: len(reasons[k]))
             rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
             continue
-        applies_set = set(applies)
-        score = sum(severity[p] * len(affected[p] & applies_set) for p in problems) / len(enterprises)
-        chosen.append({**entry, "applies_to": applies, "not_applicable": dict(reasons), "score": round(score, 4),
+        confirmed = set(applies) - set(unconfirmed)  # the ranking counts only enterprises known to qualify
+        score = sum(severity[p] * len(affected[p] & confirmed) for p in problems) / len(enterprises)
+        chosen.append({**entry, "applies_to": applies, "prerequisite_unconfirmed": unconfirmed,
+                       "not_applicable": dict(reasons), "score": round(score, 4),
                        "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in applies])})
     chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
     for rank, rec in enumerate(chosen, 1):

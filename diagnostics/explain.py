@@ -10,6 +10,8 @@ _LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级"}
 
 
 def _fmt(value) -> str:
+    if isinstance(value, tuple):
+        return "、".join(str(v) for v in value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if value is True:

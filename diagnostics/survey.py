@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -545,9 +546,13 @@ class SurveyReader:
             value = self.number(value, path)
             if value is None:
                 return
-        elif kind == "choice" and str(value) not in fact["choices"]:
-            self.error(path, f"answer one of {', '.join(fact['choices'])}, got {value!r}.")
-            return
+        elif kind == "choice":  # one choice, or several (a list, or text separated by 、 , ;)
+            given = value if isinstance(value, list) else re.split(r"\s*[、,;，；]\s*", str(value).strip())
+            wrong = [v for v in given if str(v) not in fact["choices"]]
+            if wrong or not given:
+                self.error(path, f"answer one or more of {', '.join(fact['choices'])}, got {value!r}.")
+                return
+            value = tuple(sorted(str(v) for v in given))
         ent.facts[iri] = value
 
 

@@ -215,7 +215,7 @@ class _Builder:
             return
         if key is None and re.match(r"^(facts|事实)[.:：]", name):
             fact = re.split(r"[.:：]", name, maxsplit=1)[1].strip()
-            self.raw["scope"].setdefault("facts", {})[fact] = value
+            self.raw["scope"].setdefault("facts", {})[fact] = _fact_cell(value)
             self.place(f"scope.facts.{fact}", where_value)
             return
         key = key or name
@@ -301,7 +301,7 @@ class _Builder:
 
     def fact(self, ent: dict, base: str, key: Any, value: Any, where_value: str) -> None:
         facts = ent.setdefault("facts", {})
-        facts[str(key)] = value
+        facts[str(key)] = _fact_cell(value)
         self.place(f"{base}.facts.{key}", where_value)
 
     def sub_property(self, ent: dict, base: str, section: str, match: dict, prop: dict, places: dict[str, str],
@@ -643,7 +643,20 @@ def write_survey_csv(raw: dict) -> str:
     return out.getvalue()
 
 
+def _fact_cell(value: Any) -> Any:
+    """A fact cell back to its answer: several choices are written joined by 、 (the metals plated)."""
+    if isinstance(value, str) and "、" in value:
+        return [v.strip() for v in value.split("、") if v.strip()]
+    return value
+
+
+def _joined(value: Any) -> Any:
+    """Several choices of one fact (the metals plated) in one cell, joined by 、."""
+    return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
 def _csv_cell(value: Any) -> Any:
+    value = _joined(value)
     return {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
 
 
@@ -671,7 +684,7 @@ def survey_rows(raw: dict) -> dict[str, list[list[Any]]]:
         if scope.get(key) not in (None, ""):
             rows["scope"].append([f"{SCOPE_ZH[key]} {key}", scope[key]])
     for key, value in (scope.get("facts") or {}).items():
-        rows["scope"].append([f"facts.{key}", value])
+        rows["scope"].append([f"facts.{key}", _joined(value)])
     for ent in raw.get("enterprises") or []:
         if not isinstance(ent, dict):
             continue
@@ -699,7 +712,7 @@ def survey_rows(raw: dict) -> dict[str, list[list[Any]]]:
                                                               "resource": s.get("resource"),
                                                               "stream_process": s.get("process")}, eid))
         for key, value in (ent.get("facts") or {}).items():
-            rows["facts"].append([eid, key, value])
+            rows["facts"].append([eid, key, _joined(value)])
     return rows
 
 
