@@ -612,7 +612,8 @@ def _not_found(exc):
 def _bad_request(exc):
     if request.blueprint == "sparql":
         return exc
-    text = ui_text("csrf_failed") if getattr(exc, "description", "") == "csrf" else ui_text("bad_request")
+    described = {"csrf": "csrf_failed", "signature": "result_unsigned"}
+    text = ui_text(described.get(getattr(exc, "description", ""), "bad_request"))
     return _error(400, "bad_request", text)
 
 

@@ -6,10 +6,17 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, session, url_for
+
+from cpkb.diagnostics import report
+from cpkb.diagnostics.engine import diagnose
+from cpkb.diagnostics.survey import SurveyError, read_survey
+from cpkb.diagnostics.template import sector_template
 
 from .i18n import UI, pick, request_language, ui_text
 from .index import ID_BASE, get_index, href_of
@@ -23,14 +30,10 @@ SURVEY_SUFFIXES = (".xlsx", ".json", ".yaml", ".yml", ".csv")
 LEVEL_ORDER = ["I", "II", "III", "below III", "not rated"]
 
 
-def _engine():
-    """The engine's entry points, or None while the engine is not installed."""
-    try:
-        from cpkb.diagnostics.engine import diagnose
-        from cpkb.diagnostics.survey import SurveyError, read_survey
-    except ImportError:
-        return None
-    return read_survey, SurveyError, diagnose
+def sign(result_json: str) -> str:
+    """HMAC of a result as the page carries it, so a download renders only what this server diagnosed."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, result_json.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _examples_dir() -> Path:
@@ -50,7 +53,7 @@ def _form_data(errors=None, message=None) -> dict:
     sectors = [{"sector": index.term(s, lang), "key": s[len(ID_BASE):],
                 "href": url_for("diagnose.template", sector=s[len(ID_BASE):])}
                for s in index.by_kind.get("Sector", []) if sum(index.sector_counts.get(s, {}).values())]
-    return {"examples": examples(), "templates": sectors, "engine_available": _engine() is not None,
+    return {"examples": examples(), "templates": sectors,
             "errors": errors or [], "message": message,
             "max_upload_bytes": int(current_app.config["CPKB"]["max_upload_bytes"])}
 
@@ -90,7 +93,6 @@ def _filename_for(mimetype: str) -> str:
 
 def _run(upload: tuple[bytes, str], exclude_invalid: bool):
     """(result, None) on success, (None, problems) when the survey has errors."""
-    read_survey, SurveyError, diagnose = _engine()
     store = get_store()
     data, filename = upload
     try:
@@ -105,15 +107,15 @@ def _run(upload: tuple[bytes, str], exclude_invalid: bool):
 def submit():
     """The form: upload or example → the report page, or the form again with the placed errors."""
     check_csrf()
-    if _engine() is None:
-        return render_template("diagnose/form.html", d=_form_data(message=ui_text("engine_missing"))), 503
     upload = _read_upload()
     if upload is None:
         return render_template("diagnose/form.html", d=_form_data(message=ui_text("no_file"))), 400
     result, problems = _run(upload, bool(request.form.get("exclude_invalid")))
     if problems is not None:
         return render_template("diagnose/form.html", d=_form_data(errors=problems)), 422
-    return render_template("diagnose/report.html", d=report_view(result), result_json=json.dumps(result, ensure_ascii=False))
+    carried = json.dumps(result, ensure_ascii=False)
+    return render_template("diagnose/report.html", d=report_view(result), result_json=carried,
+                           result_signature=sign(carried))
 
 
 @bp.route("/api/diagnose", methods=["POST"])
@@ -125,8 +127,6 @@ def api():
     """
     if current_app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies:
         check_csrf()
-    if _engine() is None:
-        return to_json_response({"error": ui_text("engine_missing")}, 503)
     upload = _read_upload()
     if upload is None:
         return to_json_response({"error": ui_text("no_file")}, 400)
@@ -143,13 +143,10 @@ def api():
 def export():
     """Download a report shown on the page: the result travels back in the form, nothing is kept server-side."""
     check_csrf()
-    try:
-        result = json.loads(request.form.get("result") or "")
-    except ValueError:
-        abort(400)
-    if not isinstance(result, dict) or "key_issues" not in result:
-        abort(400)
-    return _export(result, request.form.get("format", "json"))
+    carried = request.form.get("result") or ""
+    if not hmac.compare_digest(sign(carried), request.form.get("signature") or ""):
+        abort(400, description="signature")
+    return _export(json.loads(carried), request.form.get("format", "json"))
 
 
 def _export(result: dict, fmt: str) -> Response:
@@ -160,15 +157,10 @@ def _export(result: dict, fmt: str) -> Response:
         return response
     if fmt not in ("html", "xlsx", "docx"):
         abort(400)
-    try:
-        from cpkb.diagnostics import report
-    except ImportError:
-        return to_json_response({"error": ui_text("engine_missing")}, 503)
     renderer = getattr(report, f"to_{fmt}")
     body = renderer(result)
-    if fmt == "html":
-        return Response(body, mimetype="text/html")
-    mimetypes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mimetypes = {"html": "text/html",  # a standalone file with its own styles: downloaded, not shown under the CSP
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
     response = Response(body, mimetype=mimetypes[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename=cpkb-diagnosis.{fmt}"
@@ -178,10 +170,6 @@ def _export(result: dict, fmt: str) -> Response:
 @bp.route("/diagnose/template/<sector>.xlsx")
 def template(sector: str):
     """The Excel survey template of one sector, with the knowledge base's names as drop-down lists."""
-    try:
-        from cpkb.diagnostics.template import sector_template
-    except ImportError:
-        return to_json_response({"error": ui_text("engine_missing")}, 503)
     iri = ID_BASE + sector
     if get_index().kind(iri) != "Sector":
         abort(404)

@@ -10,14 +10,20 @@ query, a browser gets the query page and any other client the Service Descriptio
 from __future__ import annotations
 
 import atexit
+import io
 import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
@@ -61,14 +67,20 @@ W3C_FORMATS = {"application/sparql-results+json": "SPARQL_Results_JSON",
                "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
                "application/rdf+xml": "RDF_XML"}
 TRUNCATED_HEADER = "X-CPKB-Truncated"
+CACHE_HEADER = "X-CPKB-Cache"  # hit: the answer of an identical earlier request; miss: computed now
 
 
 # ---------------------------------------------------------------------- the executor of this app
 
-def get_executor():
+def _slot(app) -> dict:
+    return app.extensions.setdefault(_EXTENSION, {"executor": None, "lock": threading.Lock(), "sd": {},
+                                                  "cache": AnswerCache(app.config["CPKB"])})
+
+
+def get_executor(app=None):
     """The app's query executor (worker pool or remote forwarder), started on first use."""
-    app = current_app._get_current_object()
-    slot = app.extensions.setdefault(_EXTENSION, {"executor": None, "lock": threading.Lock(), "sd": {}})
+    app = app or current_app._get_current_object()
+    slot = _slot(app)
     if slot["executor"] is None:
         with slot["lock"]:
             if slot["executor"] is None:
@@ -87,6 +99,50 @@ def close_executor(app) -> None:
     if slot and slot["executor"] is not None:
         slot["executor"].close()
         slot["executor"] = None
+        slot["cache"].clear()
+
+
+class AnswerCache:
+    """Answers of identical requests, kept while the app serves (the knowledge base does not change then).
+
+    The key is everything the answer depends on: the exact query text, the dataset parameters, the
+    negotiated result format and the endpoint IRI (relative IRIs resolve against it). Only answers that
+    passed every check and ran to completion are kept, and only up to `sparql_cache_entry_bytes` each;
+    `sparql_cache_entries` bounds the number (least recently used goes first; 0 turns the cache off).
+    """
+
+    def __init__(self, settings: dict[str, Any]):
+        self.entries = int(settings.get("sparql_cache_entries") or 0)
+        self.entry_bytes = int(settings.get("sparql_cache_entry_bytes") or 0)
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key) -> Answer | None:
+        if not self.entries:
+            return None
+        with self._lock:
+            answer = self._data.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key, answer: Answer) -> None:
+        if not self.entries or len(answer.body) > self.entry_bytes:
+            return
+        with self._lock:
+            self._data[key] = answer
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
 
 # ---------------------------------------------------------------------- the request
@@ -98,42 +154,44 @@ class SparqlRequest:
     named_graphs: list[str]
 
 
-def _fail(status: int, message: str, cors: bool = True) -> Response:
+def _fail(status: int, message: str, cors: bool = True, req=None, settings=None) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     if status == 405:
         response.headers["Allow"] = "GET, POST, OPTIONS"
     if status == 503:
         response.headers["Retry-After"] = "5"
-    return _cors(response) if cors else response
+    return _cors(response, req, settings) if cors else response
 
 
-def _cors(response: Response) -> Response:
-    origin = current_app.config["CPKB"].get("sparql_cors_origin")
-    if origin and request.method in ("GET", "HEAD", "OPTIONS"):
+def _cors(response: Response, req=None, settings=None) -> Response:
+    req = req if req is not None else request
+    settings = settings if settings is not None else current_app.config["CPKB"]
+    origin = settings.get("sparql_cors_origin")
+    if origin and req.method in ("GET", "HEAD", "OPTIONS"):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
     return response
 
 
-def _read_request(settings: dict[str, Any]) -> SparqlRequest:
+def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
     limit = int(settings["max_sparql_body_bytes"])
-    if request.content_length is not None and request.content_length > limit:
+    if req.content_length is not None and req.content_length > limit:
         raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
-    if "update" in request.args or (request.method == "POST" and request.mimetype ==
-                                    "application/x-www-form-urlencoded" and "update" in _form(limit)):
+    if "update" in req.args or (req.method == "POST" and req.mimetype ==
+                                "application/x-www-form-urlencoded" and "update" in _form(req, limit)):
         raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
-    params = request.args
-    if request.method == "GET":
+    params = req.args
+    if req.method == "GET":
         queries = params.getlist("query")
-    elif request.mimetype == "application/x-www-form-urlencoded":
-        form = _form(limit)
+    elif req.mimetype == "application/x-www-form-urlencoded":
+        form = _form(req, limit)
         queries = params.getlist("query") + form.getlist("query")
         params = _merged(params, form)
-    elif request.mimetype == "application/sparql-query":
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
+    elif req.mimetype == "application/sparql-query":
+        charset = req.mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise Refused(415, "A query sent as application/sparql-query must be encoded in UTF-8.")
-        raw = request.stream.read(limit + 1)
+        raw = req.stream.read(limit + 1)
         if len(raw) > limit:
             raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
         try:
@@ -142,7 +200,7 @@ def _read_request(settings: dict[str, Any]) -> SparqlRequest:
             raise Refused(400, "The query is not valid UTF-8.") from None
         if "query" in params:
             raise Refused(400, "Send the query either in the body or as the query parameter, not both.")
-    elif request.mimetype == "application/sparql-update":
+    elif req.mimetype == "application/sparql-update":
         raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     else:
         raise Refused(415, "POST a query as application/x-www-form-urlencoded (query=…) or as "
@@ -153,16 +211,20 @@ def _read_request(settings: dict[str, Any]) -> SparqlRequest:
                          params.getlist("named-graph-uri"))
 
 
-def _form(limit: int):
-    if request.content_length is None:
+def _form(req, limit: int):
+    if req.content_length is None:
         # no declared length: read at most the limit ourselves before letting werkzeug parse it
-        raw = request.stream.read(limit + 1)
+        cached = getattr(req, "_cpkb_form", None)
+        if cached is not None:
+            return cached
+        raw = req.stream.read(limit + 1)
         if len(raw) > limit:
             raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
         from werkzeug.datastructures import MultiDict
         from urllib.parse import parse_qsl
-        return MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-    return request.form
+        req._cpkb_form = MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return req._cpkb_form
+    return req.form
 
 
 def _merged(args, form):
@@ -175,24 +237,48 @@ def _merged(args, form):
     return merged
 
 
-def _wants_html() -> bool:
-    if request.values.get("format"):
+def _param(req, name: str) -> str:
+    """A protocol parameter (format=, download=) from the URL or, in a form-encoded POST, the body."""
+    value = req.args.get(name)
+    if value:
+        return value
+    form = getattr(req, "_cpkb_form", None)  # a body without a declared length, read by _form
+    if form is None:
+        form = req.form if req.method == "POST" and req.mimetype == "application/x-www-form-urlencoded" else {}
+    return form.get(name) or ""
+
+
+@lru_cache(maxsize=512)
+def _best_match(accept_header: str, offered: tuple[str, ...]) -> str | None:
+    """werkzeug's choice among `offered` for this Accept header (the same as request.accept_mimetypes)."""
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    if not accept:
+        return "" if offered else None  # "": the client accepts anything
+    return accept.best_match(list(offered))
+
+
+_HTML_OFFER = tuple(RESULTS_TYPES + GRAPH_TYPES + ["text/html"])
+
+
+def _wants_html(req) -> bool:
+    if _param(req, "format"):
         return False
-    offered = RESULTS_TYPES + GRAPH_TYPES + ["text/html"]
-    return request.accept_mimetypes.best_match(offered) == "text/html"
+    accept = req.headers.get("Accept", "")
+    return bool(accept) and _best_match(accept, _HTML_OFFER) == "text/html"
 
 
-def _negotiate(types: list[str], aliases: dict[str, str]) -> str | None:
-    requested = request.values.get("format", "").strip().lower()
+def _negotiate(types: list[str], aliases: dict[str, str], req=None) -> str | None:
+    req = req if req is not None else request
+    requested = _param(req, "format").strip().lower()
     if requested:
         # format=xml / format=json (SPARQLWrapper sends them) mean RDF/XML / JSON-LD for graph results
         graph_names = {"xml": "application/rdf+xml", "json": "application/ld+json"} if types == GRAPH_TYPES else {}
         media = graph_names.get(requested) or FORMAT_NAMES.get(requested, requested)
         media = aliases.get(media, media)
         return media if media in types else None
-    if not request.accept_mimetypes:
+    best = _best_match(req.headers.get("Accept", ""), tuple(types + list(aliases)))
+    if best == "":
         return types[0]
-    best = request.accept_mimetypes.best_match(types + list(aliases))
     return aliases.get(best, best) if best else None
 
 
@@ -200,6 +286,11 @@ def _unacceptable(form: str) -> Refused:
     types = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_TYPES
     names = ", ".join(f"{t} (format={EXTENSIONS[t]})" for t in types)
     return Refused(406, f"No acceptable format for a {form or 'query'} result. Supported: {names}.")
+
+
+def _endpoint_iri(req) -> str:
+    """The endpoint's own absolute IRI (what url_for('sparql.endpoint', _external=True) gives)."""
+    return req.root_url + "sparql"
 
 
 # ---------------------------------------------------------------------- truncation in the body
@@ -222,16 +313,19 @@ def _flag_truncated(answer: Answer, limit: int) -> bytes:
     return body  # CSV and TSV have no comment syntax: the header says it
 
 
-def _answer_response(answer: Answer, limit: int, download: bool) -> Response:
+def _answer_response(answer: Answer, limit: int, download: bool, req=None, settings=None,
+                     cache: str = "") -> Response:
     body = _flag_truncated(answer, limit) if answer.truncated else answer.body
     charset = "" if answer.media_type.endswith("xml") else "; charset=utf-8"
     response = Response(body, status=200, content_type=answer.media_type + charset)
     response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
     response.headers["X-CPKB-Result-Count"] = str(answer.count)
+    if cache:
+        response.headers[CACHE_HEADER] = cache
     response.headers["Vary"] = "Accept"
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="cpkb-result.{EXTENSIONS[answer.media_type]}"'
-    return _cors(response)
+    return _cors(response, req, settings)
 
 
 # ---------------------------------------------------------------------- the route
@@ -248,14 +342,14 @@ def endpoint() -> Response:
         response.headers["Access-Control-Allow-Headers"] = "Accept"
         return _cors(response)
     try:
-        sparql = _read_request(settings)
+        sparql = _read_request(request, settings)
         if sparql.query is None:
-            if _wants_html():
+            if _wants_html(request):
                 return _page(settings)
             return _service_description()
-        if _wants_html():
+        if _wants_html(request):
             return _page(settings, sparql.query)
-        return _run(sparql, settings)
+        return _run(request, current_app._get_current_object(), sparql, settings)
     except Refused as refused:
         return _fail(refused.status, refused.message)
     except Exception:  # a bug of ours: logged in full here, never shown to the client
@@ -263,40 +357,125 @@ def endpoint() -> Response:
         return _fail(503, "The endpoint could not answer this request; the failure was logged. Try again later.")
 
 
-def _run(sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
+def _run(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
     limit = int(settings["max_query_chars"])
     if len(sparql.query) > limit:
         raise Refused(413, f"The query is {len(sparql.query)} characters long; the limit is {limit}.")
     if not sparql.query.strip():
         raise Refused(400, "The query is empty.")
     checked = check_query(sparql.query)
-    executor = get_executor()
+    executor = get_executor(app)
     known = executor.graphs()
     check_graphs(checked.from_graphs, known, "FROM")
     check_graphs(checked.from_named_graphs, known, "FROM NAMED")
     check_graphs(sparql.default_graphs, known, "default-graph-uri")
     check_graphs(sparql.named_graphs, known, "named-graph-uri")
     form = checked.form
-    results_type = _negotiate(RESULTS_TYPES, ALIASES) if form in ("SELECT", "ASK", "") else None
-    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES) if form in ("CONSTRUCT", "DESCRIBE", "") else None
+    results_type = _negotiate(RESULTS_TYPES, ALIASES, req) if form in ("SELECT", "ASK", "") else None
+    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES, req) if form in ("CONSTRUCT", "DESCRIBE", "") else None
     if not results_type and not graph_type:
         raise _unacceptable(form)
     protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
+    base_iri = _endpoint_iri(req)  # relative IRIs resolve against the endpoint
+    max_rows = int(settings["max_result_rows"])
+    download = bool(_param(req, "download"))
+    cache = _slot(app)["cache"]
+    key = (sparql.query, tuple(sparql.default_graphs), tuple(sparql.named_graphs), results_type, graph_type,
+           base_iri)
+    answer = cache.get(key)
+    if answer is not None:
+        return _answer_response(answer, max_rows, download, req, settings, cache="hit")
     job = {
         "query": sparql.query,
         "prefixes": PREFIXES,
         "results_type": results_type,
         "graph_type": graph_type,
-        "max_rows": int(settings["max_result_rows"]),
+        "max_rows": max_rows,
         "default_graphs": sparql.default_graphs if protocol_dataset else None,
         "named_graphs": sparql.named_graphs if protocol_dataset else None,
         "query_has_dataset": checked.has_dataset,
-        "base_iri": url_for("sparql.endpoint", _external=True),  # relative IRIs resolve against the endpoint
+        "base_iri": base_iri,
         "from_graphs": list(checked.from_graphs),
         "from_named_graphs": list(checked.from_named_graphs),
     }
     answer = executor.run(job, float(settings["query_timeout_s"]))
-    return _answer_response(answer, int(settings["max_result_rows"]), bool(request.values.get("download")))
+    cache.put(key, answer)
+    return _answer_response(answer, max_rows, download, req, settings, cache="miss" if cache.entries else "")
+
+
+# ---------------------------------------------------------------------- the thin path for queries
+
+def _security_headers(response: Response, settings: dict[str, Any]) -> Response:
+    """The headers web/security.py adds after every Flask request (tests compare both paths)."""
+    response.headers.setdefault("Content-Security-Policy", settings["content_security_policy"])
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _fast_answer(app, environ) -> Response | None:
+    """A query request answered without Flask's request context (no session, no URL routing, no template
+    machinery: nothing a query answer uses), or None to let the Flask route answer it.
+
+    The same functions as the route read the request, check and run the query; only the page, the
+    service description, the first request (it starts the workers) and anything unusual go to Flask.
+    """
+    slot = app.extensions.get(_EXTENSION)
+    if not slot or slot["executor"] is None:
+        return None
+    settings = app.config["CPKB"]
+    method = environ.get("REQUEST_METHOD")
+    body = None
+    if method == "POST":
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            return None
+        if length < 0 or length > int(settings["max_sparql_body_bytes"]):
+            return None  # no declared length, or too long: Flask's route reads (and refuses) it
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+    req = FastRequest(environ)
+    try:
+        sparql = _read_request(req, settings)
+        if sparql.query is None or _wants_html(req):
+            if body is not None:
+                environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
+            return None
+        response = _run(req, app, sparql, settings)
+    except Refused as refused:
+        response = _fail(refused.status, refused.message, req=req, settings=settings)
+    except Exception:  # a bug of ours: logged in full here, never shown to the client
+        app.logger.exception("SPARQL request failed")
+        response = _fail(503, "The endpoint could not answer this request; the failure was logged. Try again "
+                              "later.", req=req, settings=settings)
+    return _security_headers(response, settings)
+
+
+class FastRequest(WerkzeugRequest):
+    """werkzeug's request; the body limit is the endpoint's own (checked before reading)."""
+
+    max_content_length = None
+
+
+def _install_fast_path(state) -> None:
+    app = state.app
+    flask_wsgi = app.wsgi_app
+    prefix = "/sparql"
+
+    def wsgi_app(environ, start_response):
+        if (environ.get("PATH_INFO") == prefix and environ.get("REQUEST_METHOD") in ("GET", "POST")
+                and "lang=" not in environ.get("QUERY_STRING", "")):  # ?lang= sets a cookie: Flask's work
+            response = _fast_answer(app, environ)
+            if response is not None:
+                return response(environ, start_response)
+        return flask_wsgi(environ, start_response)
+
+    app.wsgi_app = wsgi_app
+
+
+bp.record_once(_install_fast_path)
 
 
 # ---------------------------------------------------------------------- labels for the query page

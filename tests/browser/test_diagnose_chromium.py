@@ -10,18 +10,9 @@ from test_browser_chromium import _wait
 
 pytestmark = pytest.mark.browser
 
-try:
-    from cpkb.diagnostics.engine import diagnose  # noqa: F401
-    from cpkb.diagnostics.survey import read_survey  # noqa: F401
-    ENGINE = True
-except ImportError:
-    ENGINE = False
-
-needs_engine = pytest.mark.xfail(not ENGINE, reason="engine not yet available", strict=True)
 EXAMPLE = "electroplating_cluster.json"
 
 
-@needs_engine
 def test_upload_example_survey_shows_key_issues(browser, live_server, screenshot):
     from selenium.webdriver.common.by import By
 
@@ -40,7 +31,6 @@ def test_upload_example_survey_shows_key_issues(browser, live_server, screenshot
     screenshot(browser, "diagnose-report")
 
 
-@needs_engine
 def test_upload_broken_survey_shows_placed_errors(browser, live_server, screenshot, tmp_path):
     from selenium.webdriver.common.by import By
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import REPO
-from test_diagnose_chromium import EXAMPLE, needs_engine
+from test_diagnose_chromium import EXAMPLE
 
 
 @pytest.fixture
@@ -16,7 +16,6 @@ def real_client(real_app):
     return real_app.test_client()
 
 
-@needs_engine
 def test_api_diagnose_returns_the_json_result(real_client):
     body = (REPO / "examples" / EXAMPLE).read_bytes()
     response = real_client.post(f"/api/diagnose?filename={EXAMPLE}", data=body, content_type="application/json")
@@ -32,7 +31,6 @@ def test_api_diagnose_returns_the_json_result(real_client):
     assert multipart.status_code == 200 and multipart.get_json()["key_issues"] == result["key_issues"]
 
 
-@needs_engine
 def test_api_diagnose_lists_placed_errors(real_client):
     survey = json.loads((REPO / "examples" / EXAMPLE).read_text(encoding="utf-8"))
     survey["scope"]["sector"] = "不存在的行业"
@@ -43,7 +41,6 @@ def test_api_diagnose_lists_placed_errors(real_client):
     assert errors[0]["place"] == "scope.sector" and "不存在的行业" in errors[0]["message"]
 
 
-@needs_engine
 def test_report_page_and_downloads_from_the_form(real_client):
     page = real_client.get("/diagnose").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -53,30 +50,22 @@ def test_report_page_and_downloads_from_the_form(real_client):
     html = report.get_data(as_text=True)
     assert 'id="key-issues"' in html and 'id="chart-prevalence"' in html
     result = re.search(r'name="result" value="([^"]*)"', html).group(1)
+    signature = re.search(r'name="signature" value="([^"]*)"', html).group(1)
     import html as html_lib
 
     download = real_client.post("/diagnose/export", data={"csrf_token": token, "format": "json",
-                                                          "result": html_lib.unescape(result)})
+                                                          "result": html_lib.unescape(result),
+                                                          "signature": signature})
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert download.get_json()["key_issues"]
 
 
-@needs_engine
 def test_sector_template_download(real_client):
     response = real_client.get("/diagnose/template/electroplating.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert real_client.get("/diagnose/template/no-such-sector.xlsx").status_code == 404
 
 
-try:
-    from cpkb.diagnostics import report as _report  # noqa: F401
-    REPORTS = True
-except ImportError:
-    REPORTS = False
-
-
-@needs_engine
-@pytest.mark.xfail(not REPORTS, reason="engine not yet available (cpkb.diagnostics.report)", strict=True)
 @pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("docx", b"PK"), ("html", b"<")])
 def test_report_downloads_xlsx_docx_html(real_client, fmt, magic):
     body = (REPO / "examples" / EXAMPLE).read_bytes()
@@ -86,7 +75,6 @@ def test_report_downloads_xlsx_docx_html(real_client, fmt, magic):
     assert response.data.lstrip()[:len(magic)] == magic
 
 
-@needs_engine
 def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
     page = real_client.get("/diagnose").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -105,3 +93,20 @@ def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
     assert report.status_code == 200
     html = report.get_data(as_text=True)
     assert 'id="symbiosis"' in html and "4000" in html
+
+
+def test_export_refuses_a_result_this_server_did_not_sign(real_client):
+    page = real_client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    for fmt in ("json", "xlsx", "docx", "html"):
+        forged = real_client.post("/diagnose/export", data={"csrf_token": token, "format": fmt,
+                                                             "result": json.dumps({"key_issues": 1}),
+                                                             "signature": "0" * 64})
+        assert forged.status_code == 400, fmt
+
+
+def test_html_report_is_a_download(real_client):
+    body = (REPO / "examples" / EXAMPLE).read_bytes()
+    response = real_client.post(f"/api/diagnose?filename={EXAMPLE}&format=html", data=body,
+                                content_type="application/json")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
