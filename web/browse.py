@@ -7,6 +7,7 @@ import io
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from werkzeug.exceptions import BadRequest
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 
@@ -423,12 +424,18 @@ def suggest():
 SORTS = ("label", "sector", "cost", "route", "effect")
 
 
-def _selected_facets() -> dict[str, set[str]]:
-    return {facet: set(v for v in request.args.getlist(facet) if v) for facet in FACETS}
+def _selected_facets(index: KBIndex) -> dict[str, set[str]]:
+    """The facet values asked for; an unknown value is a 400, not an empty list that looks like 'no measures'."""
+    selected = {facet: set(v for v in request.args.getlist(facet) if v) for facet in FACETS}
+    known = index.facet_values()
+    for facet, values in selected.items():
+        if values - known[facet]:
+            abort(400, description=f"unknown {facet}: {', '.join(sorted(values - known[facet]))}")
+    return selected
 
 
 def _catalogue(index: KBIndex, lang: str):
-    selected = _selected_facets()
+    selected = _selected_facets(index)
     rows = index.filter_measures(selected)
     sort = request.args.get("sort", "label")
     if sort not in SORTS:
@@ -467,6 +474,10 @@ def _row_data(index: KBIndex, row, lang: str) -> dict:
 
 @page(bp, "/measures")
 def measures():
+    exports = {"csv": measures_csv, "xlsx": measures_xlsx}
+    fmt = request.args.get("format")
+    if fmt in exports:  # ?format=csv|xlsx as on /sparql; /measures.csv and /measures.xlsx are the same
+        return exports[fmt]()
     index, lang = get_index(), request_language()
     selected, rows, sort, descending = _catalogue(index, lang)
     counts = index.facet_counts(selected)
@@ -613,7 +624,13 @@ def _bad_request(exc):
     if request.blueprint == "sparql":
         return exc
     described = {"csrf": "csrf_failed", "signature": "result_unsigned"}
-    text = ui_text(described.get(getattr(exc, "description", ""), "bad_request"))
+    description = getattr(exc, "description", "") or ""
+    if description in described:
+        text = ui_text(described[description])
+    elif description and description != BadRequest.description:  # a message of ours: say what was wrong
+        text = f"{ui_text('bad_request')} ({description})"
+    else:
+        text = ui_text("bad_request")
     return _error(400, "bad_request", text)
 
 

@@ -102,6 +102,7 @@ class KBIndex:
     """The whole graph, indexed by subject and by object, with precomputed labels, facets and search texts."""
 
     def __init__(self, graph: Graph):
+        self._facet_values: dict[str, set[str]] | None = None
         self.out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.inc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.fragments: dict[str, list[str]] = defaultdict(list)
@@ -301,6 +302,15 @@ class KBIndex:
             if facet != skip and keys:
                 rows = [r for r in rows if r.facet_keys[facet] & keys]
         return rows
+
+    def facet_values(self) -> dict[str, set[str]]:
+        """Every value each facet can take: its kind's entries or vocabulary (a valid value may match nothing)."""
+        if self._facet_values is None:
+            kinds = {"sector": "Sector", "process": "Process", "problem": "Problem", "pollutant": "Pollutant",
+                     "cost": "CostClass", "route": "Route"}
+            self._facet_values = {facet: {self.facet_value_key(iri) for iri in self.by_kind.get(kind, [])}
+                                  for facet, kind in kinds.items()}
+        return self._facet_values
 
     def facet_counts(self, selected: dict[str, set[str]]) -> dict[str, dict[str, int]]:
         """For each facet, how many measures each value gives together with the other facets' selection."""

@@ -230,3 +230,10 @@ def test_upload_size_limit(mini_kb, settings):
 def test_static_assets_are_served_by_the_app(client):
     assert client.get("/static/css/cpkb.css").status_code == 200
     assert client.get("/static/js/cpkb.js").status_code == 200
+
+
+def test_catalogue_refuses_unknown_facet_values_and_exports_by_format_parameter(client):
+    bad = client.get("/measures?cost=bogus", headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and "bogus" in bad.get_json()["message"]
+    csv_body = client.get("/measures?format=csv")
+    assert csv_body.status_code == 200 and csv_body.mimetype == "text/csv"
