@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cpkb import __version__
-from cpkb.settings import SETTINGS, load_settings
+from cpkb.settings import SETTINGS, SettingError, load_settings
 
 STORE_OPTIONS = [
     click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
@@ -34,7 +34,10 @@ def store_options(func):
 
 
 def _settings(kb_dir=None, store_dir=None, endpoint=None, store_mode=None) -> dict:
-    return load_settings(kb_dir=kb_dir, store_dir=store_dir, endpoint=endpoint, store_mode=store_mode)
+    try:
+        return load_settings(kb_dir=kb_dir, store_dir=store_dir, endpoint=endpoint, store_mode=store_mode)
+    except SettingError as exc:
+        _fail(f"bad setting: {exc} See `cpkb settings`.")
 
 
 def _fail(message: str) -> None:
@@ -238,7 +241,7 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
 @main.command("settings")
 def show_settings() -> None:
     """Every setting with its current value, default and meaning."""
-    values = load_settings()
+    values = _settings()
     for setting in SETTINGS:
         click.echo(f"{setting.name:<22} {values[setting.name]!s:<40} {setting.help}")
 

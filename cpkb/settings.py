@@ -19,6 +19,23 @@ class Setting:
     help: str
 
 
+class SettingError(ValueError):
+    """A setting with a value it cannot take; the message names the variable and what it accepts."""
+
+
+# What each setting accepts beyond its type: a value outside these is an error, never a silent fallback.
+ALLOWED: dict[str, dict[str, Any]] = {
+    "store_mode": {"choices": ("memory", "disk")},
+    "remote_timeout_s": {"above": 0}, "query_timeout_s": {"above": 0},
+    "max_result_rows": {"minimum": 1}, "max_query_chars": {"minimum": 1}, "max_sparql_body_bytes": {"minimum": 1},
+    "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
+    "max_upload_bytes": {"minimum": 1},
+    "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
+    "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
+    "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
+}
+
+
 def _default_store_dir() -> str:
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return str(Path(data_home) / "cpkb" / "store")
@@ -38,6 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", 20000, "Longest SPARQL query text accepted."),
     Setting("max_sparql_body_bytes", 256 * 1024, "Largest request body the SPARQL endpoint reads (POST form or query), in bytes."),
     Setting("sparql_workers", 0, "Worker processes answering SPARQL queries on the embedded store; 0: one per CPU, at least 2."),
+    Setting("sparql_cache_entries", 256, "SPARQL answers kept per app for identical requests (same query text, dataset "
+            "parameters, result format and endpoint IRI; the knowledge base is read-only while serving); 0 turns it off."),
+    Setting("sparql_cache_entry_bytes", 256 * 1024, "Largest SPARQL answer kept by that cache, in bytes; larger ones are "
+            "always computed afresh."),
     Setting("sparql_cors_origin", "*", "Access-Control-Allow-Origin sent with SPARQL answers to GET; empty: no CORS."),
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
@@ -64,7 +85,35 @@ def _coerce(setting: Setting, raw: str) -> Any:
     kind = type(setting.default)
     if kind is bool:
         return raw.lower() in ("1", "true", "yes", "on")
-    return kind(raw)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingError(f"CPKB_{setting.name.upper()}={raw!r}: expected {_describe(setting)}.") from None
+
+
+def _describe(setting: Setting) -> str:
+    rule = ALLOWED.get(setting.name, {})
+    if "hint" in rule:
+        return rule["hint"]
+    if "choices" in rule:
+        return "one of " + ", ".join(rule["choices"])
+    kind = {int: "a whole number", float: "a number"}.get(type(setting.default), "a text")
+    bounds = [f"> {rule['above']}" if "above" in rule else "", f"≥ {rule['minimum']}" if "minimum" in rule else "",
+              f"≤ {rule['maximum']}" if "maximum" in rule else ""]
+    return kind + (" " + " and ".join(b for b in bounds if b) if any(bounds) else "")
+
+
+def _check(setting: Setting, value: Any, where: str) -> None:
+    rule = ALLOWED.get(setting.name, {})
+    ok = True
+    if "choices" in rule:
+        ok = value in rule["choices"]
+    elif rule:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and ("above" not in rule or value > rule["above"]) and ("minimum" not in rule or value >= rule["minimum"]) \
+            and ("maximum" not in rule or value <= rule["maximum"])
+    if not ok:
+        raise SettingError(f"{where}={value!r}: expected {_describe(setting)}.")
 
 
 def load_settings(**overrides: Any) -> dict[str, Any]:
@@ -73,9 +122,12 @@ def load_settings(**overrides: Any) -> dict[str, Any]:
     for setting in SETTINGS:
         raw = os.environ.get(f"CPKB_{setting.name.upper()}")
         values[setting.name] = setting.default if raw is None else _coerce(setting, raw)
+        if raw is not None:
+            _check(setting, values[setting.name], f"CPKB_{setting.name.upper()}")
     for name, value in overrides.items():
         if name not in _BY_NAME:
             raise KeyError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}")
         if value is not None:
+            _check(_BY_NAME[name], value, f"setting {name}")
             values[name] = value
     return values

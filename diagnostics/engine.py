@@ -268,9 +268,12 @@ def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Ent
             values = [v for e in enterprises for v, _ in e.indicators.get(effect.target, []) if isinstance(v, float)]
             if values:
                 mean = sum(values) / len(values)
+                # a share (a utilisation or reuse rate in %) cannot pass 100 %, whatever the relative change says
+                cap = 100.0 if kb.units.get(kb.indicators[effect.target].unit or "", {}).get("symbol") == "%" \
+                    else float("inf")
                 item["baseline_mean"] = round(mean, 4)
-                item["expected_mean"] = sorted([round(mean * (1 + effect.min_pct / 100), 4),
-                                                round(mean * (1 + effect.max_pct / 100), 4)])
+                item["expected_mean"] = sorted([round(min(cap, mean * (1 + effect.min_pct / 100)), 4),
+                                                round(min(cap, mean * (1 + effect.max_pct / 100)), 4)])
         elif effect.target_kind == "pollutant":
             loads = [annual_load(units, em) for e in enterprises for em in e.emissions
                      if em["pollutant"] == effect.target and em["stage"] == "emitted"]

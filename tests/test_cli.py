@@ -87,3 +87,14 @@ def test_check_passes_on_a_sound_kb_and_fails_on_a_measure_without_source(cpkb, 
 def test_query_form_ignores_prologue_and_comments():
     assert query_form("PREFIX a: <http://x/select#>\n# ASK\nCONSTRUCT WHERE { ?s ?p ?o }") == "CONSTRUCT"
     assert query_form("prefix ask: <http://x/> select * {}") == "SELECT"
+
+
+@pytest.mark.parametrize("name,value,expected", [("CPKB_KEY_ISSUE_PREVALENCE", "abc", "a share between 0 and 1"),
+                                                 ("CPKB_KEY_ISSUE_PREVALENCE", "30", "a share between 0 and 1"),
+                                                 ("CPKB_STORE_MODE", "ram", "one of memory, disk"),
+                                                 ("CPKB_MAX_RESULT_ROWS", "-5", "≥ 1")])
+def test_a_bad_setting_is_a_clear_error(cpkb, monkeypatch, name, value, expected):
+    monkeypatch.setenv(name, value)
+    result = cpkb("build")
+    assert result.exit_code == 1 and name in result.output and expected in result.output
+    assert "Traceback" not in result.output
