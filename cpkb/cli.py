@@ -103,16 +103,19 @@ def check(no_owl: bool, kb_dir) -> None:
     click.echo(f"cpkb check: knowledge base {compiled.version} passes ({len(graph)} triples).")
 
 
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b",
+                   re.IGNORECASE)
+_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"}
 _DECLS = re.compile(r"(PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)", re.IGNORECASE)
 
 
 def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a SPARQL query, ignoring prologue and comments."""
+    """SELECT, ASK, CONSTRUCT, DESCRIBE or UPDATE: the form of a SPARQL request, ignoring prologue and comments."""
     body = _DECLS.sub(" ", text)
     body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
     match = _FORM.search(body)
-    return match.group(1).upper() if match else "SELECT"
+    form = match.group(1).upper() if match else "SELECT"
+    return "UPDATE" if form in _UPDATES else form
 
 
 def _cell(term) -> str:
@@ -146,6 +149,9 @@ def query(query, query_file, fmt, kb_dir, store_dir, endpoint, store_mode) -> No
         store = open_store(_settings(kb_dir, store_dir, endpoint, store_mode),
                            on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
         form = query_form(text)
+        if form == "UPDATE":
+            _fail("cpkb query is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP …) is not run. "
+                  "Change the knowledge sources in kb/ and run `cpkb build`.")
         if form == "ASK":
             answer = store.ask(text)
             click.echo(json.dumps({"boolean": answer}) if fmt == "json" else str(answer).lower())
@@ -161,10 +167,24 @@ def query(query, query_file, fmt, kb_dir, store_dir, endpoint, store_mode) -> No
         _fail(str(exc))
 
 
+def _json_term(term) -> dict:
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        found = {"type": "literal", "value": str(term)}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype:
+            found["datatype"] = str(term.datatype)
+        return found
+    return {"type": "bnode" if isinstance(term, BNode) else "uri", "value": str(term)}
+
+
 def _format_select(result, fmt: str) -> str:
-    if fmt == "json":
-        rows = [{v: _cell(r.get(v)) for v in result.variables if r.get(v) is not None} for r in result.rows]
-        return json.dumps({"variables": result.variables, "rows": rows}, ensure_ascii=False, indent=2)
+    if fmt == "json":  # the SPARQL 1.1 Query Results JSON Format, as the endpoint answers
+        bindings = [{v: _json_term(r[v]) for v in result.variables if r.get(v) is not None} for r in result.rows]
+        return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False, indent=2)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)

@@ -26,5 +26,6 @@ PREFIXES = {
 
 
 def sparql_prefixes() -> str:
-    """The PREFIX lines every CPKB query may start with."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+    """The PREFIX declarations every CPKB query may use, on one line with no line break after it, so that a
+    parser's line numbers still point at the user's own lines."""
+    return "".join(f"PREFIX {p}: <{iri}> " for p, iri in PREFIXES.items())

@@ -17,7 +17,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .namespaces import sparql_prefixes
+from .namespaces import PREFIXES, sparql_prefixes
 
 class StoreError(Exception):
     """A query or load failed; the message says why in words a user can act on."""
@@ -108,11 +108,10 @@ class OxigraphStore(Store):
             self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
             self.description = f"embedded Oxigraph (on disk at {path})"
         self._writable = path is not None and not read_only
-        self._prefixes = sparql_prefixes()
 
     def _run(self, query: str, **options):
         try:
-            return self._store.query(self._prefixes + query, use_default_graph_as_union=True, **options)
+            return self._store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True, **options)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
         except OSError as exc:

@@ -46,7 +46,13 @@ def test_query_counts_measures_in_table_csv_and_json(cpkb):
     table = cpkb("query", q)
     assert table.exit_code == 0 and "(1 row)" in table.output
     assert cpkb("query", q, "--format", "csv").stdout.splitlines() == ["n", "1"]
-    assert json.loads(cpkb("query", q, "--format", "json").stdout)["rows"] == [{"n": "1"}]
+    answer = json.loads(cpkb("query", q, "--format", "json").stdout)
+    assert answer["head"]["vars"] == ["n"]
+    assert answer["results"]["bindings"] == [{"n": {"type": "literal", "value": "1",
+                                                    "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+    labels = json.loads(cpkb("query", "SELECT ?l WHERE { ?m a cpkb:Measure ; skos:prefLabel ?l }", "--format",
+                             "json").stdout)["results"]["bindings"]
+    assert {b["l"].get("xml:lang") for b in labels} == {"zh", "en"}
 
 
 def test_query_ask_construct_and_file(cpkb, tmp_path):
