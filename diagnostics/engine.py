@@ -89,7 +89,8 @@ def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_o
     for key in ("sector", "region", "basin"):
         if scope.get(key):
             scope[f"{key}_label"] = kb.label(scope[key])
-    scope.update(enterprises=len(survey.enterprises), diagnosed=len(enterprises), excluded=len(invalid),
+    scope.update(enterprises=len(survey.enterprises), diagnosed=len(enterprises),
+                 excluded=len(survey.enterprises) - len(enterprises),  # records, not ids: duplicate ids both go
                  total_output=round(total_output, 6), output_unit=next((e.output_unit for e in enterprises
                                                                       if e.output_unit), None))
     return scope

@@ -473,7 +473,7 @@ class SurveyReader:
             return
         if value > 10 * max(values) or value < min(values) / 10:
             self.warn(f"{path}.value", f"{value:g} is an order of magnitude off the benchmarks of "
-                                       f"{ind.labels.zh} ({', '.join(f'{k}: {v:g}' for k, v in ind.benchmarks.items())}); "
+                                       f"{ind.labels.zh} ({', '.join(f'{k}: {ind.benchmarks[k]:g}' for k in LEVELS if k in ind.benchmarks)}); "
                                        "check the value and its unit.")
 
     def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:

@@ -88,7 +88,7 @@ class UnitConverter:
             zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude
             one = self.registry.Quantity(1.0, source).to(target_expr).magnitude
         except pint.DimensionalityError:
-            raise UnitProblem(f"unit {written!r} cannot be converted to {target_expr!r} (wrong dimension)") from None
+            raise UnitProblem(f"unit {written!r} has the wrong dimension for this value") from None
         except Exception:  # noqa: BLE001 - pint's parse errors have no common base
             raise UnitProblem(f"unknown unit {written!r}") from None
         return Conversion(float(one - zero), float(zero))

@@ -79,7 +79,7 @@ def test_exclude_invalid_sets_enterprises_aside_and_lists_them():
     result = diagnose(survey, real_store(), exclude_invalid=True)
     excluded = {x["enterprise"] for x in result["excluded"]}
     assert excluded == {"B01", "B02", "B04", "B05", "B06"}
-    assert result["scope"]["diagnosed"] == 2 and result["scope"]["excluded"] == 5
+    assert result["scope"]["diagnosed"] == 2 and result["scope"]["excluded"] == 6  # records: both holders of the duplicate id
     assert all(x["problems"] and all(p["place"] and p["message"] for p in x["problems"]) for x in result["excluded"])
     assert any("set aside" in w["message"] for w in result["warnings"])
     assert {e["enterprise"] for e in result["indicator_assessment"]["enterprises"]} == {"G01", "G02"}
@@ -221,7 +221,7 @@ def test_cli_exclude_invalid_and_summary(tmp_path):
     assert run.returncode == 0, run.stderr
     result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert len(result["excluded"]) == 5
-    assert "2 of 8 enterprise(s) diagnosed, 5 set aside" in run.stderr
+    assert "2 of 8 enterprise(s) diagnosed, 6 set aside" in run.stderr
     assert "key issues" in run.stderr
 
 
