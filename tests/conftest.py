@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     """A real `oxigraph serve` on a free loopback port (in memory, union default graph); yields its base URL."""
-    binary = shutil.which("oxigraph")
+    # the test extra installs it beside this Python, which need not be on PATH (venv not activated)
+    binary = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.fail("the `oxigraph` command is missing: install the test extra (pip install -e '.[test]')")
     port = _free_port()
