@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from cpkb.web.app import create_app
 from cpkb.web.sparql import close_executor, load_examples
 
-from sparql_support import mini_settings
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The endpoint over the real (bundled) knowledge base; over the tiny one while the real one does not build."""
+    """The endpoint over the real (bundled) knowledge base: the gallery answers questions about it."""
     from cpkb.kb.build import build
-    from cpkb.kb.errors import SourceError
     from cpkb.settings import load_settings
 
     tmp = tmp_path_factory.mktemp("examples")
     settings = load_settings(kb_dir="", store_dir=str(tmp / "real-store"), endpoint="", store_mode="memory")
     settings["sparql_workers"] = 2
-    try:
-        build(settings)
-    except SourceError as exc:
-        warnings.warn(f"the bundled knowledge base does not build ({str(exc).splitlines()[0]}); "
-                      "the example queries run against the test knowledge base instead")
-        settings = mini_settings(tmp)
+    build(settings)
     app = create_app({"CPKB": settings})
     with app.test_client() as test_client:
         yield test_client
@@ -50,3 +41,12 @@ def test_example_runs(client, example):
     data = response.get_json()
     assert data["head"]["vars"] and "bindings" in data["results"]
     assert response.headers["X-CPKB-Truncated"] == "false"
+    if example.needs_sector and not _sector_has_measures(client, example.needs_sector):
+        pytest.skip(f"{example.name} answers once the {example.needs_sector} sector has its measures "
+                    "(a later issue); it runs, and returns nothing yet")
+    assert data["results"]["bindings"], f"{example.name} answers nothing: the question or the knowledge is wrong"
+
+
+def _sector_has_measures(client, sector: str) -> bool:
+    ask = f'ASK {{ ?m a cpkb:Measure ; cpkb:sector/cpkb:key "{sector}" }}'
+    return client.post("/sparql", data={"query": ask, "format": "json"}).get_json()["boolean"]

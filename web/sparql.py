@@ -524,17 +524,20 @@ class Example:
     title: str
     description: str
     query: str
+    needs_sector: str | None = None  # the sector whose knowledge the answer depends on
 
 
 def load_examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
-    """The gallery: each .rq file starts with `# title:` and `# description:` lines."""
+    """The gallery: each .rq file starts with `# title:` and `# description:` lines, and `# needs-sector:` when
+    its answer depends on one sector's knowledge."""
     examples = []
     for path in sorted(folder.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        meta = dict(re.findall(r"^#\s*(title|description):\s*(.+)$", text, flags=re.M))
+        meta = dict(re.findall(r"^#\s*(title|description|needs-sector):\s*(.+)$", text, flags=re.M))
         body = "\n".join(line for line in text.splitlines()
-                         if not re.match(r"^#\s*(title|description):", line)).strip() + "\n"
-        examples.append(Example(path.stem, meta.get("title", path.stem), meta.get("description", ""), body))
+                         if not re.match(r"^#\s*(title|description|needs-sector):", line)).strip() + "\n"
+        examples.append(Example(path.stem, meta.get("title", path.stem), meta.get("description", ""), body,
+                                meta.get("needs-sector")))
     return examples
 
 
