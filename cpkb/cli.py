@@ -326,9 +326,7 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, kb_dir, store_dir, end
         knowledge = knowledge_for(store)
     except (SourceError, StoreError) as exc:
         _fail(str(exc))
-    data = Path(survey).read_bytes()
-    if len(data) > settings["max_upload_bytes"] * 100:
-        _fail(f"{survey} is larger than {settings['max_upload_bytes'] * 100} bytes.")
+    data = Path(survey).read_bytes()  # the user's own file: no upload limit (max_upload_bytes is the web's)
     bar = None
     # A survey becomes hundreds of thousands of small long-lived objects; CPython's cyclic collector would rescan
     # them again and again (a third of the run time at 10,000 enterprises). Nothing here builds cycles.
@@ -407,6 +405,10 @@ def template(sector, output, kb_dir, store_dir, endpoint, store_mode) -> None:
         _fail(str(exc))
     except (SourceError, StoreError) as exc:
         _fail(str(exc))
+    if not kb.of_sector("process", iri):
+        click.secho(f"warning: the knowledge base has no processes, techniques or indicators for "
+                    f"{kb.labels[iri].zh} / {kb.labels[iri].en} yet, so the template's drop-down lists are empty.",
+                    fg="yellow", err=True)
     target = output or f"cpkb-template-{kb.labels[iri].en.replace(' ', '-').replace('/', '-')}.xlsx"
     Path(target).write_bytes(data)
     click.echo(f"wrote {target} ({kb.labels[iri].zh} / {kb.labels[iri].en}, knowledge base {kb.version})", err=True)
