@@ -14,7 +14,7 @@ from cpkb.kb.store import Store
 from .conditions import ConditionCompiler
 from .explain import explain
 from .knowledge import Knowledge
-from .scoring import EnterpriseScore, score_enterprise
+from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
 from .potential import annual_load, reduction_potential
 from .symbiosis import find_symbiosis
@@ -165,8 +165,9 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
                                                "category_weight": i.category_weight, "weight": i.weight}
                                               for i in indicators]})
         distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
+        scorer = SystemScorer(indicators)
         for ent in enterprises:
-            score = score_enterprise(indicators, ent.indicators)
+            score = scorer.score(ent.indicators)
             distribution[score.grade or "not rated"] += 1
             out["enterprises"].append(_score_dict(kb, system, ent, score))
         out["systems"][-1]["distribution"] = distribution
@@ -201,6 +202,7 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     by_id = {e.id: e for e in enterprises}
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
+    ordered = sorted(enterprises, key=lambda e: e.id)
     chosen, rejected = [], []
     for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
         problems = [p for p in measure.addresses if p in affected]
@@ -213,15 +215,16 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         introduces = frozenset(measure.introduces)
         applies, unconfirmed, reasons = [], [], defaultdict(list)
         prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
-        for eid in sorted(targets):
-            ent = by_id[eid]
-            why = _not_applicable(introduces, relevant, ent, prerequisite)
-            if why:
-                reasons[why].append(eid)
+        for ent in ordered:
+            if ent.id not in targets:
                 continue
-            applies.append(eid)
-            if prerequisite is not None and prerequisite.evaluate(ent)[0] is None:
-                unconfirmed.append(eid)  # the survey lacks the facts its prerequisite needs: to be checked
+            verdict = _applicability(introduces, relevant, ent, prerequisite)
+            if verdict in _REJECTION:
+                reasons[verdict].append(ent.id)
+                continue
+            applies.append(ent.id)
+            if verdict == "unconfirmed":
+                unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -247,14 +250,19 @@ _REJECTION = {
 }
 
 
-def _not_applicable(introduces: frozenset, relevant: set[str], ent: Enterprise, prerequisite) -> str | None:
+def _applicability(introduces: frozenset, relevant: set[str], ent: Enterprise, prerequisite) -> str:
+    """A reason of _REJECTION, "unconfirmed" (prerequisite facts missing) or "applies"."""
     if introduces and introduces <= ent.techniques:
         return "already-in-use"
     if relevant and ent.processes and relevant.isdisjoint(ent.processes):
         return "process-absent"
-    if prerequisite is not None and prerequisite.evaluate(ent)[0] is False:
-        return "prerequisite-missing"
-    return None
+    if prerequisite is not None:
+        met = prerequisite.evaluate(ent)[0]
+        if met is False:
+            return "prerequisite-missing"
+        if met is None:
+            return "unconfirmed"
+    return "applies"
 
 
 def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Enterprise]) -> list[dict]:

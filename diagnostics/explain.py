@@ -75,15 +75,11 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
     return {"zh": "不满足被否定的条件", "en": "a negated condition does not hold"}
 
 
-def _key(fact: dict) -> tuple:
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in fact.items())
-
-
 def explain(kb: Knowledge, rule: Rule, evidence: list[dict], memo: dict | None = None) -> dict[str, str]:
     """'Rule label: clause; clause' in Chinese and English. `memo` caches sentences across enterprises:
     most findings of a sector survey repeat the same facts (the same technique in the same process)."""
     if memo is not None:
-        key = (rule.iri, tuple(_key(f) for f in evidence))
+        key = (rule.iri, repr(evidence))  # evidence is plain data: its repr identifies it, cheaply
         found = memo.get(key)
         if found is None:
             found = memo[key] = explain(kb, rule, evidence)

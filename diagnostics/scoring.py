@@ -57,37 +57,47 @@ def _worst(indicator: Indicator, values: list[tuple[object, str | None]]) -> obj
     return max(numbers) if indicator.direction == "lower" else min(numbers)
 
 
+class SystemScorer:
+    """Scores enterprises against one indicator system; what does not depend on the enterprise is done once."""
+
+    def __init__(self, indicators: list[Indicator]):
+        self.indicators = indicators
+        self.category_weight = {ind.category: ind.category_weight for ind in indicators}
+        self.weights = {ind.iri: ind.weight for ind in indicators}
+        self.known_w = sum(w for w in self.category_weight.values() if w) or 1.0
+
+    def score(self, values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
+        by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
+        missing = []
+        for ind in self.indicators:
+            given = values.get(ind.iri)
+            if given is None:
+                missing.append(ind.iri)
+                continue
+            value = _worst(ind, given)
+            by_category[ind.category].append(IndicatorScore(ind.iri, value, level_of(ind, value), ind.limiting,
+                                                             category=ind.category))
+        category_weight = self.category_weight
+        assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
+        assessed = {c: s for c, s in assessed.items() if s}
+        _renormalise_within(assessed, self.weights)
+        total_w = sum(category_weight[c] or 0.0 for c in assessed)
+        indices = {}
+        for level in LEVELS:
+            y = 0.0
+            for cat, scores in assessed.items():
+                w = (category_weight[cat] or 0.0) / total_w if total_w else 1.0 / len(assessed)
+                y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
+            indices[level] = round(y, 2)
+        all_scores = [s for scores in by_category.values() for s in scores]
+        score = EnterpriseScore(indices, None, all_scores, missing, coverage=round(total_w / self.known_w, 3))
+        _grade(score, self.indicators)
+        return score
+
+
 def score_enterprise(indicators: list[Indicator], values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
     """Score one enterprise against one indicator system (the indicators given)."""
-    by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
-    category_weight: dict[str, float | None] = {}
-    missing = []
-    for ind in indicators:
-        category_weight[ind.category] = ind.category_weight
-        if ind.iri not in values:
-            missing.append(ind.iri)
-            continue
-        value = _worst(ind, values[ind.iri])
-        by_category[ind.category].append(IndicatorScore(ind.iri, value, level_of(ind, value), ind.limiting,
-                                                         category=ind.category))
-    weights = {ind.iri: ind.weight for ind in indicators}
-    assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
-    assessed = {c: s for c, s in assessed.items() if s}
-    _renormalise_within(assessed, weights)
-    total_w = sum(category_weight[c] or 0.0 for c in assessed)
-    known_w = sum(w for w in category_weight.values() if w) or 1.0
-    indices = {}
-    for level in LEVELS:
-        y = 0.0
-        for cat, scores in assessed.items():
-            w = (category_weight[cat] or 0.0) / total_w if total_w else 1.0 / len(assessed)
-            y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
-        indices[level] = round(y, 2)
-    all_scores = [s for scores in by_category.values() for s in scores]
-    score = EnterpriseScore(indices, None, all_scores, missing,
-                            coverage=round(sum(category_weight[c] or 0.0 for c in assessed) / known_w, 3))
-    _grade(score, indicators)
-    return score
+    return SystemScorer(indicators).score(values)
 
 
 def _renormalise_within(assessed: dict[str, list[IndicatorScore]], weights: dict[str, float | None]) -> None:
