@@ -53,6 +53,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "engine_version": __version__,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "scope": _scope(kb, survey, enterprises, total_output, invalid),
+        "enterprises": [{"id": e.id, "name": e.name, "output": e.output, "output_unit": e.output_unit}
+                        for e in enterprises],
         "settings": {"key_issue_prevalence": threshold},
         "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
                      for eid in sorted(invalid)],

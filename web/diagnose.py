@@ -253,7 +253,8 @@ def report_view(result: dict) -> dict:
                 rows.append(measure_view(rec))
         schemes[name] = rows
     assessment = result.get("indicator_assessment") or {}
-    enterprises = [{"enterprise": e.get("enterprise"), "class": e.get("class"),
+    names = {e["id"]: e.get("name") for e in result.get("enterprises") or [] if isinstance(e, dict) and "id" in e}
+    enterprises = [{"enterprise": e.get("enterprise"), "name": names.get(e.get("enterprise")), "class": e.get("class"),
                     "class_label": _level_label(e.get("class"), lang), "Y": e.get("Y") or {},
                     "coverage": e.get("coverage")} for e in assessment.get("enterprises", [])]
     distribution: dict[str, int] = {}

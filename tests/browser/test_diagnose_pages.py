@@ -80,6 +80,7 @@ def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     html = real_client.post("/diagnose", data={"csrf_token": token, "example": EXAMPLE}).get_data(as_text=True)
     assert 'id="chart-potential"' in html and "总磷" in html  # the example is a Yangtze basin survey
+    assert "某市金辉电镀有限公司" in html  # enterprises are shown with their names beside their ids
     park = {"cpkb_survey": 1, "scope": {"sector": "电镀", "pilot_type": "park", "park": "某园区"}, "enterprises": [
         {"id": "A", "streams": [{"direction": "out", "resource": "中温余热", "value": 9000, "unit": "GJ/a",
                                  "temperature_c": 180, "fate": "排空"}]},
