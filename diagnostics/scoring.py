@@ -116,13 +116,14 @@ def _renormalise_within(assessed: dict[str, list[IndicatorScore]], weights: dict
 
 def _grade(score: EnterpriseScore, indicators: list[Indicator]) -> None:
     if not any(s.level != NOT_APPLICABLE for s in score.indicators):
-        score.reasons.append("no indicator of this system has a value: not rated")
+        score.reasons.append("本体系指标均无数值，不评级 / no indicator of this system has a value: not rated")
         return
     limiting = [ind for ind in indicators if ind.limiting]
     levels = {s.indicator: s.level for s in score.indicators}
     unknown_limiting = [ind.iri for ind in limiting if ind.iri not in levels]
     if unknown_limiting:
-        score.reasons.append("limiting indicator(s) without a value: " + ", ".join(unknown_limiting))
+        score.reasons.append("限定性指标无数值，不能评级 / limiting indicator(s) without a value: "
+                             + ", ".join(unknown_limiting))
         return
 
     def limiting_meet(level: str) -> bool:
@@ -134,13 +135,14 @@ def _grade(score: EnterpriseScore, indicators: list[Indicator]) -> None:
     elif y["II"] >= PASS_INDEX and limiting_meet("II"):
         score.grade = "II"
         if y["I"] >= PASS_INDEX:
-            score.reasons.append("Y_I ≥ 85 but a limiting indicator misses level I")
+            score.reasons.append("Y_I ≥ 85，但有限定性指标未达Ⅰ级 / Y_I ≥ 85 but a limiting indicator misses level I")
     elif y["III"] >= 100.0 - 1e-9:
         score.grade = "III"
     else:
         score.grade = "below III"
         below = [s.indicator for s in score.indicators if s.level is None]
-        score.reasons.append("indicator(s) below level III: " + ", ".join(below))
+        score.reasons.append("未达Ⅲ级的指标 / indicator(s) below level III: " + ", ".join(below))
     if score.missing:
-        score.reasons.append(f"{len(score.missing)} indicator(s) without a value were left out and the weights "
+        score.reasons.append(f"{len(score.missing)}项指标无数值，已剔除并重新归一化权重，等级为暂定 / "
+                             f"{len(score.missing)} indicator(s) without a value were left out and the weights "
                              "renormalised; the class is provisional")
