@@ -6,6 +6,7 @@ web app pass explicit overrides on top. `cpkb settings` prints the table.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +110,7 @@ def _check(setting: Setting, value: Any, where: str) -> None:
     if "choices" in rule:
         ok = value in rule["choices"]
     elif rule:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
             and ("above" not in rule or value > rule["above"]) and ("minimum" not in rule or value >= rule["minimum"]) \
             and ("maximum" not in rule or value <= rule["maximum"])
     if not ok:

@@ -137,12 +137,17 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
         out_share = (sum(output[i] for i in ids) / total_output) if total_output else None
         severity = max((f["severity"] for f in found), key=lambda s: SEVERITY_WEIGHT.get(s, 0))
         p = kb.problems.get(problem)
+        # An eliminated (淘汰类) technique in use is a veto item of audit review (评估/验收): a key issue
+        # whatever its prevalence, so that its substitution measure is always proposed.
+        veto = any(kb.technique_status.get(t) == "obsolete" for f in found for fact in f["facts"]
+                   if fact.get("test") == "uses" for t in fact["techniques"])
         issues.append({
             "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
             "processes": p.processes if p else [], "severity": severity,
             "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
             "count": len(ids), "enterprises": ids,
-            "key_issue": share >= threshold or (out_share is not None and out_share >= threshold),
+            "key_issue": veto or share >= threshold or (out_share is not None and out_share >= threshold),
+            "veto": veto,
             "evidence": found,
         })
     issues.sort(key=lambda i: (-SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"], i["problem"]))
@@ -238,7 +243,8 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         score = sum(severity[p] * len(affected[p] & confirmed) for p in problems) / len(enterprises)
         chosen.append({**entry, "applies_to": applies, "prerequisite_unconfirmed": unconfirmed,
                        "not_applicable": dict(reasons), "score": round(score, 4),
-                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in applies])})
+                       # amounts only over enterprises known to qualify: unconfirmed ones are to be checked first
+                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in sorted(confirmed)])})
     chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
     for rank, rec in enumerate(chosen, 1):
         rec["rank"] = rank

@@ -44,7 +44,7 @@ def _pct(x: float | None) -> str:
 
 def _num(x: Any) -> str:
     if isinstance(x, float):
-        return f"{x:,.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # never 3.5e+05 in a report
     return "—" if x is None else str(x)
 
 
@@ -178,7 +178,7 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <tr><th>#</th><th>问题 problem</th><th>类别 category</th><th>严重程度 severity</th><th>企业占比 share of enterprises</th>
 <th>产量占比 share of output</th><th>企业 enterprises</th></tr>
 {% for i in r.key_issues %}
-<tr><td>{{ loop.index }}</td><td>{{ i.labels.zh }}<br><span class="en">{{ i.labels.en }}</span></td>
+<tr><td>{{ loop.index }}</td><td>{{ i.labels.zh }}{% if i.veto %} <strong>【淘汰类·否决项】</strong>{% endif %}<br><span class="en">{{ i.labels.en }}{% if i.veto %} (eliminated technique: veto item){% endif %}</span></td>
 <td>{{ categories.get(i.category, (i.category, ''))[0] }}</td><td>{{ severity.get(i.severity, (i.severity,''))[0] }}</td>
 <td class="num">{{ pct(i.prevalence.enterprises) }}</td><td class="num">{{ pct(i.prevalence.output) }}</td>
 <td>{{ i.enterprises|join(', ') }}</td></tr>
@@ -212,7 +212,7 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <tr><td>{{ m.rank }}</td><td>{{ m.labels.zh }}<br><span class="en">{{ m.labels.en }}</span></td>
 <td>{{ routes.get(m.route, (m.route, ''))[0] }}</td>
 <td>{% for p in m.problems %}{{ problem_labels.get(p, {'zh': p}).zh }}{% if not loop.last %}、{% endif %}{% endfor %}</td>
-<td>{{ m.applies_to|length }} 家: {{ m.applies_to|join(', ') }}</td>
+<td>{{ m.applies_to|length }} 家: {{ m.applies_to|join(', ') }}{% if m.prerequisite_unconfirmed %}<br><span class="en">其中待核实适用条件 to be confirmed: {{ m.prerequisite_unconfirmed|join(', ') }}</span>{% endif %}</td>
 <td>{% for e in m.expected_effects %}{{ e.labels.zh }} {{ e.change_pct[0] }}…{{ e.change_pct[1] }}%
 {% if e.baseline_mean is defined %}（均值 {{ num(e.baseline_mean) }} → {{ num(e.expected_mean[0]) }}…{{ num(e.expected_mean[1]) }}）{% endif %}
 {% if e.baseline_t_per_a is defined %}（{{ num(e.change_t_per_a[0]) }}…{{ num(e.change_t_per_a[1]) }} t/a）{% endif %}
@@ -498,7 +498,7 @@ def to_docx(result: dict) -> bytes:
                  SEVERITY.get(i["severity"], (i["severity"],))[0], _pct(i["prevalence"]["enterprises"]),
                  _pct(i["prevalence"]["output"]), i["enterprises"]] for i in key])
         for i in key:
-            doc.add_heading(i["labels"]["zh"], 3)
+            doc.add_heading(i["labels"]["zh"] + ("（淘汰类，否决项）" if i.get("veto") else ""), 3)
             for ev in i["evidence"][:20]:
                 doc.add_paragraph(f"{ev['enterprise']}：{ev['explanation']['zh']}", style="List Bullet")
             if len(i["evidence"]) > 20:

@@ -223,7 +223,7 @@ def report_view(result: dict) -> dict:
         prevalence = issue.get("prevalence", {})
         return {
             "problem": _link(issue.get("problem"), issue.get("labels"), lang),
-            "severity": issue.get("severity"), "count": issue.get("count"),
+            "severity": issue.get("severity"), "count": issue.get("count"), "veto": bool(issue.get("veto")),
             "severity_label": pick(UI.get(f"sev_{issue.get('severity')}", {}), lang, issue.get("severity") or "").text,
             "share_enterprises": prevalence.get("enterprises"), "share_output": prevalence.get("output"),
             "evidence": [{"enterprise": e.get("enterprise"),
@@ -238,7 +238,7 @@ def report_view(result: dict) -> dict:
             "problems": [_link(p if isinstance(p, str) else p.get("problem"),
                                None if isinstance(p, str) else p.get("labels"), lang) for p in rec.get("problems", [])],
             "cost": rec.get("cost_class"), "route": rec.get("route"),
-            "applies_to": rec.get("applies_to", []),
+            "applies_to": rec.get("applies_to", []), "unconfirmed": rec.get("prerequisite_unconfirmed", []),
             "effects": [{"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
                          "verified": e.get("verified", True)} for e in rec.get("expected_effects", [])],
         }

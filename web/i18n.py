@@ -242,6 +242,8 @@ UI: dict[str, dict[str, str]] = {
     "issue_prevalence_chart": {"zh": "关键问题发生率", "en": "Prevalence of key issues"},
     "reduction_potential": {"zh": "减排潜力", "en": "Reduction potential"},
     "symbiosis": {"zh": "园区共生机会", "en": "Park symbiosis opportunities"},
+    "veto": {"zh": "淘汰类·否决项", "en": "eliminated: veto item"},
+    "to_confirm": {"zh": "待核实", "en": "to confirm"},
     "from_enterprise": {"zh": "提供方", "en": "From"},
     "to_enterprise": {"zh": "需求方", "en": "To"},
     "offer": {"zh": "产出资源", "en": "Offer"},

@@ -237,3 +237,15 @@ def test_catalogue_refuses_unknown_facet_values_and_exports_by_format_parameter(
     assert bad.status_code == 400 and "bogus" in bad.get_json()["message"]
     csv_body = client.get("/measures?format=csv")
     assert csv_body.status_code == 200 and csv_body.mimetype == "text/csv"
+
+
+def test_every_ui_key_used_by_a_template_exists():
+    import re
+    from pathlib import Path
+
+    from cpkb.web.i18n import UI
+
+    templates = Path(__file__).resolve().parents[2] / "web" / "templates"
+    used = {key for path in templates.rglob("*.html")
+            for key in re.findall(r"""[\s({]_\(\s*['"]([\w-]+)['"]\s*\)""", path.read_text(encoding="utf-8"))}
+    assert used and not used - set(UI), sorted(used - set(UI))
