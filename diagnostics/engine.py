@@ -194,7 +194,7 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
     return {
         "enterprise": ent.id, "system": system, "class": score.grade,
         "Y": {"I": score.indices["I"], "II": score.indices["II"], "III": score.indices["III"]},
-        "coverage": score.coverage,
+        "coverage": score.coverage, "provisional": score.provisional,
         "indicators": [{"indicator": s.indicator, "value": s.value, "level": s.level if s.level else "below III",
                         "limiting": s.limiting, "weight": round(s.weight, 4)} for s in score.indicators],
         "missing": score.missing, "reasons": score.reasons,

@@ -161,7 +161,7 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <tr><th>企业 enterprise</th><th>等级 class</th><th>Y<sub>Ⅰ</sub></th><th>Y<sub>Ⅱ</sub></th><th>Y<sub>Ⅲ</sub></th>
 <th>覆盖 coverage</th><th>未达Ⅲ级的指标 indicators below III</th></tr>
 {% for e in r.indicator_assessment.enterprises %}
-<tr><td>{{ e.enterprise }}</td><td>{{ classes.get(e['class'], (e['class'], ''))[0] }}</td>
+<tr><td>{{ e.enterprise }}</td><td>{{ classes.get(e['class'], (e['class'], ''))[0] }}{% if e.provisional %}（暂定 provisional）{% endif %}</td>
 <td class="num">{{ e.Y.I }}</td><td class="num">{{ e.Y.II }}</td><td class="num">{{ e.Y.III }}</td>
 <td class="num">{{ pct(e.coverage) }}</td>
 <td>{% for i in e.indicators if i.level == 'below III' %}{{ indicator_labels.get(i.indicator, {'zh': i.indicator}).zh }}
@@ -337,7 +337,8 @@ def to_xlsx(result: dict) -> bytes:
     for e in result.get("indicator_assessment", {}).get("enterprises", []):
         below = [labels.get(i["indicator"], {"zh": i["indicator"]})["zh"] for i in e["indicators"]
                  if i["level"] == "below III"]
-        rows.append([e["enterprise"], CLASSES.get(e["class"], (e["class"],))[0], e["Y"]["I"], e["Y"]["II"],
+        rows.append([e["enterprise"], CLASSES.get(e["class"], (e["class"],))[0] + ("（暂定）" if e.get("provisional") else ""),
+                     e["Y"]["I"], e["Y"]["II"],
                      e["Y"]["III"], e["coverage"], below, "; ".join(e["reasons"])])
     _sheet(book, "企业评分 enterprise scores", ["企业 enterprise", "等级 class", "Y_I", "Y_II", "Y_III",
                                                "覆盖 coverage", "未达Ⅲ级 below III", "说明 reasons"], rows)
@@ -479,7 +480,7 @@ def to_docx(result: dict) -> bytes:
         docx_bars(doc, [(CLASSES[k][0], v / total) for k, v in dist.items()])
     labels = ctx["indicator_labels"]
     _table(doc, ["企业", "等级", "Y_Ⅰ", "Y_Ⅱ", "Y_Ⅲ", "未达Ⅲ级的指标"],
-           [[e["enterprise"], CLASSES.get(e["class"], (e["class"],))[0], e["Y"]["I"], e["Y"]["II"], e["Y"]["III"],
+           [[e["enterprise"], CLASSES.get(e["class"], (e["class"],))[0] + ("（暂定）" if e.get("provisional") else ""), e["Y"]["I"], e["Y"]["II"], e["Y"]["III"],
              "、".join(labels.get(i["indicator"], {"zh": i["indicator"]})["zh"] for i in e["indicators"]
                       if i["level"] == "below III")] for e in result.get("indicator_assessment", {}).get("enterprises", [])])
     if result.get("other_findings"):

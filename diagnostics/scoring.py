@@ -35,7 +35,8 @@ class EnterpriseScore:
     indicators: list[IndicatorScore]
     missing: list[str] = field(default_factory=list)      # indicators with no value in the survey
     reasons: list[str] = field(default_factory=list)      # why the grade is what it is
-    coverage: float = 0.0                                 # share of the system's first-level weight assessed
+    coverage: float = 0.0      # share of the whole official system's weight the enterprise's values stand for
+    provisional: bool = True   # the class rests on less than the whole system (coverage < 1): 暂定
 
 
 def level_of(indicator: Indicator, value: object) -> str | None:
@@ -64,7 +65,18 @@ class SystemScorer:
         self.indicators = indicators
         self.category_weight = {ind.category: ind.category_weight for ind in indicators}
         self.weights = {ind.iri: ind.weight for ind in indicators}
-        self.known_w = sum(w for w in self.category_weight.values() if w) or 1.0
+
+    def coverage(self, assessed: dict[str, list[IndicatorScore]]) -> float:
+        """Σ over categories of w_i × the share of the category's indicator weight that has a value. Category
+        weights are fractions of the official system, so categories the knowledge base lacks count as missing.
+        Where the source gives no indicator weights (metal utilisations, 0.8/n by metals plated), any value of
+        the category stands for the whole of it."""
+        total = 0.0
+        for category, scores in assessed.items():
+            known = {i.iri: i.weight for i in self.indicators if i.category == category and i.weight}
+            share = (sum(known.get(s.indicator, 0.0) for s in scores) / sum(known.values())) if known else 1.0
+            total += (self.category_weight[category] or 0.0) * min(1.0, share)
+        return total
 
     def score(self, values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
         by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
@@ -90,7 +102,9 @@ class SystemScorer:
                 y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
             indices[level] = round(y, 2)
         all_scores = [s for scores in by_category.values() for s in scores]
-        score = EnterpriseScore(indices, None, all_scores, missing, coverage=round(total_w / self.known_w, 3))
+        coverage = self.coverage(assessed)
+        score = EnterpriseScore(indices, None, all_scores, missing, coverage=round(coverage, 3),
+                                provisional=coverage < 0.999)
         _grade(score, self.indicators)
         return score
 

@@ -256,7 +256,8 @@ def report_view(result: dict) -> dict:
     names = {e["id"]: e.get("name") for e in result.get("enterprises") or [] if isinstance(e, dict) and "id" in e}
     enterprises = [{"enterprise": e.get("enterprise"), "name": names.get(e.get("enterprise")), "class": e.get("class"),
                     "class_label": _level_label(e.get("class"), lang), "Y": e.get("Y") or {},
-                    "coverage": e.get("coverage")} for e in assessment.get("enterprises", [])]
+                    "coverage": e.get("coverage"), "provisional": e.get("provisional")}
+                   for e in assessment.get("enterprises", [])]
     distribution: dict[str, int] = {}
     for system in assessment.get("systems", []):
         for level, count in (system.get("distribution") or {}).items():

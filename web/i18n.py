@@ -244,6 +244,7 @@ UI: dict[str, dict[str, str]] = {
     "symbiosis": {"zh": "园区共生机会", "en": "Park symbiosis opportunities"},
     "veto": {"zh": "淘汰类·否决项", "en": "eliminated: veto item"},
     "to_confirm": {"zh": "待核实", "en": "to confirm"},
+    "provisional": {"zh": "暂定", "en": "provisional"},
     "from_enterprise": {"zh": "提供方", "en": "From"},
     "to_enterprise": {"zh": "需求方", "en": "To"},
     "offer": {"zh": "产出资源", "en": "Offer"},
