@@ -272,7 +272,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                             "pint": value(CPKB.pintExpression), "definition": value(CPKB.pintDefinition),
                             "dimension": value(CPKB.dimension)}),
         facts={iri: {"key": _key(graph, URIRef(iri)), "datatype": str(graph.value(URIRef(iri), CPKB.datatype) or ""),
-                     "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice)}
+                     "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice),
+                     "choice_names": _choice_names(graph, URIRef(iri))}
                for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
@@ -283,6 +284,16 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
     )
+
+
+def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:
+    """normalised id, label or alternative name -> the choice id, for answers given by name."""
+    names = {normalise(str(c)): str(c) for c in graph.objects(fact, CPKB.choice)}
+    for node in graph.objects(fact, CPKB.hasChoice):
+        ident = str(graph.value(node, CPKB.key))
+        for label in (*graph.objects(node, SKOS.prefLabel), *graph.objects(node, SKOS.altLabel)):
+            names[normalise(str(label))] = ident
+    return names
 
 
 def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Measure:

@@ -548,11 +548,11 @@ class SurveyReader:
                 return
         elif kind == "choice":  # one choice, or several (a list, or text separated by 、 , ;)
             given = value if isinstance(value, list) else re.split(r"\s*[、,;，；]\s*", str(value).strip())
-            wrong = [v for v in given if str(v) not in fact["choices"]]
-            if wrong or not given:
-                self.error(path, f"answer one or more of {', '.join(fact['choices'])}, got {value!r}.")
+            chosen = [fact["choice_names"].get(normalise(str(v))) for v in given]
+            if not given or None in chosen:
+                self.error(path, f"answer one or more of {', '.join(fact['choices'])} (or their names), got {value!r}.")
                 return
-            value = tuple(sorted(str(v) for v in given))
+            value = tuple(sorted(set(chosen)))
         ent.facts[iri] = value
 
 

@@ -397,6 +397,29 @@ class Compiler:
             return
         ctx.graph.add((iri, CPKB.datatype, Literal(value)))
 
+    def _special_choices(self, ctx: _Ctx, iri: URIRef, key: str, value: Any) -> None:
+        """Answers of a choice fact: plain ids, or {id, label, alt} so that a survey may answer in Chinese."""
+        if not isinstance(value, list) or not value:
+            self._problem(ctx, "`choices` must be a list of ids or of {id, label: {zh, en}, alt: …} mappings.")
+            return
+        for item in value:
+            if isinstance(item, str):
+                ctx.graph.add((iri, CPKB.choice, Literal(item)))
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or set(item) - {"id", "label", "alt"}:
+                self._problem(ctx, f"choice {item!r} must be an id or a mapping with id, label and alt.", line_of(item))
+                continue
+            node = URIRef(f"{iri}#choice-{item['id']}")
+            ctx.graph.add((iri, CPKB.choice, Literal(item["id"])))
+            ctx.graph.add((iri, CPKB.hasChoice, node))
+            ctx.graph.add((node, RDF.type, CPKB.Choice))
+            ctx.graph.add((node, CPKB.key, Literal(item["id"])))
+            for lang, text in self._lang_map(ctx, item.get("label"), "choice label").items():
+                ctx.graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+            for lang, names in (item.get("alt") or {}).items():
+                for name in names if isinstance(names, list) else [names]:
+                    ctx.graph.add((node, SKOS.altLabel, Literal(str(name), lang=lang)))
+
     def _special_payback(self, ctx: _Ctx, iri: URIRef, key: str, value: Any) -> None:
         pair = self._range(ctx, key, value)
         if pair:

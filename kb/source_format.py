@@ -79,7 +79,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
     "facts": Kind("fact", CPKB.SurveyFact, {
         "datatype": special("datatype", required=True),
         "unit": ref("unit", CPKB.unit),
-        "choices": lit("str", CPKB.choice, many=True),
+        "choices": special("choices"),
     }),
     "indicator_systems": Kind("indicator-system", CPKB.IndicatorSystem, {
         "document": ref("source", CPKB.document, required=True),

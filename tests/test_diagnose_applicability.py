@@ -59,3 +59,9 @@ def test_a_measure_already_in_place_is_not_recommended(store):
     result = _diagnose(store, [done, _zinc_shop("Z1", ["zinc"])])
     rec = next(r for r in result["recommendations"] if r["measure"] == M + "adopt-countercurrent-rinse")
     assert rec["applies_to"] == ["Z1"]
+
+
+def test_metals_plated_may_be_answered_in_chinese_or_english(store):
+    result = _diagnose(store, [_zinc_shop("C1", "锌、镍"), _zinc_shop("C2", ["Zinc", "nickel"])])
+    ix = next(r for r in result["recommendations"] if r["measure"] == M + "install-ion-exchange-recovery")
+    assert ix["applies_to"] == ["C1", "C2"] and ix["prerequisite_unconfirmed"] == []
