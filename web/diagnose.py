@@ -156,7 +156,7 @@ def _export(result: dict, fmt: str) -> Response:
             response.headers["Content-Disposition"] = "attachment; filename=cpkb-diagnosis.json"
         return response
     if fmt not in ("html", "xlsx", "docx"):
-        abort(400)
+        abort(400, description=f"format {fmt!r} is not one of json, html, xlsx, docx")
     renderer = getattr(report, f"to_{fmt}")
     body = renderer(result)
     mimetypes = {"html": "text/html",  # a standalone file with its own styles: downloaded, not shown under the CSP

@@ -221,7 +221,7 @@ UI: dict[str, dict[str, str]] = {
     "survey_errors": {"zh": "调查表有错误，未能诊断", "en": "The survey has errors and was not diagnosed"},
     "place": {"zh": "位置", "en": "Place"},
     "message": {"zh": "问题", "en": "Problem"},
-    "no_file": {"zh": "请选择一个文件或示例。", "en": "Choose a file or an example."},
+    "no_file": {"zh": "请选择一个文件或示例（接口：multipart 字段 survey 或 example，或请求体加 ?filename=）。", "en": "Choose a file or an example (API: multipart field survey or example, or the raw body with ?filename=)."},
     "report_title": {"zh": "诊断报告", "en": "Diagnosis report"},
     "scope": {"zh": "诊断范围", "en": "Scope"},
     "key_issues": {"zh": "关键共性问题", "en": "Key shared issues"},
