@@ -279,7 +279,8 @@ def _summary(result: dict) -> str:
         out = issue["prevalence"]["output"]
         lines.append(f"  {issue['prevalence']['enterprises'] * 100:5.1f}% of enterprises"
                      + (f", {out * 100:5.1f}% of output" if out is not None else "")
-                     + f"  [{issue['severity']}]  {issue['labels']['zh']} / {issue['labels']['en']}")
+                     + f"  [{issue['severity']}{', veto' if issue.get('veto') else ''}]  "
+                     f"{issue['labels']['zh']} / {issue['labels']['en']}")
     if len(key) > 8:
         lines.append(f"  … and {len(key) - 8} more")
     recs = result["recommendations"]
@@ -291,7 +292,17 @@ def _summary(result: dict) -> str:
                          f"{len(rec['applies_to'])} enterprises)")
     for system in result["indicator_assessment"]["systems"]:
         dist = ", ".join(f"{k}: {v}" for k, v in system["distribution"].items())
-        lines.append(f"levels ({system['labels']['en']}): {dist}")
+        lines.append(f"levels ({system['labels']['en']}, provisional where coverage < 100 %): {dist}")
+    for pollutant in (result.get("reduction_potential") or {}).get("pollutants", []):
+        if pollutant["baseline_t_per_a"]:
+            low, high = pollutant["combined_reduction_t_per_a"]
+            lines.append(f"reduction potential {pollutant['labels']['zh']}: {low:g}–{high:g} of "
+                         f"{pollutant['baseline_t_per_a']:g} t/a ({pollutant['reported_by']} enterprises reporting)")
+    matches = (result.get("symbiosis") or {}).get("matches", [])
+    if "symbiosis" in result:
+        lines.append(f"symbiosis: {len(matches)} exchange(s) found" + "".join(
+            f"\n  {m['from']} → {m['to']}: {m['offer_labels']['zh']} → {m['demand_labels']['zh']} {m['amount']:g} {m['unit']}"
+            for m in matches[:5]))
     if result["warnings"]:
         lines.append(f"{len(result['warnings'])} warning(s); see `warnings` in the result")
     return "\n".join(lines)
