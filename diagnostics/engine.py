@@ -8,7 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, Callable
 
+from rdflib import URIRef
+from rdflib.namespace import RDF
+
 from cpkb import __version__
+from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
 from .conditions import ConditionCompiler
@@ -130,6 +134,7 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
               threshold: float) -> list[dict]:
     """Prevalence of each problem found, as a share of enterprises and of output; key issue above threshold."""
     output = {e.id: e.output or 0.0 for e in enterprises}
+    veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []
     for problem, found in findings.items():
         ids = sorted({f["enterprise"] for f in found})
@@ -139,8 +144,8 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
         p = kb.problems.get(problem)
         # An eliminated (淘汰类) technique in use is a veto item of audit review (评估/验收): a key issue
         # whatever its prevalence, so that its substitution measure is always proposed.
-        veto = any(kb.technique_status.get(t) == "obsolete" for f in found for fact in f["facts"]
-                   if fact.get("test") == "uses" for t in fact["techniques"])
+        veto = any(kb.technique_status.get(t) == "obsolete" for f in found if f["rule"] in veto_capable
+                   for fact in f["facts"] if fact.get("test") == "uses" for t in fact["techniques"])
         issues.append({
             "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
             "processes": p.processes if p else [], "severity": severity,
@@ -152,6 +157,22 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
         })
     issues.sort(key=lambda i: (-SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"], i["problem"]))
     return issues
+
+
+def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
+    """Rules with a `uses` test on an eliminated technique: only their findings can be veto items."""
+    obsolete = {URIRef(t) for t, status in kb.technique_status.items() if status == "obsolete"}
+    found = set()
+    for rule in kb.rules:
+        pending = [rule.condition]
+        while pending:
+            node = pending.pop()
+            if set(kb.graph.objects(node, CPKB.technique)) & obsolete and \
+                    (node, RDF.type, CPKB.TechniqueInUse) in kb.graph:
+                found.add(rule.iri)
+                break
+            pending.extend(kb.graph.objects(node, CPKB.operand))
+    return found
 
 
 # ---------------------------------------------------------------------- scores
@@ -209,7 +230,6 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     by_id = {e.id: e for e in enterprises}
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
-    ordered = sorted(enterprises, key=lambda e: e.id)
     chosen, rejected = [], []
     for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
         problems = [p for p in measure.addresses if p in affected]
@@ -222,16 +242,21 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         introduces = frozenset(measure.introduces)
         applies, unconfirmed, reasons = [], [], defaultdict(list)
         prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
-        for ent in ordered:
-            if ent.id not in targets:
-                continue
-            verdict = _applicability(introduces, relevant, ent, prerequisite)
-            if verdict in _REJECTION:
-                reasons[verdict].append(ent.id)
-                continue
-            applies.append(ent.id)
-            if verdict == "unconfirmed":
-                unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
+        check = prerequisite.evaluate if prerequisite is not None else None
+        for eid in sorted(targets):  # inline: this loop runs measures × enterprises times
+            ent = by_id[eid]
+            if introduces and introduces <= ent.techniques:
+                reasons["already-in-use"].append(eid)
+            elif relevant and ent.processes and relevant.isdisjoint(ent.processes):
+                reasons["process-absent"].append(eid)
+            else:
+                met = check(ent)[0] if check is not None else True
+                if met is False:
+                    reasons["prerequisite-missing"].append(eid)
+                    continue
+                applies.append(eid)
+                if met is None:
+                    unconfirmed.append(eid)  # the survey lacks the facts its prerequisite needs: to be checked
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -256,21 +281,6 @@ _REJECTION = {
     "process-absent": {"zh": "相关企业没有该方案适用的工序。", "en": "the enterprises concerned do not run the process it applies to."},
     "prerequisite-missing": {"zh": "相关企业不满足该方案的适用条件。", "en": "the enterprises concerned do not meet its prerequisites."},
 }
-
-
-def _applicability(introduces: frozenset, relevant: set[str], ent: Enterprise, prerequisite) -> str:
-    """A reason of _REJECTION, "unconfirmed" (prerequisite facts missing) or "applies"."""
-    if introduces and introduces <= ent.techniques:
-        return "already-in-use"
-    if relevant and ent.processes and relevant.isdisjoint(ent.processes):
-        return "process-absent"
-    if prerequisite is not None:
-        met = prerequisite.evaluate(ent)[0]
-        if met is False:
-            return "prerequisite-missing"
-        if met is None:
-            return "unconfirmed"
-    return "applies"
 
 
 def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Enterprise]) -> list[dict]:

@@ -65,6 +65,10 @@ class SystemScorer:
         self.indicators = indicators
         self.category_weight = {ind.category: ind.category_weight for ind in indicators}
         self.weights = {ind.iri: ind.weight for ind in indicators}
+        self.known_weights: dict[str, dict[str, float]] = defaultdict(dict)  # category -> indicator -> weight
+        for ind in indicators:
+            if ind.weight:
+                self.known_weights[ind.category][ind.iri] = ind.weight
 
     def coverage(self, assessed: dict[str, list[IndicatorScore]]) -> float:
         """Σ over categories of w_i × the share of the category's indicator weight that has a value. Category
@@ -73,7 +77,7 @@ class SystemScorer:
         the category stands for the whole of it."""
         total = 0.0
         for category, scores in assessed.items():
-            known = {i.iri: i.weight for i in self.indicators if i.category == category and i.weight}
+            known = self.known_weights.get(category)
             share = (sum(known.get(s.indicator, 0.0) for s in scores) / sum(known.values())) if known else 1.0
             total += (self.category_weight[category] or 0.0) * min(1.0, share)
         return total
