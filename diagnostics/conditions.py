@@ -114,31 +114,25 @@ class ConditionCompiler:
     # -- techniques and processes
 
     def _uses(self, node) -> CompiledCondition:
+        return self._techniques(node, present=True)
+
+    def _lacks(self, node) -> CompiledCondition:
+        return self._techniques(node, present=False)
+
+    def _techniques(self, node, present: bool) -> CompiledCondition:
+        """`uses` (present) or `lacks`: one of the techniques in use, or none, in the process when given."""
         techniques = set(self._objects(node, CPKB.technique))
         process = next(iter(self._objects(node, CPKB.inProcess)), None)
+        test = "uses" if present else "lacks"
 
         def evaluate(ent: Enterprise) -> Outcome:
             if not ent.processes:
                 return None, []
             pool = ent.processes.get(process, set()) if process else ent.techniques
             found = techniques & pool
-            if found:
-                return True, [{"test": "uses", "techniques": sorted(found), "process": process}]
-            return False, []
-
-        return CompiledCondition(evaluate, {"processes"})
-
-    def _lacks(self, node) -> CompiledCondition:
-        techniques = set(self._objects(node, CPKB.technique))
-        process = next(iter(self._objects(node, CPKB.inProcess)), None)
-
-        def evaluate(ent: Enterprise) -> Outcome:
-            if not ent.processes:
-                return None, []
-            pool = ent.processes.get(process, set()) if process else ent.techniques
-            if techniques & pool:
+            if bool(found) != present:
                 return False, []
-            return True, [{"test": "lacks", "techniques": sorted(techniques), "process": process}]
+            return True, [{"test": test, "techniques": sorted(found if present else techniques), "process": process}]
 
         return CompiledCondition(evaluate, {"processes"})
 
