@@ -419,7 +419,10 @@ class SurveyReader:
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("process",), _PROCESS_FIELDS):
             return
-        proc = self.resolve("process", raw["process"], f"{path}.process")
+        single = self._single  # names seen before resolve at once, without building their field path
+        name = raw["process"]
+        proc = (single.get(("process", name, False)) if isinstance(name, str) else None) \
+            or self.resolve("process", name, f"{path}.process")
         if proc and self.kb.sector_of.get(proc) != self.sector:
             self.error(f"{path}.process", f"{raw['process']!r} is a process of another sector "
                                           f"({self.kb.label(self.kb.sector_of.get(proc, ''))['zh']}); "
@@ -430,7 +433,8 @@ class SurveyReader:
             techniques = [techniques]
         found = set()
         for k, name in enumerate(techniques):
-            tech = self.resolve("technique", name, f"{path}.techniques[{k}]", sector_only=True)
+            tech = single.get(("technique", name, True)) if isinstance(name, str) else None
+            tech = tech or self.resolve("technique", name, f"{path}.techniques[{k}]", sector_only=True)
             if tech:
                 found.add(tech)
                 if proc and proc not in self.kb.technique_processes.get(tech, ()):
@@ -443,7 +447,8 @@ class SurveyReader:
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), _INDICATOR_FIELDS):
             return
-        iri = self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
+        iri = self._single.get(("indicator", raw["indicator"], True)) if isinstance(raw["indicator"], str) else None
+        iri = iri or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
             return
         ind = self.kb.indicators[iri]
