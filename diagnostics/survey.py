@@ -164,12 +164,12 @@ class SurveyReader:
 
     def resolve(self, kind: str, name: Any, path: str, sector_only: bool = False) -> str | None:
         """IRI of a concept named by IRI, label or alternative name; an error listing the closest names if none."""
-        known = self._single.get((kind, name, sector_only))  # names recur across enterprises: answer at once
-        if known is not None:
-            return known
         if not isinstance(name, str) or not name.strip():
             self.error(path, f"expected the name of a {kind}, got {name!r}.")
             return None
+        known = self._single.get((kind, name, sector_only))  # names recur across enterprises: answer at once
+        if known is not None:
+            return known
         fast = (kind, name, sector_only)  # the same names recur across enterprises: skip normalising them
         iris = self._resolved_raw.get(fast)
         key = (kind, normalise(name)) if iris is None else None

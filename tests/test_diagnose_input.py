@@ -229,3 +229,14 @@ def test_cli_template_unknown_sector_is_a_clear_error(tmp_path):
     run = _cli("template", "--sector", "电渡", "-o", str(tmp_path / "t.xlsx"))
     assert run.returncode == 1 and "unknown sector" in run.stderr and "电镀" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_names_of_the_wrong_type_are_placed_errors_not_tracebacks():
+    raw = {"cpkb_survey": 1, "scope": {"sector": "电镀"}, "enterprises": [
+        {"id": "A", "processes": [{"process": ["水洗"], "techniques": [["单槽清洗"], {"a": 1}]}],
+         "indicators": [{"indicator": ["锌利用率"], "value": 80, "unit": "%"}],
+         "materials": [{"material": {"x": 1}}], "emissions": [{"pollutant": 3, "value": 1, "unit": "t/a"}]}]}
+    survey = read(raw)
+    places = {p.place for p in survey.problems}
+    assert {"enterprises[0].processes[0].process", "enterprises[0].indicators[0].indicator",
+            "enterprises[0].materials[0].material", "enterprises[0].emissions[0].pollutant"} <= places

@@ -24,7 +24,9 @@ anything = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_siz
                                                          st.dictionaries(st.text(max_size=8) | st.sampled_from(
                                                              ["id", "value", "unit", "process"]), inner, max_size=4)),
                         max_leaves=20)
-name = st.sampled_from(NAMES) | scalars
+# names of the wrong type too (lists, mappings): a hand-typed or converted survey may hold anything
+name = st.sampled_from(NAMES) | scalars | st.lists(scalars, max_size=2) | st.dictionaries(st.text(max_size=3), scalars,
+                                                                                          max_size=2)
 value = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-1000, 10**9), st.sampled_from(NAMES),
                   st.none(), st.booleans())
 unit = st.sampled_from(NAMES) | st.none() | st.integers()
