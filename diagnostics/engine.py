@@ -112,18 +112,23 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     findings: dict[str, list[dict]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     memo: dict = {}
-    for n, ent in enumerate(enterprises):
-        for rule, cond in rules:
-            value, evidence = cond.evaluate(ent)
-            if value:
-                findings[rule.problem].append({"enterprise": ent.id, "rule": rule.iri, "severity": rule.severity,
-                                               "facts": evidence, "explanation": explain(kb, rule, evidence, memo)})
-            elif value is None:
-                unknown[rule.iri].append(ent.id)
-        if progress and n % 200 == 199:
-            progress(200)
-    if progress:
-        progress(len(enterprises) % 200)
+    # each rule's fields bound once, not looked up per enterprise; evidence stays in survey order
+    plan = [(rule, cond.evaluate, findings[rule.problem].append, unknown[rule.iri].append, rule.iri, rule.severity)
+            for rule, cond in rules]
+    for n in range(0, len(enterprises), 200):
+        batch = enterprises[n:n + 200]
+        for ent in batch:
+            for rule, evaluate, found, undecided, iri, severity in plan:
+                value, evidence = evaluate(ent)
+                if value:
+                    found({"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
+                           "explanation": explain(kb, rule, evidence, memo)})
+                elif value is None:
+                    undecided(ent.id)
+        if progress:
+            progress(len(batch))
+    findings = {problem: found for problem, found in findings.items() if found}
+    unknown = {iri: ids for iri, ids in unknown.items() if ids}
     needs = {r.iri: sorted(c.needs) for r, c in rules}
     not_evaluated = [{"rule": iri, "labels": kb.label(iri), "enterprises": ids, "missing": needs[iri]}
                      for iri, ids in sorted(unknown.items())]

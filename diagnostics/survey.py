@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+import orjson
 import yaml
 from rapidfuzz import process as fuzz_process
 
@@ -113,8 +114,8 @@ def parse_document(data: bytes, filename: str) -> tuple[Any, dict[str, str]]:
     except UnicodeDecodeError:
         raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.")]) from None
     try:
-        return (json.loads(text) if suffix == ".json" else yaml.safe_load(text)), {}
-    except json.JSONDecodeError as exc:
+        return (orjson.loads(text) if suffix == ".json" else yaml.safe_load(text)), {}
+    except json.JSONDecodeError as exc:  # orjson's error is a json.JSONDecodeError, with line and column
         raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
