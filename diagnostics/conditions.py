@@ -102,12 +102,22 @@ class ConditionCompiler:
 
     def _not(self, node) -> CompiledCondition:
         (part,) = self._operands(node)
+        inner = next(iter(self.g.objects(node, CPKB.operand)))
+        # "not worse than level L" is a claim worth showing: the value and the level it reaches
+        indicator = self.g.value(inner, CPKB.indicator) if (inner, RDF.type, CPKB.BenchmarkCondition) in self.g else None
 
         def evaluate(ent: Enterprise) -> Outcome:
             value, _ = part.evaluate(ent)
             if value is None:
                 return None, []
-            return (not value), ([{"test": "not", "negated": str(node)}] if not value else [])
+            if value:
+                return False, []
+            if indicator is not None:
+                given = ent.indicators[str(indicator)][0][0]
+                level = given if isinstance(given, str) or given is None else \
+                    self.kb.indicators[str(indicator)].level_reached(given)
+                return True, [{"test": "meets", "indicator": str(indicator), "value": given, "level": level}]
+            return True, [{"test": "not", "negated": str(node)}]
 
         return CompiledCondition(evaluate, part.needs)
 

@@ -165,18 +165,19 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
 
 
 def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
-    """Rules with a `uses` test on an eliminated technique: only their findings can be veto items."""
+    """Rules for which using an eliminated technique is enough to fire: only their findings can be veto items."""
     obsolete = {URIRef(t) for t, status in kb.technique_status.items() if status == "obsolete"}
     found = set()
     for rule in kb.rules:
-        pending = [rule.condition]
+        pending = [rule.condition]  # only where using the technique is enough: the root, or alternatives of it
         while pending:
             node = pending.pop()
             if set(kb.graph.objects(node, CPKB.technique)) & obsolete and \
                     (node, RDF.type, CPKB.TechniqueInUse) in kb.graph:
                 found.add(rule.iri)
                 break
-            pending.extend(kb.graph.objects(node, CPKB.operand))
+            if (node, RDF.type, CPKB.AnyOf) in kb.graph:
+                pending.extend(kb.graph.objects(node, CPKB.operand))
     return found
 
 

@@ -53,6 +53,11 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
                           f"({'≤' if fact.get('direction') == 'lower' else '≥'} {_fmt(fact['benchmark'])})"}
         return {"zh": f"{ind['zh']}仅达到{fact['value']}，未达到{_LEVEL_ZH[level]}要求",
                 "en": f"{ind['en']} reaches only {fact['value']}, short of level {level}"}
+    if test == "meets":
+        ind = L(fact["indicator"])
+        level = fact.get("level")
+        return {"zh": f"{ind['zh']}为{_fmt(fact['value'])}（{_LEVEL_ZH.get(level, '未达Ⅲ级')}）",
+                "en": f"{ind['en']} is {_fmt(fact['value'])} (level {level or 'below III'})"}
     if test == "threshold":
         ind = L(fact["indicator"])
         return {"zh": f"{ind['zh']}为{_fmt(fact['value'])}，{_OPS_ZH[fact['op']]}{_fmt(fact['threshold'])}",

@@ -65,3 +65,17 @@ def test_metals_plated_may_be_answered_in_chinese_or_english(store):
     result = _diagnose(store, [_zinc_shop("C1", "锌、镍"), _zinc_shop("C2", ["Zinc", "nickel"])])
     ix = next(r for r in result["recommendations"] if r["measure"] == M + "install-ion-exchange-recovery")
     assert ix["applies_to"] == ["C1", "C2"] and ix["prerequisite_unconfirmed"] == []
+
+
+def test_a_qualitative_claim_contradicted_by_the_techniques_is_found_and_explained(store):
+    claims = _zinc_shop("Q1", "zinc")
+    claims["processes"][1]["techniques"] = ["氰化镀锌"]
+    claims["indicators"].append({"indicator": "采用清洁生产工艺", "value": "II"})
+    honest = _zinc_shop("Q2", "zinc")
+    honest["indicators"].append({"indicator": "采用清洁生产工艺", "value": "II"})
+    result = _diagnose(store, [claims, honest])
+    issues = {i["problem"].rsplit("/", 1)[1]: i for i in result["key_issues"] + result["other_findings"]}
+    found = issues["self-assessment-inconsistent"]
+    assert found["enterprises"] == ["Q1"] and not found["veto"]  # the cyanide itself is the veto item
+    assert "Ⅱ级" in found["evidence"][0]["explanation"]["zh"] and "氰化镀锌" in found["evidence"][0]["explanation"]["zh"]
+    assert issues["cyanide-plating"]["veto"]
