@@ -143,8 +143,7 @@ class SurveyReader:
         self.problems: list[SurveyProblem] = []
         self.warnings: list[SurveyProblem] = []
         self.sector: str | None = None
-        self._resolved: dict[tuple[str, str], set[str]] = {}
-        self._resolved_raw: dict[tuple[str, str, bool], set[str]] = {}
+        self._resolved: dict[tuple[str, str, bool], set[str]] = {}  # (kind, name as written, sector only)
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
         self._single: dict[tuple, str] = {}
@@ -168,23 +167,19 @@ class SurveyReader:
         if not isinstance(name, str) or not name.strip():
             self.error(path, f"expected the name of a {kind}, got {name!r}.")
             return None
-        known = self._single.get((kind, name, sector_only))  # names recur across enterprises: answer at once
+        key = (kind, name, sector_only)
+        known = self._single.get(key)  # names recur across enterprises: answer at once
         if known is not None:
             return known
-        fast = (kind, name, sector_only)  # the same names recur across enterprises: skip normalising them
-        iris = self._resolved_raw.get(fast)
-        key = (kind, normalise(name)) if iris is None else None
+        iris = self._resolved.get(key)
         if iris is None:
-            iris = self._resolved.get(key)
-        if iris is None:
-            iris = set(self.kb.names.get(kind, {}).get(key[1], ()))
+            iris = set(self.kb.names.get(kind, {}).get(normalise(name), ()))
             if sector_only and self.sector:
                 iris = {i for i in iris if self.kb.sector_of.get(i) == self.sector}
             self._resolved[key] = iris
-        self._resolved_raw[fast] = iris
         if len(iris) == 1:
-            self._single[fast] = next(iter(iris))
-            return self._single[fast]
+            self._single[key] = next(iter(iris))
+            return self._single[key]
         if len(iris) > 1:
             choices = ", ".join(self.kb.display_names[kind][i] for i in sorted(iris))
             self.error(path, f"{kind} name {name!r} is ambiguous: it names {choices}. Use one of their IRIs.")

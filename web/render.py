@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
 from .i18n import LANG_COOKIE, configured_languages, request_language
+from .lru import LRU
 
 HTML, JSON = "text/html", "application/json"
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
@@ -99,28 +98,17 @@ class PageCache:
 
     def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._lru = LRU(size)
 
     def get(self, key):
-        if self.size <= 0:
-            return None
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+        return self._lru.get(key)
 
     def put(self, key, response: Response) -> None:
         if self.size <= 0 or response.direct_passthrough:
             return
-        item = (response.get_data(), response.status_code,
-                [(k, v) for k, v in response.headers.items() if k.lower() not in ("set-cookie", "content-length")])
-        with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self._lru.put(key, (response.get_data(), response.status_code,
+                            [(k, v) for k, v in response.headers.items()
+                             if k.lower() not in ("set-cookie", "content-length")]))
 
 
 def _from_cache(item) -> Response:

@@ -14,7 +14,6 @@ import io
 import json
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
+from .lru import LRU
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused, check_graphs, check_query
 
@@ -114,35 +114,26 @@ class AnswerCache:
     def __init__(self, settings: dict[str, Any]):
         self.entries = int(settings.get("sparql_cache_entries") or 0)
         self.entry_bytes = int(settings.get("sparql_cache_entry_bytes") or 0)
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._lru = LRU(self.entries)
         self.hits = 0
         self.misses = 0
 
     def get(self, key) -> Answer | None:
         if not self.entries:
             return None
-        with self._lock:
-            answer = self._data.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
+        answer = self._lru.get(key)
+        if answer is None:
+            self.misses += 1
+        else:
             self.hits += 1
-            return answer
+        return answer
 
     def put(self, key, answer: Answer) -> None:
-        if not self.entries or len(answer.body) > self.entry_bytes:
-            return
-        with self._lock:
-            self._data[key] = answer
-            self._data.move_to_end(key)
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
+        if len(answer.body) <= self.entry_bytes:
+            self._lru.put(key, answer)
 
     def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        self._lru.clear()
 
 
 # ---------------------------------------------------------------------- the request
