@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
-from .lru import LRU
+from cpkb.lru import LRU
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused, check_graphs, check_query
 
