@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 from jinja2 import Environment, select_autoescape
 
+from .xlsx_text import append_text_safe
+
 ROUTES = {
     "materials-energy": ("原辅材料和能源替代", "raw material and energy substitution"),
     "technology": ("技术工艺改造", "technology and process change"),
@@ -288,12 +290,12 @@ def _sheet(book, title: str, headers: list[str], rows: list[list[Any]]):
     from openpyxl.utils import get_column_letter
 
     ws = book.create_sheet(title)
-    ws.append(headers)
+    append_text_safe(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        ws.append([_cellable(v) for v in row])
+        append_text_safe(ws, [_cellable(v) for v in row])
     for c, head in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(c)].width = max(12, min(60, len(head) * 1.5))
     ws.freeze_panes = "A2"

@@ -722,6 +722,7 @@ def write_survey_workbook(raw: dict, store) -> bytes:
 
     from .knowledge import knowledge_for
     from .template import sector_template
+    from .xlsx_text import write_text_safe
 
     kb = knowledge_for(store)
     sector_name = (raw.get("scope") or {}).get("sector")
@@ -737,7 +738,7 @@ def write_survey_workbook(raw: dict, store) -> bytes:
         for r, row in enumerate(rows, start=2):
             for c, value in enumerate(row, start=1):
                 if value is not None:
-                    ws.cell(row=r, column=c, value=value)
+                    write_text_safe(ws.cell(row=r, column=c), value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

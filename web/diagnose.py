@@ -21,7 +21,7 @@ from cpkb.diagnostics.template import sector_template
 from .i18n import UI, pick, request_language, ui_text
 from .index import ID_BASE, get_index, href_of
 from .render import negotiate, to_json_response
-from .security import check_csrf
+from .security import check_csrf, same_secret
 from .store_handle import get_store
 
 bp = Blueprint("diagnose", __name__)
@@ -144,7 +144,7 @@ def export():
     """Download a report shown on the page: the result travels back in the form, nothing is kept server-side."""
     check_csrf()
     carried = request.form.get("result") or ""
-    if not hmac.compare_digest(sign(carried), request.form.get("signature") or ""):
+    if not same_secret(sign(carried), request.form.get("signature") or ""):
         abort(400, description="signature")
     return _export(json.loads(carried), request.form.get("format", "json"))
 
