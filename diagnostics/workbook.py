@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import normalise
-from .survey import SURVEY_VERSION, SurveyError, SurveyProblem
+from .survey_format import SCOPE_FIELDS, SCOPE_ZH, SURVEY_VERSION, SurveyError, SurveyProblem
 
 # ---------------------------------------------------------------------- the layout of the workbook
 
@@ -116,9 +116,6 @@ SHEETS: tuple[Sheet, ...] = (
           "Facts rules ask for, one row per enterprise and fact: yes/no, a number or a choice."),
 )
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
-SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "year", "technique_lists_complete")
-SCOPE_ZH = {"title": "标题", "sector": "行业", "pilot_type": "试点类型", "region": "区域", "basin": "流域",
-            "park": "园区", "year": "年份", "technique_lists_complete": "技术清单完整"}
 TECHNIQUE_SEPARATORS = re.compile(r"[、;；,，\n]")
 
 
