@@ -23,6 +23,8 @@ from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
 from .survey_format import (DIRECTIONS, EMISSION_FIELDS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
+from .limits import SurveyLimits, shown
+from .safe_load import check_tree, load_json, load_yaml
 from .units import UnitConverter, UnitProblem, converter_for
 from .workbook import read_csv, read_workbook
 
@@ -72,28 +74,27 @@ class Survey:
 
 # ---------------------------------------------------------------------- parsing
 
-def parse_document(data: bytes, filename: str) -> tuple[Any, dict[str, str]]:
-    """The raw survey mapping and a map from field paths to workbook cells (empty for JSON/YAML)."""
+def parse_document(data: bytes, filename: str, limits: SurveyLimits | None = None) -> tuple[Any, dict[str, str]]:
+    """The raw survey mapping and a map from field paths to workbook cells (empty for JSON/YAML).
+
+    Reading is bounded by `limits` (the declared settings by default): see diagnostics/safe_load.py."""
+    limits = limits or SurveyLimits.from_settings()
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_workbook(data)
-    if suffix == ".csv":
-        return read_csv(data)
-    if suffix not in (".json", ".yaml", ".yml"):
+        raw, cells = read_workbook(data, limits)
+    elif suffix == ".csv":
+        raw, cells = read_csv(data)
+    elif suffix not in (".json", ".yaml", ".yml"):
         raise SurveyError([SurveyProblem(filename, f"unsupported file type {suffix or '(none)'!r}: "
                                          "give a .json, .yaml, .xlsx (the cpkb template) or .csv survey.")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.")]) from None
-    try:
-        return (orjson.loads(text) if suffix == ".json" else yaml.safe_load(text)), {}
-    except json.JSONDecodeError as exc:  # orjson's error is a json.JSONDecodeError, with line and column
-        raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise SurveyError([SurveyProblem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}.")]) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.")]) from None
+        raw, cells = (load_json(text, filename) if suffix == ".json" else load_yaml(text, filename, limits)), {}
+    check_tree(raw, cells, filename, limits)
+    return raw, cells
 
 
 def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge | None = None) -> Survey:

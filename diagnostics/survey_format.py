@@ -30,17 +30,29 @@ DIRECTIONS = ("out", "in")
 
 @dataclass(frozen=True)
 class SurveyProblem:
-    """One thing wrong in a survey: where (field path, or sheet and cell), what, and how to fix it."""
+    """One thing wrong in a survey: where (field path, or sheet and cell), what, and how to fix it — in English
+    (`message`) and Chinese (`zh`; falls back to the English text where a reader gave none). `fatal`: nothing can
+    be diagnosed while it stands (no sector, no enterprises); other problems without an enterprise are scope
+    problems that `exclude_invalid` sets aside."""
 
     place: str
     message: str
     enterprise: str | None = None
+    zh: str | None = None
+    fatal: bool = False
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"place": self.place, "message": self.message, "enterprise": self.enterprise}
+    def text(self, lang: str = "en") -> str:
+        return (self.zh or self.message) if lang == "zh" else self.message
+
+    def as_dict(self) -> dict:
+        return {"place": self.place, "message": self.message, "enterprise": self.enterprise,
+                "messages": {"zh": self.zh or self.message, "en": self.message}}
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}"
+
+    def show(self, lang: str = "en") -> str:
+        return f"{self.place}: {self.text(lang)}"
 
 
 class SurveyError(Exception):

@@ -22,7 +22,11 @@ from .limits import SurveyLimits, shown
 
 
 class UnitProblem(ValueError):
-    """A unit that is unknown, or of the wrong dimension for where it is used."""
+    """A unit that is unknown, or of the wrong dimension for where it is used; str() is English, `zh` Chinese."""
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)
@@ -49,20 +53,25 @@ def check_unit_text(written: str, limits: SurveyLimits) -> None:
     """
     if len(written) > limits.max_unit_chars:
         raise UnitProblem(f"unit {shown(written, 40)} is too long: a unit is at most "
-                          f"{limits.max_unit_chars} characters (setting max_unit_chars).")
+                          f"{limits.max_unit_chars} characters (setting max_unit_chars).",
+                          f"单位 {shown(written, 40)} 过长：单位最多 {limits.max_unit_chars} 个字符（设置 max_unit_chars）。")
     if "**" not in written and "^" not in written:
         return
     for match in _EXPONENT.finditer(written):
         power = _POWER.match(written, match.end())
         if power is None:
-            raise UnitProblem(f"unit {shown(written, 40)}: an exponent is a plain number such as m**2 or m^3.")
+            raise UnitProblem(f"unit {shown(written, 40)}: an exponent is a plain number such as m**2 or m^3.",
+                              f"单位 {shown(written, 40)}：指数须为普通数字，如 m**2 或 m^3。")
         value = float(power.group(1))
         if not math.isfinite(value) or abs(value) > limits.max_unit_exponent:
             raise UnitProblem(f"unit {shown(written, 40)}: exponent {power.group(1)} is above "
-                              f"{limits.max_unit_exponent} (setting max_unit_exponent).")
+                              f"{limits.max_unit_exponent} (setting max_unit_exponent).",
+                              f"单位 {shown(written, 40)}：指数 {power.group(1)} 超过 {limits.max_unit_exponent}"
+                              "（设置 max_unit_exponent）。")
         if written[power.end():].lstrip().startswith(("**", "^")) or _powers_a_power(written, match.start()):
             raise UnitProblem(f"unit {shown(written, 40)}: a power of a power is not a unit; write the exponent "
-                              "as one number (m**6, not m**2**3).")
+                              "as one number (m**6, not m**2**3).",
+                              f"单位 {shown(written, 40)}：幂的幂不是单位；请把指数写成一个数（m**6，而非 m**2**3）。")
 
 
 def _powers_a_power(written: str, operator_at: int) -> bool:
@@ -134,7 +143,7 @@ class UnitConverter:
                 found = problem
             self._cache.put(key, found)
         if isinstance(found, UnitProblem):
-            raise UnitProblem(str(found))
+            raise UnitProblem(str(found), found.zh)
         return found
 
     def _make(self, written: str, target_expr: str) -> Conversion:
@@ -144,12 +153,14 @@ class UnitConverter:
             zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude
             one = self.registry.Quantity(1.0, source).to(target_expr).magnitude
         except pint.DimensionalityError:
-            raise UnitProblem(f"unit {shown(written, 40)} has the wrong dimension for this value") from None
+            raise UnitProblem(f"unit {shown(written, 40)} has the wrong dimension for this value",
+                              f"单位 {shown(written, 40)} 的量纲与该数值不符") from None
         except Exception:  # noqa: BLE001 - pint's parse errors have no common base
-            raise UnitProblem(f"unknown unit {shown(written, 40)}") from None
+            raise UnitProblem(f"unknown unit {shown(written, 40)}", f"未知单位 {shown(written, 40)}") from None
         factor, offset = float(one - zero), float(zero)
         if not (math.isfinite(factor) and math.isfinite(offset)) or factor == 0:
-            raise UnitProblem(f"unit {shown(written, 40)} gives no finite conversion to {target_expr}")
+            raise UnitProblem(f"unit {shown(written, 40)} gives no finite conversion to {target_expr}",
+                              f"单位 {shown(written, 40)} 无法换算为有限的 {target_expr}")
         return Conversion(factor, offset)
 
     def dimension_of(self, written: str) -> str:
@@ -163,8 +174,8 @@ class UnitConverter:
             except UnitProblem as problem:
                 found = problem
             except Exception:  # noqa: BLE001
-                found = UnitProblem(f"unknown unit {shown(written, 40)}")
+                found = UnitProblem(f"unknown unit {shown(written, 40)}", f"未知单位 {shown(written, 40)}")
             self._dimensions.put(written, found)
         if isinstance(found, UnitProblem):
-            raise UnitProblem(str(found))
+            raise UnitProblem(str(found), found.zh)
         return found
