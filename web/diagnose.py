@@ -6,16 +6,16 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
+import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, session, url_for
 
 from cpkb.diagnostics import report
-from cpkb.diagnostics.engine import diagnose
-from cpkb.diagnostics.survey import SurveyError, read_survey
 from cpkb.diagnostics.template import sector_template
 
 from .i18n import UI, pick, request_language, ui_text
@@ -91,16 +91,88 @@ def _filename_for(mimetype: str) -> str:
             "text/csv": "survey.csv"}.get(mimetype, "survey.xlsx")
 
 
+_EXTENSION = "cpkb_diagnoser"
+
+
+def get_diagnoser():
+    """The app's Diagnoser (worker processes with memory and time limits), started on first use."""
+    from .diagnose_worker import Diagnoser
+
+    app = current_app._get_current_object()
+    slot = app.extensions.setdefault(_EXTENSION, {"diagnoser": None, "lock": threading.Lock()})
+    if slot["diagnoser"] is None:
+        with slot["lock"]:
+            if slot["diagnoser"] is None:
+                get_store()  # builds the store when missing, before workers open it
+                slot["diagnoser"] = Diagnoser(app.config["CPKB"])
+                atexit.register(slot["diagnoser"].close)
+    return slot["diagnoser"]
+
+
+def close_diagnoser(app) -> None:
+    """Stop the app's diagnosis workers (tests and shutdown)."""
+    slot = app.extensions.get(_EXTENSION)
+    if slot and slot["diagnoser"] is not None:
+        slot["diagnoser"].close()
+        slot["diagnoser"] = None
+
+
+def _bound_problem(kind: str, filename: str) -> dict:
+    """The placed problem shown when a diagnosis hit a bound of the worker rather than an error of the survey."""
+    settings = current_app.config["CPKB"]
+    texts = {
+        "timeout": (f"the diagnosis took longer than {float(settings['diagnose_timeout_s']):g} s (setting "
+                    "diagnose_timeout_s) and was stopped. Split the survey, e.g. by county or park.",
+                    f"诊断超过 {float(settings['diagnose_timeout_s']):g} 秒（设置 diagnose_timeout_s）被中止。"
+                    "请按县区或园区拆分调查表。"),
+        "memory": (f"the diagnosis needed more than {int(settings['diagnose_memory_mb'])} MiB of memory (setting "
+                   "diagnose_memory_mb) and was stopped. Split the survey, e.g. by county or park.",
+                   f"诊断所需内存超过 {int(settings['diagnose_memory_mb'])} MiB（设置 diagnose_memory_mb）被中止。"
+                   "请按县区或园区拆分调查表。"),
+        "died": (f"the diagnosis of this file stopped its worker: it needed more than the "
+                 f"{int(settings['diagnose_memory_mb'])} MiB of memory allowed (setting diagnose_memory_mb) or "
+                 "crashed it; the failure was logged. Split the survey or check the file.",
+                 f"诊断此文件时工作进程中止：所需内存超过允许的 {int(settings['diagnose_memory_mb'])} MiB"
+                 "（设置 diagnose_memory_mb）或进程崩溃，已记录日志。请拆分调查表或检查文件。"),
+        "error": ("the diagnosis failed on this file; the failure was logged. Check the file or try again.",
+                  "诊断此文件时出错，已记录日志。请检查文件后重试。"),
+    }
+    en, zh = texts[kind]
+    return {"place": filename, "message": en, "enterprise": None, "messages": {"zh": zh, "en": en}}
+
+
+def _shown(problem: dict) -> dict:
+    """A problem as the page or API shows it: `message` in the request language, both kept in `messages`."""
+    messages = problem.get("messages") or {"zh": problem.get("message"), "en": problem.get("message")}
+    lang = request_language()
+    return {**problem, "message": messages.get(lang) or problem.get("message"), "messages": messages}
+
+
 def _run(upload: tuple[bytes, str], exclude_invalid: bool):
-    """(result, None) on success, (None, problems) when the survey has errors."""
-    store = get_store()
+    """(result, None) on success, (None, problems) when the survey has errors or hit a bound."""
     data, filename = upload
-    try:
-        survey = read_survey(data, filename, store)
-        return diagnose(survey, store, dict(current_app.config["CPKB"]), exclude_invalid=exclude_invalid), None
-    except SurveyError as exc:
-        return None, [{"place": p.place, "message": p.message, "enterprise": getattr(p, "enterprise", None)}
-                      for p in exc.problems]
+    kind, detail = get_diagnoser().run(data, filename, exclude_invalid, store=get_store())
+    if kind == "ok":
+        return detail, None
+    if kind == "problems":
+        return None, [_shown(p) for p in detail]
+    if kind == "busy":
+        abort(503, description="diagnosis workers busy")
+    if kind in ("error", "died"):
+        current_app.logger.error("diagnosis of %s failed in its worker: %s", filename, detail)
+    return None, [_shown(_bound_problem(kind, filename))]
+
+
+@bp.errorhandler(503)
+def _busy(exc):
+    """Every diagnosis worker is taken: say so and when to retry (the other pages keep answering)."""
+    text = ui_text("diagnosis_busy")
+    if request.endpoint == "diagnose.api":
+        response = to_json_response({"error": text}, 503)
+    else:
+        response = Response(render_template("diagnose/form.html", d=_form_data(message=text)), 503)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.route("/diagnose", methods=["POST"])

@@ -218,6 +218,7 @@ UI: dict[str, dict[str, str]] = {
     "run_diagnosis": {"zh": "开始诊断", "en": "Run diagnosis"},
     "templates": {"zh": "调查表模板", "en": "Survey templates"},
     "template_for": {"zh": "下载模板", "en": "Download template"},
+    "diagnosis_busy": {"zh": "所有诊断进程都在忙，请几秒钟后重试。", "en": "Every diagnosis worker is busy; try again in a few seconds."},
     "survey_errors": {"zh": "调查表有错误，未能诊断", "en": "The survey has errors and was not diagnosed"},
     "place": {"zh": "位置", "en": "Place"},
     "message": {"zh": "问题", "en": "Problem"},
