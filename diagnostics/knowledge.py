@@ -52,7 +52,14 @@ class Indicator:
 
     @property
     def quantitative(self) -> bool:
-        return bool(self.benchmarks)
+        # measured by a number: it has numeric benchmarks, or a unit even where the source's benchmarks are
+        # not (yet) known — such an indicator still takes a measured value that rules can compare
+        return bool(self.benchmarks) or self.unit is not None
+
+    @property
+    def scorable(self) -> bool:
+        """Whether a level can be read off it: numeric benchmarks or per-level requirement texts."""
+        return bool(self.benchmarks or self.requirements)
 
     def meets(self, value: float, level: str) -> bool | None:
         """Whether a value meets the level (None when the source gives no benchmark for it)."""
