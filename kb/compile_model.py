@@ -679,12 +679,12 @@ class ModelFields:
         if getattr(self, "_pint", None) is None:
             from .formula import registry_from_definitions
 
-            definitions = [str(o) for _, _, o in self.dataset.triples((None, CPKB.pintDefinition, None))]
+            definitions = [str(o) for _, _, o, _ in self.dataset.quads((None, CPKB.pintDefinition, None, None))]
             self._pint = registry_from_definitions(definitions)
         return self._pint
 
     def _graph_value(self, subject, prop):
-        for _, _, o in self.dataset.triples((subject, prop, None)):
+        for _, _, o, _ in self.dataset.quads((subject, prop, None, None)):
             return o
         return None
 
