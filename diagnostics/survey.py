@@ -46,6 +46,8 @@ class Enterprise:
     output_unit: str | None = None
     processes: dict[str, set[str]] = field(default_factory=dict)   # process IRI -> technique IRIs
     techniques: set[str] = field(default_factory=set)
+    complete_processes: set[str] = field(default_factory=set)     # processes whose technique list is complete
+    lists_complete: bool = False                                    # every technique list is complete (scope)
     indicators: dict[str, list[tuple[Any, str | None]]] = field(default_factory=dict)  # IRI -> [(value, process)]
     materials: dict[str, dict] = field(default_factory=dict)        # IRI -> {value, unit, properties{IRI: (v, unit)}}
     emissions: list[dict] = field(default_factory=list)
@@ -117,6 +119,7 @@ class SurveyReader:
         self._resolved: dict[tuple[str, str, bool], set[str]] = {}  # (kind, name as written, sector only)
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
+        self.lists_complete = False
         self._single: dict[tuple, str] = {}
 
     # -- problems
@@ -232,6 +235,7 @@ class SurveyReader:
             self.error(str(key) if str(key).strip() else repr(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
+        self.lists_complete = bool(scope.get("technique_lists_complete"))
         if self.problems:
             raise SurveyError(self.problems)
         enterprises = self.read_enterprises(raw.get("enterprises"))
@@ -271,10 +275,11 @@ class SurveyReader:
             for key, value in facts.items():
                 self.read_fact(holder, key, value, f"scope.facts.{key}")
             scope["facts"] = {iri: value for iri, value in holder.facts.items()}
-        for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"},
-                          key=str):
+        scope["technique_lists_complete"] = self.read_complete(raw.get("technique_lists_complete"),
+                                                               "scope.technique_lists_complete")
+        for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
             self.error(f"scope.{key}", "unknown scope field; allowed: title, sector, pilot_type, region, basin, park, "
-                                       "year, facts.")
+                                       "year, facts, technique_lists_complete.")
         return scope
 
     def read_enterprises(self, raw: Any) -> list[Enterprise]:
@@ -319,6 +324,7 @@ class SurveyReader:
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
+        ent.lists_complete = self.lists_complete
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.")
@@ -409,6 +415,18 @@ class SurveyReader:
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
             ent.techniques.update(found)
+            if self.read_complete(raw.get("complete"), f"{path}.complete"):
+                ent.complete_processes.add(proc)
+
+    def read_complete(self, value: Any, path: str) -> bool:
+        """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, str) and normalise(value) in _TRUE | _FALSE:
+            return normalise(value) in _TRUE
+        self.error(path, f"expected yes or no (是/否, true/false), got {value!r}: say whether this list names every "
+                         "technique in use.")
+        return False
 
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
