@@ -62,8 +62,9 @@ class Indicator:
 
     @property
     def scorable(self) -> bool:
-        """Whether a level can be read off it: benchmarks, benchmark variants or per-level requirement texts."""
-        return bool(self.benchmarks or self.requirements or self.rules.variants)
+        """Whether a level can be read off it: a qualitative indicator is answered with the level itself; a
+        measured one needs benchmarks (or variants) — one with a unit but no known benchmark cannot be levelled."""
+        return bool(self.benchmarks) or bool(self.rules.variants) or self.unit is None
 
     def meets(self, value: float, level: str) -> bool | None:
         """Whether a value meets the level (None when the source gives no benchmark for it)."""
