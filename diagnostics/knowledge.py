@@ -290,7 +290,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         units=units,
         facts={iri: {"key": _key(graph, URIRef(iri)), "datatype": str(graph.value(URIRef(iri), CPKB.datatype) or ""),
                      "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice),
-                     "choice_names": _choice_names(graph, URIRef(iri))}
+                     "choice_names": _choice_names(graph, URIRef(iri)),
+                     "choice_labels": _choice_labels(graph, URIRef(iri))}
                for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
@@ -316,6 +317,12 @@ def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:
         for label in (*graph.objects(node, SKOS.prefLabel), *graph.objects(node, SKOS.altLabel)):
             names[normalise(str(label))] = ident
     return names
+
+
+def _choice_labels(graph: Graph, fact: URIRef) -> dict[str, dict[str, str]]:
+    """choice id -> its labels, so that answers are printed by name (镍、锌), never by id."""
+    return {str(graph.value(node, CPKB.key)): _labels(graph, node).as_dict()
+            for node in graph.objects(fact, CPKB.hasChoice)}
 
 
 def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Measure:
