@@ -48,12 +48,8 @@ generation_factors:
 """
 
 
-@pytest.fixture(scope="module")
-def store():
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
-    root = Path(tempfile.mkdtemp(prefix="cpkb-gf-"))
+def _kb_with_factors(root: Path, factors: str) -> Path:
+    """The v2 test knowledge base with a g/m² unit and the given generation factors in its demo sector."""
     kb = root / "kb"
     shutil.copytree(DATA, kb)
     vocab = kb / "shared" / "vocab.yaml"
@@ -61,7 +57,17 @@ def store():
     demo = kb / "sectors" / "demo.yaml"
     text = demo.read_text(encoding="utf-8")
     at = text.index("\nrules:")
-    demo.write_text(text[:at] + FACTORS + text[at:], encoding="utf-8")
+    demo.write_text(text[:at] + factors + text[at:], encoding="utf-8")
+    return kb
+
+
+@pytest.fixture(scope="module")
+def store():
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    root = Path(tempfile.mkdtemp(prefix="cpkb-gf-"))
+    kb = _kb_with_factors(root, FACTORS)
     return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
 
 
@@ -107,14 +113,7 @@ def test_potential_totals_say_how_much_is_estimated(store):
 def test_compiler_checks_the_stage(tmp_path):
     from cpkb.kb.compile import compile_kb
 
-    kb = tmp_path / "kb"
-    shutil.copytree(DATA, kb)
-    vocab = kb / "shared" / "vocab.yaml"
-    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + UNIT, 1), encoding="utf-8")
-    demo = kb / "sectors" / "demo.yaml"
-    text = demo.read_text(encoding="utf-8")
-    at = text.index("\nrules:")
-    demo.write_text(text[:at] + FACTORS.replace("stage: generated", "stage: produced") + text[at:], encoding="utf-8")
+    kb = _kb_with_factors(tmp_path, FACTORS.replace("stage: generated", "stage: produced"))
     from cpkb.kb.checks import check_shacl
 
     findings = check_shacl(compile_kb(kb))
