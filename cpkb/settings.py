@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,12 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "max_yaml_depth": {"minimum": 2}, "max_unit_chars": {"minimum": 1}, "max_unit_exponent": {"minimum": 1},
     "unit_cache_entries": {"minimum": 0}, "max_xlsx_uncompressed_bytes": {"minimum": 1},
     "max_xlsx_compression_ratio": {"above": 1}, "max_sheet_rows": {"minimum": 1}, "max_enterprises": {"minimum": 1},
-    "max_name_chars": {"minimum": 1}, "max_echo_chars": {"minimum": 8}, "max_survey_problems": {"minimum": 1},
+    "max_name_chars": {"minimum": 1},
     "diagnose_workers": {"minimum": 0}, "diagnose_timeout_s": {"above": 0}, "diagnose_memory_mb": {"minimum": 64},
+    "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
+               "hint": "consumption=price pairs separated by commas, e.g. fresh-water=4.2,electricity=0.75"},
+    "scenario_levels": {"pattern": r"\s*|(I|II|III)(\s*,\s*(I|II|III))*",
+                        "hint": "levels separated by commas, e.g. II,I"},
 }
 
 
@@ -96,16 +101,18 @@ SETTINGS: tuple[Setting, ...] = (
             "over 1 MB (zip bombs reach thousands)."),
     Setting("max_sheet_rows", 200000, "Rows read from one sheet of an Excel survey (or lines of a CSV) at most."),
     Setting("max_enterprises", 50000, "Enterprises one survey may hold (batch larger areas by county or park)."),
-    Setting("max_name_chars", 300, "Longest name (of an enterprise, technique, indicator …) a survey may give."),
-    Setting("max_echo_chars", 120, "Longest piece of survey text quoted back in an error or warning; longer text "
-            "is cut and marked with …"),
-    Setting("max_survey_problems", 1000, "Problems listed for one survey at most; the list says how many more "
-            "there were."),
+    Setting("max_name_chars", 300, "Longest text (a name, title, key or other value) a survey may hold in one field; "
+            "survey text quoted back in messages is shorter still (40-200 characters, cut with …)."),
     Setting("diagnose_workers", 2, "Worker processes that read and diagnose uploaded surveys in the web app; "
             "0: in the request thread (tests only: no time or memory limit)."),
     Setting("diagnose_timeout_s", 60.0, "Seconds one diagnosis may take in the web app before its worker is stopped."),
     Setting("diagnose_memory_mb", 2048, "Memory one diagnosis worker may grow by beyond the knowledge base it holds, "
             "in MiB (an address-space limit, resource.setrlimit)."),
+    Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
+            "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
+            "without a price stays physical and its payback is not derived."),
+    Setting("scenario_levels", "II,I", "Levels of the scenarios 'bring every enterprise worse than level L to it' "
+            "computed in each diagnosis (comma-separated); empty: no scenarios."),
     Setting("examples_dir", "", "Folder of example surveys offered on /diagnose; empty: examples/ of the checkout."),
 )
 
@@ -137,7 +144,9 @@ def _describe(setting: Setting) -> str:
 def _check(setting: Setting, value: Any, where: str) -> None:
     rule = ALLOWED.get(setting.name, {})
     ok = True
-    if "choices" in rule:
+    if "pattern" in rule:
+        ok = isinstance(value, str) and re.fullmatch(rule["pattern"], value) is not None
+    elif "choices" in rule:
         ok = value in rule["choices"]
     elif rule:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \

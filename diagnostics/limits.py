@@ -1,7 +1,7 @@
 """The bounds on the work one survey may cause, read from the declared settings (cpkb/settings.py).
 
 Whatever a survey holds, reading it costs at most these: nesting depth, unit text, sheet rows,
-enterprises, name length, and the length of survey text quoted back in messages.
+enterprises and text length (survey text quoted back in messages is cut further by shown()).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ class SurveyLimits:
     max_sheet_rows: int = 200000
     max_enterprises: int = 50000
     max_name_chars: int = 300
-    max_echo_chars: int = 120
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None = None) -> "SurveyLimits":

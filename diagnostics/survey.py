@@ -19,8 +19,9 @@ from rapidfuzz import process as fuzz_process
 
 from cpkb.kb.store import Store
 
+from .enterprise_model import EnterpriseModel
 from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
-from .survey_format import (DIRECTIONS, EMISSION_FIELDS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
+from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .limits import SurveyLimits, shown
@@ -56,6 +57,7 @@ class Enterprise:
     streams: list[dict] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
+    model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
 
 @dataclass
@@ -161,6 +163,20 @@ class SurveyReader:
             return None
         self.error(path, f"unknown {kind} {name!r}.{self._closest(kind, name, sector_only)}")
         return None
+
+    def _sector_match(self, kind: str, name: str) -> str | None:
+        """The one concept of the survey's sector that the name denotes, quietly None when there is not exactly one."""
+        key = (kind, name, True)
+        if key in self._single:
+            return self._single[key]
+        if not self.sector:
+            return None
+        iris = {i for i in self.kb.names.get(kind, {}).get(normalise(name), ())
+                if self.kb.sector_of.get(i) == self.sector}
+        if len(iris) != 1:
+            return None
+        self._single[key] = next(iter(iris))
+        return self._single[key]
 
     def _closest(self, kind: str, name: str, sector_only: bool) -> str:
         table = self.kb.display_names.get(kind, {})
@@ -394,7 +410,9 @@ class SurveyReader:
             return
         single = self._single  # names seen before resolve at once, without building their field path
         name = raw["process"]
-        proc = (single.get(("process", name, False)) if isinstance(name, str) else None) \
+        # a survey covers one sector: a name that fits exactly one process of it wins over same-named processes
+        # of other sectors (前处理, 染色 are processes of several sectors)
+        proc = (self._sector_match("process", name) if isinstance(name, str) else None) \
             or self.resolve("process", name, f"{path}.process")
         if proc and self.kb.sector_of.get(proc) != self.sector:
             self.error(f"{path}.process", f"{raw['process']!r} is a process of another sector "
@@ -494,14 +512,22 @@ class SurveyReader:
         if stage not in STAGES:
             self.error(f"{path}.stage", "stage is generated (产生量) or emitted (排放量).")
             return
-        if raw.get("o2_ref_pct") is not None:
-            o2 = self.number(raw["o2_ref_pct"], f"{path}.o2_ref_pct")
-            if o2 is not None and o2 > 21:
-                self.error(f"{path}.o2_ref_pct", "reference oxygen content is a share of air, at most 21 %.")
+        oxygen = {}
+        for key in ("o2_ref_pct", "o2_measured_pct"):  # flue gas: the O₂ the figure is referred to / measured at
+            if raw.get(key) is not None:
+                o2 = self.number(raw[key], f"{path}.{key}")
+                if o2 is not None and o2 >= 21:
+                    self.error(f"{path}.{key}", "an oxygen content is a share of air, below 21 %.")
+                elif o2 is not None:
+                    oxygen[key] = o2
+        point = raw.get("point")
+        if point is not None and point not in EMISSION_POINTS:
+            self.error(f"{path}.point", f"point is one of {', '.join(EMISSION_POINTS)} (the monitoring point).")
+            point = None
         process = self.resolve("process", raw["process"], f"{path}.process") if raw.get("process") else None
         if pollutant and value is not None and unit:
             ent.emissions.append({"pollutant": pollutant, "value": value, "unit": unit, "stage": stage,
-                                  "process": process})
+                                  "process": process, "point": point, **oxygen})
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):
