@@ -34,6 +34,9 @@ _MAX_INT_DIGITS = 19            # JSON (and orjson) carry integers within 64 bit
 _INT_RANGE = 2 ** 63
 _RATIO_FLOOR_BYTES = 1 << 20    # parts under 1 MB may compress as well as they like
 _MAX_ZIP_MEMBERS = 10000
+# Characters XML 1.0 cannot carry (C0 controls but tab and line breaks, lone surrogates, U+FFFE/FFFF): the
+# XLSX and DOCX reports would fail on them, and no survey needs them.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class _Refused(Exception):
@@ -176,6 +179,9 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                 if len(key) > limits.max_name_chars:
                     problems.append(_too_long(place(path), key, limits))
                     continue
+                if bad := _NOT_XML.search(key):
+                    problems.append(_control(place(path), bad.group()))
+                    continue
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):
             if depth >= limits.max_yaml_depth:
@@ -185,6 +191,8 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
         elif isinstance(value, str):
             if len(value) > limits.max_name_chars:
                 problems.append(_too_long(place(path), value, limits))
+            elif bad := _NOT_XML.search(value):
+                problems.append(_control(place(path), bad.group()))
         elif isinstance(value, bool) or value is None or isinstance(value, float):
             continue  # non-finite floats are refused where a number is read, with the field's own rule
         elif isinstance(value, int):
@@ -198,6 +206,13 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                                           zh=f"{type(value).__name__} 不是填报值；填报文件只含文字、数字、是/否、列表和映射。"))
     if problems:
         raise SurveyError(problems)
+
+
+def _control(where: str, char: str) -> SurveyProblem:
+    code = f"U+{ord(char):04X}"
+    return SurveyProblem(where, f"text holds the control character {code}, which no report can carry; delete it "
+                                "(it often comes from copying out of another program).",
+                         zh=f"文字中含控制字符 {code}，报告无法容纳；请删除（常因从其他程序复制而来）。")
 
 
 def _deep_texts(limits: SurveyLimits) -> tuple[str, str]:

@@ -74,6 +74,8 @@ class Survey:
         return {p.enterprise for p in self.problems if p.enterprise}
 
 
+LARGEST_QUANTITY = 1e20  # 1e20 of any unit is beyond every real survey quantity, and its conversions stay finite
+
 # ---------------------------------------------------------------------- parsing
 
 def parse_document(data: bytes, filename: str, limits: SurveyLimits | None = None) -> tuple[Any, dict[str, str]]:
@@ -203,10 +205,24 @@ class SurveyReader:
         if math.isnan(value) or math.isinf(value):
             self.error(path, f"expected a finite number, got {value!r}.")
             return None
+        if abs(value) > LARGEST_QUANTITY:  # keeps every later conversion and sum finite (no inf in results)
+            self.error(path, f"{value:g} is beyond any survey quantity (at most {LARGEST_QUANTITY:g} in any unit); "
+                             "check the value and its unit.")
+            return None
         if value < 0 and not allow_negative:
             self.error(path, f"negative quantity {value!r}: survey quantities are ≥ 0 (survey.md, rules for bad input).")
             return None
         return float(value)
+
+    def text(self, value: Any, path: str) -> str | None:
+        """Free text echoed into the result (title, park, enterprise name): a number is taken as its text,
+        a list or mapping is an error (the result schema and every report expect text here)."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value:g}" if isinstance(value, float) else str(value)
+        self.error(path, f"expected text, got {shown(value, 60)}.")
+        return None
 
     def convert(self, value: float, unit: Any, target_unit_iri: str | None, path: str) -> float | None:
         """value in `unit` converted to the KB unit; errors for unknown units and wrong dimensions."""
@@ -220,7 +236,10 @@ class SurveyReader:
             self.error(path + ".unit", f"expected a unit such as {self.kb.units[target_unit_iri]['symbol']!r}, got {unit!r}.")
             return None
         try:
-            return self.units.conversion(unit, target).apply(value)
+            converted = self.units.conversion(unit, target).apply(value)
+            if not math.isfinite(converted):
+                raise UnitProblem(f"{value:g} {shown(unit, 40)} is not a finite quantity once converted")
+            return converted
         except UnitProblem as exc:
             symbol = self.kb.units[target_unit_iri]["symbol"]
             self.error(path + ".unit", f"{exc}; use a unit convertible to {symbol} (survey.md: a unit of the wrong "
@@ -262,7 +281,7 @@ class SurveyReader:
         if not isinstance(raw, dict):
             self.error("scope", "required: a mapping with at least `sector`.")
             return {}
-        scope: dict[str, Any] = {"title": raw.get("title")}
+        scope: dict[str, Any] = {"title": self.text(raw.get("title"), "scope.title")}
         self.sector = self.resolve("sector", raw.get("sector"), "scope.sector") if "sector" in raw else None
         if "sector" not in raw:
             self.error("scope.sector", "required: the sector of the survey, e.g. 电镀 or electroplating.")
@@ -275,7 +294,7 @@ class SurveyReader:
         for key in ("region", "basin"):
             if raw.get(key) not in (None, ""):
                 scope[key] = self.resolve(key, raw[key], f"scope.{key}")
-        scope["park"] = raw.get("park")
+        scope["park"] = self.text(raw.get("park"), "scope.park")
         if raw.get("year") is not None:
             year = raw["year"]
             if isinstance(year, bool) or not isinstance(year, int):
@@ -326,7 +345,7 @@ class SurveyReader:
         return out
 
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
-        ent = Enterprise(ident, index, raw.get("name"))
+        ent = Enterprise(ident, index, self.text(raw.get("name"), f"{path}.name"))
         for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
             self.error(f"{path}.{key}", f"unknown enterprise field; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.")
         self.read_output(ent, raw.get("output"), f"{path}.output")
@@ -491,7 +510,7 @@ class SurveyReader:
         value = self.number(raw["value"], f"{path}.value") if raw.get("value") is not None else None
         unit = self.check_unit(raw["unit"], f"{path}.unit") if raw.get("unit") else None
         props = {}
-        for k, prop in enumerate(raw.get("properties") or []):
+        for k, prop in enumerate(self._list(raw, "properties", path)):
             p = f"{path}.properties[{k}]"
             if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
                 continue

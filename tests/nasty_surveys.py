@@ -113,7 +113,12 @@ def very_long_name(chars: int = 3_000_000) -> bytes:
 # ---------------------------------------------------------------------- XLSX
 
 def _members(path: Path = EXAMPLE_XLSX) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as book:
+    return _members_of(path.read_bytes())
+
+
+def _members_of(data: bytes) -> dict[str, bytes]:
+    """The parts of a (sound) workbook by name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
         return {info.filename: book.read(info) for info in book.infolist()}
 
 
