@@ -38,8 +38,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         raise SurveyError(survey.problems)
     invalid = survey.invalid_ids
     general = [p for p in survey.problems if not p.enterprise]
-    if general:
-        raise SurveyError(general)
+    if any(p.fatal for p in general):
+        raise SurveyError(survey.problems)
     enterprises = [e for e in survey.enterprises if e.id not in invalid]
     if not enterprises:
         raise SurveyError(survey.problems or [])
@@ -73,10 +73,23 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "indicator_assessment": scores,
         **_pilot_sections(kb, survey, enterprises, recommendations),
         "rules_not_evaluated": not_evaluated,
-        "warnings": [w.as_dict() for w in survey.warnings]
-        + ([{"place": "enterprises", "message": f"{len(invalid)} enterprise(s) with errors were set aside "
-             "(exclude_invalid); see `excluded`.", "enterprise": None}] if invalid else []),
+        "unresolved": survey.unresolved,
+        "units_understood": survey.units_understood,
+        "names_applied": survey.names_applied,
+        "warnings": [w.as_dict() for w in survey.warnings] + _set_aside_notes(general, invalid),
     }
+
+
+def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
+    """With exclude_invalid: scope problems that were set aside, and how many enterprises were."""
+    notes = [{**p.as_dict(), "message": f"set aside (exclude_invalid): {p.message}",
+              "messages": {"zh": f"已搁置（排除有误部分）：{p.zh or p.message}", "en": f"set aside (exclude_invalid): {p.message}"}}
+             for p in general]
+    if invalid:
+        en = f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`."
+        notes.append({"place": "enterprises", "message": en, "enterprise": None,
+                      "messages": {"zh": f"{len(invalid)} 家有错误的企业已搁置，见“excluded”。", "en": en}})
+    return notes
 
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:

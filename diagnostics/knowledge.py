@@ -142,6 +142,8 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
+    alt_names: dict[str, list[str]] = field(default_factory=dict)   # IRI -> alternative names and key, as written
+    choice_labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # fact -> choice id -> {zh, en}
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> dict[str, str]:
@@ -210,7 +212,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
             kinds[str(s)] = kind
     labels = {iri: _labels(graph, URIRef(iri)) for iri in kinds}
     sector_of = {str(s): str(o) for s, o in graph.subject_objects(CPKB.sector)}
-    names, display = _name_index(graph, kinds, labels)
+    names, display, alt_names = _name_index(graph, kinds, labels)
     vocab_key = {str(s): str(o) for s, o in graph.subject_objects(CPKB.key)}
 
     def keys(subject, prop) -> list[str]:
@@ -262,7 +264,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
     many = lambda prop: (lambda s: _strs(graph, s, prop))
     return Knowledge(
         version=version, graph=graph, labels=labels, kinds=kinds, sector_of=sector_of, names=names,
-        display_names=display,
+        display_names=display, alt_names=alt_names,
         process_order={iri: int(graph.value(URIRef(iri), CPKB.order) or 0) for iri, k in kinds.items() if k == "process"},
         technique_processes={iri: set(_strs(graph, URIRef(iri), CPKB.process)) for iri, k in kinds.items()
                              if k == "technique"},
@@ -275,15 +277,26 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                      "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice),
                      "choice_names": _choice_names(graph, URIRef(iri))}
                for iri, k in kinds.items() if k == "fact"},
+        choice_labels={iri: _choice_labels(graph, URIRef(iri)) for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
-        regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
-        basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
+        regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
+                                "places": many(CPKB.coversPlace)}),
+        basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
+                              "places": many(CPKB.coversPlace)}),
         resources=rows("resource", {"form": value(CPKB.form), "can_serve_as": many(CPKB.canServeAs),
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
     )
+
+
+def _choice_labels(graph: Graph, fact: URIRef) -> dict[str, dict[str, str]]:
+    """choice id -> {zh, en} labels, so that answers are printed by label (是/否, 镍、铬), never as codes."""
+    found = {}
+    for node in graph.objects(fact, CPKB.hasChoice):
+        found[str(graph.value(node, CPKB.key))] = _labels(graph, node).as_dict()
+    return found
 
 
 def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:
@@ -323,12 +336,15 @@ def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):
     """kind -> normalised name -> IRIs, from IRIs, keys, preferred and alternative labels (both languages)."""
     names: dict[str, dict[str, set[str]]] = {}
     display: dict[str, dict[str, str]] = {}
+    alt_names: dict[str, list[str]] = {}
     for iri, kind in kinds.items():
         s = URIRef(iri)
         table = names.setdefault(kind, {})
         written = {iri, _key(graph, s)}
         written.update(str(l) for l in graph.objects(s, SKOS.prefLabel))
-        written.update(str(l) for l in graph.objects(s, SKOS.altLabel))
+        alts = sorted({str(l) for l in graph.objects(s, SKOS.altLabel)} | ({_key(graph, s)} - {""}))
+        alt_names[iri] = alts
+        written.update(alts)
         if kind == "unit":
             symbol = graph.value(s, URIRef("http://qudt.org/schema/qudt/symbol"))
             if symbol is not None:
@@ -340,4 +356,4 @@ def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):
                 table.setdefault(normalise(name), set()).add(iri)
         display.setdefault(kind, {})[iri] = f"{labels[iri].zh} / {labels[iri].en}" if labels[iri].zh != labels[iri].en \
             else labels[iri].zh
-    return names, display
+    return names, display, alt_names
