@@ -165,6 +165,19 @@ KIND_OF_CLASS = {
     CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type",
 }
 
+_DERIVED_LOCK = threading.RLock()
+
+
+def derived(kb: "Knowledge", attr: str, build):
+    """What is built once from a knowledge base (name matcher, place index) and lives and dies with it."""
+    with _DERIVED_LOCK:
+        found = getattr(kb, attr, None)
+        if found is None:
+            found = build(kb)
+            setattr(kb, attr, found)
+        return found
+
+
 _CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import LCSseq
 
-from .knowledge import Knowledge
+from .knowledge import Knowledge, derived
 
 try:  # 简繁: OpenCC's tables when the library is there (it is a dependency; kept optional for lean installs)
     import opencc as _opencc
@@ -282,14 +282,6 @@ def _polarity_weight(query: str, name: str, score: float) -> float:
     return score * (1 + 0.08 * agree) * (0.85 ** only)
 
 
-_MATCHERS_LOCK = threading.Lock()
-
-
 def matcher_for(kb: Knowledge) -> NameMatcher:
     """The name matcher of a knowledge base, built once per loaded knowledge base."""
-    with _MATCHERS_LOCK:
-        found = getattr(kb, "_name_matcher", None)
-        if found is None:  # lives and dies with the knowledge it was built from
-            found = NameMatcher(kb)
-            kb._name_matcher = found
-        return found
+    return derived(kb, "_name_matcher", NameMatcher)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 
-from .knowledge import Knowledge
+from .knowledge import Knowledge, derived
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县", "地区", "新区",
              "省", "市", "县", "区", "盟", "旗")
@@ -110,6 +109,9 @@ class PlaceIndex:
         for codes in found[1:]:  # each further name narrows to those inside what came before
             inside = {c for c in codes if any(c.startswith(_prefix(p)) for p in chosen)}
             chosen = inside or chosen
+        if len(chosen) > 1:  # 邯郸 is the city before the county of the same name
+            top = min(len(_prefix(c)) for c in chosen)
+            chosen = {c for c in chosen if len(_prefix(c)) == top}
         return next(iter(chosen)) if len(chosen) == 1 else None
 
     def _path(self, code: str) -> tuple[str, ...]:
@@ -136,13 +138,6 @@ class PlaceIndex:
         return None
 
 
-_LOCK = threading.Lock()
-
-
 def places_for(kb: Knowledge) -> PlaceIndex:
-    with _LOCK:
-        found = getattr(kb, "_place_index", None)
-        if found is None:  # lives and dies with the knowledge it was built from
-            found = PlaceIndex(kb)
-            kb._place_index = found
-        return found
+    """The place index of a knowledge base, built once per loaded knowledge base."""
+    return derived(kb, "_place_index", PlaceIndex)
