@@ -46,6 +46,8 @@ class Enterprise:
     output_unit: str | None = None
     processes: dict[str, set[str]] = field(default_factory=dict)   # process IRI -> technique IRIs
     techniques: set[str] = field(default_factory=set)
+    complete_processes: set[str] = field(default_factory=set)     # processes whose technique list is complete
+    lists_complete: bool = False                                    # every technique list is complete (scope)
     indicators: dict[str, list[tuple[Any, str | None]]] = field(default_factory=dict)  # IRI -> [(value, process)]
     materials: dict[str, dict] = field(default_factory=dict)        # IRI -> {value, unit, properties{IRI: (v, unit)}}
     emissions: list[dict] = field(default_factory=list)
@@ -54,7 +56,6 @@ class Enterprise:
     warnings: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)               # products as written (free text)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
-    complete: set[str] = field(default_factory=set)                 # processes whose technique list is complete
 
 
 @dataclass
@@ -139,6 +140,7 @@ class SurveyReader:
         self.sector: str | None = None
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
+        self.lists_complete = False
         self._single: dict[tuple, str | None] = {}     # (kind, name, sector only) -> IRI, or None when unresolved
         self.unresolved: dict[tuple[str, str], dict] = {}
         self.units_seen: dict[tuple[str, str], dict] = {}
@@ -384,6 +386,7 @@ class SurveyReader:
             self.add_names(raw["names"], "names")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
+        self.lists_complete = bool(scope.get("technique_lists_complete"))
         enterprises = self.read_enterprises(raw.get("enterprises"))
         fatal = [p for p in self.problems if p.fatal]
         if fatal:   # every problem found in the one pass is reported, not only the fatal ones
@@ -428,8 +431,6 @@ class SurveyReader:
                 if year > dt.date.today().year:
                     self.warn("scope.year", f"year {year} is in the future.", f"年份 {year} 晚于今年。")
                 scope["year"] = year
-        if raw.get("technique_lists_complete") is not None:
-            scope["technique_lists_complete"] = yes_no(raw["technique_lists_complete"]) is True
         scope["facts"] = {}
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
@@ -440,10 +441,13 @@ class SurveyReader:
             for key, value in facts.items():
                 self.read_fact(holder, key, value, f"scope.facts.{key}")
             scope["facts"] = {iri: value for iri, value in holder.facts.items()}
-        for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts", "technique_lists_complete"}, key=str):
+        scope["technique_lists_complete"] = self.read_complete(raw.get("technique_lists_complete"),
+                                                               "scope.technique_lists_complete")
+        for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
             self.warn(f"scope.{key}", "unknown scope field, ignored; allowed: title, sector, pilot_type, region, "
                                       "basin, park, year, facts, technique_lists_complete.",
-                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、facts。")
+                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、facts、"
+                      "technique_lists_complete。")
         return scope
 
     def _read_place(self, raw: dict, scope: dict) -> None:
@@ -524,6 +528,7 @@ class SurveyReader:
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
+        ent.lists_complete = self.lists_complete
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.",
@@ -624,8 +629,19 @@ class SurveyReader:
         ent.techniques.update(found)
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
-            if raw.get("complete") is not None and yes_no(raw["complete"]) is True:
-                ent.complete.add(proc)
+            if self.read_complete(raw.get("complete"), f"{path}.complete"):
+                ent.complete_processes.add(proc)
+
+    def read_complete(self, value: Any, path: str) -> bool:
+        """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        answer = yes_no(value)
+        if answer is None:
+            self.error(path, f"expected yes or no (是/否, true/false), got {value!r}: say whether this list names every "
+                             "technique in use.", f"应填 是 或 否，实际为 {value!r}：说明此清单是否列出了在用的全部工艺。")
+            return False
+        return answer
 
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
@@ -710,7 +726,8 @@ class SurveyReader:
         unit_written = raw.get("unit") or (found[1] if found else None)
         unit = self.check_unit(unit_written, f"{path}.unit")
         stage = raw.get("stage", "emitted")
-        stage = {"产生": "generated", "产生量": "generated", "排放": "emitted", "排放量": "emitted"}.get(stage, stage)
+        if isinstance(stage, str):
+            stage = {"产生": "generated", "产生量": "generated", "排放": "emitted", "排放量": "emitted"}.get(stage, stage)
         if stage not in STAGES:
             self.error(f"{path}.stage", "stage is generated (产生量) or emitted (排放量).", "环节应为 产生量 或 排放量。")
             return
@@ -728,8 +745,9 @@ class SurveyReader:
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):
             return
-        direction = {"产出": "out", "余量": "out", "输出": "out", "需求": "in", "输入": "in"}.get(raw["direction"],
-                                                                                          raw["direction"])
+        direction = raw["direction"]
+        if isinstance(direction, str):
+            direction = {"产出": "out", "余量": "out", "输出": "out", "需求": "in", "输入": "in"}.get(direction, direction)
         if direction not in DIRECTIONS:
             self.error(f"{path}.direction", "direction is out (产出/余量) or in (需求).", "方向应为 产出 或 需求。")
             return
@@ -786,7 +804,7 @@ class SurveyReader:
         ent.facts[iri] = value
 
     def _choice_labels(self, fact_iri: str) -> list[str]:
-        return sorted(v["zh"] for v in self.kb.choice_labels.get(fact_iri, {}).values()) \
+        return sorted(v["zh"] for v in self.kb.facts[fact_iri].get("choice_labels", {}).values()) \
             or self.kb.facts[fact_iri]["choices"]
 
 
