@@ -33,6 +33,7 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
+    "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
     "build_lock_timeout_s": {"above": 0},
@@ -75,6 +76,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
+    Setting("contradiction_ratio", 10.0, "A reported figure this many times above or below the one its sibling figures give "
+            "(a declared formula) is warned about as a contradiction."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
     Setting("secret_key", "", "Key that signs the web session cookie (CSRF tokens, language); empty: random per process "
             "(set it when running several processes)."),

@@ -39,6 +39,11 @@ _MAX_ZIP_MEMBERS = 10000
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def _fatal(place: str, message: str, zh: str) -> SurveyProblem:
+    """A problem that stops the whole survey (it cannot be read, or reading it would cost unbounded work)."""
+    return SurveyProblem(place, message, zh=zh, fatal=True)
+
+
 class _Refused(Exception):
     def __init__(self, mark, en: str, zh: str):
         self.mark, self.en, self.zh = mark, en, zh
@@ -106,7 +111,7 @@ def _scan_events(text: str, filename: str, limits: SurveyLimits) -> None:
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except _Refused as refused:
-        raise SurveyError([SurveyProblem(_where(filename, refused.mark), refused.en, zh=refused.zh)]) from None
+        raise SurveyError([_fatal(_where(filename, refused.mark), refused.en, zh=refused.zh)]) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, filename) from None
 
@@ -114,7 +119,7 @@ def _scan_events(text: str, filename: str, limits: SurveyLimits) -> None:
 def _yaml_error(exc: yaml.YAMLError, filename: str) -> SurveyError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    return SurveyError([SurveyProblem(_where(filename, mark), f"not valid YAML: {shown(problem, 200)}.",
+    return SurveyError([_fatal(_where(filename, mark), f"not valid YAML: {shown(problem, 200)}.",
                                       zh=f"不是有效的 YAML：{shown(problem, 200)}。")])
 
 
@@ -130,7 +135,7 @@ def load_yaml(text: str, filename: str, limits: SurveyLimits) -> Any:
     try:
         return yaml.load(text, Loader=_SurveyLoader)  # noqa: S506 - a SafeLoader subclass
     except _Refused as refused:
-        raise SurveyError([SurveyProblem(_where(filename, refused.mark), refused.en, zh=refused.zh)]) from None
+        raise SurveyError([_fatal(_where(filename, refused.mark), refused.en, zh=refused.zh)]) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, filename) from None
 
@@ -140,7 +145,7 @@ def load_json(text: str, filename: str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.",
+        raise SurveyError([_fatal(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.",
                                          zh=f"不是有效的 JSON：{exc.msg}。")]) from None
 
 
@@ -158,7 +163,7 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
 
     enterprises = raw.get("enterprises") if isinstance(raw, dict) else None
     if isinstance(enterprises, list) and len(enterprises) > limits.max_enterprises:
-        raise SurveyError([SurveyProblem(
+        raise SurveyError([_fatal(
             "enterprises", f"{len(enterprises):,} enterprises; one survey holds at most {limits.max_enterprises:,} "
                            "(setting max_enterprises). Split it, e.g. by county or park, and diagnose each part.",
             zh=f"共 {len(enterprises):,} 家企业；一份填报最多 {limits.max_enterprises:,} 家（设置 max_enterprises）。"
@@ -168,11 +173,11 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
         value, path, depth = stack.pop()
         if isinstance(value, dict):
             if depth >= limits.max_yaml_depth:
-                problems.append(SurveyProblem(place(path), *_deep_texts(limits)))
+                problems.append(_fatal(place(path), *_deep_texts(limits)))
                 continue
             for key, item in value.items():
                 if not isinstance(key, str):
-                    problems.append(SurveyProblem(place(path), f"key {shown(key, 40)} is not text.",
+                    problems.append(_fatal(place(path), f"key {shown(key, 40)} is not text.",
                                                   zh=f"键 {shown(key, 40)} 不是文字。"))
                     continue
                 child = f"{path}.{key}" if path else key
@@ -185,7 +190,7 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                 stack.append((item, child, depth + 1))
         elif isinstance(value, list):
             if depth >= limits.max_yaml_depth:
-                problems.append(SurveyProblem(place(path), *_deep_texts(limits)))
+                problems.append(_fatal(place(path), *_deep_texts(limits)))
                 continue
             stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
         elif isinstance(value, str):
@@ -197,11 +202,11 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
             continue  # non-finite floats are refused where a number is read, with the field's own rule
         elif isinstance(value, int):
             if not -_INT_RANGE < value < _INT_RANGE:
-                problems.append(SurveyProblem(place(path), "integer too large for a survey value; write it as a "
+                problems.append(_fatal(place(path), "integer too large for a survey value; write it as a "
                                                            "decimal number (1.5e20) or in a larger unit.",
                                               zh="整数超出填报数值范围；请写成小数形式（如 1.5e20）或换用更大的单位。"))
         else:
-            problems.append(SurveyProblem(place(path), f"{type(value).__name__} is not a survey value; a survey "
+            problems.append(_fatal(place(path), f"{type(value).__name__} is not a survey value; a survey "
                                                        "holds text, numbers, yes/no, lists and mappings.",
                                           zh=f"{type(value).__name__} 不是填报值；填报文件只含文字、数字、是/否、列表和映射。"))
     if problems:
@@ -210,7 +215,7 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
 
 def _control(where: str, char: str) -> SurveyProblem:
     code = f"U+{ord(char):04X}"
-    return SurveyProblem(where, f"text holds the control character {code}, which no report can carry; delete it "
+    return _fatal(where, f"text holds the control character {code}, which no report can carry; delete it "
                                 "(it often comes from copying out of another program).",
                          zh=f"文字中含控制字符 {code}，报告无法容纳；请删除（常因从其他程序复制而来）。")
 
@@ -221,7 +226,7 @@ def _deep_texts(limits: SurveyLimits) -> tuple[str, str]:
 
 
 def _too_long(where: str, text: str, limits: SurveyLimits) -> SurveyProblem:
-    return SurveyProblem(where, f"text of {len(text):,} characters {shown(text, 40)}; a name or other text in a "
+    return _fatal(where, f"text of {len(text):,} characters {shown(text, 40)}; a name or other text in a "
                                 f"survey is at most {limits.max_name_chars} characters (setting max_name_chars).",
                          zh=f"文字长 {len(text):,} 字符 {shown(text, 40)}；填报中的名称等文字最多 "
                             f"{limits.max_name_chars} 字符（设置 max_name_chars）。")
@@ -238,18 +243,18 @@ def check_xlsx(data: bytes, limits: SurveyLimits, filename: str = "(workbook)") 
         book = zipfile.ZipFile(io.BytesIO(data))
         parts = book.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
-        raise SurveyError([SurveyProblem(filename, f"not a readable .xlsx workbook ({type(exc).__name__}: it is "
+        raise SurveyError([_fatal(filename, f"not a readable .xlsx workbook ({type(exc).__name__}: it is "
                                                    "not a zip archive); save it as Excel .xlsx, e.g. starting from "
                                                    "`cpkb template`.",
                                          zh="不是可读取的 .xlsx 工作簿（不是 zip 压缩包）；请另存为 Excel .xlsx，"
                                             "建议从 `cpkb template` 模板开始填写。")]) from None
     if len(parts) > _MAX_ZIP_MEMBERS:
-        raise SurveyError([SurveyProblem(filename, f"the workbook holds {len(parts):,} parts; an .xlsx survey has "
+        raise SurveyError([_fatal(filename, f"the workbook holds {len(parts):,} parts; an .xlsx survey has "
                                                    "a few dozen.",
                                          zh=f"工作簿含 {len(parts):,} 个部件；填报工作簿通常只有几十个。")])
     total = sum(part.file_size for part in parts)
     if total > limits.max_xlsx_uncompressed_bytes:
-        raise SurveyError([SurveyProblem(filename, f"the workbook unzips to {total:,} bytes; the limit is "
+        raise SurveyError([_fatal(filename, f"the workbook unzips to {total:,} bytes; the limit is "
                                                    f"{limits.max_xlsx_uncompressed_bytes:,} (setting "
                                                    "max_xlsx_uncompressed_bytes). Split the survey.",
                                          zh=f"工作簿解压后 {total:,} 字节，超过上限 "
@@ -258,7 +263,7 @@ def check_xlsx(data: bytes, limits: SurveyLimits, filename: str = "(workbook)") 
     for part in parts:
         ratio = part.file_size / max(1, part.compress_size)
         if part.file_size > _RATIO_FLOOR_BYTES and ratio > limits.max_xlsx_compression_ratio:
-            raise SurveyError([SurveyProblem(f"{filename}: {shown(part.filename, 80)}",
+            raise SurveyError([_fatal(f"{filename}: {shown(part.filename, 80)}",
                                              f"this part unzips {ratio:,.0f} times its stored size (limit "
                                              f"{limits.max_xlsx_compression_ratio:g}, setting "
                                              "max_xlsx_compression_ratio): a zip bomb, not a survey.",
@@ -282,14 +287,14 @@ def _check_prologs(book: zipfile.ZipFile, parts, filename: str) -> None:
             with book.open(part) as stream:
                 head = stream.read(_PROLOG_BYTES)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise SurveyError([SurveyProblem(f"{filename}: {shown(part.filename, 80)}",
+            raise SurveyError([_fatal(f"{filename}: {shown(part.filename, 80)}",
                                              f"this part of the workbook cannot be unzipped ({type(exc).__name__}); "
                                              "the file is damaged: save it again from Excel.",
                                              zh="工作簿的该部件无法解压，文件已损坏：请在 Excel 中重新保存。")]) from None
         root = _ROOT.search(head)
         prolog = head[: root.start()] if root else head
         if b"<!DOCTYPE" in prolog.upper():
-            raise SurveyError([SurveyProblem(f"{filename}: {shown(part.filename, 80)}",
+            raise SurveyError([_fatal(f"{filename}: {shown(part.filename, 80)}",
                                              "this part declares a DOCTYPE, which Excel never writes (entities are "
                                              "how XML bombs and file reads start): not accepted.",
                                              zh="该部件声明了 DOCTYPE（Excel 从不写入；XML 炸弹和外部实体读取由此开始）："
@@ -312,7 +317,7 @@ def open_workbook(data: bytes, limits: SurveyLimits, filename: str = "(workbook)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - see above; the type is named, the traceback is not shown
-        raise SurveyError([SurveyProblem(filename, f"not a readable .xlsx workbook ({type(exc).__name__}: "
+        raise SurveyError([_fatal(filename, f"not a readable .xlsx workbook ({type(exc).__name__}: "
                                                    f"{shown(str(exc), 120)}); save it again as Excel .xlsx, e.g. "
                                                    "starting from `cpkb template`.",
                                          zh=f"无法读取的 .xlsx 工作簿（{type(exc).__name__}）；请重新另存为 Excel "
@@ -330,13 +335,13 @@ def sheet_rows(ws, limits: SurveyLimits) -> list[tuple]:
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - as in open_workbook
-        raise SurveyError([SurveyProblem(f"{ws.title}!row {len(rows) + 1}",
+        raise SurveyError([_fatal(f"{ws.title}!row {len(rows) + 1}",
                                          f"this sheet cannot be read from here on ({type(exc).__name__}: "
                                          f"{shown(str(exc), 120)}); the file is damaged: save it again from Excel.",
                                          zh=f"该工作表从此处起无法读取（{type(exc).__name__}）；文件已损坏，请在 Excel "
                                             "中重新保存。")]) from None
     if len(rows) > limits.max_sheet_rows:
-        raise SurveyError([SurveyProblem(f"{ws.title}!row {limits.max_sheet_rows + 1}",
+        raise SurveyError([_fatal(f"{ws.title}!row {limits.max_sheet_rows + 1}",
                                          f"the sheet goes past row {limits.max_sheet_rows:,}, the limit (setting "
                                          "max_sheet_rows). Split the survey, e.g. by county or park.",
                                          zh=f"工作表超过第 {limits.max_sheet_rows:,} 行的上限（设置 max_sheet_rows）。"

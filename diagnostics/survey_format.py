@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SURVEY_VERSION = 1
-TOP_FIELDS = frozenset({"cpkb_survey", "scope", "enterprises"})
+TOP_FIELDS = frozenset({"cpkb_survey", "scope", "names", "enterprises"})
 SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "year", "technique_lists_complete")
 SCOPE_ZH = {"title": "标题", "sector": "行业", "pilot_type": "试点类型", "region": "区域", "basin": "流域",
             "park": "园区", "year": "年份", "technique_lists_complete": "技术清单完整"}

@@ -520,7 +520,7 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
                 raise SurveyError([SurveyProblem(f"row {r}", f"the CSV goes past {limit:,} data rows, the limit "
                                                  "(setting max_sheet_rows). Split the survey, e.g. by county or park.",
                                                  zh=f"CSV 超过 {limit:,} 行数据的上限（设置 max_sheet_rows）。"
-                                                    "请按县区或园区拆分填报。")])
+                                                    "请按县区或园区拆分填报。", fatal=True)])
             values = {}
             for c, key in columns.items():
                 raw = row[c] if c < len(row) else None
@@ -532,7 +532,7 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
             rows.append((r, values))
     except csv.Error as exc:
         raise SurveyError([SurveyProblem(f"row {r + 1}", f"not valid CSV: {exc}.",
-                                         zh=f"不是有效的 CSV：{exc}。")]) from None
+                                         zh=f"不是有效的 CSV：{exc}。", fatal=True)]) from None
     for r, v in rows:
         section = v["section"][0]
         key = section_of.get(normalise(str(section))) if section is not None else None
