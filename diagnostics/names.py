@@ -42,7 +42,12 @@ _BRACKETS = re.compile(r"[（(［\[【〔](.*?)[）)］\]】〕]")
 # endings and openings that say what kind of thing a name is, not which one (镀锌工艺 = 镀锌)
 _GENERIC_ENDS = ("生产工艺", "处理工艺", "工艺流程", "生产线", "工艺", "技术", "工序", "流水线", "作业", "装置",
                  "设备", "系统", "方式", "方法", "情况", "线", "法", "机")
-_GENERIC_STARTS = ("采用", "使用", "是否有", "是否", "有无", "实行", "实施", "开展", "进行")
+_GENERIC_STARTS = ("是否设有", "是否配备", "是否有", "是否", "有无", "设有", "配备", "采用", "使用", "实行", "实施", "开展",
+                   "进行", "有")
+# a bracket that only gives the answer's form or unit says nothing about which concept is meant
+_NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*[有无是否yn√×]|[a-zA-Z%‰³²°/·.\d\s]+|单位.*|元|吨|米|万.*)\s*$")
+# words the trade uses interchangeably, folded to one form on both sides
+_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"))
 _GENERIC_EN = re.compile(r"\b(process|technique|technology|line|system|equipment|method|unit|plant)s?\b")
 
 # Polarity: the characters that turn a word into its opposite. Each marker is read with the word it governs.
@@ -64,14 +69,17 @@ _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate
 
 
 def fold(text: str) -> str:
-    """The form names are compared in: NFKC (full/half width), case folded, simplified characters, separators gone."""
-    text = to_simplified(unicodedata.normalize("NFKC", str(text))).casefold()
-    return _SEPARATORS.sub("", text)
+    """The form names are compared in: NFKC (full/half width), case folded, simplified characters, separators gone,
+    the trade's interchangeable words (脱脂/除油, 漂洗/水洗/清洗) written one way."""
+    text = _SEPARATORS.sub("", to_simplified(unicodedata.normalize("NFKC", str(text))).casefold())
+    for word, same in _SYNONYMS:
+        text = text.replace(word, same)
+    return text
 
 
 def _strip_generic(key: str) -> str:
     for start in _GENERIC_STARTS:
-        if key.startswith(start) and len(key) - len(start) >= 2:
+        if key.startswith(start) and len(key) - len(start) >= (4 if start == "有" else 2) and not key.startswith("有机"):
             key = key[len(start):]
             break
     for end in _GENERIC_ENDS:
@@ -92,6 +100,8 @@ def variants(text: str) -> tuple[str, ...]:
         base = fold(_BRACKETS.sub(" ", raw))
         qualifier = fold("".join(inner))
         out += [qualifier + base, base + qualifier]
+        if all(_NEUTRAL_QUALIFIER.match(q) for q in inner):
+            out.append(base)
     for key in list(out):
         out.append(_strip_generic(key))
     if english != raw:
