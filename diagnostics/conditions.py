@@ -343,7 +343,8 @@ class ConditionCompiler:
     def _violates(self, node) -> CompiledCondition:
         """`violates: {requirement: R, pollutant: X?}`: a measured figure exceeds an applicable limit of R."""
         requirement = str(self.g.value(node, CPKB.requirementSet))
-        pollutants = {str(o) for o in self.g.objects(node, CPKB.pollutant)}
+        pollutants = {str(o) for o in self.g.objects(node, CPKB.pollutant)} | \
+            {str(o) for o in self.g.objects(node, CPKB.quantity)}   # the subjects tested, when narrowed
 
         def evaluate(ent: Enterprise) -> Outcome:
             status = ent.model.requirement_status.get(requirement, {}).get("applies")

@@ -163,6 +163,7 @@ class Knowledge:
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     status_bases: dict[str, list[StatusBasis]] = field(default_factory=dict)   # technique IRI -> its bases
+    sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
     generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -315,6 +316,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),
+        sector_targets={iri: load_targets(graph, URIRef(iri)) for iri, k in kinds.items() if k == "sector"},
         generation_factors=load_generation_factors(graph, sector_of),
     )
 
