@@ -42,8 +42,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         raise SurveyError(survey.problems)
     invalid = survey.invalid_ids
     general = [p for p in survey.problems if not p.enterprise]
-    if general:
-        raise SurveyError(general)
+    if any(p.fatal for p in general):
+        raise SurveyError(survey.problems)
     enterprises = [e for e in survey.enterprises if e.id not in invalid]
     if not enterprises:
         raise SurveyError(survey.problems or [])
@@ -81,13 +81,26 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         **_pilot_sections(kb, survey, enterprises, recommendations),
         **model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings),
         "rules_not_evaluated": not_evaluated,
+        "unresolved": survey.unresolved,
+        "units_understood": survey.units_understood,
+        "names_applied": survey.names_applied,
         "warnings": [w.as_dict() for w in survey.warnings] + contradiction_warnings(kb, enterprises)
-        + ([{"place": "enterprises", "message": f"{len(invalid)}家企业因数据错误暂未纳入诊断，见“剔除企业”。 / "
-             f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`.",
-             "enterprise": None}] if invalid else []),
+        + _set_aside_notes(general, invalid),
     }
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
+
+
+def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
+    """With exclude_invalid: scope problems that were set aside, and how many enterprises were."""
+    notes = [{**p.as_dict(), "message": f"set aside (exclude_invalid): {p.message}",
+              "messages": {"zh": f"已搁置（排除有误部分）：{p.zh or p.message}", "en": f"set aside (exclude_invalid): {p.message}"}}
+             for p in general]
+    if invalid:
+        en = f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`."
+        notes.append({"place": "enterprises", "message": en, "enterprise": None,
+                      "messages": {"zh": f"{len(invalid)} 家有错误的企业已搁置，见“excluded”。", "en": en}})
+    return notes
 
 
 def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list[dict]:

@@ -190,11 +190,13 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "basins": Kind("basin", CPKB.Basin, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "consumptions": Kind("consumption", CPKB.Consumption, {"unit": ref("unit", CPKB.unit)}),
     "resources": Kind("resource", CPKB.ResourceType, {
