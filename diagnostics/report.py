@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from jinja2 import Environment, select_autoescape
 
+from .report_model import MODEL_HEADING, effect_text, model_tables
 from .xlsx_text import append_text_safe
 
 ROUTES = {
@@ -215,8 +216,8 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <td>{{ routes.get(m.route, (m.route, ''))[0] }}</td>
 <td>{% for p in m.problems %}{{ problem_labels.get(p, {'zh': p}).zh }}{% if not loop.last %}、{% endif %}{% endfor %}</td>
 <td>{{ m.applies_to|length }} 家: {{ m.applies_to|join(', ') }}{% if m.prerequisite_unconfirmed %}<br><span class="en">其中待核实适用条件 to be confirmed: {{ m.prerequisite_unconfirmed|join(', ') }}</span>{% endif %}</td>
-<td>{% for e in m.expected_effects %}{{ e.labels.zh }} {{ e.change_pct[0] }}…{{ e.change_pct[1] }}%
-{% if e.baseline_mean is defined %}（均值 {{ num(e.baseline_mean) }} → {{ num(e.expected_mean[0]) }}…{{ num(e.expected_mean[1]) }}）{% endif %}
+<td>{% for e in m.expected_effects %}{{ effect_text(e) }}
+{% if e.baseline_mean is defined %}（均值 {{ num(e.baseline_mean) }} → {% if e.expected_mean is sequence %}{{ num(e.expected_mean[0]) }}…{{ num(e.expected_mean[1]) }}{% else %}{{ num(e.expected_mean) }}{% endif %}）{% endif %}
 {% if e.baseline_t_per_a is defined %}（{{ num(e.change_t_per_a[0]) }}…{{ num(e.change_t_per_a[1]) }} t/a）{% endif %}
 {% if not e.verified %}<span class="en">[未核实 unverified]</span>{% endif %}<br>{% endfor %}</td></tr>
 {% endfor %}
@@ -245,6 +246,14 @@ table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
 <td>{{ m.to }}</td><td>{{ m.demand_labels.zh }}</td><td class="num">{{ num(m.amount) }} {{ m.unit }}</td></tr>{% endfor %}
 </table><p class="meta">{{ r.symbiosis.basis.zh }}</p>
 {% endif %}
+
+{% if model_tables %}<h2>{{ model_heading.zh }} <span class="en">{{ model_heading.en }}</span></h2>{% endif %}
+{% for t in model_tables %}
+<h3>{{ t.title.zh }} <span class="en">{{ t.title.en }}</span></h3>
+<table><tr>{% for h in t.headers %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in t.rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% for n in t.notes %}<p class="meta">{{ n }}</p>{% endfor %}
+{% endfor %}
 
 <h2>附录 <span class="en">Appendix</span></h2>
 {% if r.excluded %}<h3>排除的企业 <span class="en">Excluded enterprises</span></h3>
@@ -278,6 +287,8 @@ def to_html(result: dict, store=None) -> str:
                                  max_value=1.0, threshold=threshold)
     ctx["potential"] = [p for p in (result.get("reduction_potential") or {}).get("pollutants", []) if p["baseline_t_per_a"]]
     ctx["symbiosis"] = (result.get("symbiosis") or {}).get("matches", [])
+    ctx["model_tables"], ctx["effect_text"] = model_tables(result), effect_text   # model v2 sections
+    ctx["model_heading"] = MODEL_HEADING
     ctx["dist_svg"] = [svg_bars([(CLASSES[k][0], v) for k, v in s["distribution"].items()], unit="n")
                        for s in result.get("indicator_assessment", {}).get("systems", [])]
     return _TEMPLATE.render(**ctx)
@@ -346,7 +357,7 @@ def to_xlsx(result: dict) -> bytes:
                                                "覆盖 coverage", "未达Ⅲ级 below III", "说明 reasons"], rows)
     rows = []
     for r in result.get("recommendations", []):
-        effects = [f"{e['labels']['zh']} {e['change_pct'][0]}…{e['change_pct'][1]}%" for e in r["expected_effects"]]
+        effects = [effect_text(e) for e in r["expected_effects"]]
         rows.append([r["rank"], r["labels"]["zh"], r["labels"]["en"], r["measure"], COST.get(r["cost_class"],
                      (r["cost_class"],))[0], ROUTES.get(r["route"], (r["route"],))[0],
                      [ctx["problem_labels"].get(p, {"zh": p})["zh"] for p in r["problems"]], len(r["applies_to"]),
@@ -372,6 +383,9 @@ def to_xlsx(result: dict) -> bytes:
                                           "单位 unit", "现状去向 fate today"],
                [[m["from"], m["offer_labels"]["zh"], m["to"], m["demand_labels"]["zh"], m["amount"], m["unit"],
                  m["fate_today"]] for m in result["symbiosis"]["matches"]])
+    for table in model_tables(result):  # model v2: limits, scenarios, economics, status, derived values, basis
+        _sheet(book, table.sheet, table.headers,
+               table.rows + [[note] for note in table.notes])
     rows = [[i["labels"]["zh"], ev["enterprise"], ev["rule"], ev["explanation"]["zh"], ev["explanation"]["en"]]
             for _, i in issues for ev in i["evidence"]]
     _sheet(book, "证据 evidence", ["问题 problem", "企业 enterprise", "规则 rule", "说明", "explanation"], rows)
@@ -528,11 +542,13 @@ def to_docx(result: dict) -> bytes:
     for m in result.get("recommendations", []):
         for e in m["expected_effects"]:
             amount = ""
-            if "baseline_mean" in e:
+            if "baseline_mean" in e and isinstance(e["expected_mean"], list):
                 amount = f"均值 {_num(e['baseline_mean'])} → {_num(e['expected_mean'][0])}…{_num(e['expected_mean'][1])}"
+            elif "baseline_mean" in e:
+                amount = f"均值 {_num(e['baseline_mean'])} → {_num(e['expected_mean'])}"
             elif "baseline_t_per_a" in e:
                 amount = f"{_num(e['change_t_per_a'][0])}…{_num(e['change_t_per_a'][1])} t/a（基数 {_num(e['baseline_t_per_a'])}）"
-            rows.append([m["labels"]["zh"], e["labels"]["zh"], f"{e['change_pct'][0]}…{e['change_pct'][1]}%", amount,
+            rows.append([m["labels"]["zh"], e["labels"]["zh"], effect_text(e), amount,
                          e["enterprises"], "是" if e["verified"] else "否（文献/经验范围）"])
     if rows:
         _table(doc, ["方案", "对象", "变化幅度", "折算", "企业数", "已核实"], rows)
@@ -554,6 +570,15 @@ def to_docx(result: dict) -> bytes:
                [[m["from"], m["offer_labels"]["zh"], m["to"], m["demand_labels"]["zh"], f"{_num(m['amount'])} {m['unit']}"]
                 for m in matches])
         doc.add_paragraph(result["symbiosis"]["basis"]["zh"])
+
+    tables = model_tables(result)  # model v2: limits, scenarios, economics, status, derived values, basis
+    if tables:
+        doc.add_heading("六、" + MODEL_HEADING["zh"], 1)
+    for n, table in enumerate(tables, 1):
+        doc.add_heading(f"（{'一二三四五六七八九'[n - 1]}）{table.title['zh']}", 2)
+        _table(doc, table.headers, table.rows)
+        for note in table.notes:
+            doc.add_paragraph(note)
 
     doc.add_heading("附录", 1)
     if result.get("excluded"):

@@ -199,7 +199,9 @@ def test_html_report(result):
 def test_xlsx_report(result):
     book = load_workbook(io.BytesIO(to_xlsx(result)))
     assert book.sheetnames == ["概况 overview", "关键问题 key issues", "企业评分 enterprise scores",
-                               "方案 recommendations", "减排潜力 reduction potential", "证据 evidence"]
+                               "方案 recommendations", "减排潜力 reduction potential", "情景 scenarios",
+                               "方案经济性 economics", "工艺状态 technique status", "减排目标 targets",
+                               "评级依据 grade basis", "证据 evidence"]
     overview = {r[0]: r[1] for r in book["概况 overview"].iter_rows(values_only=True)}
     assert overview["知识库版本 KB version"] == result["kb_version"] and overview["报告生成 generated at"]
     issues = [r[1] for r in book["关键问题 key issues"].iter_rows(min_row=2, values_only=True) if r[0] == "是 yes"]
@@ -211,7 +213,8 @@ def test_xlsx_report(result):
 def test_docx_report(result):
     document = docx.Document(io.BytesIO(to_docx(result)))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
-    assert headings == ["一、概况", "二、现状与主要问题", "三、关键共性问题", "四、清洁生产方案", "五、预期效益", "附录"]
+    assert headings == ["一、概况", "二、现状与主要问题", "三、关键共性问题", "四、清洁生产方案", "五、预期效益",
+                        "六、达标核查、情景测算与评级依据", "附录"]
     text = "\n".join(p.text for p in document.paragraphs)
     assert result["kb_version"] in text
     tables = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)

@@ -231,7 +231,7 @@ def test_measure_economics_scale_by_lines_value_savings_at_set_prices_and_derive
     # payback = investment / (savings − opex change): 6 / (3.6 + 1.5) … 18 / (1.2 − 0)
     assert econ["payback_years"]["range"] == [round(6 / 5.1, 2), 15.0] and econ["payback_years"]["derived"]
     effects = {e["mode"]: e for e in rec["expected_effects"]}
-    assert effects["target"]["expected_mean"] == 24 and effects["target"]["text"]["zh"].endswith("达到II级基准值")
+    assert effects["target"]["expected_mean"] == 24 and effects["target"]["text"]["zh"].endswith("达到Ⅱ级基准值")
     assert effects["relative"]["acts_on"] == "generated"
     unpriced = run({"sector": "demo"}, ents)
     econ = next(r for r in unpriced["recommendations"] if r["measure"].endswith("/adopt-countercurrent-rinse"))["economics"]
@@ -313,3 +313,26 @@ def test_results_with_every_model_v2_section_match_the_result_schema():
         jsonschema.validate(result, schema)
     assert {"compliance", "scenarios", "technique_status", "derived_values", "targets"} <= set(demo)
     assert any("economics" in r for r in demo["recommendations"])
+
+
+def test_reports_show_limits_scenarios_economics_status_and_derived_values_in_chinese():
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.report import to_docx, to_html, to_xlsx
+
+    result = run({"sector": "boiler", "region": "demo-region"}, [boiler("B", {"value": 45, "o2_measured_pct": 9})])
+    html = to_html(result)
+    assert "排放限值核查" in html and "45×(21−6)/(21−9)=56.25" in html and "超标" in html
+    demo = run({"sector": "demo"}, [plating("A", {"plating-type": "hard", "annual-rinse-water": 300, "rinse-stages": 3,
+                                                  "plating-lines": 1}, output=5000)], prices="fresh-water=4")
+    html = to_html(demo)
+    for heading in ("情景：达到指定级别的节约量", "方案经济性与前提", "推算值（按公式计算）", "评级依据与缺失说明"):
+        assert heading in html
+    assert "https://w3id.org" not in html.split("<h3>情景")[1].split("<h2>附录")[0]   # labels only, no IRIs
+    sheets = load_workbook(io.BytesIO(to_xlsx(demo))).sheetnames
+    assert {"情景 scenarios", "方案经济性 economics", "推算值 derived values"} <= set(sheets)
+    text = "\n".join(p.text for p in Document(io.BytesIO(to_docx(demo))).paragraphs)
+    assert "（一）情景：达到指定级别的节约量" in text or "情景：达到指定级别的节约量" in text

@@ -312,6 +312,8 @@ def report_view(result: dict) -> dict:
             "cost": rec.get("cost_class"), "route": rec.get("route"),
             "applies_to": rec.get("applies_to", []), "unconfirmed": rec.get("prerequisite_unconfirmed", []),
             "effects": [{"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
+                         "text": ((e.get("text") or {}).get(lang) or (e.get("text") or {}).get("zh"))
+                         if e.get("mode") in ("target", "absolute") else None,
                          "verified": e.get("verified", True)} for e in rec.get("expected_effects", [])],
         }
 
