@@ -32,6 +32,7 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
+    "key_issue_min_enterprises": {"minimum": 1},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
 }
@@ -64,6 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
+    Setting("key_issue_min_enterprises", 2, "A key issue is also found in at least this many enterprises (veto items excepted): in a small survey one enterprise is no shared problem."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
     Setting("secret_key", "", "Key that signs the web session cookie (CSRF tokens, language); empty: random per process "
             "(set it when running several processes)."),

@@ -64,7 +64,13 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
                 "en": f"{ind['en']} is {_fmt(fact['value'])}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
     if test == "fact":
         f = L(fact["fact"])
-        return {"zh": f"“{f['zh']}”的回答为{_fact_zh(fact['value'])}", "en": f"answer to “{f['en']}” is {_fmt(fact['value'])}"}
+        choices = (kb.facts.get(fact["fact"]) or {}).get("choice_labels") or {}
+        value = fact["value"]
+        if choices:  # answers are choice ids (nickel): say them in words (镍 / nickel)
+            named = [choices.get(v, {"zh": str(v), "en": str(v)}) for v in (value if isinstance(value, (list, tuple)) else [value])]
+            return {"zh": f"“{f['zh']}”的回答为{'、'.join(n['zh'] for n in named)}",
+                    "en": f"answer to “{f['en']}” is {', '.join(n['en'] for n in named)}"}
+        return {"zh": f"“{f['zh']}”的回答为{_fact_zh(value)}", "en": f"answer to “{f['en']}” is {_fmt(value)}"}
     if test == "material":
         m = L(fact["material"])
         if "property" in fact:

@@ -273,7 +273,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                             "dimension": value(CPKB.dimension)}),
         facts={iri: {"key": _key(graph, URIRef(iri)), "datatype": str(graph.value(URIRef(iri), CPKB.datatype) or ""),
                      "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice),
-                     "choice_names": _choice_names(graph, URIRef(iri))}
+                     "choice_names": _choice_names(graph, URIRef(iri)),
+                     "choice_labels": _choice_labels(graph, URIRef(iri))}
                for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
@@ -284,6 +285,17 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
     )
+
+
+def _choice_labels(graph: Graph, fact: URIRef) -> dict[str, dict[str, str]]:
+    """choice id -> {zh, en}, so that an answer is explained in words, not by its id (nickel → 镍)."""
+    out = {}
+    for node in graph.objects(fact, CPKB.hasChoice):
+        labels = {lit.language: str(lit) for lit in graph.objects(node, SKOS.prefLabel) if isinstance(lit, Literal)}
+        if labels:
+            out[str(graph.value(node, CPKB.key))] = {"zh": labels.get("zh") or labels.get("en", ""),
+                                                      "en": labels.get("en") or labels.get("zh", "")}
+    return out
 
 
 def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:

@@ -11,6 +11,8 @@ from werkzeug.exceptions import BadRequest
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 
+from cpkb.kb.collation import collation_key
+
 from .i18n import (LANG_NAMES, UI, configured_languages, pick, render_text, request_language, ui_picked,
                    ui_text)
 from .index import (BROWSABLE_KINDS, DEF_BASE, DEF, FACETS, ID_BASE, P, PREF, ALT, RDFS_LABEL, SOURCE, TYPE,
@@ -197,7 +199,7 @@ def _grouped_values(index: KBIndex, s: str, lang: str, skip=()) -> list[dict]:
             values.append({"text": pick(lang_texts, lang).as_json()})
         values += [_value(index, o, lang) for o in objs if not (isinstance(o, Literal) and o.language)]
         rows.append({"property": index.term(p, lang), "values": values})
-    rows.sort(key=lambda r: r["property"]["label"]["text"])
+    rows.sort(key=lambda r: collation_key(r["property"]["label"]["text"]))
     return rows
 
 
@@ -271,7 +273,7 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
         group["subjects"] = terms[:_INCOMING_CAP]
         group["truncated"] = len(terms) > _INCOMING_CAP
         group["count"] = len(terms)
-    data["incoming"] = sorted(incoming.values(), key=lambda g: g["property"]["label"]["text"])
+    data["incoming"] = sorted(incoming.values(), key=lambda g: collation_key(g["property"]["label"]["text"]))
 
     if kind == "Measure":
         data["measure"] = _measure_sections(index, iri, lang)
@@ -442,19 +444,36 @@ def _catalogue(index: KBIndex, lang: str):
         sort = "label"
     descending = request.args.get("dir") == "desc"
 
-    def label_of(iri):
-        return index.label(iri, lang).text if iri else "\uffff"
+    def label_of(iri):  # pinyin order for Chinese labels; entries without the field sort last
+        return collation_key(index.label(iri, lang).text) if iri else ((3, 0.0, ""),)
+
+    def strongest(r):  # the largest expected reduction (most negative change) of the measure, None without effects
+        return min((e["min"] for e in r.effects if e["min"] is not None), default=None)
 
     keys = {
         "label": lambda r: label_of(r.iri),
         "sector": lambda r: (label_of(r.sector), label_of(r.iri)),
-        "cost": lambda r: (index.key(r.cost) or "", label_of(r.iri)),
+        "cost": lambda r: (index.key(r.cost) or "\uffff", label_of(r.iri)),
         "route": lambda r: (label_of(r.route), label_of(r.iri)),
         # strongest expected reduction first when ascending
-        "effect": lambda r: (min((e["min"] for e in r.effects if e["min"] is not None), default=0), label_of(r.iri)),
+        "effect": lambda r: (strongest(r), label_of(r.iri)),
     }
-    rows = sorted(rows, key=keys[sort], reverse=descending)
+    if sort == "effect":  # measures without a known effect come last in either direction: no figure is no ranking
+        known = sorted((r for r in rows if strongest(r) is not None), key=keys[sort], reverse=descending)
+        rows = known + sorted((r for r in rows if strongest(r) is None), key=lambda r: label_of(r.iri))
+    else:
+        rows = sorted(rows, key=keys[sort], reverse=descending)
     return selected, rows, sort, descending
+
+
+def _sort_links(sort: str, descending: bool) -> dict[str, str]:
+    """The URL of each column header: same facets, first page, that column (its direction flipped when active)."""
+    kept = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "sort", "dir")]
+    links = {}
+    for key in SORTS:
+        direction = "asc" if key != sort or descending else "desc"
+        links[key] = url_for("browse.measures") + "?" + urlencode(kept + [("sort", key), ("dir", direction)])
+    return links
 
 
 def _row_data(index: KBIndex, row, lang: str) -> dict:
@@ -500,11 +519,12 @@ def measures():
             iri = index.facet_iri.get((facet, key))
             if iri:
                 values.append({"key": key, "term": index.term(iri, lang), "count": 0, "selected": True})
-        values.sort(key=lambda v: (not v["selected"], -v["count"], v["term"]["label"]["text"]))
+        values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"])))
         facets.append({"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values})
     args = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "lang")]
     query = urlencode(args)
     data = {
+        "sort_links": _sort_links(sort, descending),
         "total": len(index.measures), "count": len(rows), "page": page_no, "pages": pages,
         "sort": sort, "dir": "desc" if descending else "asc",
         "selected": {k: sorted(v) for k, v in selected.items() if v},

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from cpkb.kb.collation import collation_key
 from cpkb.kb.namespaces import CPKB, ID, QUDT
 
 from .i18n import Picked, pick
@@ -232,7 +233,7 @@ class KBIndex:
     def sort_terms(self, iris, lang: str) -> list[dict]:
         """Terms ordered by production order where they have one, then by label."""
         return sorted((self.term(i, lang) for i in iris),
-                      key=lambda t: (self.number(t["iri"], P["order"]) or 0, t["label"]["text"]))
+                      key=lambda t: (self.number(t["iri"], P["order"]) or 0, collation_key(t["label"]["text"])))
 
     def graph_of(self, iri: str) -> Graph:
         """The entry with its fragment nodes (effects, benchmarks, citations, conditions) as an rdflib Graph."""
