@@ -587,14 +587,11 @@ class _Builder:
             ch.add("p", self.tr("以下发现仅依据调查未列出的工艺作出，而调查未声明其工艺清单完整，须现场核实：",
                                 "These findings rest only on a technique missing from a list the survey did not declare "
                                 "complete: confirm them on site."))
-            rows = []
-            for u in unconfirmed:
-                if isinstance(u, dict):
-                    rows.append([u.get("enterprise") or "、".join(u.get("enterprises") or []) or "—",
-                                 _pick(u.get("labels"), self.lang) or self.label(u.get("problem")),
-                                 self.plain(_pick(u.get("explanation"), self.lang)) or "—"])
+            sep = "、" if self.lang == "zh" else ", "
+            rows = [[self.label(u.get("problem")) if u.get("problem") in self.labels else _pick(u.get("labels"), self.lang),
+                     sep.join(ents), text] for u in unconfirmed if isinstance(u, dict) for ents, text in self.causes(u)]
             ch.add("table", self.table("4", self.tr("待现场核实的发现", "To confirm on site"), [
-                Column(self.t("enterprise")), Column(self.t("problem")), Column(self.t("cause"))], rows,
+                Column(self.t("problem")), Column(self.t("enterprises")), Column(self.t("cause"))], rows,
                 key=self.tr("待现场核实", "to confirm")))
         return ch
 
