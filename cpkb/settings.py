@@ -134,3 +134,12 @@ def load_settings(**overrides: Any) -> dict[str, Any]:
             _check(_BY_NAME[name], value, f"setting {name}")
             values[name] = value
     return values
+
+
+def format_bytes(size: int) -> str:
+    """A byte count as people read it, one way everywhere (form, error page, command line): 10 MiB, 512 KiB."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} B"

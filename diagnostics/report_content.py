@@ -299,12 +299,12 @@ class _Builder:
         prefix = f"表{chapter}-{n}" if self.lang == "zh" else f"Table {chapter}-{n}"
         return Table(key or caption, f"{prefix} {caption}", columns, rows, note)
 
-    def chart(self, chapter: str, caption: str, spec: dict | None) -> Chart | None:
+    def chart(self, chapter: str, caption: str, spec: dict | None, name: str) -> Chart | None:
         if spec is None:
             return None
         n = self.table_no[f"fig{chapter}"] = self.table_no.get(f"fig{chapter}", 0) + 1
         prefix = f"图{chapter}-{n}" if self.lang == "zh" else f"Figure {chapter}-{n}"
-        return Chart(f"fig{chapter}-{n}", f"{prefix} {caption}", spec)
+        return Chart(name, f"{prefix} {caption}", spec)
 
     def sector(self) -> str:
         return _pick(self.scope.get("sector_label"), self.lang) or "—"
@@ -494,7 +494,7 @@ class _Builder:
             levels = [k for k in ("I", "II", "III", "below III", "not rated") if k in dist]
             ch.add("chart", self.chart("3", self.tr("清洁生产水平分布", "Cleaner-production levels"), charts.level_distribution(
                 [(LEVEL_SHORT[k][0 if self.lang == "zh" else 1], dist[k]) for k in levels],
-                self.tr("企业数（家）", "enterprises"))))
+                self.tr("企业数（家）", "enterprises")), "levels"))
             ch.add("table", self.table("3", self.tr("清洁生产水平分布", "Levels"), [
                 Column(self.t("level")), Column(self.t("count"), self.t("unit_ent"), "int"),
                 Column(self.t("share"), "%", "pct")],
@@ -562,7 +562,7 @@ class _Builder:
             ch.add("chart", self.chart("4", self.tr("关键共性问题的企业占比与产量占比", "Key issues: share of enterprises and of output"),
                                        charts.issue_prevalence(
                 [(self.label(i["problem"]), i["prevalence"]["enterprises"], i["prevalence"].get("output")) for i in key],
-                share, self.t("share_ent"), self.t("output_share"), self.tr("占比", "share"))))
+                share, self.t("share_ent"), self.t("output_share"), self.tr("占比", "share")), "prevalence"))
             ch.add("table", self.issue_table("4", key, self.tr("关键共性问题", "Key issues"), self.tr("关键问题", "key issues")))
             for n, issue in enumerate(key, 1):
                 head = f"（{_cn_number(n)}）{self.label(issue['problem'])}" if self.lang == "zh" else \
@@ -707,7 +707,7 @@ class _Builder:
         reducible = [p for p in potential if p.get("baseline_t_per_a") and any(p.get("combined_reduction_t_per_a") or [])]
         ch.add("chart", self.chart("6", self.tr("重点污染物可削减量", "Reduction of the key pollutants"), charts.reduction_ranges(
             [(_pick(p.get("labels"), self.lang), *p["combined_reduction_t_per_a"]) for p in reducible],
-            self.tr("可削减量（t/a）", "reduction (t/a)"))))
+            self.tr("可削减量（t/a）", "reduction (t/a)")), "potential"))
         sep = "；" if self.lang == "zh" else "; "
         rows = []
         for p in potential:
@@ -909,6 +909,15 @@ def _cn_number(n: int) -> str:
     if n < 20:
         return "十" + digits[n - 10]
     return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+
+
+def causes_by_problem(result: dict, lang: str = "zh") -> dict[str, list[dict]]:
+    """Problem IRI -> [{enterprises, text}]: each finding's causes as the report lists them (one line per cause,
+    the enterprises sharing it together), for pages that show them without the whole report."""
+    builder = _Builder(result, lang)
+    return {issue["problem"]: [{"enterprises": ents, "text": text} for ents, text in builder.causes(issue)]
+            for issue in result.get("key_issues", []) + result.get("other_findings", []) + (result.get("unconfirmed") or [])
+            if isinstance(issue, dict) and issue.get("problem")}
 
 
 def build_report(result: dict, lang: str = "zh") -> Report:

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 
 from cpkb.kb.collation import collation_key
+from cpkb.settings import format_bytes
 
 from .i18n import (LANG_NAMES, UI, configured_languages, pick, render_text, request_language, ui_picked,
                    ui_text)
@@ -657,7 +658,7 @@ def _bad_request(exc):
 @bp.app_errorhandler(413)
 def _too_large(exc):
     limit = int(current_app.config["CPKB"]["max_upload_bytes"])
-    return _error(413, "too_large", f"{ui_text('too_large_text')} {limit // 1024} KiB")
+    return _error(413, "too_large", f"{ui_text('too_large_text')} {format_bytes(limit)}")
 
 
 @bp.app_errorhandler(500)
