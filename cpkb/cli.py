@@ -78,7 +78,7 @@ def check(no_owl: bool, kb_dir) -> None:
     from cpkb.kb.build import kb_dir_of
     from cpkb.kb.compile import compile_kb
     from cpkb.kb.errors import SourceError
-    from cpkb.ontology.checks import check_owl, check_references, check_shacl, union_graph
+    from cpkb.kb.checks import check_owl, check_references, check_shacl, union_graph
 
     try:
         compiled = compile_kb(kb_dir_of(_settings(kb_dir)))

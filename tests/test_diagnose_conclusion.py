@@ -72,3 +72,37 @@ def test_cli_summary_opens_with_the_conclusion_in_the_chosen_language(tmp_path):
         lines = [line for line in run.stderr.splitlines() if line and not line.startswith(("CPKB", "  "))]
         assert lines[0].startswith(opening), run.stderr
         assert json.loads(out.read_text())["conclusion"][lang].startswith(opening)
+
+
+def _chinese_texts(value, path=""):
+    """Every Chinese text of a result: `zh` labels and the Chinese half of "中文 / English" reasons."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "zh" and isinstance(item, str):
+                yield path, item
+            else:
+                yield from _chinese_texts(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _chinese_texts(item, f"{path}[]")
+    elif isinstance(value, str) and " / " in value and any("\u4e00" <= c <= "\u9fff" for c in value):
+        yield path, value.split(" / ")[0]
+
+
+def test_no_internal_code_in_chinese_text():
+    """Choice answers by label (镍、锌), no ids, IRIs or English codes in any Chinese sentence of the result."""
+    import re
+
+    from diagnose_support import knowledge
+
+    kb = knowledge()
+    codes = {iri.rsplit("/", 1)[-1] for iri in kb.labels} | {"emitted", "generated", "sector", "high", "medium",
+                                                             "low", "veto", "true", "false", "none"}
+    codes |= {c for f in kb.facts.values() for c in f.get("choices", [])}
+    codes -= {iri.rsplit("/", 1)[-1] for iri in kb.units}   # unit ids double as symbols (GJ, kWh)
+    codes = {c for c in codes if len(c) > 2}
+    result = diagnose(read(example_raw()), real_store())
+    for path, text in _chinese_texts(result):
+        assert "http" not in text, (path, text)
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9_-]+", text))
+        assert not words & codes, (path, text, words & codes)
