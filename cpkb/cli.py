@@ -240,12 +240,11 @@ def export(fmt, output, kb_dir, store_dir, endpoint, store_mode) -> None:
 @store_options
 def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
     """The web app (browser, SPARQL endpoint) on the waitress WSGI server; builds the store when missing."""
-    from waitress import serve as waitress_serve
-
     from cpkb.kb.build import open_store
     from cpkb.kb.errors import SourceError
     from cpkb.kb.store import StoreError
     from cpkb.web.app import create_app
+    from cpkb.web.serve import ServeError, run
 
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     try:  # open (and if needed build) before listening, so the first visitor does not wait
@@ -254,8 +253,11 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
         _fail(str(exc))
     app = create_app({"CPKB": settings})
     app.extensions["cpkb_store"]["store"] = store
-    click.echo(f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="cpkb")
+    try:
+        run(app, host, port, threads, on_ready=lambda: click.echo(
+            f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)"))
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @main.command("settings")

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 
 from cpkb.kb.collation import collation_key
 from cpkb.settings import format_bytes
@@ -184,6 +185,8 @@ def _add_alternates(response: Response, iri: str) -> None:
 def _value(index: KBIndex, o, lang: str) -> dict:
     if isinstance(o, URIRef):
         return {"term": index.term(str(o), lang)}
+    if isinstance(o, Literal) and o.datatype == XSD.boolean:  # 是/否, never "true" on a Chinese page
+        return {"literal": pick(UI["yes_word" if o.toPython() is True else "no_word"], lang).text, "lang": lang}
     if isinstance(o, Literal):
         return {"literal": str(o), "lang": o.language}
     return {"literal": str(o)}
@@ -210,9 +213,10 @@ def _citations(index: KBIndex, node: str, lang: str) -> list[dict]:
         doc = index.first_iri(cite, P["document"])
         verified = index._literal_value(cite, P["verified"])
         clause = index._literal_value(cite, P["clause"])
-        note = index.texts(cite, P["note"])
+        # a citation's note is the knowledge writer's (what was read, what is unchecked): kept in the RDF for
+        # researchers, not shown on the public page, where 待核实 says what a reader needs to know
         result.append({"document": index.term(doc, lang) if doc else None, "clause": str(clause) if clause else None,
-                       "verified": verified is not False, "note": pick(note, lang).as_json() if note else None})
+                       "verified": verified is not False, "note": None})
     if not result:
         result = [{"document": index.term(d, lang), "clause": None, "verified": True, "note": None}
                   for d in index.iris(node, SOURCE)]
@@ -289,8 +293,9 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
 
 
 def _note(index: KBIndex, iri: str, lang: str) -> dict | None:
-    texts = index.texts(iri, P["note"]) or index.texts(iri, "http://www.w3.org/2004/02/skos/core#note")
-    return pick(texts, lang).as_json() if texts else None
+    """Notes (skos:note) are written for the knowledge base's authors and reviewers — what was not read, which
+    source a code came from — so public pages leave them out; the RDF downloads and SPARQL keep them."""
+    return None
 
 
 def _lang_rank(code: str) -> tuple:
@@ -340,8 +345,14 @@ def _benchmarks(index: KBIndex, iri: str, lang: str) -> list[dict]:
                      "requirement": pick(req, lang).as_json() if req else None})
     rows.sort(key=lambda r: {"I": 1, "II": 2, "III": 3}.get(r["level_key"] or "", 9))
     unit = index.first_iri(iri, P["unit"])
+    direction = index.key(index.first_iri(iri, P["direction"]) or "")
     for row in rows:
         row["unit"] = index.term(unit, lang) if unit else None
+        if row["requirement"] is None and row["value"] is not None and direction in ("lower", "higher"):
+            # a quantitative benchmark's requirement is its bound: ≤ 8 L/m² where lower is better
+            bound = "≤" if direction == "lower" else "≥"
+            unit_text = row["unit"]["label"]["text"] if row["unit"] else ""
+            row["requirement"] = {"text": f"{bound} {row['value']:g} {unit_text}".strip(), "lang": lang, "fallback": False}
     return rows
 
 

@@ -165,6 +165,8 @@ UI: dict[str, dict[str, str]] = {
     "level": {"zh": "等级", "en": "Level"},
     "value": {"zh": "数值", "en": "Value"},
     "requirement": {"zh": "要求", "en": "Requirement"},
+    "yes_word": {"zh": "是", "en": "yes"},
+    "no_word": {"zh": "否", "en": "no"},
     "unit": {"zh": "单位", "en": "Unit"},
     "process_chain": {"zh": "生产工序（按生产顺序）", "en": "Processes in production order"},
     "no_processes": {"zh": "该行业的工序尚未录入。", "en": "The processes of this sector have not been entered yet."},
