@@ -28,6 +28,37 @@ def to_json(result: dict, pretty: bool = False) -> bytes:
     return orjson.dumps(result, option=orjson.OPT_INDENT_2 if pretty else 0)
 
 
+def write_json(result: dict, out, pretty: bool = True) -> int:
+    """The result as JSON written piece by piece to a binary file: one top-level field, or one element of a
+    top-level list, at a time, so a result of hundreds of megabytes never sits in memory as one string twice.
+    The bytes are the same as to_json's. Returns the number of bytes written."""
+    option = orjson.OPT_INDENT_2 if pretty else 0
+    sep, colon, nl = (b",\n", b": ", b"\n") if pretty else (b",", b":", b"")
+    written = 0
+
+    def put(chunk: bytes) -> None:
+        nonlocal written
+        out.write(chunk)
+        written += len(chunk)
+
+    def indented(value, depth: int) -> bytes:
+        text = orjson.dumps(value, option=option)
+        return text.replace(b"\n", b"\n" + b"  " * depth) if pretty else text
+
+    put(b"{" + nl)
+    for n, (key, value) in enumerate(result.items()):
+        put((sep if n else b"") + (b"  " if pretty else b"") + orjson.dumps(key) + colon)
+        if isinstance(value, list) and value:
+            put(b"[" + nl)
+            for k, item in enumerate(value):
+                put((sep if k else b"") + (b"    " if pretty else b"") + indented(item, 2))
+            put(nl + (b"  " if pretty else b"") + b"]")
+        else:
+            put(indented(value, 1))
+    put(nl + b"}")
+    return written
+
+
 # ---------------------------------------------------------------------- HTML
 
 _HTML = """<!doctype html>

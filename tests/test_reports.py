@@ -218,3 +218,44 @@ def test_answers_of_choice_facts_are_explained_in_words(result):
 
 def test_beijing_time():
     assert beijing_time("2025-06-01T06:03:00+00:00") == "2025-06-01 14:03"
+
+
+# ---------------------------------------------------------------------- the command line
+
+def _cli(args, env=None):
+    from click.testing import CliRunner
+
+    from cpkb.cli import main
+
+    real_store()
+    import glob
+    import tempfile
+
+    folder = sorted(glob.glob(f"{tempfile.gettempdir()}/cpkb-diag-store-*"))[-1]
+    return CliRunner().invoke(main, [*args, "--store", folder, "--store-mode", "memory"], env=env or {})
+
+
+def test_cli_refuses_a_survey_over_the_declared_size_limit(tmp_path):
+    from diagnose_support import EXAMPLES
+
+    run = _cli(["diagnose", str(EXAMPLES / "electroplating_cluster.json")], env={"CPKB_MAX_SURVEY_FILE_BYTES": "1000"})
+    assert run.exit_code == 1 and "Traceback" not in run.output
+    assert "超过上限 1000 B" in run.output and "max_survey_file_bytes" in run.output
+
+
+def test_cli_streams_json_and_warns_about_a_large_result(tmp_path):
+    from diagnose_support import EXAMPLES
+
+    out = tmp_path / "r.json"
+    run = _cli(["diagnose", str(EXAMPLES / "electroplating_cluster.json"), "-o", str(out)],
+               env={"CPKB_LARGE_RESULT_BYTES": "1000"})
+    assert run.exit_code == 0, run.output
+    import json as json_lib
+
+    assert json_lib.loads(out.read_bytes())["key_issues"]
+    assert "注意：结果" in run.output
+    run = _cli(["diagnose", str(EXAMPLES / "electroplating_cluster.json"), "--format", "docx", "--lang", "en",
+                "-o", str(tmp_path / "r.docx")])
+    assert run.exit_code == 0, run.output
+    headings = [p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "1. Audit preparation and scope"
