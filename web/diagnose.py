@@ -6,6 +6,7 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -171,6 +172,28 @@ def _export(result: dict, fmt: str) -> Response:
     response = Response(body, mimetype=mimetypes[fmt] + ("; charset=utf-8" if fmt == "html" else ""))
     response.headers["Content-Disposition"] = f"attachment; filename=cpkb-diagnosis.{fmt}"
     return response
+
+
+@functools.lru_cache(maxsize=4)
+def _guide_html(lang: str) -> Markup:
+    """The survey guide shipped with the engine (diagnostics/survey_guide.zh.md; the English specification
+    diagnostics/survey.md), as HTML. Markdown's raw HTML is off: the page shows the text, never markup from it."""
+    from markdown_it import MarkdownIt
+
+    folder = Path(report.__file__).resolve().parent
+    source = folder / ("survey_guide.zh.md" if lang == "zh" else "survey.md")
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(source.read_text(encoding="utf-8")))
+
+
+@bp.route("/diagnose/guide")
+@bp.route("/diagnose/guide.json")
+def guide():
+    """调查表说明: how to fill in a survey and the template, in Chinese (the English specification for ?lang=en)."""
+    lang = "zh" if request_language() == "zh" else "en"
+    body = _guide_html(lang)
+    if _wants_json():
+        return to_json_response({"lang": lang, "html": str(body)})
+    return render_template("diagnose/guide.html", body=body, d=_form_data())
 
 
 @bp.route("/fonts/<name>")

@@ -112,3 +112,35 @@ def test_serve_on_a_busy_port_says_so_without_a_traceback(real_store_dir):
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
     assert f"端口 {port} 已被占用" in run.stderr and f"--port {port + 1}" in run.stderr
     assert "serving" not in run.stdout                                  # it never claimed to be serving
+
+
+# ---------------------------------------------------------------------- the survey guide
+
+def test_survey_guide_is_shipped_and_shown_in_chinese(real_client):
+    from pathlib import Path
+
+    import cpkb.diagnostics as engine
+
+    folder = Path(engine.__file__).resolve().parent
+    assert (folder / "survey_guide.zh.md").is_file() and (folder / "survey.md").is_file()
+    html = real_client.get("/diagnose/guide").get_data(as_text=True)
+    assert "<h1>调查表填写说明</h1>" in html and "<table>" in html and "清单完整" in html
+    assert "/diagnose/guide" in real_client.get("/diagnose").get_data(as_text=True)
+    english = real_client.get("/diagnose/guide?lang=en").get_data(as_text=True)
+    assert "Survey format" in english
+
+
+def test_template_instructions_point_to_the_shipped_guide(real_store_dir):
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.template import sector_template
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    store = open_store(load_settings(store_dir=str(real_store_dir), endpoint="", store_mode="memory", kb_dir=""))
+    book = load_workbook(io.BytesIO(sector_template(store, "电镀")))
+    text = "\n".join(str(c.value) for row in book["说明 instructions"].iter_rows() for c in row if c.value)
+    assert "shared/spec" not in text
+    assert "/diagnose/guide" in text and "survey_guide.zh.md" in text

@@ -77,6 +77,11 @@ def test_report_pages_show_no_missing_glyph(browser, live_server, screenshot):
     assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 2
     assert max(b["height"] for b in boxes) - min(b["height"] for b in boxes) < 2
 
+    browser.get(f"{live_server}/diagnose/guide")
+    _wait_for(browser, "#survey-guide")
+    assert_every_glyph_drawable(browser, "guide")
+    screenshot(browser, "report-survey-guide")
+
     browser.get(f"{live_server}/diagnose?lang=en")
     _wait_for(browser, "#diagnose-form")
     browser.find_element(By.CSS_SELECTOR, "#example option[value='broken_survey.json']").click()
