@@ -375,6 +375,55 @@ def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) 
 
 
 @main.command()
+@click.argument("baseline", type=click.Path(exists=True, dir_okay=False))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True,
+              help="The comparison as JSON or as a workbook (one sheet per table).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--exclude-invalid", is_flag=True, help="Set enterprises with errors aside in both rounds.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the conclusion on stderr.")
+@store_options
+def compare(baseline, after, fmt, output, exclude_invalid, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Before and after: two rounds of the same scope (评估/验收) — levels, key issues, measures, reductions."""
+    from cpkb.diagnostics.compare import compare as run_compare, comparison_xlsx
+    from cpkb.diagnostics.knowledge import knowledge_for
+    from cpkb.diagnostics.report import to_json
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.kb.build import open_store
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store import StoreError
+    from cpkb.summary import default_language
+
+    if fmt == "xlsx" and not output and sys.stdout.isatty():
+        _fail("--format xlsx writes a binary file: give -o FILE.xlsx.")
+    settings = _settings(kb_dir, store_dir, endpoint, store_mode)
+    try:
+        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        knowledge = knowledge_for(store)
+    except (SourceError, StoreError) as exc:
+        _fail(str(exc))
+    rounds = []
+    for path in (baseline, after):
+        try:
+            raw, cells = parse_document(Path(path).read_bytes(), path)
+            rounds.append(SurveyReader(knowledge, cells).read(raw))
+        except SurveyError as exc:
+            _fail(f"{path}: " + "\n  ".join(str(p) for p in exc.problems))
+    try:
+        result = run_compare(*rounds, store, settings, exclude_invalid=exclude_invalid)
+    except SurveyError as exc:
+        _fail("\n".join(str(p) for p in exc.problems)
+              + ("" if exclude_invalid else "\n(--exclude-invalid sets enterprises with errors aside)"))
+    payload = to_json(result, pretty=True) if fmt == "json" else comparison_xlsx(result)
+    if output:
+        Path(output).write_bytes(payload)
+    else:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+    click.echo(result["conclusion"][lang or default_language()], err=True)
+
+
+@main.command()
 @click.option("--sector", required=True, help="The sector, by Chinese or English name or IRI (e.g. 电镀).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="The .xlsx file to write (default: cpkb-template-<sector>.xlsx in the current folder).")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "max_survey_file_bytes": {"minimum": 1}, "large_result_bytes": {"minimum": 1},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
+    "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
+               "hint": "consumption=price pairs separated by commas, e.g. fresh-water=4.2,electricity=0.75"},
+    "scenario_levels": {"pattern": r"\s*|(I|II|III)(\s*,\s*(I|II|III))*",
+                        "hint": "levels separated by commas, e.g. II,I"},
 }
 
 
@@ -81,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggest_limit", 10, "Autocomplete suggestions returned at most."),
     Setting("search_max_chars", 200, "Longest search query accepted."),
     Setting("measures_page_size", 100, "Measures shown per catalogue page (exports hold the whole filtered list)."),
+    Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
+            "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
+            "without a price stays physical and its payback is not derived."),
+    Setting("scenario_levels", "II,I", "Levels of the scenarios 'bring every enterprise worse than level L to it' "
+            "computed in each diagnosis (comma-separated); empty: no scenarios."),
     Setting("examples_dir", "", "Folder of example surveys offered on /diagnose; empty: examples/ of the checkout."),
 )
 
@@ -112,7 +122,9 @@ def _describe(setting: Setting) -> str:
 def _check(setting: Setting, value: Any, where: str) -> None:
     rule = ALLOWED.get(setting.name, {})
     ok = True
-    if "choices" in rule:
+    if "pattern" in rule:
+        ok = isinstance(value, str) and re.fullmatch(rule["pattern"], value) is not None
+    elif "choices" in rule:
         ok = value in rule["choices"]
     elif rule:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \

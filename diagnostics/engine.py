@@ -17,11 +17,14 @@ from cpkb.kb.store import Store
 
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
+from .effects import expected_effects
+from .model_sections import model_sections
+from .prepare import prepare
 from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
-from .potential import annual_load, heavy_metal_potential, reduction_potential
+from .potential import heavy_metal_potential, reduction_potential
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
 
@@ -47,6 +50,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         raise SurveyError(survey.problems or [])
     kb = survey.knowledge
     sector = survey.scope["sector"]
+    compiler = prepare(kb, survey, enterprises, sector)  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
     issues = aggregate(kb, findings, enterprises, total_output, threshold, min_count)
@@ -76,6 +80,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         },
         "indicator_assessment": scores,
         **_pilot_sections(kb, survey, enterprises, recommendations),
+        **model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings),
         "rules_not_evaluated": not_evaluated,
         "warnings": [w.as_dict() for w in survey.warnings]
         + ([{"place": "enterprises", "message": f"{len(invalid)}家企业因数据错误暂未纳入诊断，见“剔除企业”。 / "
@@ -239,12 +244,14 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
                                "indicators": [{"indicator": i.iri, "labels": kb.label(i.iri), "limiting": i.limiting,
                                                "unit": kb.units.get(i.unit, {}).get("symbol") if i.unit else None,
                                                "benchmarks": i.benchmarks, "category": i.category_labels.as_dict(),
+                                               "variants": [{"labels": v.labels, "benchmarks": v.benchmarks}
+                                                            for v in i.rules.variants],
                                                "category_weight": i.category_weight, "weight": i.weight}
                                               for i in indicators]})
         distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
         scorer = SystemScorer(indicators)
         for ent in enterprises:
-            score = scorer.score(ent.indicators)
+            score = scorer.score(ent.indicators, ent.model)
             if not ent.output:  # per-unit-product figures mean nothing without production: not graded, and said so
                 score.grade = None
                 score.reasons.append("产量缺失或为零，不评定等级 / output missing or zero: not graded")
@@ -269,8 +276,10 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
         "Y": {"I": score.indices["I"], "II": score.indices["II"], "III": score.indices["III"]},
         "coverage": score.coverage, "provisional": score.provisional,
         "indicators": [{"indicator": s.indicator, "value": s.value, "level": s.level if s.level else "below III",
-                        "limiting": s.limiting, "weight": round(s.weight, 4)} for s in score.indicators],
-        "missing": score.missing, "reasons": score.reasons,
+                        "limiting": s.limiting, "weight": round(s.weight, 4),
+                        **({"variant": s.variant} if s.variant else {}),
+                        **({"derived": True, "formula": s.derived} if s.derived else {})} for s in score.indicators],
+        "missing": score.missing, "reasons": score.reasons, "basis": score.basis,
     }
 
 
@@ -336,31 +345,7 @@ _REJECTION = {
 
 
 def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Enterprise]) -> list[dict]:
-    """Each effect range, with the enterprises' current total where the survey gives it (pollutant loads in t/a,
-    indicator averages), so that the range becomes an amount."""
-    out = []
-    for effect in measure.effects:
-        item = {"target": effect.target, "kind": effect.target_kind, "labels": kb.label(effect.target),
-                "change_pct": [effect.min_pct, effect.max_pct], "basis": effect.basis.as_dict(),
-                "verified": effect.verified, "enterprises": len(enterprises)}
-        if effect.target_kind == "indicator":
-            values = [v for e in enterprises for v, _ in e.indicators.get(effect.target, []) if isinstance(v, float)]
-            if values:
-                mean = sum(values) / len(values)
-                # a share (a utilisation or reuse rate in %) cannot pass 100 %, whatever the relative change says
-                cap = 100.0 if kb.units.get(kb.indicators[effect.target].unit or "", {}).get("symbol") == "%" \
-                    else float("inf")
-                item["baseline_mean"] = round(mean, 4)
-                item["expected_mean"] = sorted([round(min(cap, mean * (1 + effect.min_pct / 100)), 4),
-                                                round(min(cap, mean * (1 + effect.max_pct / 100)), 4)])
-        elif effect.target_kind == "pollutant":
-            loads = [annual_load(units, em) for e in enterprises for em in e.emissions
-                     if em["pollutant"] == effect.target and em["stage"] == "emitted"]
-            loads = [x for x in loads if x is not None]
-            if loads:
-                total = sum(loads)
-                item["baseline_t_per_a"] = round(total, 4)
-                item["change_t_per_a"] = sorted([round(total * effect.min_pct / 100, 4),
-                                                 round(total * effect.max_pct / 100, 4)])
-        out.append(item)
-    return out
+    """Each effect, with the enterprises' current total where the survey gives it (pollutant loads in t/a,
+    indicator averages), so that the range becomes an amount (diagnostics/effects.py, by mode)."""
+    return expected_effects(kb, units, measure, enterprises)
+

@@ -155,6 +155,7 @@ class Knowledge:
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     status_bases: dict[str, list[StatusBasis]] = field(default_factory=dict)   # technique IRI -> its bases
+    generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> dict[str, str]:
@@ -174,7 +175,7 @@ KIND_OF_CLASS = {
     CPKB.Basin: "basin", CPKB.ResourceType: "resource", CPKB.Unit: "unit", CPKB.SurveyFact: "fact",
     CPKB.Product: "product", CPKB.Problem: "problem", CPKB.Measure: "measure", CPKB.Rule: "rule",
     CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type", CPKB.RequirementSet: "requirement",
-    CPKB.DerivedQuantity: "derived",
+    CPKB.DerivedQuantity: "derived", CPKB.GenerationFactor: "generation-factor",
 }
 
 _CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()
@@ -306,7 +307,25 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),
+        generation_factors=load_generation_factors(graph, sector_of),
     )
+
+
+def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dict]:
+    """Generation factors (产排污系数): pollutant mass per unit of product, with what they apply to."""
+    out = []
+    for s in graph.subjects(RDF.type, CPKB.GenerationFactor):
+        iri = str(s)
+        out.append({"iri": iri, "sector": sector_of.get(iri), "pollutant": str(graph.value(s, CPKB.pollutant)),
+                    "stage": str(graph.value(s, CPKB.emissionStage)), "value": float(graph.value(s, CPKB.factorValue)),
+                    "unit": str(graph.value(s, CPKB.unit)), "product": _opt(graph.value(s, CPKB.product)),
+                    "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen)})
+    out.sort(key=lambda f: f["iri"])
+    return out
+
+
+def _opt(term) -> str | None:
+    return str(term) if term is not None else None
 
 
 def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:

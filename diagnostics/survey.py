@@ -19,8 +19,9 @@ from rapidfuzz import process as fuzz_process
 
 from cpkb.kb.store import Store
 
+from .enterprise_model import EnterpriseModel
 from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
-from .survey_format import (DIRECTIONS, EMISSION_FIELDS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
+from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .units import UnitConverter, UnitProblem, converter_for
@@ -54,6 +55,7 @@ class Enterprise:
     streams: list[dict] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
+    model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
 
 @dataclass
@@ -493,14 +495,22 @@ class SurveyReader:
         if stage not in STAGES:
             self.error(f"{path}.stage", "stage is generated (产生量) or emitted (排放量).")
             return
-        if raw.get("o2_ref_pct") is not None:
-            o2 = self.number(raw["o2_ref_pct"], f"{path}.o2_ref_pct")
-            if o2 is not None and o2 > 21:
-                self.error(f"{path}.o2_ref_pct", "reference oxygen content is a share of air, at most 21 %.")
+        oxygen = {}
+        for key in ("o2_ref_pct", "o2_measured_pct"):  # flue gas: the O₂ the figure is referred to / measured at
+            if raw.get(key) is not None:
+                o2 = self.number(raw[key], f"{path}.{key}")
+                if o2 is not None and o2 >= 21:
+                    self.error(f"{path}.{key}", "an oxygen content is a share of air, below 21 %.")
+                elif o2 is not None:
+                    oxygen[key] = o2
+        point = raw.get("point")
+        if point is not None and point not in EMISSION_POINTS:
+            self.error(f"{path}.point", f"point is one of {', '.join(EMISSION_POINTS)} (the monitoring point).")
+            point = None
         process = self.resolve("process", raw["process"], f"{path}.process") if raw.get("process") else None
         if pollutant and value is not None and unit:
             ent.emissions.append({"pollutant": pollutant, "value": value, "unit": unit, "stage": stage,
-                                  "process": process})
+                                  "process": process, "point": point, **oxygen})
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):

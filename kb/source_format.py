@@ -127,6 +127,15 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "inputs": special("inputs", required=True),
         "unit": ref("unit", CPKB.unit, required=True),
     }),
+    "generation_factors": Kind("generation-factor", CPKB.GenerationFactor, {
+        "pollutant": ref("pollutant", CPKB.pollutant, required=True),
+        "stage": lit("str", CPKB.emissionStage, required=True),     # generated 产污系数 | emitted 排污系数
+        "value": lit("number", CPKB.factorValue, required=True),
+        "unit": ref("unit", CPKB.unit, required=True),               # pollutant mass per unit of product
+        "product": ref("product", CPKB.product),
+        "process": ref("process", CPKB.process),
+        "applies_when": special("condition"),                         # raw material, route, treatment, scale
+    }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),
         "severity": vocab("Severity", CPKB.severity, required=True),
