@@ -455,24 +455,38 @@ class _Builder:
         return ch
 
     def _compliance(self, ch: Chapter) -> None:
-        """Limit requirements (限值要求) checked per enterprise, when the result carries them."""
-        compliance = self.r.get("compliance") or self.r.get("requirements")
-        items = compliance.get("items") if isinstance(compliance, dict) else compliance
-        if not items:
+        """Limit requirements (限值要求) checked per enterprise, when the result carries them (model v2)."""
+        sets = (self.r.get("compliance") or {}).get("sets") or []
+        if not sets:
             return
-        ch.add("h2", self.tr("（一）排放限值符合性", "Compliance with limits"))
+        ch.add("h2", self.tr("（一）排放限值符合性", "Compliance with emission limits"))
+        ch.add("p", self.plain(_pick((self.r.get("compliance") or {}).get("note"), self.lang)))
+        sep = "、" if self.lang == "zh" else ", "
+        summary = []
+        for item in sets:
+            status = item.get("enterprises") or {}
+            summary.append([_pick(item.get("labels"), self.lang), _pick(item.get("document_labels"), self.lang) or "—",
+                            item.get("clause") or "—", len(status.get("applies", [])), len(item.get("exceeded", [])),
+                            sep.join(sorted({c["enterprise"] for c in item.get("exceeded", [])})) or "—",
+                            sep.join(item.get("not_measured", [])) or "—"])
+        ch.add("table", self.table("2", self.tr("限值要求与超标情况", "Limits and exceedances"), [
+            Column(self.tr("限值要求", "requirement")), Column(self.tr("依据", "document")), Column(self.tr("条款", "clause")),
+            Column(self.tr("适用企业", "enterprises bound"), self.t("unit_ent"), "int"),
+            Column(self.tr("超标次数", "exceedances"), self.tr("次", "times"), "int"),
+            Column(self.tr("超标企业", "enterprises over the limit")), Column(self.tr("未填报数据的企业", "not measured"))],
+            summary, key=self.tr("限值要求", "limits")))
         rows = []
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            rows.append([item.get("enterprise") or "—",
-                         _pick(item.get("labels") or item.get("requirement_labels"), self.lang) or self.label(item.get("requirement")),
-                         item.get("value"), item.get("limit"), item.get("unit") or "—",
-                         self.t("yes") if item.get("complies") else self.t("no_")])
-        ch.add("table", self.table("2", self.tr("排放限值符合性", "Compliance with limits"), [
-            Column(self.t("enterprise")), Column(self.tr("限值要求", "requirement")), Column(self.t("value"), None, "num"),
-            Column(self.tr("限值", "limit"), None, "num"), Column(self.t("unit")), Column(self.tr("达标", "complies"))],
-            rows, key=self.tr("限值符合性", "compliance")))
+        for item in sets:
+            for c in item.get("checks", []):
+                limit = c.get("limit_value")
+                rows.append([c.get("enterprise"), _pick(c.get("subject_labels"), self.lang),
+                             _pick(item.get("labels"), self.lang), c.get("compared"), limit,
+                             c.get("unit") or "—", self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within")])
+        if rows:
+            ch.add("table", self.table("2", self.tr("逐项比对", "Each figure against its limit"), [
+                Column(self.t("enterprise")), Column(self.tr("对象", "subject")), Column(self.tr("限值要求", "requirement")),
+                Column(self.tr("折算后数值", "figure compared"), None, "num"), Column(self.tr("限值", "limit"), None, "range"),
+                Column(self.t("unit")), Column(self.tr("结论", "result"))], rows, key=self.tr("限值比对", "limit checks")))
 
     # chapter 3 -----------------------------------------------------------
     def ch_level(self) -> Chapter:
@@ -744,30 +758,36 @@ class _Builder:
             note=self.plain(_pick(metals.get("basis"), self.lang)), key=self.tr("重金属", "heavy metals")))
 
     def _economics(self, ch: Chapter) -> None:
-        """Investment, savings and payback of the options, and the scenarios, when the result carries them."""
-        economics = self.r.get("economics")
-        items = economics.get("measures") if isinstance(economics, dict) else economics
-        if items:
-            ch.add("h2", self.tr("（三）经济效益", "Economics"))
-            rows = []
-            for e in items:
-                if not isinstance(e, dict):
-                    continue
-                rows.append([self.label(e.get("measure")) if e.get("measure") in self.labels else _pick(e.get("labels"), self.lang),
-                             e.get("investment_wan_yuan") or e.get("investment"), e.get("annual_saving_wan_yuan") or e.get("savings"),
-                             e.get("payback_years")])
+        """Investment, running cost, savings and payback of the options, and the level scenarios (model v2)."""
+        rows = []
+        for m in self.r.get("recommendations", []):
+            e = m.get("economics")
+            if not e:
+                continue
+            payback = e.get("payback_years") or {}
+            rows.append([self.label(m["measure"]), (e.get("investment_10k_yuan") or {}).get("total"),
+                         (e.get("opex_change_10k_yuan_per_a") or {}).get("total"), e.get("savings_10k_yuan_per_a"),
+                         payback.get("range"), self.plain(_pick(payback, self.lang)) or "—"])
+        if rows:
+            ch.add("h2", self.tr("（三）经济效益", "Economics of the options"))
             ch.add("table", self.table("6", self.tr("方案经济效益", "Economics of the options"), [
                 Column(self.t("measure")), Column(self.tr("投资", "investment"), self.tr("万元", "10⁴ CNY"), "range"),
+                Column(self.tr("运行费用变化", "running cost change"), self.tr("万元/年", "10⁴ CNY/a"), "range"),
                 Column(self.tr("年节约", "annual saving"), self.tr("万元/年", "10⁴ CNY/a"), "range"),
-                Column(self.tr("投资回收期", "payback"), self.tr("年", "years"), "range")], rows,
-                key=self.tr("经济效益", "economics")))
-        scenarios = self.r.get("scenarios")
-        if isinstance(scenarios, list) and scenarios:
-            ch.add("h2", self.tr("（四）情景分析", "Scenarios"))
-            for s in scenarios:
-                if isinstance(s, dict):
-                    ch.add("p", f"{_pick(s.get('labels'), self.lang) or s.get('name', '')}："
-                                f"{self.plain(_pick(s.get('summary') or s.get('description'), self.lang))}")
+                Column(self.tr("投资回收期", "payback"), self.tr("年", "years"), "range"),
+                Column(self.tr("依据", "basis"))], rows, key=self.tr("经济效益", "economics")))
+        scenarios = self.r.get("scenarios") or []
+        if scenarios:
+            ch.add("h2", self.tr("（四）达标情景", "Level scenarios"))
+            ch.add("table", self.table("6", self.tr("全部企业达到某一级别时的节约量", "Savings if every enterprise reached a level"), [
+                Column(self.tr("情景", "scenario")), Column(self.tr("节约对象", "saves")), Column(self.tr("节约量", "saving"), None, "num"),
+                Column(self.t("unit")), Column(self.tr("需改进企业", "enterprises to improve"), self.t("unit_ent"), "int"),
+                Column(self.tr("已达到的企业", "already there"), self.t("unit_ent"), "int"),
+                Column(self.tr("缺数据企业", "without data"), self.t("unit_ent"), "int")],
+                [[_pick(s.get("title"), self.lang), _pick(s.get("saves_labels"), self.lang), s.get("total"),
+                  s.get("unit") or "—", s.get("enterprises_moved"), s.get("enterprises_at_level"),
+                  len(s.get("enterprises_without_data") or [])] for s in scenarios if isinstance(s, dict)],
+                key=self.tr("达标情景", "scenarios")))
 
     def _symbiosis(self, ch: Chapter) -> None:
         matches = (self.r.get("symbiosis") or {}).get("matches", [])

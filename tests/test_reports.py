@@ -259,3 +259,36 @@ def test_cli_streams_json_and_warns_about_a_large_result(tmp_path):
     assert run.exit_code == 0, run.output
     headings = [p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs if p.style.name == "Heading 1"]
     assert headings[0] == "1. Audit preparation and scope"
+
+
+def test_sections_of_other_work_are_rendered_when_present(result):
+    """compliance, scenarios, economics (model v2), unresolved names and units understood (survey reader):
+    rendered as chapters' tables with their units whenever a result carries them."""
+    import copy
+
+    extended = copy.deepcopy(result)
+    extended["compliance"] = {"note": {"zh": "限值与基准值分开判断。", "en": "Limits apart from benchmarks."}, "sets": [{
+        "requirement": "https://w3id.org/cpkb/id/x/req", "labels": {"zh": "电镀污染物排放标准表2", "en": "GB 21900 table 2"},
+        "document_labels": {"zh": "GB 21900-2008", "en": "GB 21900-2008"}, "clause": "表2",
+        "enterprises": {"applies": ["E01", "E02"]}, "not_measured": ["E02"],
+        "checks": [{"enterprise": "E01", "subject_labels": {"zh": "总镍", "en": "total nickel"}, "compared": 0.7,
+                    "limit_value": 0.5, "unit": "mg/L", "exceeded": True}],
+        "exceeded": [{"enterprise": "E01"}]}]}
+    extended["scenarios"] = [{"title": {"zh": "全部企业清洗取水量达到Ⅱ级", "en": "all at level II"},
+                              "saves_labels": {"zh": "新鲜水", "en": "fresh water"}, "total": 12345.6, "unit": "m³/a",
+                              "enterprises_moved": 12, "enterprises_at_level": 6, "enterprises_without_data": []}]
+    extended["recommendations"][0]["economics"] = {
+        "investment_10k_yuan": {"total": [10.0, 30.0]}, "savings_10k_yuan_per_a": [4.0, 8.0],
+        "payback_years": {"range": [1.3, 7.5], "zh": "按设定价格推算", "en": "derived"}}
+    extended["unresolved"] = [{"name": "单槽溢流洗", "kind": "technique", "places": ["enterprises[0].processes[2]"],
+                               "enterprises": 1, "suggestions": [{"iri": "x", "label": {"zh": "单槽清洗", "en": "single"},
+                                                                  "score": 0.8}]}]
+    extended["units_understood"] = [{"written": "万平米", "as": "10⁴ m²", "places": ["a", "b"]}]
+    document = docx.Document(io.BytesIO(to_docx(extended)))
+    text = "\n".join(all_text(document))
+    for expected in ("排放限值符合性", "超标", "经济效益", "达标情景", "12,346", "未能识别的名称", "单槽清洗",
+                     "单位的理解", "万平米"):
+        assert expected in text, expected
+    test_docx_every_number_in_a_table_has_its_unit(document)
+    book = load_workbook(io.BytesIO(to_xlsx(extended)))
+    assert any(name.endswith("经济效益") for name in book.sheetnames)
