@@ -56,7 +56,15 @@ class Indicator:
 
     @property
     def quantitative(self) -> bool:
-        return bool(self.benchmarks) or bool(self.rules.variants)
+        # measured by a number: benchmarks or benchmark variants, or a unit even where the source's benchmarks
+        # are not (yet) known — such an indicator still takes a measured value that rules can compare
+        return bool(self.benchmarks) or bool(self.rules.variants) or self.unit is not None
+
+    @property
+    def scorable(self) -> bool:
+        """Whether a level can be read off it: a qualitative indicator is answered with the level itself; a
+        measured one needs benchmarks (or variants) — one with a unit but no known benchmark cannot be levelled."""
+        return bool(self.benchmarks) or bool(self.rules.variants) or self.unit is None
 
     def meets(self, value: float, level: str) -> bool | None:
         """Whether a value meets the level (None when the source gives no benchmark for it)."""

@@ -73,6 +73,10 @@ class SystemScorer:
     """Scores enterprises against one indicator system; what does not depend on the enterprise is done once."""
 
     def __init__(self, indicators: list[Indicator]):
+        # an indicator whose benchmarks the source does not give cannot be levelled: it is left out of the
+        # indices (as a missing value would be) instead of counting as below level III
+        self.unscorable = [ind.iri for ind in indicators if not ind.scorable]
+        indicators = [ind for ind in indicators if ind.scorable]
         self.indicators = indicators
         self.category_weight = {ind.category: ind.category_weight for ind in indicators}
         self.weights = {ind.iri: ind.weight for ind in indicators}
@@ -124,6 +128,9 @@ class SystemScorer:
 
     def score(self, values: dict[str, list[tuple[object, str | None]]], model: EnterpriseModel | None = None,
               output_shares: dict[str, float] | None = None) -> EnterpriseScore:
+        if not self.indicators:
+            return EnterpriseScore({level: 0.0 for level in LEVELS}, None, [], [], reasons=[
+                "本体系尚未录入任何基准值，不评级 / no benchmark of this system is recorded: not rated"])
         by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
         missing, not_applicable, not_scored = [], [], []
         for ind in self.indicators:

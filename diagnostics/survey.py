@@ -163,6 +163,20 @@ class SurveyReader:
         self.error(path, f"unknown {kind} {name!r}.{self._closest(kind, name, sector_only)}")
         return None
 
+    def _sector_match(self, kind: str, name: str) -> str | None:
+        """The one concept of the survey's sector that the name denotes, quietly None when there is not exactly one."""
+        key = (kind, name, True)
+        if key in self._single:
+            return self._single[key]
+        if not self.sector:
+            return None
+        iris = {i for i in self.kb.names.get(kind, {}).get(normalise(name), ())
+                if self.kb.sector_of.get(i) == self.sector}
+        if len(iris) != 1:
+            return None
+        self._single[key] = next(iter(iris))
+        return self._single[key]
+
     def _closest(self, kind: str, name: str, sector_only: bool) -> str:
         table = self.kb.display_names.get(kind, {})
         choices = {iri: shown for iri, shown in table.items()
@@ -395,7 +409,9 @@ class SurveyReader:
             return
         single = self._single  # names seen before resolve at once, without building their field path
         name = raw["process"]
-        proc = (single.get(("process", name, False)) if isinstance(name, str) else None) \
+        # a survey covers one sector: a name that fits exactly one process of it wins over same-named processes
+        # of other sectors (前处理, 染色 are processes of several sectors)
+        proc = (self._sector_match("process", name) if isinstance(name, str) else None) \
             or self.resolve("process", name, f"{path}.process")
         if proc and self.kb.sector_of.get(proc) != self.sector:
             self.error(f"{path}.process", f"{raw['process']!r} is a process of another sector "
