@@ -40,6 +40,20 @@ def _settings(kb_dir=None, store_dir=None, endpoint=None, store_mode=None) -> di
         _fail(f"bad setting: {exc} See `cpkb settings`.")
 
 
+def _open_knowledge(settings: dict):
+    """The store (built first when needed, its report on stderr) and the knowledge the engine reads from it."""
+    from cpkb.diagnostics.knowledge import knowledge_for
+    from cpkb.kb.build import open_store
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store import StoreError
+
+    try:
+        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        return store, knowledge_for(store)
+    except (SourceError, StoreError) as exc:
+        _fail(str(exc))
+
+
 def _fail(message: str) -> None:
     click.secho(message, fg="red", err=True)
     sys.exit(1)
@@ -286,20 +300,12 @@ PROGRESS_MIN_ENTERPRISES = 2000
 def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
     """Diagnose a survey file (.json, .yaml, .xlsx template, .csv); JSON to stdout by default."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
-    from cpkb.diagnostics.knowledge import knowledge_for
     from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
-    from cpkb.kb.build import open_store
-    from cpkb.kb.errors import SourceError
-    from cpkb.kb.store import StoreError
 
     if fmt in ("xlsx", "docx") and not output and sys.stdout.isatty():
         _fail(f"--format {fmt} writes a binary file: give -o FILE.{fmt}.")
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
-    try:
-        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
-        knowledge = knowledge_for(store)
-    except (SourceError, StoreError) as exc:
-        _fail(str(exc))
+    store, knowledge = _open_knowledge(settings)
     size, limit = Path(survey).stat().st_size, int(settings["max_survey_file_bytes"])
     if size > limit:  # checked before reading: a survey is held in memory whole, ~30× its size as JSON
         _fail(f"{survey}：文件 {format_bytes(size)}，超过上限 {format_bytes(limit)}（设置 max_survey_file_bytes）。"
@@ -386,22 +392,14 @@ def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) 
 def compare(baseline, after, fmt, output, exclude_invalid, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
     """Before and after: two rounds of the same scope (评估/验收) — levels, key issues, measures, reductions."""
     from cpkb.diagnostics.compare import compare as run_compare, comparison_xlsx
-    from cpkb.diagnostics.knowledge import knowledge_for
     from cpkb.diagnostics.report import to_json
     from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
-    from cpkb.kb.build import open_store
-    from cpkb.kb.errors import SourceError
-    from cpkb.kb.store import StoreError
     from cpkb.summary import default_language
 
     if fmt == "xlsx" and not output and sys.stdout.isatty():
         _fail("--format xlsx writes a binary file: give -o FILE.xlsx.")
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
-    try:
-        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
-        knowledge = knowledge_for(store)
-    except (SourceError, StoreError) as exc:
-        _fail(str(exc))
+    store, knowledge = _open_knowledge(settings)
     rounds = []
     for path in (baseline, after):
         try:
@@ -421,6 +419,65 @@ def compare(baseline, after, fmt, output, exclude_invalid, lang, kb_dir, store_d
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
     click.echo(result["conclusion"][lang or default_language()], err=True)
+
+
+def _budget(text: str) -> float:
+    """A budget in 万元: '500', '500万元', '500万' or '5000000元'."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(万元|万|元)?\s*", text or "")
+    if not found:
+        raise click.BadParameter(f"{text!r}: write the budget in 万元, e.g. 500 or 500万元 (or 5000000元).")
+    value = float(found.group(1))
+    return value / 1e4 if found.group(2) == "元" else value
+
+
+@main.command()
+@click.argument("survey", type=click.Path(exists=True, dir_okay=False))
+@click.option("--budget", required=True, help="The investment budget, in 万元 (500, 500万元) or 元 (5000000元).")
+@click.option("--payback", type=float, default=None, help="Leave out measures whose payback is surely longer (years).")
+@click.option("--weights", default="", help="Weight per tonne of each pollutant, e.g. 'VOCs=1,NOx=2' "
+              "(default: each pollutant by the share of its total removed).")
+@click.option("--step", type=float, default=100.0, show_default=True, help="What the next STEP 万元 would add.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout.")
+@click.option("--exclude-invalid", is_flag=True, help="Set enterprises with errors aside.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the summary on stderr.")
+@store_options
+def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, kb_dir, store_dir, endpoint,
+         store_mode) -> None:
+    """The measure portfolio under a budget: which measures at which enterprises remove the most."""
+    from cpkb.diagnostics.engine import diagnose as run_diagnosis
+    from cpkb.diagnostics.knowledge import normalise
+    from cpkb.diagnostics.portfolio import plan as make_plan, plan_summary
+    from cpkb.diagnostics.report import to_json
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    money = _budget(budget)
+    settings = _settings(kb_dir, store_dir, endpoint, store_mode)
+    store, knowledge = _open_knowledge(settings)
+    chosen_weights = {}
+    for pair in filter(None, (p.strip() for p in weights.split(","))):
+        name, _, value = pair.partition("=")
+        iris = knowledge.names.get("pollutant", {}).get(normalise(name))
+        if not iris or not value.replace(".", "", 1).isdigit():
+            _fail(f"--weights {pair!r}: write a pollutant name and a number, e.g. VOCs=1 (unknown: {name!r}).")
+        chosen_weights[sorted(iris)[0]] = float(value)
+    try:
+        raw, cells = parse_document(Path(survey).read_bytes(), survey)
+        parsed = SurveyReader(knowledge, cells).read(raw)
+        result = run_diagnosis(parsed, store, settings, exclude_invalid=exclude_invalid)
+    except SurveyError as exc:
+        _fail(f"{survey}: " + "\n  ".join(str(p) for p in exc.problems))
+    diagnosed = [e for e in parsed.enterprises if e.id not in parsed.invalid_ids]
+    portfolio = make_plan(knowledge, parsed, diagnosed, result["recommendations"], money, payback,
+                          chosen_weights or None, settings, step)
+    payload = to_json(portfolio, pretty=True)
+    if output:
+        Path(output).write_bytes(payload)
+    else:
+        sys.stdout.buffer.write(payload + b"\n")
+    click.echo(plan_summary(knowledge, portfolio, lang or default_language()), err=True)
 
 
 @main.command()

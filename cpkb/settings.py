@@ -35,6 +35,7 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
     "key_issue_min_enterprises": {"minimum": 1},
     "max_survey_file_bytes": {"minimum": 1}, "large_result_bytes": {"minimum": 1},
+    "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
     "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
@@ -74,6 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_survey_file_bytes", 64 * 1024 * 1024, "Largest survey file `cpkb diagnose` reads, in bytes: a survey is held in memory whole (about 30 bytes per byte of JSON); split a larger one by enterprise."),
     Setting("large_result_bytes", 50 * 1024 * 1024, "`cpkb diagnose` warns when the result it writes is larger than this, in bytes (evidence grows with enterprises × rules)."),
     Setting("key_issue_min_enterprises", 2, "A key issue is also found in at least this many enterprises (veto items excepted): in a small survey one enterprise is no shared problem."),
+    Setting("contradiction_ratio", 10.0, "A reported figure this many times above or below the one its sibling figures give "
+            "(a declared formula) is warned about as a contradiction."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
     Setting("secret_key", "", "Key that signs the web session cookie (CSRF tokens, language); empty: random per process "
             "(set it when running several processes)."),

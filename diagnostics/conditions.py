@@ -23,6 +23,15 @@ from .units import UnitConverter, UnitProblem
 Outcome = tuple[bool | None, list[dict]]
 Evaluator = Callable[[Enterprise], Outcome]
 
+def _kept_as_written(ent: Enterprise, process: str | None) -> bool:
+    """Whether the enterprise wrote a technique (in this process, or anywhere when no process is asked) or a
+    process name that the reader kept as written: the rule cannot tell whether it names what it looks for."""
+    for kind, _, where in ent.unresolved:
+        if kind == "process" or (kind == "technique" and (process is None or where in (process, None))):
+            return True
+    return False
+
+
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq, "!=": operator.ne,
 }
@@ -143,10 +152,12 @@ class ConditionCompiler:
         homes = {p for t in techniques for p in self.kb.technique_processes.get(t, ())}
 
         def evaluate(ent: Enterprise) -> Outcome:
-            if not ent.processes:
+            if not ent.processes and not ent.unresolved:
                 return None, []
             pool = ent.processes.get(process, set()) if process else ent.techniques
             found = techniques & pool
+            if not found and _kept_as_written(ent, process):
+                return None, []  # a name the reader could not resolve may be one of these techniques
             if not found and strict and not absence_confirmed(ent):
                 return None, []
             if bool(found) != present:
@@ -167,10 +178,12 @@ class ConditionCompiler:
         process = next(iter(self._objects(node, CPKB.inProcess)))
 
         def evaluate(ent: Enterprise) -> Outcome:
-            if not ent.processes:
+            if not ent.processes and not ent.unresolved:
                 return None, []
             if process in ent.processes:
                 return True, [{"test": "has_process", "process": process}]
+            if any(kind == "process" for kind, _, _ in ent.unresolved):
+                return None, []  # a process name kept as written may be this one
             return False, []
 
         return CompiledCondition(evaluate, {"processes"})
@@ -271,6 +284,8 @@ class ConditionCompiler:
                     return None, []
                 if iri in ent.materials:
                     return True, [{"test": "material", "material": iri}]
+                if any(kind == "material" for kind, _, _ in ent.unresolved):
+                    return None, []  # a material name kept as written may be this one
                 return False, []
 
             return CompiledCondition(evaluate, {"materials"})
@@ -343,7 +358,8 @@ class ConditionCompiler:
     def _violates(self, node) -> CompiledCondition:
         """`violates: {requirement: R, pollutant: X?}`: a measured figure exceeds an applicable limit of R."""
         requirement = str(self.g.value(node, CPKB.requirementSet))
-        pollutants = {str(o) for o in self.g.objects(node, CPKB.pollutant)}
+        pollutants = {str(o) for o in self.g.objects(node, CPKB.pollutant)} | \
+            {str(o) for o in self.g.objects(node, CPKB.quantity)}   # the subjects tested, when narrowed
 
         def evaluate(ent: Enterprise) -> Outcome:
             status = ent.model.requirement_status.get(requirement, {}).get("applies")

@@ -10,12 +10,16 @@ from .survey import Enterprise
 from .units import UnitConverter, UnitProblem
 
 
-def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[Derived]) -> None:
+def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[Derived], ratio: float = 10.0) -> None:
     """Compute every derived quantity whose inputs the enterprise has; two rounds, so that a derived value can
-    feed another formula."""
+    feed another formula. A figure the survey states is kept, and checked against the formula: `ratio` times
+    off (an order of magnitude by default) is a contradiction an auditor would query."""
     for _ in range(2):
         for item in derived:
-            if item.iri in ent.model.quantities or _already_given(kb, units, ent, item):
+            if item.iri in ent.model.quantities:
+                continue
+            if _already_given(kb, units, ent, item):
+                _check_given(kb, units, ent, item, ratio)
                 continue
             value, inputs = _compute(kb, units, ent, item)
             if value is None:
@@ -44,6 +48,42 @@ def _already_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: D
                 except UnitProblem:
                     continue
     return False
+
+
+def _check_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived, ratio: float) -> None:
+    computed, inputs = _compute(kb, units, ent, item)
+    given = _given_value(kb, units, ent, item)
+    if computed is None or given is None or item.iri in {c["quantity"] for c in ent.model.contradictions}:
+        return
+    if min(given, computed) <= 0 < max(given, computed) or \
+            (min(given, computed) > 0 and max(given, computed) / min(given, computed) >= ratio):
+        ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
+                                         "reported": given, "computed": computed, "formula": item.formula.text,
+                                         "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
+
+
+def _given_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> float | None:
+    """The survey's own figure for a derived quantity's target, in the quantity's unit."""
+    target = kb.units[item.unit]["pint"]
+    try:
+        if item.gives_kind == "indicator":
+            numbers = [v for v, _ in ent.indicators.get(item.gives, []) if isinstance(v, float)]
+            unit = kb.indicators[item.gives].unit
+            return units.conversion(kb.units[unit]["pint"], target).apply(max(numbers)) if numbers and unit else None
+        if item.gives_kind == "fact":
+            value, unit = ent.facts.get(item.gives), kb.facts.get(item.gives, {}).get("unit")
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and unit:
+                return units.conversion(kb.units[unit]["pint"], target).apply(float(value))
+            return None
+        for em in ent.emissions:
+            if em["pollutant"] == item.gives and em["stage"] == item.stage and not em.get("derived"):
+                try:
+                    return units.conversion(em["unit"], target).apply(em["value"])
+                except UnitProblem:
+                    continue
+    except UnitProblem:
+        return None
+    return None
 
 
 def _fill(kb: Knowledge, ent: Enterprise, item: Derived, value: float) -> None:

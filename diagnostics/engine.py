@@ -43,14 +43,14 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         raise SurveyError(survey.problems)
     invalid = survey.invalid_ids
     general = [p for p in survey.problems if not p.enterprise]
-    if general:
-        raise SurveyError(general)
+    if any(p.fatal for p in general):
+        raise SurveyError(survey.problems)
     enterprises = [e for e in survey.enterprises if e.id not in invalid]
     if not enterprises:
         raise SurveyError(survey.problems or [])
     kb = survey.knowledge
     sector = survey.scope["sector"]
-    compiler = prepare(kb, survey, enterprises, sector)  # context, derived values, variants, limits (model v2)
+    compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
     issues = aggregate(kb, findings, enterprises, total_output, threshold, min_count)
@@ -82,13 +82,58 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         **_pilot_sections(kb, survey, enterprises, recommendations),
         **model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings),
         "rules_not_evaluated": not_evaluated,
-        "warnings": [w.as_dict() for w in survey.warnings]
-        + ([{"place": "enterprises", "message": f"{len(invalid)}家企业因数据错误暂未纳入诊断，见“剔除企业”。 / "
-             f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`.",
-             "enterprise": None}] if invalid else []),
+        "unresolved": survey.unresolved,
+        "units_understood": survey.units_understood,
+        "names_applied": survey.names_applied,
+        "warnings": [w.as_dict() for w in survey.warnings] + contradiction_warnings(kb, enterprises)
+        + _set_aside_notes(general, invalid),
     }
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
+
+
+def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
+    """With exclude_invalid: scope problems that were set aside, and how many enterprises were."""
+    notes = [{**p.as_dict(), "message": f"set aside (exclude_invalid): {p.message}",
+              "messages": {"zh": f"已搁置（排除有误部分）：{p.zh or p.message}", "en": f"set aside (exclude_invalid): {p.message}"}}
+             for p in general]
+    if invalid:
+        en = f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`."
+        notes.append({"place": "enterprises", "message": en, "enterprise": None,
+                      "messages": {"zh": f"{len(invalid)} 家有错误的企业已搁置，见“excluded”。", "en": en}})
+    return notes
+
+
+def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list[dict]:
+    """A reported figure that the enterprise's own sibling figures contradict (a declared formula gives a value
+    `contradiction_ratio` times away): kept as reported, and queried by name and figures."""
+    symbols = {u["pint"]: u["symbol"] for u in kb.units.values() if u.get("pint") and u.get("symbol")}
+    out = []
+    for ent in enterprises:
+        for c in ent.model.contradictions:
+            unit = c["unit"] or ""
+            name = kb.label(c["target"]) if c["target"] else c["labels"]
+            shown = [_input_shown(kb, symbols, ent, i) for i in c["inputs"]]
+            inputs_zh = "、".join(label["zh"] + value for label, value in shown)
+            inputs_en = ", ".join(f"{label['en']} {value}" for label, value in shown)
+            low, high = sorted((abs(c["reported"]), abs(c["computed"])))
+            apart = f"{high / low:.0f}" if low else "∞"
+            out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
+                        "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算为"
+                                   f"{c['computed']:.4g} {unit}（{c['formula']}），相差约{apart}倍，请核实。 / "
+                                   f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
+                                   f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula']}): about {apart} "
+                                   "times apart, please check."})
+    return out
+
+
+def _input_shown(kb: Knowledge, symbols: dict[str, str], ent: Enterprise, given: dict) -> tuple[dict, str]:
+    """A formula input as an auditor wrote it: the fact's or indicator's name, the value and the unit symbol."""
+    if given["source"] == "output":
+        return {"zh": "产量", "en": "output"}, f"{given['value']:g} {ent.output_unit or ''}/a"
+    label = kb.label(given["source"]) if given["source"] in kb.labels else {"zh": given["name"], "en": given["name"]}
+    unit = symbols.get(given["unit"], "" if given["unit"] == "dimensionless" else given["unit"])
+    return label, f"{given['value']:g} {unit}".strip()
 
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:

@@ -21,7 +21,9 @@ def model_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
         "technique_status": technique_status(kb, compiler, enterprises, sector),
         "derived_values": [{"enterprise": e.id, "target": target, **record}
                            for e in enterprises for target, record in sorted(e.model.derived.items())],
-        "targets": _targets(kb, survey.scope),
+        "targets": _targets(kb, survey.scope) + [{"sector": sector, "area_labels": kb.label(sector), **t,
+                                                   "pollutant_labels": kb.label(t["pollutant"])}
+                                                  for t in kb.sector_targets.get(sector, [])],
     }
     return {key: value for key, value in sections.items() if value}
 

@@ -19,7 +19,8 @@ FACT_CONTEXT = {"in_park": "in-industrial-park", "special_limit_area": "special-
                 "source_age": "source-age"}
 
 
-def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str) -> ConditionCompiler:
+def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
+            contradiction_ratio: float = 10.0) -> ConditionCompiler:
     """Fill every enterprise's `model`; returns the condition compiler it used (rules may reuse its cache)."""
     compiler = ConditionCompiler(kb, survey.units)
     fact_iris = _context_facts(kb)
@@ -28,7 +29,7 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
                   and (i.rules.variants or i.rules.applies_when is not None)]
     for ent in enterprises:
         ent.model.context = context_of(survey.scope, ent, fact_iris)
-        derive(kb, survey.units, ent, derived)
+        derive(kb, survey.units, ent, derived, contradiction_ratio)
         _indicator_rules(compiler, ent, indicators)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)
     return compiler

@@ -66,6 +66,9 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
             at_level += 1
             continue
         saving = _saving(units, ent, value, bench, per_output, factor, spec, target_expr)
+        if saving is not None and spec.get("times"):
+            times = ent.facts.get(spec["times"])
+            saving = saving * times if isinstance(times, (int, float)) and not isinstance(times, bool) else None
         if saving is None:
             lacking.append(ent.id)
             continue
@@ -80,7 +83,7 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
     return {"indicator": ind.iri, "labels": kb.label(ind.iri), "level": level,
             "saves": spec["saves"], "saves_labels": kb.label(spec["saves"]),
             "unit": kb.units.get(spec["unit"], {}).get("symbol"),
-            "formula": FORMULAS["output" if per_output else "material"],
+            "formula": _formula(kb, spec, per_output),
             "enterprises": rows, "total": round(sum(r["saving"] for r in rows), 4),
             "enterprises_moved": len(rows), "enterprises_at_level": at_level, "enterprises_without_data": lacking,
             "title": {"zh": f"全部企业{kb.label(ind.iri)['zh']}达到{level}级", "en": f"every enterprise's "
@@ -111,3 +114,11 @@ def _product_unit(kb: Knowledge, sector: str) -> str | None:
         if kb.sector_of.get(iri) == sector and product.get("unit"):
             return kb.units[product["unit"]]["pint"]
     return None
+
+
+def _formula(kb: Knowledge, spec: dict, per_output: bool) -> dict[str, str]:
+    formula = dict(FORMULAS["output" if per_output else "material"])
+    if spec.get("times"):
+        label = kb.label(spec["times"])
+        formula = {"zh": f"{formula['zh']} × {label['zh']}", "en": f"{formula['en']} × {label['en']}"}
+    return formula

@@ -88,6 +88,13 @@ class SystemScorer:
         for ind in indicators:
             if ind.rules.weight_split is not None:
                 self.groups[(ind.category, ind.rules.weight_group)].append(ind)
+        # per category, the weight the source states: fixed weights plus each group's split (0.8 of 0.8/n)
+        self.static_total: dict[str, float] = defaultdict(float)
+        for ind in indicators:
+            if ind.rules.weight_split is None and ind.weight:
+                self.static_total[ind.category] += ind.weight
+        for (category, _), members in self.groups.items():
+            self.static_total[category] += members[0].rules.weight_split
         if self.groups:  # without an enterprise, every member of a group applies
             self.weights, self.known_weights = self._weights(EnterpriseModel(), None)
 
@@ -100,7 +107,9 @@ class SystemScorer:
         total = 0.0
         for category, scores in assessed.items():
             known = known_weights.get(category)
-            share = (sum(known.get(s.indicator, 0.0) for s in scores) / sum(known.values())) if known else 1.0
+            # weight the source gives to indicators the knowledge base lacks (e.g. the 0.2 beside 0.8/n) is missing
+            rest = max(0.0, 1.0 - self.static_total.get(category, 1.0)) if self.groups else 0.0
+            share = (sum(known.get(s.indicator, 0.0) for s in scores) / (sum(known.values()) + rest)) if known else 1.0
             total += (self.category_weight[category] or 0.0) * min(1.0, share)
         return total
 

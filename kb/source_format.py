@@ -58,6 +58,7 @@ COMMON_KEYS = ("id", "label", "alt", "definition", "sources", "note")
 SECTOR_HEADER = Kind("sector", CPKB.Sector, {
     "code": lit("str", CPKB.code, many=True),
     "pilot_types": vocab("PilotType", CPKB.pilotType, many=True),
+    "targets": special("targets"),          # reduction targets a policy sets for the sector (Model v2)
 })
 
 # Sections of a sector file, in the order they must be compiled (later ones refer to earlier ones).
@@ -189,11 +190,13 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "basins": Kind("basin", CPKB.Basin, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "consumptions": Kind("consumption", CPKB.Consumption, {"unit": ref("unit", CPKB.unit)}),
     "resources": Kind("resource", CPKB.ResourceType, {

@@ -292,3 +292,24 @@ def test_the_test_knowledge_base_passes_shacl_and_references():
 
     compiled = compile_kb(V2_KB)
     assert check_shacl(compiled) == [] and check_references(compiled) == []
+
+
+def test_results_with_every_model_v2_section_match_the_result_schema():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text())
+    demo = run({"sector": "demo", "region": "demo-region", "pilot_type": "park", "park": "P"}, [
+        {**plating("A", {"plating-type": "decorative", "plating-lines": 2, "annual-wastewater": 6000,
+                         "plating-layers": "multi", "cyanide-use": "zinc", "in-industrial-park": True,
+                         "metals-plated": "zinc"},
+                   indicators=[{"indicator": "rinse-water", "value": 30, "unit": "L/m2"}],
+                   emissions=[{"pollutant": "ni", "value": 0.7, "unit": "mg/L", "point": "workshop-outlet"}]),
+         "processes": [{"process": "rinsing", "techniques": ["single-tank-rinse"]},
+                       {"process": "plating", "techniques": ["cyanide-plating"]}]}], prices="fresh-water=4")
+    boiler_result = run({"sector": "boiler", "region": "demo-region"}, [boiler("B", {"value": 45, "o2_measured_pct": 9})])
+    for result in (demo, boiler_result):
+        jsonschema.validate(result, schema)
+    assert {"compliance", "scenarios", "technique_status", "derived_values", "targets"} <= set(demo)
+    assert any("economics" in r for r in demo["recommendations"])
