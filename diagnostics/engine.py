@@ -53,7 +53,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
-    issues = aggregate(kb, findings, enterprises, total_output, threshold, min_count)
+    # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
+    issues = aggregate(kb, findings, enterprises, total_output, threshold, min(min_count, max(len(enterprises), 1)))
     unconfirmed = unconfirmed_findings(kb, tentative, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
