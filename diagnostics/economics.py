@@ -141,7 +141,8 @@ def add_economics(kb: Knowledge, units: UnitConverter, recommendations: list[dic
     recommended = {r["measure"] for r in recommendations}
     for rec in recommendations:
         measure = kb.measures[rec["measure"]]
-        confirmed = [by_id[e] for e in rec["applies_to"] if e not in set(rec.get("prerequisite_unconfirmed", []))]
+        unconfirmed = set(rec.get("prerequisite_unconfirmed", []))
+        confirmed = [by_id[e] for e in rec["applies_to"] if e not in unconfirmed]
         block = measure_economics(kb, units, measure, confirmed, prices, recommended)
         if block:
             rec["economics"] = block

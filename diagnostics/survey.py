@@ -648,7 +648,10 @@ class SurveyReader:
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
             return
-        iri = self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
+        # one name for the same quantity per product (单位产品取水量 per 100 m of woven fabric, per t of knits):
+        # the unit written with the value tells which one is meant
+        iri = self._indicator_by_unit(raw["indicator"], raw.get("unit")) \
+            or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
             self._kept(ent, "indicator", raw["indicator"])
             return
@@ -680,6 +683,26 @@ class SurveyReader:
             return
         self._plausible(ind, value, path)
         ent.indicators.setdefault(iri, []).append((value, process))
+
+    def _indicator_by_unit(self, name: Any, unit: Any) -> str | None:
+        """The one indicator of the sector that the name denotes and whose unit the given unit converts to."""
+        if not isinstance(name, str) or not isinstance(unit, str) or not unit.strip() or not self.sector:
+            return None
+        iris = [i for i in self.kb.names.get("indicator", {}).get(normalise(name), ())
+                if self.kb.sector_of.get(i) == self.sector]
+        if len(iris) < 2:
+            return None
+        fits = []
+        for iri in iris:
+            target = self.units.unit_expression(self.kb.indicators[iri].unit) if iri in self.kb.indicators else None
+            if target is None:
+                continue
+            try:
+                self.units.conversion(unit, target)
+            except UnitProblem:
+                continue
+            fits.append(iri)
+        return fits[0] if len(fits) == 1 else None
 
     def _plausible(self, ind, value: float, path: str) -> None:
         values = [v for v in ind.benchmarks.values() if v > 0]

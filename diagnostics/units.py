@@ -79,7 +79,13 @@ class UnitConverter:
         key = (written, target_expr)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._make(written, target_expr)
+            try:
+                found = self._make(written, target_expr)
+            except UnitProblem as exc:
+                found = exc  # impossible conversions are asked again and again (a load against a concentration)
+            self._cache[key] = found
+        if isinstance(found, UnitProblem):
+            raise UnitProblem(str(found))
         return found
 
     def _make(self, written: str, target_expr: str) -> Conversion:

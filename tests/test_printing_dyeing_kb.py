@@ -105,6 +105,8 @@ SURVEY = {
         {"id": "D02", "output": {"product": "针织布", "value": 8000, "unit": "t"},
          "processes": [{"process": "染色", "techniques": ["浴比大于1:10的间歇式染色设备", "溢流染色"], "complete": True},
                        {"process": "碱减量", "techniques": [], "complete": True}],
+         # 单位产品取水量 names the woven and the knit indicator: the unit t/t picks the knit one
+         "indicators": [{"indicator": "单位产品取水量", "value": 150, "unit": "t/t"}],
          "emissions": [{"pollutant": "总锑", "value": 0.18, "unit": "mg/L", "stage": "emitted"}],
          "facts": {"dyeing_liquor_ratio": 12, "discharge_route": "park-dyeing-plant"}},
         # only annual totals: the intensities are derived (water 250 000 t over 100 000 hundred metres = 2.5 t/100m)
@@ -144,6 +146,13 @@ def test_a_small_dyeing_survey_finds_what_an_auditor_would(result):
     assert "D02" not in found.get(PDI + "problem/discharge-limit-exceeded", set())
     # 150 000 of 350 000 t reused is 43 %: above the 40 % of the standard conditions
     assert "D04" not in found.get(PDI + "problem/low-water-reuse", set())
+
+
+def test_a_name_shared_by_product_variants_resolves_by_its_unit():
+    survey = read(SURVEY)
+    d02 = next(e for e in survey.enterprises if e.id == "D02")
+    assert list(d02.indicators) == [PDI + "indicator/water-intake-knit"]
+    assert d02.indicators[PDI + "indicator/water-intake-knit"][0][0] == 150.0
 
 
 def test_the_recommendations_answer_the_findings(result):
