@@ -38,6 +38,8 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
+    "discount_rate": {"minimum": 0, "maximum": 1, "hint": "a rate between 0 and 1, e.g. 0.08"},
+    "equipment_life_years": {"minimum": 1, "hint": "whole years, e.g. 10"},
     "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
                "hint": "consumption=price pairs separated by commas, e.g. fresh-water=4.2,electricity=0.75"},
     "scenario_levels": {"pattern": r"\s*|(I|II|III)(\s*,\s*(I|II|III))*",
@@ -92,6 +94,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
             "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
             "without a price stays physical and its payback is not derived."),
+    Setting("discount_rate", 0.08, "Discount rate that annualises a measure's investment on the abatement cost curve "
+            "(capital recovery factor), e.g. 0.08 for 8 %."),
+    Setting("equipment_life_years", 10, "Years over which a measure's investment is annualised on the abatement cost curve."),
     Setting("scenario_levels", "II,I", "Levels of the scenarios 'bring every enterprise worse than level L to it' "
             "computed in each diagnosis (comma-separated); empty: no scenarios."),
     Setting("examples_dir", "", "Folder of example surveys offered on /diagnose; empty: examples/ of the checkout."),

@@ -33,12 +33,21 @@ except ImportError:  # pragma: no cover - exercised only without opencc
         return text
 
 MIN_SCORE = 0.34          # below this a concept is not worth showing a person
+STRONG = 0.7              # a first suggestion this sure keeps its opposites out of the list
+# Where a survey's list may name a concept of a neighbouring kind: energy and water among the materials
+# (原辅材料及能源), a survey fact among the indicators (水重复利用率 is asked as a fact).
+KIND_FALLBACK = {"material": ("consumption",), "indicator": ("fact",)}
 _SEPARATORS = re.compile(r"[\s\-_/\\·・.,，、;；:：'\"“”‘’`~!！?？*+&|#@=<>《》【】\[\]{}]+")
 _BRACKETS = re.compile(r"[（(［\[【〔](.*?)[）)］\]】〕]")
 # endings and openings that say what kind of thing a name is, not which one (镀锌工艺 = 镀锌)
 _GENERIC_ENDS = ("生产工艺", "处理工艺", "工艺流程", "生产线", "工艺", "技术", "工序", "流水线", "作业", "装置",
                  "设备", "系统", "方式", "方法", "情况", "线", "法", "机")
-_GENERIC_STARTS = ("采用", "使用", "是否有", "是否", "有无", "实行", "实施", "开展", "进行")
+_GENERIC_STARTS = ("是否设有", "是否配备", "是否有", "是否", "有无", "设有", "配备", "采用", "使用", "实行", "实施", "开展",
+                   "进行", "有")
+# a bracket that only gives the answer's form or unit says nothing about which concept is meant
+_NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*[有无是否yn√×]|[a-zA-Z%‰³²°/·.\d\s]+|单位.*|元|吨|米|万.*)\s*$")
+# words the trade uses interchangeably, folded to one form on both sides
+_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"))
 _GENERIC_EN = re.compile(r"\b(process|technique|technology|line|system|equipment|method|unit|plant)s?\b")
 
 # Polarity: the characters that turn a word into its opposite. Each marker is read with the word it governs.
@@ -51,6 +60,7 @@ _EN_LOW = re.compile(r"\blow[ -]([a-z]+)")
 _EN_HIGH = re.compile(r"\b(?:high|rich)[ -]([a-z]+)")
 _VALENCE = re.compile(r"([一二三四五六七1-7])价")
 _VALENCE_EN = re.compile(r"\b(trivalent|hexavalent|divalent|tetravalent)\b")
+_VALENCE_SYMBOL = re.compile(r"\bcr\s*(?:\(\s*(iii|vi)\s*\)|(?:\^)?([36])\s*\+)")
 # substances whose mere mention in a name says "present" (氰化镀锌 contains cyanide)
 _SUBSTANCES = ("氰", "铬", "镍", "铅", "镉", "汞", "磷", "氟", "氨", "甲醛", "edta")
 _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate": "铬", "nickel": "镍", "lead": "铅",
@@ -59,14 +69,17 @@ _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate
 
 
 def fold(text: str) -> str:
-    """The form names are compared in: NFKC (full/half width), case folded, simplified characters, separators gone."""
-    text = to_simplified(unicodedata.normalize("NFKC", str(text))).casefold()
-    return _SEPARATORS.sub("", text)
+    """The form names are compared in: NFKC (full/half width), case folded, simplified characters, separators gone,
+    the trade's interchangeable words (脱脂/除油, 漂洗/水洗/清洗) written one way."""
+    text = _SEPARATORS.sub("", to_simplified(unicodedata.normalize("NFKC", str(text))).casefold())
+    for word, same in _SYNONYMS:
+        text = text.replace(word, same)
+    return text
 
 
 def _strip_generic(key: str) -> str:
     for start in _GENERIC_STARTS:
-        if key.startswith(start) and len(key) - len(start) >= 2:
+        if key.startswith(start) and len(key) - len(start) >= (4 if start == "有" else 2) and not key.startswith("有机"):
             key = key[len(start):]
             break
     for end in _GENERIC_ENDS:
@@ -87,6 +100,8 @@ def variants(text: str) -> tuple[str, ...]:
         base = fold(_BRACKETS.sub(" ", raw))
         qualifier = fold("".join(inner))
         out += [qualifier + base, base + qualifier]
+        if all(_NEUTRAL_QUALIFIER.match(q) for q in inner):
+            out.append(base)
     for key in list(out):
         out.append(_strip_generic(key))
     if english != raw:
@@ -100,15 +115,19 @@ def variants(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def polarity(text: str) -> dict[str, int]:
-    """What a name says about substances and qualities: word -> -2 (without), -1 (low), +1 (present or
-    high), and valence -> 'v3'/'v6' entries (三价铬 vs 六价铬). Used only to keep opposites apart."""
+    """What a name says about substances and qualities: word -> -2 (without: 无、非、不含), -1 (low: 低、微),
+    +1 (mentioned: 氰化镀锌 holds cyanide), +2 (high or explicitly contained: 高、含); and '价' -> the valence
+    named (三价铬 3, 六价铬 and 铬酸盐 6). Used only to keep opposites apart."""
     key = fold(text).replace("含量", "")
     found: dict[str, int] = {}
     for i, ch in enumerate(key[:-1]):
-        sign = -2 if ch in _NEGATIVE else -1 if ch in _LOW else 1 if ch in _POSITIVE or ch in _HIGH else 0
+        sign = -2 if ch in _NEGATIVE else -1 if ch in _LOW else 2 if ch in _POSITIVE or ch in _HIGH else 0
         if sign:
             start = i + 2 if sign == -2 and key[i + 1] in _POSITIVE else i + 1   # 不含铬 = 无铬
             word = key[start:start + 2]
+            if sign == -2 and len(word) == 2 and word[1] == "价" and word[0] in "一二三四五六七":
+                found["价!"] = "一二三四五六七".find(word[0]) + 1   # 无六价铬: free of this valence only
+                continue
             stem = next((s for s in _SUBSTANCES if word.startswith(s)), word[:1])
             if ch == "不" and stem in "锈":      # 不锈钢 is stainless steel, not "no rust"
                 continue
@@ -123,27 +142,42 @@ def polarity(text: str) -> dict[str, int]:
     for match in _EN_LOW.finditer(lower):
         found.setdefault(_SUBSTANCE_EN.get(match.group(1), match.group(1)), -1)
     for match in _EN_HIGH.finditer(lower):
-        found.setdefault(_SUBSTANCE_EN.get(match.group(1), match.group(1)), 1)
+        found.setdefault(_SUBSTANCE_EN.get(match.group(1), match.group(1)), 2)
     for word, substance in _SUBSTANCE_EN.items():
         if re.search(rf"\b{word}\b", lower) and substance not in found:
             found[substance] = 1
-    for match in _VALENCE.finditer(key):
-        found["价"] = int("一二三四五六七".find(match.group(1)) + 1 or match.group(1))
+    for match in _VALENCE.finditer(key):   # 无六价铬钝化 says nothing about the valence it uses
+        if not (match.start() and key[match.start() - 1] in _NEGATIVE):
+            found["价"] = int("一二三四五六七".find(match.group(1)) + 1 or match.group(1))
     for match in _VALENCE_EN.finditer(lower):
-        found["价"] = {"divalent": 2, "trivalent": 3, "tetravalent": 4, "hexavalent": 6}[match.group(1)]
+        valence = {"divalent": 2, "trivalent": 3, "tetravalent": 4, "hexavalent": 6}[match.group(1)]
+        if re.match(r"[ -]?free", lower[match.end():]) or re.search(r"non[ -]?$", lower[:match.start()]):
+            found["价!"] = valence
+            found.pop(match.group(1), None)
+        else:
+            found["价"] = valence
+    for match in _VALENCE_SYMBOL.finditer(lower):
+        found["价"] = {"3": 3, "iii": 3, "6": 6, "vi": 6}[match.group(1) or match.group(2)]
+        found.setdefault("铬", 1)
+    if "价" not in found and any(w in key for w in ("铬酸", "高铬", "铬酐")) or "chromate" in lower or "chromic" in lower:
+        found.setdefault("价", 6)   # chromic acid, chromates and high-chromium baths are hexavalent chromium
     return found
 
 
 def opposed(a: str, b: str) -> bool:
-    """Whether two names say opposite things about the same substance or quality (无铬 / 高铬, 无氰 / 氰化,
-    三价铬 / 六价铬, 低浓度 / 高浓度)."""
+    """Whether two names say opposite things about the same substance or quality: without vs with any of it
+    (无铬 / 低铬 / 铬酸盐), low vs high (低浓度 / 高浓度), or different valences (三价铬 / 六价铬)."""
     pa, pb = polarity(a), polarity(b)
+    if pa.get("价!") and pa.get("价!") == pb.get("价") or pb.get("价!") and pb.get("价!") == pa.get("价"):
+        return True
     for word in pa.keys() & pb.keys():
         x, y = pa[word], pb[word]
         if word == "价":
             if x != y:
                 return True
-        elif (x < 0) != (y < 0) or (x == -2) != (y == -2):
+        elif word == "价!":
+            continue
+        elif (x == -2) != (y == -2) or {x, y} == {-1, 2}:
             return True
     return False
 
@@ -220,12 +254,31 @@ class NameMatcher:
         found = self.candidates(kind, text, sector)
         return next(iter(found)) if len(found) == 1 else None
 
+    def resolve_any(self, kind: str, text: str, sector: str | None = None) -> tuple[str, str] | None:
+        """(kind, IRI) of the one concept a name means, trying the neighbouring kinds of KIND_FALLBACK after its own."""
+        for each in (kind, *KIND_FALLBACK.get(kind, ())):
+            iri = self.resolve(each, text, sector)
+            if iri:
+                return each, iri
+        return None
+
     # -- suggesting
 
-    def suggest(self, kind: str, text: str, sector: str | None = None, limit: int = 5) -> list[Suggestion]:
-        """Up to `limit` concepts ranked by how likely the name means them (score 0–1), opposites left out."""
+    def suggest(self, kind: str, text: str, sector: str | None = None, limit: int = 5,
+                neighbours: bool = True) -> list[Suggestion]:
+        """Up to `limit` concepts ranked by how likely the name means them (score 0–1), opposites left out; the
+        neighbouring kinds of KIND_FALLBACK count a little less than the kind asked for."""
         if not isinstance(text, str) or not text.strip():
             return []
+        found = self._suggest(kind, text, sector, limit)
+        if neighbours:
+            for other in KIND_FALLBACK.get(kind, ()):
+                found += [Suggestion(s.iri, s.label, round(s.score * 0.9, 3), s.matched)
+                          for s in self._suggest(other, text, sector, limit)]
+            found.sort(key=lambda s: -s.score)
+        return found[:limit]
+
+    def _suggest(self, kind: str, text: str, sector: str | None, limit: int) -> list[Suggestion]:
         exact = self.candidates(kind, text, sector)
         best: dict[str, tuple[float, str]] = {iri: (1.0, text) for iri in exact}
         keys = variants(text)
@@ -245,8 +298,19 @@ class NameMatcher:
             if score > best.get(entry.iri, (0.0, ""))[0]:
                 best[entry.iri] = (score, entry.written)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-        return [Suggestion(iri, self.kb.label(iri), round(min(score, 1.0), 3), matched)
-                for iri, (score, matched) in ranked[:limit] if score >= MIN_SCORE]
+        kept: list[tuple[str, float, str]] = []
+        for iri, (score, matched) in ranked:
+            if score < MIN_SCORE or len(kept) == limit:
+                break
+            # once a clear first choice stands, its opposites are not offered beside it (铬酸盐钝化: 六价, not 三价)
+            if any(top >= STRONG and self._concepts_opposed(first, iri) for first, top, _ in kept):
+                continue
+            kept.append((iri, score, matched))
+        return [Suggestion(iri, self.kb.label(iri), round(min(score, 1.0), 3), matched) for iri, score, matched in kept]
+
+    def _concepts_opposed(self, a: str, b: str) -> bool:
+        la, lb = self.kb.labels.get(a), self.kb.labels.get(b)
+        return bool(la and lb) and (opposed(la.zh, lb.zh) or opposed(la.en, lb.en))
 
 
 def _grams(key: str) -> list[str]:

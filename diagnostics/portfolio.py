@@ -28,6 +28,7 @@ class Candidate:
     enterprise: str
     investment: tuple[float, float]                        # 万元, scaled to the enterprise
     payback: tuple[float, float | None] | None
+    running: float = 0.0                                   # 万元/a: running-cost change less valued savings (mid)
     cuts: dict[str, tuple[float, float]] = field(default_factory=dict)   # pollutant -> share removed, low..high
 
     @property
@@ -57,7 +58,7 @@ def candidates(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], rec
                 continue
             payback = (econ.get("payback_years") or {}).get("range")
             found.append(Candidate(measure.iri, eid, (float(invest[0]), float(invest[1])),
-                                   tuple(payback) if payback else None, dict(cuts)))
+                                   tuple(payback) if payback else None, _running(econ), dict(cuts)))
             priced += 1
         if not priced:
             left_out.append(_left(rec, "no-cost"))
@@ -73,6 +74,13 @@ def _cuts(measure, pollutants: list[str]) -> dict[str, tuple[float, float]]:
             low, high = sorted((-e.min_pct / 100, -e.max_pct / 100))
             cuts[e.target] = (max(0.0, low), min(1.0, high))
     return cuts
+
+
+def _running(econ: dict) -> float:
+    """The yearly running-cost change less the savings valued at the set prices, in 万元/a (midpoints)."""
+    opex = (econ.get("opex_change_10k_yuan_per_a") or {}).get("total") or [0.0, 0.0]
+    saved = econ.get("savings_10k_yuan_per_a") or [0.0, 0.0]
+    return (opex[0] + opex[1]) / 2 - (saved[0] + saved[1]) / 2
 
 
 _LEFT = {"no-cost": {"zh": "缺少可按企业折算的投资数据", "en": "no investment figure that scales to the enterprise"},
@@ -114,6 +122,8 @@ def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommend
                       "drops": [_row(kb, c, loads) for c in chosen if c.key not in {x.key for x in more}],
                       "reduction_t_per_a": later},
         "excluded_by_payback": [_row(kb, c, loads) for c in excluded],
+        "abatement_cost_curve": abatement_curve(kb, pool, loads, float(settings.get("discount_rate", 0.08)),
+                                                int(settings.get("equipment_life_years", 10))),
         "without_data": left_out,
         "candidates": len(pool),
         "basis": {"zh": "整数规划（HiGHS）：在预算内（按投资区间上限计）使关注污染物的加权削减量最大；满足前置条件，"
@@ -208,6 +218,37 @@ def _evaluate(kb: Knowledge, chosen: list[Candidate], loads: dict[str, dict[str,
         low, high = out.get(p, [0.0, 0.0])
         out[p] = [low + loads[p][eid] * (1 - keep_low), high + loads[p][eid] * (1 - keep_high)]
     return {p: [round(v, 6) for v in values] for p, values in sorted(out.items())}
+
+
+def abatement_curve(kb: Knowledge, pool: list[Candidate], loads: dict[str, dict[str, float]], rate: float,
+                    years: int) -> dict[str, Any]:
+    """The marginal abatement cost curve per pollutant: every candidate as a step of width its tonnes removed a
+    year (mid of the range) and height its annualised cost per tonne, cheapest first. A measure acting on several
+    pollutants carries its whole cost on each curve (said in the basis)."""
+    crf = rate / (1 - (1 + rate) ** -years) if rate else 1 / years
+    curves: dict[str, list[dict]] = defaultdict(list)
+    for c in pool:
+        annual = (c.investment[0] + c.investment[1]) / 2 * crf + c.running      # 万元/a
+        for p, (lo, hi) in c.cuts.items():
+            tonnes = loads.get(p, {}).get(c.enterprise, 0.0) * (lo + hi) / 2
+            if tonnes > 0:
+                curves[p].append({"measure": c.measure, "labels": kb.label(c.measure), "enterprise": c.enterprise,
+                                  "t_per_a": round(tonnes, 6), "annual_cost_10k_yuan": round(annual, 4),
+                                  "yuan_per_t": round(annual * 1e4 / tonnes, 2)})
+    out = {}
+    for p, steps in sorted(curves.items()):
+        steps.sort(key=lambda s: s["yuan_per_t"])
+        total = 0.0
+        for step in steps:
+            total += step["t_per_a"]
+            step["cumulative_t_per_a"] = round(total, 6)
+        out[p] = steps
+    return {"curves": out, "discount_rate": rate, "equipment_life_years": years, "capital_recovery_factor": round(crf, 6),
+            "basis": {"zh": "年化成本=投资中值×资本回收系数+运行费用变化−按设定价格计的节约额；每吨成本=年化成本÷年削减量"
+                            "（效果区间中值）。同时削减多种污染物的方案，其全部成本计入每条曲线。",
+                      "en": "annual cost = mid investment × capital recovery factor + running-cost change − savings at "
+                            "the set prices; cost per tonne = annual cost ÷ tonnes removed a year (mid of the effect "
+                            "range). A measure removing several pollutants carries its whole cost on each curve."}}
 
 
 def _row(kb: Knowledge, c: Candidate, loads: dict[str, dict[str, float]]) -> dict:

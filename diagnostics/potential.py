@@ -58,7 +58,8 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
     remaining = {eid: [1.0, 1.0] for eid in per_ent}       # fraction left: [best case, worst case]
     measures = []
     for rec in recommendations:
-        effects = [e for e in rec["expected_effects"] if e["kind"] == "pollutant" and e["target"] == pollutant]
+        effects = [e for e in rec["expected_effects"] if e["kind"] == "pollutant" and e["target"] == pollutant
+                   and e.get("change_pct")]  # relative effects only: a target or an amount is no share
         if not effects:
             continue
         low, high = min(e["change_pct"][0] for e in effects), max(e["change_pct"][1] for e in effects)

@@ -406,8 +406,25 @@ class _Builder:
                  [self.t("diagnosed_at"), beijing_time(self.r.get("generated_at"))]]
         ch.add("table", self.table("1", self.tr("审核范围", "Scope"), [Column(self.t("item")), Column(self.t("content"))],
                                    rows, key=self.tr("审核范围", "scope")))
+        self._targets(ch)
         self._data_quality(ch)
         return ch
+
+    def _targets(self, ch: Chapter) -> None:
+        """The reduction targets of the survey's region or basin (model v2), with their sources' state."""
+        targets = self.r.get("targets") or []
+        if not targets:
+            return
+        ch.add("table", self.table("1", self.tr("区域/流域减排目标", "Reduction targets of the area"), [
+            Column(self.tr("区域/流域", "area")), Column(self.t("pollutant")), Column(self.tr("削减比例", "reduction"), "%", "num"),
+            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified"))],
+            [[_pick(t.get("area_labels"), self.lang), _pick(t.get("pollutant_labels"), self.lang), t.get("reduction_pct"),
+              self._year(t.get("baseline_year")), self._year(t.get("by_year")),
+              self.t("yes") if t.get("verified") else self.t("no_")] for t in targets if isinstance(t, dict)],
+            key=self.tr("减排目标", "targets")))
+
+    def _year(self, year) -> str:
+        return "—" if not year else self.tr(f"{year} 年", str(year))
 
     def _data_quality(self, ch: Chapter) -> None:
         unresolved = self.r.get("unresolved") or []
@@ -479,14 +496,18 @@ class _Builder:
         for item in sets:
             for c in item.get("checks", []):
                 limit = c.get("limit_value")
+                how = "；".join(x for x in (_pick(c.get("o2"), self.lang),
+                                             (c.get("derived") or {}).get("formula") or "") if x)
                 rows.append([c.get("enterprise"), _pick(c.get("subject_labels"), self.lang),
-                             _pick(item.get("labels"), self.lang), c.get("compared"), limit,
-                             c.get("unit") or "—", self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within")])
+                             _pick(item.get("labels"), self.lang), c.get("measured"), c.get("compared"), limit,
+                             c.get("unit") or "—", self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within"),
+                             how or "—"])
         if rows:
             ch.add("table", self.table("2", self.tr("逐项比对", "Each figure against its limit"), [
                 Column(self.t("enterprise")), Column(self.tr("对象", "subject")), Column(self.tr("限值要求", "requirement")),
-                Column(self.tr("折算后数值", "figure compared"), None, "num"), Column(self.tr("限值", "limit"), None, "range"),
-                Column(self.t("unit")), Column(self.tr("结论", "result"))], rows, key=self.tr("限值比对", "limit checks")))
+                Column(self.tr("实测值", "measured"), None, "num"), Column(self.tr("折算后数值", "figure compared"), None, "num"),
+                Column(self.tr("限值", "limit"), None, "range"), Column(self.t("unit")), Column(self.tr("结论", "result")),
+                Column(self.tr("折算与推算", "normalisation"))], rows, key=self.tr("限值比对", "limit checks")))
 
     # chapter 3 -----------------------------------------------------------
     def ch_level(self) -> Chapter:
@@ -529,7 +550,30 @@ class _Builder:
             Column("Y_Ⅱ", self.t("unit_pt"), "num"), Column("Y_Ⅲ", self.t("unit_pt"), "num"),
             Column(self.t("coverage"), "%", "pct"), Column(self.t("below_iii"))], rows,
             key=self.tr("企业评价", "enterprise levels")))
+        self._grade_basis(ch)
         return ch
+
+    def _grade_basis(self, ch: Chapter) -> None:
+        """What each enterprise's grade rests on and what is missing (model v2)."""
+        rows = []
+        sep = "；" if self.lang == "zh" else "; "
+        reasons = {"no-value": ("无数值", "no value"), "no-variant": ("无适用分档", "no variant applies"),
+                   "not-applicable": ("不适用", "not applicable")}
+        for e in (self.r.get("indicator_assessment") or {}).get("enterprises", []):
+            basis = e.get("basis")
+            if not basis:
+                continue
+            rests = sep.join(f"{_pick(c.get('labels'), self.lang)}（{'、'.join(self.label(i) for i in c.get('indicators', []))}）"
+                             for c in basis.get("categories", []))
+            missing = sep.join(f"{self.label(m.get('indicator'))}：{reasons.get(m.get('reason'), (m.get('reason'),) * 2)[0 if self.lang == 'zh' else 1]}"
+                               for m in basis.get("missing", []))
+            rows.append([e["enterprise"], e.get("coverage"), rests or "—", missing or "—",
+                         self.plain(_pick(basis.get("note"), self.lang)) or "—"])
+        if rows:
+            ch.add("table", self.table("3", self.tr("评级依据与缺失说明", "What each grade rests on"), [
+                Column(self.t("enterprise")), Column(self.t("coverage"), "%", "pct"),
+                Column(self.tr("依据的指标", "rests on")), Column(self.tr("缺失及原因", "missing")), Column(self.tr("说明", "note"))],
+                rows, key=self.tr("评级依据", "grade basis")))
 
     def indicator_statistics(self, system: dict, enterprises: list[dict]) -> Table:
         """Per indicator: benchmarks, how many enterprises reported it, their mean and how many miss level III."""
@@ -591,6 +635,7 @@ class _Builder:
                     + f"); severity {_voc('Severity', issue.get('severity'), 'en')}. Causes (enterprises with the same "
                       "cause listed together):"))
                 ch.add("table", self.cause_table("4", issue))
+        self._technique_status(ch)
         other = self.r.get("other_findings", [])
         if other:
             ch.add("h2", self.tr("其他发现（未达认定条件，供企业自查）", "Other findings (below the conditions; for each enterprise to check)"))
@@ -608,6 +653,29 @@ class _Builder:
                 Column(self.t("problem")), Column(self.t("enterprises")), Column(self.t("cause"))], rows,
                 key=self.tr("待现场核实", "to confirm")))
         return ch
+
+    def _technique_status(self, ch: Chapter) -> None:
+        """Each technique in use with a policy status (淘汰类, 限制类 …) and the basis of that status (model v2)."""
+        from .report_model import APPLIES, STATUS
+
+        status_en = {"obsolete": "eliminated", "restricted": "restricted", "common": "common", "advanced": "advanced"}
+        rows = []
+        for t in self.r.get("technique_status") or []:
+            for b in t.get("bases", []):
+                where = "；".join(f"{APPLIES.get(k, k) if self.lang == 'zh' else k}：{'、'.join(v)}"
+                                 for k, v in (b.get("enterprises") or {}).items())
+                rows.append([_pick(t.get("labels"), self.lang),
+                             STATUS.get(b.get("status"), "—") if self.lang == "zh" else status_en.get(b.get("status"), "—"),
+                             f"{_pick(b.get('document_labels'), self.lang)} {b.get('clause') or ''}".strip() or "—",
+                             b.get("from") or "—", _pick(b.get("exception"), self.lang) or "—",
+                             _pick(b.get("area"), self.lang) or self.tr("全国", "nationwide"), where or "—",
+                             self.t("yes") if b.get("verified") else self.t("no_")])
+        if rows:
+            ch.add("h2", self.tr("在用工艺的政策状态及其依据", "Policy status of the techniques in use"))
+            ch.add("table", self.table("4", self.tr("工艺状态及其依据", "Technique status and its basis"), [
+                Column(self.tr("工艺装备", "technique")), Column(self.tr("状态", "status")), Column(self.tr("依据", "basis")),
+                Column(self.tr("起始", "from")), Column(self.tr("除外", "exception")), Column(self.tr("地域", "area")),
+                Column(self.t("enterprises")), Column(self.t("verified"))], rows, key=self.tr("工艺状态", "technique status")))
 
     def issue_table(self, chapter: str, issues: list[dict], caption: str, key: str) -> Table:
         rows = [[n, self.label(i["problem"]), _voc("ProblemCategory", i.get("category"), self.lang),
@@ -691,15 +759,16 @@ class _Builder:
         for m in self.r.get("recommendations", []):
             for e in m.get("expected_effects", []):
                 unit, now, after = "—", None, None
-                if "baseline_mean" in e:
+                if "baseline_mean" in e and isinstance(e.get("expected_mean"), list):
                     unit = (self.indicators.get(e.get("target")) or {}).get("unit") or "—"
                     now, after = e["baseline_mean"], e.get("expected_mean")
-                elif "baseline_t_per_a" in e:
+                elif "baseline_t_per_a" in e and isinstance(e.get("change_t_per_a"), list):
                     unit, now = "t/a", e["baseline_t_per_a"]
-                    change = e.get("change_t_per_a") or [0, 0]
+                    change = e["change_t_per_a"]
                     after = sorted([now + change[0], now + change[1]])
+                change = _signed_range(e.get("change_pct")) or _pick(e.get("text"), self.lang) or None
                 rows.append([self.label(m["measure"]), _pick(e.get("labels"), self.lang),
-                             _signed_range(e.get("change_pct")), now, after, unit, e.get("enterprises"),
+                             change, now, after, unit, e.get("enterprises"),
                              self.t("yes") if e.get("verified") else self.t("no_")])
         if rows:
             ch.add("table", self.table("6", self.tr("方案预期效果", "Expected effects of the options"), [
@@ -909,6 +978,16 @@ class _Builder:
                 [[self.label(g["rule"]), sep.join(MISSING.get(m, (m, m))[0 if self.lang == "zh" else 1]
                                                   for m in g.get("missing", [])), len(g.get("enterprises", []))]
                  for g in gaps], key=self.tr("未判别规则", "rules not decided")))
+        derived = self.r.get("derived_values") or []
+        if derived:
+            ch.add("h2", self.tr("按公式推算的数值", "Values derived by formula"))
+            ch.add("table", self.table("B", self.tr("推算值", "Derived values"), [
+                Column(self.t("enterprise")), Column(self.tr("对象", "target")), Column(self.t("value"), None, "num"),
+                Column(self.t("unit")), Column(self.tr("公式", "formula")), Column(self.tr("输入", "inputs"))],
+                [[d.get("enterprise"), self.label(d.get("target")) if d.get("target") in self.labels else _pick(d.get("labels"), self.lang),
+                  d.get("value"), d.get("unit") or "—", d.get("formula") or "—",
+                  "；".join(f"{i.get('name')}={number(i.get('value'))}" for i in d.get("inputs", []))]
+                 for d in derived if isinstance(d, dict)], key=self.tr("推算值", "derived values")))
         warnings = self.r.get("warnings") or []
         if warnings:
             ch.add("h2", self.tr("数据警告", "Warnings"))

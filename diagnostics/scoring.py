@@ -186,7 +186,8 @@ class SystemScorer:
 
     def _basis(self, assessed, missing, not_applicable, not_scored, model) -> dict:
         """Which categories and indicators the grade rests on, and why the rest is missing."""
-        rests_on = [{"category": c, "weight": self.category_weight[c],
+        labels = {ind.category: ind.category_labels.as_dict() for ind in self.indicators}
+        rests_on = [{"category": c, "labels": labels.get(c), "weight": self.category_weight[c],
                      "indicators": [s.indicator for s in scores]} for c, scores in sorted(assessed.items())]
         absent_weight = max(0.0, 1.0 - sum(w or 0.0 for w in self.category_weight.values()))
         why = []

@@ -648,6 +648,11 @@ class SurveyReader:
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
             return
+        written = raw["indicator"]
+        if isinstance(written, str) and self.matcher.resolve("indicator", written, self.sector) is None \
+                and self.matcher.resolve("fact", written, self.sector):   # 水重复利用率 is asked as a fact
+            self.read_fact(ent, written, raw["value"], f"{path}.value")
+            return
         # one name for the same quantity per product (单位产品取水量 per 100 m of woven fabric, per t of knits):
         # the unit written with the value tells which one is meant
         iri = self._indicator_by_unit(raw["indicator"], raw.get("unit")) \
@@ -717,7 +722,10 @@ class SurveyReader:
     def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("material",), MATERIAL_FIELDS):
             return
-        iri = self.resolve("material", raw["material"], f"{path}.material", sector_only=True)
+        written = raw["material"]
+        energy = self.matcher.resolve("consumption", written) if isinstance(written, str) and \
+            self.matcher.resolve("material", written, self.sector) is None else None
+        iri = energy or self.resolve("material", written, f"{path}.material", sector_only=True)  # 电, 新鲜水 too
         if iri is None:
             self._kept(ent, "material", raw["material"])
         value, unit = None, None

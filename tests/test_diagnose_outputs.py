@@ -207,6 +207,8 @@ def test_xlsx_report(result):
     assert [r[header.index("问题")] for r in rows] == [i["labels"]["zh"] for i in result["key_issues"]]
     scores = next(ws for ws in book.worksheets if ws.title.endswith("企业评价"))
     assert scores.max_row == 2 + len(result["indicator_assessment"]["enterprises"])
+    for section in ("情景", "经济效益", "工艺状态", "减排目标", "评级依据"):    # model v2 sections, one sheet each
+        assert any(section in name for name in book.sheetnames), section
 
 
 def test_cli_writes_every_format(tmp_path):

@@ -313,3 +313,27 @@ def test_results_with_every_model_v2_section_match_the_result_schema():
         jsonschema.validate(result, schema)
     assert {"compliance", "scenarios", "technique_status", "derived_values", "targets"} <= set(demo)
     assert any("economics" in r for r in demo["recommendations"])
+
+
+def test_reports_show_limits_scenarios_economics_status_and_derived_values_in_chinese():
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.report import to_docx, to_html, to_xlsx
+
+    result = run({"sector": "boiler", "region": "demo-region"}, [boiler("B", {"value": 45, "o2_measured_pct": 9})])
+    html = to_html(result)
+    assert "排放限值符合性" in html and "45×(21−6)/(21−9)=56.25" in html and "超标" in html
+    demo = run({"sector": "demo"}, [plating("A", {"plating-type": "hard", "annual-rinse-water": 300, "rinse-stages": 3,
+                                                  "plating-lines": 1}, output=5000)], prices="fresh-water=4")
+    html = to_html(demo)
+    for heading in ("全部企业达到某一级别时的节约量", "方案经济效益", "推算值", "评级依据与缺失说明"):
+        assert heading in html
+    assert "https://w3id.org" not in html                                  # labels only, no IRIs
+    sheets = load_workbook(io.BytesIO(to_xlsx(demo))).sheetnames
+    for sheet in ("达标情景", "经济效益", "推算值"):
+        assert any(name.endswith(sheet) for name in sheets), sheet
+    text = "\n".join(p.text for p in Document(io.BytesIO(to_docx(demo))).paragraphs)
+    assert "达标情景" in text

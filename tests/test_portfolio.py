@@ -202,3 +202,19 @@ def test_cli_plan_says_what_lacks_data_and_refuses_a_bad_budget(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cpkb.cli", "plan", survey, "--budget", "五百万"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "500万元" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_abatement_cost_curve_by_hand(plan_setup):
+    """Capture A at enterprise A: investment 10–20 (mid 15) × CRF(8 %, 10 a) = 15 × 0.149029 = 2.2354 万元/a for
+    10 t × 50 % = 5 t/a → 4,471 元/t; the curve is cheapest first and cumulative."""
+    from cpkb.diagnostics.portfolio import plan
+
+    survey, result = plan_setup
+    out = plan(survey.knowledge, survey, survey.enterprises, result["recommendations"], budget=60)
+    curve = out["abatement_cost_curve"]
+    assert curve["capital_recovery_factor"] == pytest.approx(0.149029, abs=1e-6)
+    steps = next(iter(curve["curves"].values()))
+    step = next(s for s in steps if s["measure"].endswith("/capture-a") and s["enterprise"] == "A")
+    assert step["t_per_a"] == pytest.approx(5.0) and step["yuan_per_t"] == pytest.approx(4470.88, abs=0.5)
+    assert [s["yuan_per_t"] for s in steps] == sorted(s["yuan_per_t"] for s in steps)
+    assert steps[-1]["cumulative_t_per_a"] == pytest.approx(sum(s["t_per_a"] for s in steps))

@@ -303,14 +303,45 @@ def _lang_rank(code: str) -> tuple:
     return (langs.index(code) if code in langs else len(langs), code)
 
 
+_BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("每条生产线", "per production line"),
+          "per-t-per-d": ("每 t/d 处理能力", "per t/d of capacity"), "per-m3-per-d": ("每 m³/d 处理能力", "per m³/d of capacity"),
+          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output")}
+
+
+def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
+    """Investment, running cost and savings of a measure with their basis and sources; what it requires."""
+    rows = []
+    for prop, what in (("investment", "investment"), ("opexChange", "opex_change"), ("hasSaving", "saving")):
+        for node in index.iris(iri, P[prop]):
+            basis = next(iter(index.texts(node, P["costBasis"]).values()), "")
+            target = index.first_iri(node, P["onConsumption"])
+            unit = index.first_iri(node, P["unit"])
+            rows.append({"what": what, "target": index.term(target, lang) if target else None,
+                         "range": [index.number(node, P["minValue"]), index.number(node, P["maxValue"])],
+                         "unit": index.term(unit, lang) if unit else None,
+                         "basis": _BASIS.get(basis, (basis, basis))[0 if lang == "zh" else 1],
+                         "sources": _citations(index, node, lang)})
+    for prop in ("requiresMeasure", "requiresTechnique"):
+        for target in index.iris(iri, P[prop]):
+            rows.append({"what": "requires", "target": index.term(target, lang), "range": None, "unit": None,
+                         "basis": "", "sources": []})
+    return rows
+
+
 def _measure_sections(index: KBIndex, iri: str, lang: str) -> dict:
     effects = []
     for e in index.iris(iri, P["hasEffect"]):
         target = (index.first_iri(e, P["onIndicator"]) or index.first_iri(e, P["onPollutant"])
                   or index.first_iri(e, P["onConsumption"]))
         basis = index.texts(e, P["basis"])
+        level, unit = index.first_iri(e, P["targetLevel"]), index.first_iri(e, P["unit"])
         effects.append({"node": e, "target": index.term(target, lang) if target else None,
                         "min": index.number(e, P["minChangePct"]), "max": index.number(e, P["maxChangePct"]),
+                        "mode": next(iter(index.texts(e, P["effectMode"]).values()), "relative"),
+                        "acts_on": next(iter(index.texts(e, P["actsOn"]).values()), None),
+                        "level": index.term(level, lang) if level else None,
+                        "amount": [index.number(e, P["minAmount"]), index.number(e, P["maxAmount"])],
+                        "unit": index.term(unit, lang) if unit else None,
                         "basis": pick(basis, lang).as_json() if basis else None,
                         "sources": _citations(index, e, lang)})
     rules = []
@@ -324,7 +355,7 @@ def _measure_sections(index: KBIndex, iri: str, lang: str) -> dict:
     applicability, cross_media = index.texts(iri, P["applicability"]), index.texts(iri, P["crossMedia"])
     cost, route = index.first_iri(iri, P["costClass"]), index.first_iri(iri, P["route"])
     return {
-        "effects": effects, "rules": rules,
+        "effects": effects, "rules": rules, "economics": _economics(index, iri, lang),
         "cost": index.term(cost, lang) if cost else None,
         "route": index.term(route, lang) if route else None,
         "applicability": pick(applicability, lang).as_json() if applicability else None,

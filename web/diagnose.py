@@ -276,11 +276,13 @@ def report_view(result: dict) -> dict:
 
     def effect_view(e: dict) -> dict:
         view = {"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
+                "text": ((e.get("text") or {}).get(lang) or (e.get("text") or {}).get("zh"))
+                if e.get("mode") in ("target", "absolute") else None,
                 "verified": e.get("verified", True), "unit": None, "now": None, "after": None}
-        if "baseline_mean" in e:      # an indicator's mean today and after, in the indicator's unit
+        if "baseline_mean" in e and isinstance(e.get("expected_mean"), list):  # an indicator's mean, in its unit
             view.update(unit=indicator_units.get(e.get("target")), now=e["baseline_mean"], after=e.get("expected_mean"))
-        elif "baseline_t_per_a" in e:
-            change = e.get("change_t_per_a") or [0, 0]
+        elif "baseline_t_per_a" in e and isinstance(e.get("change_t_per_a"), list):
+            change = e["change_t_per_a"]
             view.update(unit="t/a", now=e["baseline_t_per_a"],
                         after=sorted([e["baseline_t_per_a"] + change[0], e["baseline_t_per_a"] + change[1]]))
         return view
