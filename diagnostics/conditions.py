@@ -216,6 +216,7 @@ class ConditionCompiler:
                             found["variant"] = variant["labels"]
                         if iri in ent.model.derived:
                             found["derived"] = ent.model.derived[iri]["formula"]
+                            found["derived_labels"] = ent.model.derived[iri]["formula_labels"]
                         return True, [found]
                 elif value is None or order[value] > order[level]:
                     return True, [{"test": "benchmark", "indicator": iri, "value": value or "below III",
@@ -372,7 +373,8 @@ class ConditionCompiler:
                 return True, [{"test": "violates", "requirement": requirement, "subject": c["subject"],
                                "value": c["compared"], "limit": c["limit_value"], "unit": c["unit"],
                                "clause": c["clause"], **({"o2": c["o2"]} if "o2" in c else {}),
-                               **({"derived": c["derived"]["formula"]} if c.get("derived") else {})}
+                               **({"derived": c["derived"]["formula"], "derived_labels": c["derived"]["formula_labels"]}
+                                  if c.get("derived") else {})}
                               for c in exceeded]
             return (False, []) if checks and status else (None, [])
 
@@ -393,7 +395,8 @@ class ConditionCompiler:
                 return None, []
             if compare(value, threshold):
                 return True, [{"test": "quantity", "quantity": iri, "value": value, "op": op, "threshold": threshold,
-                               "derived": ent.model.derived[iri]["formula"]}]
+                               "derived": ent.model.derived[iri]["formula"],
+                               "derived_labels": ent.model.derived[iri]["formula_labels"]}]
             return False, []
 
         return CompiledCondition(evaluate, {"facts"})

@@ -25,7 +25,8 @@ def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[D
             if value is None:
                 continue
             ent.model.quantities[item.iri] = value
-            record = {"quantity": item.iri, "labels": item.labels, "formula": item.formula.text, "value": value,
+            record = {"quantity": item.iri, "labels": item.labels, "formula": item.formula.text,
+                      "formula_labels": formula_labels(kb, item), "value": value,
                       "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs, "derived": True}
             target = item.gives or item.iri
             ent.model.derived[target] = record
@@ -138,3 +139,25 @@ def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tu
         except Exception:  # noqa: BLE001 - an unreadable unit is not this input
             continue
     return None
+
+
+_OUTPUT = {"zh": "年产量", "en": "annual output"}
+
+
+def formula_labels(kb: Knowledge, item: Derived) -> dict[str, str]:
+    """The formula with its inputs named by their labels, for readers (no input name reaches a Chinese page)."""
+    import re
+
+    out = {}
+    for lang in ("zh", "en"):
+        names = {}
+        for inp in item.inputs:
+            if inp.kind == "output":
+                names[inp.name] = _OUTPUT[lang]
+            elif inp.kind == "value":
+                names[inp.name] = f"{inp.value:g}"
+            else:
+                names[inp.name] = kb.label(inp.ref)[lang]
+        out[lang] = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: names.get(m.group(0), m.group(0)), item.formula.text) \
+            .replace("*", "×").replace("/", "÷")
+    return out

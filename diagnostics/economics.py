@@ -30,13 +30,21 @@ def parse_prices(text: str) -> dict[str, float]:
     return prices
 
 
+def _lines_fact(kb: Knowledge) -> str | None:
+    """The IRI of the shared fact `plating-lines` (number of production lines), looked up once per knowledge base."""
+    found = getattr(kb, "_lines_fact", False)
+    if found is False:
+        found = next((iri for iri, f in kb.facts.items() if f["key"] == "plating-lines"), None)
+        kb._lines_fact = found
+    return found
+
+
 def _scale(kb: Knowledge, ent: Enterprise, basis: str) -> float | None:
     """How many basis units the enterprise has (lines, output …); None when the survey does not say."""
     if basis == "per-enterprise":
         return 1.0
     if basis == "per-line":
-        fact = next((iri for iri, f in kb.facts.items() if f["key"] == "plating-lines"), None)
-        value = ent.facts.get(fact) if fact else None
+        value = ent.facts.get(_lines_fact(kb))
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if basis in ("per-m2-per-a", "per-output"):
         return ent.output or None
@@ -112,13 +120,15 @@ def _requires(kb: Knowledge, econ, enterprises: list[Enterprise], recommended: s
     out = []
     for measure in econ.requires_measures:
         introduced = set(kb.measures[measure].introduces) if measure in kb.measures else set()
-        in_place = [e.id for e in enterprises if introduced and introduced <= e.techniques]
+        has = [bool(introduced) and introduced <= e.techniques for e in enterprises]
         out.append({"measure": measure, "labels": kb.label(measure), "recommended": measure in recommended,
-                    "in_place": in_place, "missing": [e.id for e in enterprises if e.id not in in_place]})
+                    "in_place": [e.id for e, h in zip(enterprises, has) if h],
+                    "missing": [e.id for e, h in zip(enterprises, has) if not h]})
     for technique in econ.requires_techniques:
-        in_place = [e.id for e in enterprises if technique in e.techniques]
-        out.append({"technique": technique, "labels": kb.label(technique), "in_place": in_place,
-                    "missing": [e.id for e in enterprises if e.id not in in_place]})
+        has = [technique in e.techniques for e in enterprises]
+        out.append({"technique": technique, "labels": kb.label(technique),
+                    "in_place": [e.id for e, h in zip(enterprises, has) if h],
+                    "missing": [e.id for e, h in zip(enterprises, has) if not h]})
     return out
 
 

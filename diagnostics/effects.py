@@ -77,7 +77,7 @@ def describe(kb: Knowledge, effect: Effect) -> dict[str, str]:
     zh_stage = f"（{stage[0]}）" if stage[0] else ""
     en_stage = f" ({stage[1]})" if stage[1] else ""
     if effect.mode == "target":
-        return {"zh": f"{label['zh']}达到{effect.level}级基准值", "en": f"{label['en']} brought to level {effect.level}"}
+        return {"zh": f"{label['zh']}达到{ {'I': 'Ⅰ', 'II': 'Ⅱ', 'III': 'Ⅲ'}.get(effect.level, effect.level)}级基准值", "en": f"{label['en']} brought to level {effect.level}"}
     if effect.mode == "absolute":
         unit = kb.units.get(effect.unit or "", {}).get("symbol") or ""
         low, high = effect.amount

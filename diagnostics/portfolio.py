@@ -28,8 +28,8 @@ class Candidate:
     enterprise: str
     investment: tuple[float, float]                        # 万元, scaled to the enterprise
     payback: tuple[float, float | None] | None
-    running: float = 0.0                                   # 万元/a: running-cost change less valued savings (mid)
     cuts: dict[str, tuple[float, float]] = field(default_factory=dict)   # pollutant -> share removed, low..high
+    running: float = 0.0                                   # 万元/a: running-cost change less valued savings (mid)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -58,7 +58,7 @@ def candidates(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], rec
                 continue
             payback = (econ.get("payback_years") or {}).get("range")
             found.append(Candidate(measure.iri, eid, (float(invest[0]), float(invest[1])),
-                                   tuple(payback) if payback else None, _running(econ), dict(cuts)))
+                                   tuple(payback) if payback else None, dict(cuts), _running(econ)))
             priced += 1
         if not priced:
             left_out.append(_left(rec, "no-cost"))

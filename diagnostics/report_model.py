@@ -67,7 +67,7 @@ def _compliance(result: dict) -> Table | None:
     for s in comp["sets"]:
         for c in s["checks"]:
             o2 = c.get("o2", {}).get("zh", "")
-            derived = f"推算：{c['derived']['formula']}" if c.get("derived") else ""
+            derived = f"推算值 = {c['derived'].get('formula_labels', {}).get('zh', c['derived']['formula'])}" if c.get("derived") else ""
             limit = _range(c["limit_value"]) if isinstance(c["limit_value"], list) else _n(c["limit_value"])
             rows.append([c["enterprise"], s["labels"]["zh"], c["subject_labels"]["zh"], _n(c["measured"]),
                          _n(c["compared"]), f"{limit} {c.get('unit') or ''}".strip(), c.get("clause") or "",
@@ -134,7 +134,7 @@ def _status(result: dict) -> Table | None:
 
 def _derived(result: dict, labels: dict[str, str]) -> Table | None:
     rows = [[d["enterprise"], labels.get(d["target"]) or d["labels"]["zh"], _n(d["value"]), d.get("unit") or "",
-             d["formula"], "；".join(f"{i['name']}={_n(i['value'])}" for i in d.get("inputs", []))]
+             d.get("formula_labels", {}).get("zh", d["formula"]), "；".join(f"{_n(i['value'])}" for i in d.get("inputs", []))]
             for d in result.get("derived_values") or []]
     return Table({"zh": "推算值（按公式计算）", "en": "Derived values (computed by formula)"},
                  ["企业 enterprise", "对象 target", "推算值 value", "单位 unit", "公式 formula", "输入 inputs"], rows, sheet="推算值 derived values")

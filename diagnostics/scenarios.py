@@ -12,6 +12,7 @@ from .knowledge import LEVELS, Indicator, Knowledge
 from .survey import Enterprise
 from .units import UnitConverter, UnitProblem
 
+ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ"}
 FORMULAS = {
     "output": {"zh": "节约量 = (实际值 − 基准值) × 年产量", "en": "saving = (value − benchmark) × annual output"},
     "material": {"zh": "节约量 = 年消耗量 × (1 − 实际利用率 / 基准利用率)",
@@ -86,7 +87,7 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
             "formula": _formula(kb, spec, per_output),
             "enterprises": rows, "total": round(sum(r["saving"] for r in rows), 4),
             "enterprises_moved": len(rows), "enterprises_at_level": at_level, "enterprises_without_data": lacking,
-            "title": {"zh": f"全部企业{kb.label(ind.iri)['zh']}达到{level}级", "en": f"every enterprise's "
+            "title": {"zh": f"全部企业{kb.label(ind.iri)['zh']}达到{ROMAN[level]}级", "en": f"every enterprise's "
                       f"{kb.label(ind.iri)['en']} brought to level {level}"}}
 
 

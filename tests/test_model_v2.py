@@ -231,7 +231,7 @@ def test_measure_economics_scale_by_lines_value_savings_at_set_prices_and_derive
     # payback = investment / (savings − opex change): 6 / (3.6 + 1.5) … 18 / (1.2 − 0)
     assert econ["payback_years"]["range"] == [round(6 / 5.1, 2), 15.0] and econ["payback_years"]["derived"]
     effects = {e["mode"]: e for e in rec["expected_effects"]}
-    assert effects["target"]["expected_mean"] == 24 and effects["target"]["text"]["zh"].endswith("达到II级基准值")
+    assert effects["target"]["expected_mean"] == 24 and effects["target"]["text"]["zh"].endswith("达到Ⅱ级基准值")
     assert effects["relative"]["acts_on"] == "generated"
     unpriced = run({"sector": "demo"}, ents)
     econ = next(r for r in unpriced["recommendations"] if r["measure"].endswith("/adopt-countercurrent-rinse"))["economics"]
