@@ -296,11 +296,18 @@ PROGRESS_MIN_ENTERPRISES = 2000
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the report (html, xlsx, docx) and of the summary on stderr (default: the locale's; "
                    "zh for a Chinese locale).")
+@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False),
+              help="A name map (written by `cpkb names`, checked by you) applied to the survey's names.")
 @store_options
-def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, names_file, kb_dir, store_dir, endpoint,
+             store_mode) -> None:
     """Diagnose a survey file (.json, .yaml, .xlsx template, .csv); JSON to stdout by default."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
     from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    lang = lang or default_language()
+    names = _read_names(names_file)
 
     if fmt in ("xlsx", "docx") and not output and sys.stdout.isatty():
         _fail(f"--format {fmt} writes a binary file: give -o FILE.{fmt}.")
@@ -320,7 +327,7 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_di
     gc.disable()
     try:
         raw, cells = parse_document(data, survey)
-        parsed = SurveyReader(knowledge, cells).read(raw)
+        parsed = SurveyReader(knowledge, cells, names).read(raw)
         if not quiet and len(parsed.enterprises) > PROGRESS_MIN_ENTERPRISES:
             from tqdm import tqdm
 
@@ -330,20 +337,12 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_di
     except SurveyError as exc:
         if bar:
             bar.close()
-        click.secho(f"{survey}: {len(exc.problems)} problem(s); nothing was diagnosed"
-                    + ("" if exclude_invalid else " (--exclude-invalid sets enterprises with errors aside)") + ":",
-                    fg="red", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
+        _report_problems(survey, exc.problems, exclude_invalid, lang)
     finally:
         gc.enable()
     if bar:
         bar.close()
-    from cpkb.summary import default_language
-
-    report_lang = lang or default_language()
-    written = _write_result(result, fmt, output, report_lang, store)
+    written = _write_result(result, fmt, output, lang, store)
     if written > int(settings["large_result_bytes"]):
         click.secho(f"注意：结果 {format_bytes(written)}，大部分是逐企业的证据；汇总看 --format docx 或 xlsx，"
                     "或按企业拆分调查表。 / Note: the result is "
@@ -378,6 +377,63 @@ def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) 
         else:
             target.flush()
     return written
+
+
+def _read_names(names_file: str | None):
+    if not names_file:
+        return None
+    import yaml
+
+    from cpkb.diagnostics.name_map import load_name_map
+
+    try:
+        return load_name_map(Path(names_file).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        _fail(f"{names_file}: not a readable name map (UTF-8 YAML): {exc}")
+
+
+def _report_problems(survey: str, problems: list, exclude_invalid: bool, lang: str) -> None:
+    """Every problem of the survey, placed, in the user's language; exits 1."""
+    if lang == "zh":
+        click.secho(f"{survey}：{len(problems)} 处问题，未作诊断" + ("" if exclude_invalid else
+                    "（--exclude-invalid 可搁置有错误的企业和非致命的范围问题）") + "：", fg="red", err=True)
+    else:
+        click.secho(f"{survey}: {len(problems)} problem(s); nothing was diagnosed"
+                    + ("" if exclude_invalid else " (--exclude-invalid sets enterprises with errors aside)") + ":",
+                    fg="red", err=True)
+    for problem in problems:
+        click.echo(f"  {problem.show(lang)}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("survey", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The name map to write (default: stdout).")
+@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False),
+              help="A name map already confirmed: only the names still unresolved are written.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the labels written.")
+@store_options
+def names(survey, output, names_file, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Every name of a survey that matches nothing, with its closest knowledge-base names, as a name map to check
+    and pass back with `cpkb diagnose SURVEY --names FILE`."""
+    from cpkb.diagnostics.name_map import dump_name_map
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    lang = lang or default_language()
+    _, knowledge = _open_knowledge(_settings(kb_dir, store_dir, endpoint, store_mode))
+    try:
+        raw, cells = parse_document(Path(survey).read_bytes(), survey)
+        parsed = SurveyReader(knowledge, cells, _read_names(names_file)).read(raw)
+    except SurveyError as exc:
+        _report_problems(survey, exc.problems, False, lang)
+    text = dump_name_map(parsed.unresolved, lang)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo((f"已写出 {output}：{len(parsed.unresolved)} 个未识别的名称" if lang == "zh" else
+                    f"wrote {output}: {len(parsed.unresolved)} unresolved name(s)"), err=True)
+    else:
+        click.echo(text)
 
 
 @main.command()

@@ -47,7 +47,9 @@ _GENERIC_STARTS = ("是否设有", "是否配备", "是否有", "是否", "有�
 # a bracket that only gives the answer's form or unit says nothing about which concept is meant
 _NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*[有无是否yn√×]|[a-zA-Z%‰³²°/·.\d\s]+|单位.*|元|吨|米|万.*)\s*$")
 # words the trade uses interchangeably, folded to one form on both sides
-_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"))
+_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"))
+_QUESTION = re.compile(r"是否|有无|已经|已")
+_CONCENTRATION = re.compile(r"[（(]?\s*\d+(?:\.\d+)?\s*%\s*[）)]?")
 _GENERIC_EN = re.compile(r"\b(process|technique|technology|line|system|equipment|method|unit|plant)s?\b")
 
 # Polarity: the characters that turn a word into its opposite. Each marker is read with the word it governs.
@@ -102,8 +104,13 @@ def variants(text: str) -> tuple[str, ...]:
         out += [qualifier + base, base + qualifier]
         if all(_NEUTRAL_QUALIFIER.match(q) for q in inner):
             out.append(base)
+    if _CONCENTRATION.search(raw):   # 98%硫酸, 盐酸（31%）: the strength says which grade, not which chemical
+        out.append(fold(_CONCENTRATION.sub("", raw)))
     for key in list(out):
         out.append(_strip_generic(key))
+        plain = _QUESTION.sub("", key)   # 废水是否分质分流 = 废水已分质分流
+        if plain != key and len(plain) >= 2:
+            out.append(plain)
     if english != raw:
         out.append(fold(english))
     seen: dict[str, None] = {}
@@ -250,8 +257,15 @@ class NameMatcher:
         return set()
 
     def resolve(self, kind: str, text: str, sector: str | None = None) -> str | None:
-        """The one concept a name means beyond doubt, or None (unknown or ambiguous)."""
+        """The one concept a name means beyond doubt, or None (unknown or ambiguous). A bracketed qualifier that
+        refines without contradicting (化学镍（中磷）, 回收槽（静止回收）) leaves the name meaning what it names."""
         found = self.candidates(kind, text, sector)
+        if not found and isinstance(text, str) and _BRACKETS.search(text):
+            base = _BRACKETS.sub(" ", text).strip()
+            qualifier = " ".join(_BRACKETS.findall(text))
+            if base and base != text:
+                found = {iri for iri in self.candidates(kind, base, sector)
+                         if not any(opposed(qualifier, name) or opposed(text, name) for name, _ in self._names_of(iri))}
         return next(iter(found)) if len(found) == 1 else None
 
     def resolve_any(self, kind: str, text: str, sector: str | None = None) -> tuple[str, str] | None:

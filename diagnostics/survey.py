@@ -56,6 +56,8 @@ class Enterprise:
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)               # products as written (free text)
+    output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
+    notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
@@ -119,6 +121,20 @@ def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge |
 
 
 # ---------------------------------------------------------------------- validation
+
+_JOINED = re.compile(r"\s*[+＋]\s*")
+_NOTE_KEYS = {"备注", "说明", "注", "附注", "remark", "remarks", "note", "notes", "comment", "comments"}
+_OUTLETS = (("车间排口", "workshop-outlet"), ("车间排放口", "workshop-outlet"), ("车间或生产设施排放口", "workshop-outlet"),
+            ("总排口", "total-outlet"), ("总排放口", "total-outlet"), ("废水总排", "total-outlet"),
+            ("排气筒", "stack"), ("烟囱", "stack"), ("厂界", "boundary"))
+
+
+def _outlet(written: Any) -> str | None:
+    """The monitoring point a survey names where a process is asked (车间排口 → workshop-outlet)."""
+    if not isinstance(written, str):
+        return None
+    return next((point for word, point in _OUTLETS if word in written), None)
+
 
 _IGNORE = {"忽略", "ignore", "ignored", "-", "—", "skip", "跳过", "不适用", "n/a"}
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
@@ -572,7 +588,7 @@ class SurveyReader:
         if raw is None:
             return
         items = raw if isinstance(raw, list) else [raw]
-        total = 0.0
+        total, counted = 0.0, False
         for j, item in enumerate(items):
             p = f"{path}[{j}]" if isinstance(raw, list) else path
             if not self._fields(item, p, ("value",), OUTPUT_FIELDS):
@@ -590,6 +606,15 @@ class SurveyReader:
                 continue
             value, unit_in_cell = found
             unit = item.get("unit") or unit_in_cell
+            if target and unit and self._other_measure(unit, target):
+                symbol = self.kb.units[target]["symbol"]
+                self.warn(f"{p}.unit", f"output {value:g} {unit} is not a quantity of {symbol}, the measure of the "
+                                       "sector's output: kept as written and not counted; this enterprise is not "
+                                       "graded on indicators per unit of output.",
+                          f"产量 {value:g} {unit} 不是本行业产量的计量（{symbol}）：按原文保留、不计入产量；"
+                          "该企业不按单位产品指标评级。")
+                ent.output_written.append({"value": value, "unit": unit})
+                continue
             if target and unit:
                 converted = self.convert(value, unit, target, p, annual=True)
                 if converted is None:
@@ -599,7 +624,26 @@ class SurveyReader:
             else:
                 ent.output_unit = unit
             total += value
-        ent.output = total
+            counted = True
+        ent.output = total if counted or not ent.output_written else None
+
+    def _other_measure(self, unit: str, target_iri: str) -> bool:
+        """A known unit of another dimension than the product's (tonnes where m² is counted): another measure of
+        output, not a mistake in the number."""
+        target = self.units.unit_expression(target_iri)
+        for written in (unit, per_year(unit)):
+            if not written:
+                continue
+            try:
+                self.units.conversion(written, target)
+                return False
+            except UnitProblem:
+                pass
+        try:
+            self.units.dimension_of(per_year(unit) or unit)
+        except UnitProblem:
+            return False   # an unknown unit: an error, reported by convert
+        return True
 
     def _sector_product_unit(self) -> str | None:
         units = {p["unit"] for iri, p in self.kb.products.items() if self.kb.sector_of.get(iri) == self.sector and p["unit"]}
@@ -619,6 +663,10 @@ class SurveyReader:
             techniques = [techniques]
         found = set()
         for k, tname in enumerate(techniques):
+            parts = self._combined("technique", tname)
+            if parts:   # 两级逆流+喷淋: two techniques written in one cell, each known
+                found.update(parts)
+                continue
             tech = self.resolve("technique", tname, f"{path}.techniques[{k}]", sector_only=True)
             if tech:
                 found.add(tech)
@@ -633,6 +681,15 @@ class SurveyReader:
             ent.processes.setdefault(proc, set()).update(found)
             if self.read_complete(raw.get("complete"), f"{path}.complete"):
                 ent.complete_processes.add(proc)
+
+    def _combined(self, kind: str, name: Any) -> set[str] | None:
+        """The concepts of a name written as several joined by + (常温酸洗+酸雾抑制剂), when the whole is not a
+        name and every part is one; None otherwise."""
+        if not isinstance(name, str) or not _JOINED.search(name) or self.matcher.resolve(kind, name, self.sector):
+            return None
+        parts = [p.strip() for p in _JOINED.split(name) if p.strip()]
+        found = {self.matcher.resolve(kind, p, self.sector) for p in parts}
+        return found if len(parts) > 1 and None not in found else None
 
     def read_complete(self, value: Any, path: str) -> bool:
         """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
@@ -778,8 +835,12 @@ class SurveyReader:
             self.error(f"{path}.point", f"point is one of {', '.join(EMISSION_POINTS)} (the monitoring point).",
                        f"监测点位应为 {'、'.join(EMISSION_POINTS)} 之一。")
             point = None
-        process = self.resolve("process", raw["process"], f"{path}.process", sector_only=True) \
-            if raw.get("process") else None
+        written = raw.get("process")
+        where = _outlet(written)
+        if where and point is None:   # 车间排口, 排气筒: where the figure was measured, not a process
+            point = where
+        process = self.resolve("process", written, f"{path}.process", sector_only=True) \
+            if written and not where else None
         if pollutant and found is not None and unit:
             ent.emissions.append({"pollutant": pollutant, "value": found[0], "unit": unit, "stage": stage,
                                   "process": process, "point": point, **oxygen})
@@ -808,6 +869,18 @@ class SurveyReader:
                                 "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process")})
 
     def read_fact(self, ent: Enterprise, key: Any, value: Any, path: str) -> None:
+        if str(key).strip().casefold() in _NOTE_KEYS:   # 备注: a remark, not a question
+            ent.notes.append(str(value))
+            return
+        if self.matcher.resolve("fact", str(key), self.sector) is None:
+            tech = self.matcher.resolve("technique", str(key), self.sector)
+            if tech:   # 是否三价铬钝化: a question whether a technique is in use; a yes puts it in use
+                if yes_no(value) is True:
+                    ent.techniques.add(tech)
+                elif yes_no(value) is None:
+                    self.warn(path, f"{value!r} does not say whether {self.kb.label(tech)['en']} is in use "
+                                    "(answer 是/否).", f"“{value}”未说明是否使用{self.kb.label(tech)['zh']}（请填 是/否）。")
+                return
         iri = self.resolve("fact", str(key), path, sector_only=True)
         if iri is None:
             self._kept(ent, "fact", str(key))

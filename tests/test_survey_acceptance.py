@@ -48,8 +48,17 @@ def test_per_year_output_units_are_understood_and_echoed(unit, value, expected):
 
 
 def test_a_unit_of_the_wrong_dimension_is_still_an_error():
-    found = read(survey(output={"value": 12, "unit": "t/h"}))
-    assert [p.place for p in found.problems] == ["enterprises[0].output.unit"]
+    found = read(survey(indicators=[{"indicator": "单位产品每次清洗取水量", "value": 20, "unit": "kWh/m2"}]))
+    assert [p.place for p in found.problems] == ["enterprises[0].indicators[0].unit"]
+    assert found.problems[0].zh and "kWh/m2" in found.problems[0].zh
+
+
+def test_output_in_another_measure_is_kept_uncounted_with_a_warning():
+    found = read(survey(output={"product": "热浸镀锌钢构件", "value": 1.2, "unit": "万t/a"}))
+    assert not found.problems
+    assert found.enterprises[0].output is None
+    assert found.enterprises[0].output_written == [{"value": 1.2, "unit": "万t/a"}]
+    assert any(w.place == "enterprises[0].output.unit" and "not counted" in w.message for w in found.warnings)
 
 
 @pytest.mark.parametrize("value", ["9%", "9 %", 9, "9"])
@@ -88,15 +97,15 @@ def test_every_problem_in_one_pass_and_fatal_ones_refuse():
 
 
 def test_a_name_map_resolves_a_name_once_for_the_whole_survey_and_ignore_leaves_it_out():
-    raw = survey(processes=[{"process": "水洗", "techniques": ["三级逆流水洗（自编）", "某某专利清洗"]}])
+    raw = survey(processes=[{"process": "水洗", "techniques": ["倒流三道洗", "某某专利清洗"]}])
     first = read(raw)
-    assert {r["name"] for r in first.unresolved} == {"三级逆流水洗（自编）", "某某专利清洗"}
-    raw["names"] = {"三级逆流水洗（自编）": "多级逆流漂洗", "某某专利清洗": "忽略"}
+    assert {r["name"] for r in first.unresolved} == {"倒流三道洗", "某某专利清洗"}
+    raw["names"] = {"倒流三道洗": "多级逆流漂洗", "某某专利清洗": "忽略"}
     second = read(raw)
     assert not second.unresolved
     assert any(t.endswith("countercurrent-rinse-tech") for t in second.enterprises[0].techniques)
     applied = {a["name"]: a["as"] for a in second.names_applied}
-    assert applied["某某专利清洗"] is None and applied["三级逆流水洗（自编）"].endswith("countercurrent-rinse-tech")
+    assert applied["某某专利清洗"] is None and applied["倒流三道洗"].endswith("countercurrent-rinse-tech")
 
 
 def test_rules_that_need_a_name_kept_as_written_are_not_evaluated():
