@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cpkb import __version__
-from cpkb.settings import SETTINGS, SettingError, load_settings
+from cpkb.settings import SETTINGS, SettingError, format_bytes, load_settings
 
 STORE_OPTIONS = [
     click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
@@ -254,12 +254,11 @@ def export(fmt, output, kb_dir, store_dir, endpoint, store_mode) -> None:
 @store_options
 def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
     """The web app (browser, SPARQL endpoint) on the waitress WSGI server; builds the store when missing."""
-    from waitress import serve as waitress_serve
-
     from cpkb.kb.build import open_store
     from cpkb.kb.errors import SourceError
     from cpkb.kb.store import StoreError
     from cpkb.web.app import create_app
+    from cpkb.web.serve import ServeError, run
 
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     try:  # open (and if needed build) before listening, so the first visitor does not wait
@@ -268,8 +267,11 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
         _fail(str(exc))
     app = create_app({"CPKB": settings})
     app.extensions["cpkb_store"]["store"] = store
-    click.echo(f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="cpkb")
+    try:
+        run(app, host, port, threads, on_ready=lambda: click.echo(
+            f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)"))
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @main.command("settings")
@@ -292,7 +294,8 @@ PROGRESS_MIN_ENTERPRISES = 2000
               help="Set enterprises with errors aside and diagnose the rest (they are listed in the result).")
 @click.option("--quiet", is_flag=True, help="No summary and no progress bar on stderr.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the summary on stderr (default: the locale's; zh for a Chinese locale).")
+              help="Language of the report (html, xlsx, docx) and of the summary on stderr (default: the locale's; "
+                   "zh for a Chinese locale).")
 @click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False),
               help="A name map (written by `cpkb names`, checked by you) applied to the survey's names.")
 @store_options
@@ -310,7 +313,14 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, names_file, kb_d
         _fail(f"--format {fmt} writes a binary file: give -o FILE.{fmt}.")
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     store, knowledge = _open_knowledge(settings)
-    data = Path(survey).read_bytes()  # the user's own file: no upload limit (max_upload_bytes is the web's)
+    size, limit = Path(survey).stat().st_size, int(settings["max_survey_file_bytes"])
+    if size > limit:  # checked before reading: a survey is held in memory whole, ~30× its size as JSON
+        _fail(f"{survey}：文件 {format_bytes(size)}，超过上限 {format_bytes(limit)}（设置 max_survey_file_bytes）。"
+              f"请按企业拆分为多个调查表分别诊断，或设置 CPKB_MAX_SURVEY_FILE_BYTES 提高上限（约需 30 倍于文件的内存）。 / "
+              f"{survey} is {format_bytes(size)}, over the limit of {format_bytes(limit)} (setting "
+              f"max_survey_file_bytes): split it by enterprise, or raise CPKB_MAX_SURVEY_FILE_BYTES (reading needs "
+              "about 30 times the file's size in memory).")
+    data = Path(survey).read_bytes()
     bar = None
     # A survey becomes hundreds of thousands of small long-lived objects; CPython's cyclic collector would rescan
     # them again and again (a third of the run time at 10,000 enterprises). Nothing here builds cycles.
@@ -332,35 +342,41 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, names_file, kb_d
         gc.enable()
     if bar:
         bar.close()
-    if fmt == "json":
-        from cpkb.diagnostics.report import to_json
-
-        payload: bytes = to_json(result, pretty=True)
-    elif fmt == "html":
-        from cpkb.diagnostics.report import to_html
-
-        payload = to_html(result, store).encode("utf-8")
-    elif fmt == "xlsx":
-        from cpkb.diagnostics.report import to_xlsx
-
-        payload = to_xlsx(result)
-    else:
-        from cpkb.diagnostics.report import to_docx
-
-        payload = to_docx(result)
-    if output:
-        Path(output).write_bytes(payload)
-    else:
-        sys.stdout.buffer.write(payload)
-        if fmt in ("json", "html"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+    written = _write_result(result, fmt, output, lang, store)
+    if written > int(settings["large_result_bytes"]):
+        click.secho(f"注意：结果 {format_bytes(written)}，大部分是逐企业的证据；汇总看 --format docx 或 xlsx，"
+                    "或按企业拆分调查表。 / Note: the result is "
+                    f"{format_bytes(written)}, mostly per-enterprise evidence; for an overview write --format docx or "
+                    "xlsx, or split the survey by enterprise.", fg="yellow", err=True)
     if not quiet:
         from cpkb.summary import default_language, summary
 
         click.echo(summary(result, lang or default_language()), err=True)
         if output:
             click.echo(f"wrote {output}", err=True)
+
+
+def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) -> int:
+    """Writes the result or a report to the file or stdout; JSON is streamed piece by piece. Returns its size."""
+    from cpkb.diagnostics import report
+
+    target = open(output, "wb") if output else sys.stdout.buffer
+    try:
+        if fmt == "json":
+            written = report.write_json(result, target, pretty=True)
+        else:
+            payload = report.to_html(result, store, lang=lang).encode("utf-8") if fmt == "html" else \
+                getattr(report, f"to_{fmt}")(result, lang=lang)
+            target.write(payload)
+            written = len(payload)
+        if not output and fmt in ("json", "html"):
+            target.write(b"\n")
+    finally:
+        if output:
+            target.close()
+        else:
+            target.flush()
+    return written
 
 
 def _read_names(names_file: str | None):

@@ -33,6 +33,8 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
+    "key_issue_min_enterprises": {"minimum": 1},
+    "max_survey_file_bytes": {"minimum": 1}, "large_result_bytes": {"minimum": 1},
     "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
@@ -72,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
+    Setting("max_survey_file_bytes", 64 * 1024 * 1024, "Largest survey file `cpkb diagnose` reads, in bytes: a survey is held in memory whole (about 30 bytes per byte of JSON); split a larger one by enterprise."),
+    Setting("large_result_bytes", 50 * 1024 * 1024, "`cpkb diagnose` warns when the result it writes is larger than this, in bytes (evidence grows with enterprises × rules)."),
+    Setting("key_issue_min_enterprises", 2, "A key issue is also found in at least this many enterprises (veto items excepted): in a small survey one enterprise is no shared problem."),
     Setting("contradiction_ratio", 10.0, "A reported figure this many times above or below the one its sibling figures give "
             "(a declared formula) is warned about as a contradiction."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
@@ -152,3 +157,12 @@ def load_settings(**overrides: Any) -> dict[str, Any]:
             _check(_BY_NAME[name], value, f"setting {name}")
             values[name] = value
     return values
+
+
+def format_bytes(size: int) -> str:
+    """A byte count as people read it, one way everywhere (form, error page, command line): 10 MiB, 512 KiB."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} B"

@@ -24,7 +24,7 @@ from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
-from .potential import reduction_potential
+from .potential import heavy_metal_potential, reduction_potential
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
 
@@ -38,6 +38,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     enterprises with errors aside (they are listed in `excluded`)."""
     settings = settings or {}
     threshold = float(settings.get("key_issue_prevalence", 0.3))
+    min_count = int(settings.get("key_issue_min_enterprises", 2))
     if survey.problems and not exclude_invalid:
         raise SurveyError(survey.problems)
     invalid = survey.invalid_ids
@@ -52,7 +53,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
-    issues = aggregate(kb, findings, enterprises, total_output, threshold)
+    # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
+    issues = aggregate(kb, findings, enterprises, total_output, threshold, min(min_count, max(len(enterprises), 1)))
     unconfirmed = unconfirmed_findings(kb, tentative, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
@@ -65,7 +67,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "scope": _scope(kb, survey, enterprises, total_output, invalid),
         "enterprises": [{"id": e.id, "name": e.name, "output": e.output, "output_unit": e.output_unit}
                         for e in enterprises],
-        "settings": {"key_issue_prevalence": threshold},
+        "settings": {"key_issue_prevalence": threshold, "key_issue_min_enterprises": min_count},
         "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
                      for eid in sorted(invalid)],
         "key_issues": key,
@@ -141,6 +143,9 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     scope = survey.scope
     if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
         sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+    metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
+    if metals:
+        sections["heavy_metals"] = metals
     if scope.get("pilot_type") == "park" or any(e.streams for e in enterprises):
         sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
     return sections
@@ -221,8 +226,10 @@ def unconfirmed_findings(kb: Knowledge, tentative: dict[str, list[dict]], issues
 
 
 def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[Enterprise], total_output: float,
-              threshold: float) -> list[dict]:
-    """Prevalence of each problem found, as a share of enterprises and of output; key issue above threshold."""
+              threshold: float, min_count: int = 2) -> list[dict]:
+    """Prevalence of each problem found, as a share of enterprises and of output; a key issue reaches the threshold
+    share and is found in at least `min_count` enterprises (a share alone would make every finding of a survey of
+    three enterprises "shared"); veto items (淘汰类) first."""
     output = {e.id: e.output or 0.0 for e in enterprises}
     veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []
@@ -241,11 +248,13 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
             "processes": p.processes if p else [], "severity": severity,
             "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
             "count": len(ids), "enterprises": ids,
-            "key_issue": veto or share >= threshold or (out_share is not None and out_share >= threshold),
+            "key_issue": veto or (len(ids) >= min_count
+                                  and (share >= threshold or (out_share is not None and out_share >= threshold))),
             "veto": veto,
             "evidence": found,
         })
-    issues.sort(key=lambda i: (-SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"], i["problem"]))
+    issues.sort(key=lambda i: (not i["veto"], -SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"],
+                               i["problem"]))
     return issues
 
 
