@@ -272,7 +272,7 @@ class SurveyReader:
         rows = []
         for (kind, name), entry in self.unresolved.items():
             sector = self.sector if kind in sector_kinds or kind == "fact" else None
-            suggestions = self.matcher.suggest(kind, name, sector, limit=5)
+            suggestions = self.matcher.suggest(kind, name, sector, limit=5, neighbours=False)  # what a map can use
             rows.append({"name": name, "kind": kind, "kind_label": {"zh": _KIND_ZH.get(kind, kind), "en": kind},
                          "places": entry["places"], "count": entry["count"],
                          "enterprises": len(entry["enterprises"]),

@@ -7,12 +7,14 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import hashlib
 import hmac
 import json
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, session, url_for
 from markupsafe import Markup
@@ -76,8 +78,30 @@ def form():
     return render_template("diagnose/form.html", d=data)
 
 
+IGNORE = "__ignore__"
+
+
+def _names_view(survey, upload: tuple[bytes, str]) -> dict:
+    """The confirmation table: each unresolved name with its suggestions, and the survey carried back."""
+    lang = request_language()
+    data, filename = upload
+    return {"rows": [{"name": r["name"], "kind": r["kind"], "kind_label": r["kind_label"][lang],
+                      "enterprises": r["enterprises"], "places": r["places"][:3], "count": r["count"],
+                      "suggestions": [{"iri": s["iri"], "label": s["label"][lang], "score": s["score"]}
+                                      for s in r["suggestions"]]} for r in survey.unresolved],
+            "survey_b64": base64.b64encode(data).decode("ascii"), "filename": filename,
+            "exclude_invalid": bool(request.form.get("exclude_invalid"))}
+
+
 def _read_upload() -> tuple[bytes, str] | None:
-    """The survey of this request: an uploaded file, an example by name, or a raw body with ?filename=."""
+    """The survey of this request: an uploaded file, an example by name, the survey carried back by the name
+    confirmation step, or a raw body with ?filename=."""
+    carried = request.form.get("survey_b64")
+    if carried:
+        try:
+            return base64.b64decode(carried, validate=True), Path(request.form.get("filename") or "survey.json").name
+        except ValueError:
+            abort(400)
     upload = request.files.get("survey")
     if upload is not None and upload.filename:
         return upload.read(), Path(upload.filename).name
@@ -94,6 +118,21 @@ def _read_upload() -> tuple[bytes, str] | None:
 def _filename_for(mimetype: str) -> str:
     return {"application/json": "survey.json", "application/x-yaml": "survey.yaml", "application/yaml": "survey.yaml",
             "text/csv": "survey.csv"}.get(mimetype, "survey.xlsx")
+
+
+def _names_chosen() -> list[dict] | None:
+    """The name map of the confirmation step: for each name the concept chosen, 忽略, or nothing (kept)."""
+    if not request.form.get("names_confirmed"):
+        return None
+    chosen = []
+    for key, written in request.form.items():
+        if not key.startswith("name_"):
+            continue
+        use = request.form.get("use_" + key[5:], "")
+        if use:
+            chosen.append({"name": written, "kind": request.form.get("kind_" + key[5:]) or None,
+                           "use": None if use == IGNORE else use})
+    return chosen
 
 
 _EXTENSION = "cpkb_diagnoser"
@@ -153,19 +192,25 @@ def _shown(problem: dict) -> dict:
     return {**problem, "message": messages.get(lang) or problem.get("message"), "messages": messages}
 
 
-def _run(upload: tuple[bytes, str], exclude_invalid: bool):
-    """(result, None) on success, (None, problems) when the survey has errors or hit a bound."""
+def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False):
+    """(result, None, None) on success, (None, problems, None) when the survey has errors or hit a bound, and
+    (None, None, unresolved) when `confirm` asks a person to confirm the unresolved names first. The survey is
+    read and diagnosed in a worker process (web/diagnose_worker.py)."""
     data, filename = upload
-    kind, detail = get_diagnoser().run(data, filename, exclude_invalid, store=get_store())
+    confirm = confirm and not request.form.get("names_confirmed")
+    kind, detail = get_diagnoser().run(data, filename, exclude_invalid, store=get_store(), names=_names_chosen(),
+                                       confirm=confirm)
     if kind == "ok":
-        return detail, None
+        return detail, None, None
+    if kind == "confirm":
+        return None, None, SimpleNamespace(unresolved=detail)
     if kind == "problems":
-        return None, [_shown(p) for p in detail]
+        return None, [_shown(p) for p in detail], None
     if kind == "busy":
         abort(503, description="diagnosis workers busy")
     if kind in ("error", "died"):
         current_app.logger.error("diagnosis of %s failed in its worker: %s", filename, detail)
-    return None, [_shown(_bound_problem(kind, filename))]
+    return None, [_shown(_bound_problem(kind, filename))], None
 
 
 @bp.errorhandler(503)
@@ -188,9 +233,11 @@ def submit():
     if upload is None:
         return render_template("diagnose/form.html", d=_form_data(message=ui_text("no_file"))), 400
     chosen = request.form.get("example") or None
-    result, problems = _run(upload, bool(request.form.get("exclude_invalid")))
+    result, problems, unconfirmed = _run(upload, bool(request.form.get("exclude_invalid")), confirm=True)
     if problems is not None:
         return render_template("diagnose/form.html", d=_form_data(errors=problems, chosen=chosen)), 422
+    if unconfirmed is not None:   # names the knowledge base does not know: a person picks, then the diagnosis runs
+        return render_template("diagnose/names.html", d=_names_view(unconfirmed, upload), IGNORE=IGNORE)
     carried = json.dumps(result, ensure_ascii=False)
     return render_template("diagnose/report.html", d=report_view(result), result_json=carried,
                            result_signature=sign(carried))
@@ -210,7 +257,7 @@ def api():
         return to_json_response({"error": ui_text("no_file")}, 400)
     exclude = (request.form.get("exclude_invalid") or request.args.get("exclude_invalid") or "").lower() in (
         "1", "true", "yes", "on")
-    result, problems = _run(upload, exclude)
+    result, problems, _ = _run(upload, exclude)
     if problems is not None:
         return to_json_response({"error": ui_text("survey_errors"), "errors": problems}, 422)
     fmt = request.args.get("format") or request.form.get("format") or "json"

@@ -7,7 +7,7 @@ after start-up plus diagnose_memory_mb, and is killed by the pool when a diagnos
 diagnose_timeout_s (web/worker_pool.py). Other users' requests are answered by the other workers and by the
 web process, which never parses a survey itself.
 
-Replies: ("ok", result), ("problems", [problem dicts]), ("memory", None) (the worker then exits and is
+Replies: ("ok", result), ("problems", [problem dicts]), ("confirm", unresolved names to confirm first), ("memory", None) (the worker then exits and is
 replaced), ("error", exception type name; the traceback goes to the worker's stderr, i.e. the server log).
 """
 
@@ -63,8 +63,12 @@ def diagnose_job(job: dict, store, knowledge, settings: dict[str, Any]) -> tuple
 
     try:
         raw, cells = parse_document(job["data"], job["filename"], SurveyLimits.from_settings(settings))
-        survey = SurveyReader(knowledge, cells).read(raw)
-        return ("ok", diagnose(survey, store, settings, exclude_invalid=bool(job.get("exclude_invalid"))))
+        survey = SurveyReader(knowledge, cells, job.get("names")).read(raw)
+        exclude_invalid = bool(job.get("exclude_invalid"))
+        errors_first = survey.problems and not exclude_invalid  # errors stop the diagnosis anyway: show them first
+        if job.get("confirm") and survey.unresolved and not errors_first:
+            return ("confirm", survey.unresolved)  # names a person confirms before the diagnosis runs
+        return ("ok", diagnose(survey, store, settings, exclude_invalid=exclude_invalid))
     except SurveyError as error:
         return ("problems", [p.as_dict() for p in error.problems])
     except MemoryError:
@@ -123,9 +127,12 @@ class Diagnoser:
             self.pool = WorkerPool(MODULE, {"settings": self.settings}, size, name="diagnosis worker",
                                    retire_on=("memory",))
 
-    def run(self, data: bytes, filename: str, exclude_invalid: bool, store=None) -> tuple:
-        """The reply for one survey, or ("busy"|"timeout"|"died", detail) when the pool gave none."""
-        job = {"data": data, "filename": filename, "exclude_invalid": exclude_invalid}
+    def run(self, data: bytes, filename: str, exclude_invalid: bool, store=None, names: list | None = None,
+            confirm: bool = False) -> tuple:
+        """The reply for one survey, or ("busy"|"timeout"|"died", detail) when the pool gave none. names: the name
+        map a person confirmed; confirm: stop at ("confirm", unresolved) when names are unresolved."""
+        job = {"data": data, "filename": filename, "exclude_invalid": exclude_invalid, "names": names,
+               "confirm": confirm}
         if self.pool is None:
             from cpkb.diagnostics.knowledge import knowledge_for
 
