@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ import requests
 from cpkb.kb.namespaces import PREFIXES
 
 from . import sparql_worker
-from .sparql_guard import Refused
+from .sparql_fair import FairShare
+from .sparql_guard import CheckedQuery, Refused, check_query, refuse_extensions
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,11 @@ def _job_answer(reply: tuple, timeout_s: float) -> Answer:
     if kind == "ok":
         return Answer(reply[1], reply[4], reply[2], reply[3])
     if kind == "form":
-        raise Refused(406, f"None of the accepted media types can carry a {reply[1]} result.")
+        raise Refused(406, sparql_worker.unacceptable(reply[1]))
     if kind == "syntax":
         raise Refused(400, f"Malformed query: {reply[1]}")
+    if kind == "refused":
+        raise Refused(reply[1], reply[2])
     raise Refused(400, f"The query could not be evaluated: {reply[1]}")
 
 
@@ -105,84 +107,98 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes over the embedded store, each answering one query at a time."""
+    """Worker processes over the embedded store, each answering one query at a time, shared fairly
+    between clients (web/sparql_fair.py)."""
 
-    def __init__(self, source: dict, size: int, start_timeout_s: float = 60.0):
+    def __init__(self, source: dict, size: int, share: FairShare, start_timeout_s: float = 60.0):
         self.source = source
         self.size = max(1, size)
+        self.share = share
         self.start_timeout_s = start_timeout_s
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()
+        self._workers: dict[int, _Worker] = {}
         self._lock = threading.Lock()
         self._closed = False
         self.info: dict = {}
         self.kills = 0
-        first = [threading.Thread(target=self._add, daemon=True) for _ in range(self.size)]
+        for slot in range(self.size):
+            share.drop_slot(slot)  # a slot is handed out once its worker is ready
+        first = [threading.Thread(target=self._add, args=(slot,), daemon=True) for slot in range(self.size)]
         for thread in first:
             thread.start()
         for thread in first:
             thread.join()
-        if not self._all:
+        if not self._workers:
             raise RuntimeError("no SPARQL worker could start")
 
-    def _add(self) -> None:
+    def _add(self, slot: int) -> None:
         try:
             worker = _Worker(self.source, self.start_timeout_s)
         except (RuntimeError, OSError) as exc:
             log.error("SPARQL worker failed to start: %s", exc)
+            if not self._closed:  # try again a little later; the slot stays out of service meanwhile
+                timer = threading.Timer(5.0, self._add, args=(slot,))
+                timer.daemon = True
+                timer.start()
             return
         with self._lock:
             if self._closed:
                 worker.kill()
                 return
-            self._all.add(worker)
+            self._workers[slot] = worker
             self.info = worker.info
-        self._idle.put(worker)
+        self.share.add_slot(slot)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, slot: int) -> None:
         with self._lock:
-            self._all.discard(worker)
+            worker = self._workers.pop(slot, None)
             self.kills += 1
-        worker.kill()
+        if worker is not None:
+            worker.kill()
         if not self._closed:
-            threading.Thread(target=self._add, daemon=True, name="cpkb-sparql-respawn").start()
+            threading.Thread(target=self._add, args=(slot,), daemon=True, name="cpkb-sparql-respawn").start()
 
-    def run(self, job: dict, timeout_s: float) -> Answer:
-        """Run one job; Refused(503) when no worker frees up in time, Refused(504) on timeout."""
-        try:
-            worker = self._idle.get(timeout=timeout_s)
-        except queue.Empty:
-            raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
+    def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
+        """Run one job for a client; Refused 429 (over its share), 503 (no worker freed up in time),
+        504 (the time limit passed: the worker is killed and replaced)."""
+        slot = self.share.acquire(client, timeout_s)
+        worker = self._workers[slot]
         started = time.monotonic()
         try:
             worker.send(job)
-            if worker.conn.poll(timeout_s):
-                reply = worker.conn.recv()
-            else:
-                reply = None
+            reply = worker.conn.recv() if worker.conn.poll(timeout_s) else None
         except (OSError, EOFError, ValueError):
-            self._replace(worker)
+            self.share.release(client, None)
+            self._replace(slot)
             raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
                                "Try again.") from None
         if reply is None:
-            self._replace(worker)
+            self.share.release(client, None, overran=True)
+            self._replace(slot)
             raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped "
                                f"after {time.monotonic() - started:.1f} s. Narrow it (more specific patterns, "
                                "LIMIT) and try again.")
-        self._idle.put(worker)
+        self.share.release(client, slot)
         return _job_answer(reply, timeout_s)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers = list(self._all)
-            self._all.clear()
+            workers = list(self._workers.values())
+            self._workers.clear()
         for worker in workers:
             try:
                 worker.send(None)
             except (OSError, ValueError):
                 pass
             worker.kill()
+
+
+def make_share(settings: dict[str, Any], slots: int) -> FairShare:
+    """The fair-share rules of the settings over `slots` slots."""
+    running = int(settings.get("sparql_client_running") or 0) or max(1, slots - 2)
+    return FairShare(slots, kept=int(settings.get("sparql_kept_workers", 1)), running_per_client=running,
+                     queued_per_client=int(settings.get("sparql_client_queued", 2)),
+                     cooldown_s=float(settings["query_timeout_s"]))
 
 
 class EmbeddedExecutor:
@@ -197,20 +213,24 @@ class EmbeddedExecutor:
         else:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
-        self.pool = WorkerPool(source, size)
+        size += int(settings.get("sparql_kept_workers", 1))  # the kept worker comes on top
+        self.pool = WorkerPool(source, size, make_share(settings, size))
         self.description = f"embedded Oxigraph, {self.pool.size} worker processes"
 
     def graphs(self) -> list[str]:
         return list(self.pool.info.get("graphs", []))
 
-    def run(self, job: dict, timeout_s: float) -> Answer:
-        return self.pool.run(job, timeout_s)
+    def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
+        return self.pool.run(job, timeout_s, client)
 
     def close(self) -> None:
         self.pool.close()
 
 
 # ---------------------------------------------------------------------- remote server
+
+ABSENT_GRAPH = "urn:x-cpkb:absent-graph:"  # stands for a dataset graph the remote server does not hold
+
 
 class RemoteExecutor:
     """A remote SPARQL 1.1 server: queries forwarded with a deadline; updates are never sent."""
@@ -219,6 +239,8 @@ class RemoteExecutor:
         self.query_url = settings["endpoint"]
         self.timeout_param = settings.get("remote_timeout_param") or ""
         self.description = f"remote SPARQL server at {self.query_url}"
+        slots = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
+        self.share = make_share(settings, slots + int(settings.get("sparql_kept_workers", 1)))
         self._local = threading.local()
         self._graphs: list[str] | None = None
         # on the query's first line, so that the server's error positions keep the user's line numbers
@@ -231,32 +253,59 @@ class RemoteExecutor:
 
     def graphs(self) -> list[str]:
         if self._graphs is None:
-            job = {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", "results_type": "text/tab-separated-values",
-                   "max_rows": 100000}
+            query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+            job = {"query": query, "prefixes": {}, "results_type": "text/tab-separated-values", "max_rows": 100000}
             try:
-                answer = self.run(job, 30.0)
+                answer = self._forward(job, check_query(query), 30.0)
                 rows = answer.body.decode("utf-8").splitlines()[1:]
                 self._graphs = [r.strip()[1:-1] for r in rows if r.startswith("<")]
             except Refused:
                 return []
         return self._graphs
 
-    def run(self, job: dict, timeout_s: float) -> Answer:
-        params: list[tuple[str, str]] = []
+    def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
+        """Check the query here (there is no worker process), then forward it within the client's share."""
+        checked = check_query(job["query"], tuple(job["prefixes"].items()))
+        refuse_extensions(checked)
+        slot = self.share.acquire(client, timeout_s)
+        overran = False
+        try:
+            return self._forward(job, checked, timeout_s)
+        except Refused as refused:
+            overran = refused.status == 504
+            raise
+        finally:
+            self.share.release(client, slot, overran)
+
+    def _dataset(self, job: dict, checked: CheckedQuery) -> tuple[list[str], list[str]] | None:
+        """The dataset as protocol parameters: the protocol's own, else the query's FROM clauses. A graph the
+        server does not hold becomes an IRI no server fetches, so that it stays an empty graph."""
         default, named = job.get("default_graphs"), job.get("named_graphs")
-        if default is None and named is None and job.get("query_has_dataset"):
-            # A server answering over the union of its graphs may ignore FROM (Oxigraph does); the same
-            # dataset sent as protocol parameters is honoured, and means the same by the protocol.
-            default, named = job.get("from_graphs"), job.get("from_named_graphs")
-        for iri in default or []:
-            params.append(("default-graph-uri", iri))
-        for iri in named or []:
-            params.append(("named-graph-uri", iri))
+        if default is None and named is None:
+            if not checked.has_dataset:
+                return None
+            default, named = list(checked.from_graphs), list(checked.from_named_graphs)
+        known = set(self.graphs())
+
+        def held(iris: list[str]) -> list[str]:
+            return [iri if iri in known else f"{ABSENT_GRAPH}{n}" for n, iri in enumerate(iris)]
+
+        return held(default or []), held(named or [])
+
+    def _forward(self, job: dict, checked: CheckedQuery, timeout_s: float) -> Answer:
+        params: list[tuple[str, str]] = []
+        dataset = self._dataset(job, checked)
+        text = job["query"]
+        if dataset is not None:
+            # the protocol's parameters override FROM (SPARQL 1.1 Protocol §2.1.4); the clauses are cut
+            # out as well, for servers that would read them
+            text = checked.without_dataset()
+            params += [("default-graph-uri", iri) for iri in dataset[0]]
+            params += [("named-graph-uri", iri) for iri in dataset[1]]
         if self.timeout_param:
             name, _, unit = self.timeout_param.partition("=")
             value = timeout_s * 1000 if unit.strip() == "{ms}" else timeout_s
             params.append((name, f"{value:g}"))
-        text = job["query"]
         if job.get("base_iri"):
             text = f"BASE <{job['base_iri']}> {text}"
         accept = "text/tab-separated-values, application/n-triples;q=0.9, application/sparql-results+json;q=0.8"
@@ -299,7 +348,7 @@ class RemoteExecutor:
         results_type, graph_type = job.get("results_type"), job.get("graph_type")
         if kind == "text/tab-separated-values":
             if not results_type:
-                raise Refused(406, "None of the accepted media types can carry a SELECT result.")
+                raise Refused(406, sparql_worker.unacceptable("SELECT"))
             tsv, truncated = self._read_lines(response, max_rows + 1, deadline, timeout_s)
             if tsv.strip() in (b"true", b"false"):  # a boolean sent as TSV
                 result = ox.parse_query_results(tsv.strip(), format=ox.QueryResultsFormat.TSV)
@@ -309,13 +358,13 @@ class RemoteExecutor:
             return Answer(body, results_type, truncated, tsv.count(b"\n") - 1)
         if kind == "application/n-triples":
             if not graph_type:
-                raise Refused(406, "None of the accepted media types can carry a CONSTRUCT result.")
+                raise Refused(406, sparql_worker.unacceptable("CONSTRUCT"))
             nt, truncated = self._read_lines(response, max_rows, deadline, timeout_s)
             body = self._safe(lambda: sparql_worker.reserialize_triples(nt, graph_type, PREFIXES))
             return Answer(body, graph_type, truncated, nt.count(b"\n"))
         if kind in ("application/sparql-results+json", "application/json"):
             if not results_type:
-                raise Refused(406, "None of the accepted media types can carry an ASK result.")
+                raise Refused(406, sparql_worker.unacceptable("ASK"))
             data, _ = self._read_lines(response, 10**9, deadline, timeout_s)
             result = self._safe(lambda: ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
             return Answer(result.serialize(format=sparql_worker.RESULTS_FORMATS[results_type]), results_type, False, 1)
