@@ -125,9 +125,10 @@ class CheckedQuery:
 
 # ---------------------------------------------------------------------- tokenizer
 
-def tokens(text: str, start: int = 0, branches: list | None = None) -> Iterator[Token]:
-    """The significant tokens of text from `start`. An ambiguous `<` (see the module's note) is read
-    as an IRI here; the position of its other reading, `<` as an operator, goes into `branches`."""
+def tokens(text: str, start: int = 0, branches: list | None = None, parens: int = 0) -> Iterator[Token]:
+    """The significant tokens of text from `start`. An ambiguous `<` (see the module's note; only inside
+    parentheses, where expressions are) is read as an IRI here; its other reading, `<` as an operator,
+    goes into `branches` as (position, parenthesis depth)."""
     position, previous = start, ""
     match = _TOKEN.match
     while position < len(text):
@@ -137,9 +138,11 @@ def tokens(text: str, start: int = 0, branches: list | None = None) -> Iterator[
         if kind == "ws" or kind == "comment":
             continue
         value = found.group()
-        if kind == "iri" and previous in _OPERAND_END and _AMBIGUOUS.search(value):
+        if kind == "iri" and parens and previous in _OPERAND_END and _AMBIGUOUS.search(value):
             if branches is not None:
-                branches.append(begin + 1)
+                branches.append((begin + 1, parens))
+        elif kind == "punct" and value in "()":
+            parens = parens + 1 if value == "(" else max(0, parens - 1)
         previous = kind if kind != "punct" else ("var" if value in ")]" else "punct")
         yield Token(kind, value, begin, position)
 
@@ -222,7 +225,8 @@ def check_query(text: str, prefixes: tuple[tuple[str, str], ...] = ()) -> Checke
             raise Refused(400, "查询中有太多紧贴的“<”比较，无法检查；请在比较运算符“<”两边加空格。\n"
                                "The query has too many comparisons written as `?a<?b…>` to be checked; put a "
                                "space after each `<` that compares.")
-        _refuse_dangerous(_dangerous_words(list(tokens(text, branches[done], branches))))
+        position, parens = branches[done]
+        _refuse_dangerous(_dangerous_words(list(tokens(text, position, branches, parens))))
         done += 1
     return _structure(text, toks, dict(prefixes))
 
