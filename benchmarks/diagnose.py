@@ -70,7 +70,7 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     times["validate"] = time.perf_counter() - t
     enterprises, sector = survey.enterprises, survey.scope["sector"]
     t = time.perf_counter()
-    findings, _ = evaluate_rules(kb, survey, enterprises, sector)
+    findings, _, _ = evaluate_rules(kb, survey, enterprises, sector)
     times["rules"] = time.perf_counter() - t
     t = time.perf_counter()
     assess(kb, enterprises, sector)

@@ -37,10 +37,13 @@ class CompiledCondition:
 class ConditionCompiler:
     """Compiles condition nodes of one knowledge base; caches by node."""
 
-    def __init__(self, knowledge: Knowledge, units: UnitConverter):
+    def __init__(self, knowledge: Knowledge, units: UnitConverter, strict: bool = False):
         self.kb = knowledge
         self.g = knowledge.graph
         self.units = units
+        # strict: a technique missing from a list counts as absent only where the survey declares that list
+        # complete; elsewhere its absence is unknown. Rules are judged leniently first, strictly to confirm.
+        self.strict = strict
         self._cache: dict[URIRef, CompiledCondition] = {}
 
     def compile(self, node: URIRef) -> CompiledCondition:
@@ -134,15 +137,27 @@ class ConditionCompiler:
         techniques = set(self._objects(node, CPKB.technique))
         process = next(iter(self._objects(node, CPKB.inProcess)), None)
         test = "uses" if present else "lacks"
+        strict = self.strict
+        homes = {p for t in techniques for p in self.kb.technique_processes.get(t, ())}
 
         def evaluate(ent: Enterprise) -> Outcome:
             if not ent.processes:
                 return None, []
             pool = ent.processes.get(process, set()) if process else ent.techniques
             found = techniques & pool
+            if not found and strict and not absence_confirmed(ent):
+                return None, []
             if bool(found) != present:
                 return False, []
             return True, [{"test": test, "techniques": sorted(found if present else techniques), "process": process}]
+
+        def absence_confirmed(ent: Enterprise) -> bool:
+            if ent.lists_complete:
+                return True
+            if process:
+                return process in ent.complete_processes
+            relevant = homes.intersection(ent.processes) or ent.processes.keys()
+            return all(p in ent.complete_processes for p in relevant)
 
         return CompiledCondition(evaluate, {"processes"})
 

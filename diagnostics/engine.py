@@ -45,9 +45,10 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         raise SurveyError(survey.problems or [])
     kb = survey.knowledge
     sector = survey.scope["sector"]
-    findings, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
+    findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
     issues = aggregate(kb, findings, enterprises, total_output, threshold)
+    unconfirmed = unconfirmed_findings(kb, tentative, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
     recommendations, rejected = recommend(kb, survey, key, enterprises, sector)
@@ -64,6 +65,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
                      for eid in sorted(invalid)],
         "key_issues": key,
         "other_findings": [i for i in issues if not i["key_issue"]],
+        "unconfirmed": unconfirmed,
         "recommendations": recommendations,
         "not_recommended": rejected,
         "schemes": {
@@ -106,33 +108,62 @@ def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_o
 
 def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
                    progress: Callable[[int], None] | None = None):
-    """Every rule of the sector over every enterprise: findings per problem, and rules not evaluated."""
+    """Every rule of the sector over every enterprise: findings per problem, findings that rest only on a
+    technique missing from a list not declared complete (to verify on site, 待现场核实), rules not evaluated."""
     compiler = ConditionCompiler(kb, survey.units)
+    strict = ConditionCompiler(kb, survey.units, strict=True)
     rules = [(r, compiler.compile(r.condition)) for r in kb.rules if r.sector == sector]
     findings: dict[str, list[dict]] = defaultdict(list)
+    tentative: dict[str, list[dict]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     memo: dict = {}
-    # each rule's fields bound once, not looked up per enterprise; evidence stays in survey order
-    plan = [(rule, cond.evaluate, findings[rule.problem].append, unknown[rule.iri].append, rule.iri, rule.severity)
-            for rule, cond in rules]
+    # each rule's fields bound once, not looked up per enterprise; evidence stays in survey order.
+    # Only rules that look at technique lists can rest on silence: only they are judged a second time, strictly.
+    plan = [(rule, cond.evaluate, strict.compile(rule.condition).evaluate if "processes" in cond.needs else None,
+             findings[rule.problem].append, tentative[rule.problem].append, unknown[rule.iri].append, rule.iri,
+             rule.severity) for rule, cond in rules]
     for n in range(0, len(enterprises), 200):
         batch = enterprises[n:n + 200]
         for ent in batch:
-            for rule, evaluate, found, undecided, iri, severity in plan:
+            for rule, evaluate, confirm, found, assumed, undecided, iri, severity in plan:
                 value, evidence = evaluate(ent)
                 if value:
-                    found({"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
-                           "explanation": explain(kb, rule, evidence, memo)})
+                    finding = {"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
+                               "explanation": explain(kb, rule, evidence, memo)}
+                    if confirm is None or confirm(ent)[0]:
+                        found(finding)
+                    else:
+                        assumed(finding)
                 elif value is None:
                     undecided(ent.id)
         if progress:
             progress(len(batch))
     findings = {problem: found for problem, found in findings.items() if found}
+    tentative = {problem: found for problem, found in tentative.items() if found}
     unknown = {iri: ids for iri, ids in unknown.items() if ids}
     needs = {r.iri: sorted(c.needs) for r, c in rules}
     not_evaluated = [{"rule": iri, "labels": kb.label(iri), "enterprises": ids, "missing": needs[iri]}
                      for iri, ids in sorted(unknown.items())]
-    return findings, not_evaluated
+    return findings, tentative, not_evaluated
+
+
+def unconfirmed_findings(kb: Knowledge, tentative: dict[str, list[dict]], issues: list[dict]) -> list[dict]:
+    """Findings that hold only if a technique the survey did not list is really absent: one entry per problem,
+    without the enterprises for which the same problem is already confirmed by other evidence."""
+    confirmed = {i["problem"]: set(i["enterprises"]) for i in issues}
+    out = []
+    for problem, found in sorted(tentative.items()):
+        evidence = [f for f in found if f["enterprise"] not in confirmed.get(problem, set())]
+        if not evidence:
+            continue
+        p = kb.problems.get(problem)
+        ids = sorted({f["enterprise"] for f in evidence})
+        out.append({"problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
+                    "enterprises": ids, "count": len(ids), "evidence": evidence,
+                    "status": {"zh": "待现场核实：调查表未声明技术清单完整，仅凭未列出某项技术不能认定。",
+                               "en": "to verify on site: the survey does not declare the technique list complete, "
+                                     "so a technique missing from it is not proof of absence."}})
+    return out
 
 
 def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[Enterprise], total_output: float,

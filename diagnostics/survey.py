@@ -20,46 +20,19 @@ from rapidfuzz import process as fuzz_process
 from cpkb.kb.store import Store
 
 from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
+from .survey_format import (DIRECTIONS, EMISSION_FIELDS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
+                            OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
+                            STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .units import UnitConverter, UnitProblem, converter_for
+from .workbook import read_csv, read_workbook
 
-SURVEY_VERSION = 1
-PILOT_TYPES = ("sector", "park", "region", "basin")
-STAGES = ("generated", "emitted")
-DIRECTIONS = ("out", "in")
+__all__ = ["SURVEY_VERSION", "Enterprise", "Survey", "SurveyError", "SurveyProblem", "SurveyReader", "level_name",
+           "parse_document", "read_survey"]
+
 _LEVEL_WORDS = {"i": "I", "1": "I", "ⅰ": "I", "ii": "II", "2": "II", "ⅱ": "II", "iii": "III", "3": "III", "ⅲ": "III",
                 "none": None, "不达标": None, "below": None, "0": None}
-_OUTPUT_FIELDS = frozenset({"product", "unit", "value"})
-_PROCESS_FIELDS = frozenset({"process", "techniques"})
-_INDICATOR_FIELDS = frozenset({"indicator", "process", "unit", "value"})
-_MATERIAL_FIELDS = frozenset({"material", "process", "properties", "unit", "value"})
-_PROPERTY_FIELDS = frozenset({"property", "unit", "value"})
-_EMISSION_FIELDS = frozenset({"o2_ref_pct", "pollutant", "process", "stage", "unit", "value"})
-_STREAM_FIELDS = frozenset({"direction", "resource", "value", "unit", "temperature_c", "process", "fate", "properties"})
 _TRUE = {"true", "yes", "y", "1", "是", "有", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "没有"}
-
-
-@dataclass(frozen=True)
-class SurveyProblem:
-    """One thing wrong in a survey: where (field path, or sheet and cell), what, and how to fix it."""
-
-    place: str
-    message: str
-    enterprise: str | None = None
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"place": self.place, "message": self.message, "enterprise": self.enterprise}
-
-    def __str__(self) -> str:
-        return f"{self.place}: {self.message}"
-
-
-class SurveyError(Exception):
-    """A survey that cannot be diagnosed; `problems` lists every problem found, each placed."""
-
-    def __init__(self, problems: list[SurveyProblem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the survey:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 @dataclass
@@ -73,6 +46,8 @@ class Enterprise:
     output_unit: str | None = None
     processes: dict[str, set[str]] = field(default_factory=dict)   # process IRI -> technique IRIs
     techniques: set[str] = field(default_factory=set)
+    complete_processes: set[str] = field(default_factory=set)     # processes whose technique list is complete
+    lists_complete: bool = False                                    # every technique list is complete (scope)
     indicators: dict[str, list[tuple[Any, str | None]]] = field(default_factory=dict)  # IRI -> [(value, process)]
     materials: dict[str, dict] = field(default_factory=dict)        # IRI -> {value, unit, properties{IRI: (v, unit)}}
     emissions: list[dict] = field(default_factory=list)
@@ -101,10 +76,8 @@ def parse_document(data: bytes, filename: str) -> tuple[Any, dict[str, str]]:
     """The raw survey mapping and a map from field paths to workbook cells (empty for JSON/YAML)."""
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from .workbook import read_workbook
         return read_workbook(data)
     if suffix == ".csv":
-        from .workbook import read_csv
         return read_csv(data)
     if suffix not in (".json", ".yaml", ".yml"):
         raise SurveyError([SurveyProblem(filename, f"unsupported file type {suffix or '(none)'!r}: "
@@ -146,6 +119,7 @@ class SurveyReader:
         self._resolved: dict[tuple[str, str, bool], set[str]] = {}  # (kind, name as written, sector only)
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
+        self.lists_complete = False
         self._single: dict[tuple, str] = {}
 
     # -- problems
@@ -256,11 +230,12 @@ class SurveyReader:
                                              "enterprises (see shared/spec/survey.md).")])
         if raw.get("cpkb_survey") != SURVEY_VERSION:
             self.error("cpkb_survey", f"format version must be {SURVEY_VERSION}, got {raw.get('cpkb_survey')!r}.")
-        unknown = set(raw) - {"cpkb_survey", "scope", "enterprises"}
+        unknown = set(raw) - TOP_FIELDS
         for key in sorted(unknown, key=str):
             self.error(str(key) if str(key).strip() else repr(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
+        self.lists_complete = bool(scope.get("technique_lists_complete"))
         if self.problems:
             raise SurveyError(self.problems)
         enterprises = self.read_enterprises(raw.get("enterprises"))
@@ -300,10 +275,11 @@ class SurveyReader:
             for key, value in facts.items():
                 self.read_fact(holder, key, value, f"scope.facts.{key}")
             scope["facts"] = {iri: value for iri, value in holder.facts.items()}
-        for key in sorted(set(raw) - {"title", "sector", "pilot_type", "region", "basin", "park", "year", "facts"},
-                          key=str):
+        scope["technique_lists_complete"] = self.read_complete(raw.get("technique_lists_complete"),
+                                                               "scope.technique_lists_complete")
+        for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
             self.error(f"scope.{key}", "unknown scope field; allowed: title, sector, pilot_type, region, basin, park, "
-                                       "year, facts.")
+                                       "year, facts, technique_lists_complete.")
         return scope
 
     def read_enterprises(self, raw: Any) -> list[Enterprise]:
@@ -334,9 +310,8 @@ class SurveyReader:
 
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
         ent = Enterprise(ident, index, raw.get("name"))
-        allowed = {"id", "name", "output", "materials", "processes", "indicators", "emissions", "streams", "facts"}
-        for key in sorted(set(raw) - allowed, key=str):
-            self.error(f"{path}.{key}", f"unknown enterprise field; allowed: {', '.join(sorted(allowed))}.")
+        for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
+            self.error(f"{path}.{key}", f"unknown enterprise field; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.")
         self.read_output(ent, raw.get("output"), f"{path}.output")
         for j, proc in enumerate(self._list(raw, "processes", path)):
             self.read_process(ent, proc, f"{path}.processes[{j}]")
@@ -349,6 +324,7 @@ class SurveyReader:
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
+        ent.lists_complete = self.lists_complete
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.")
@@ -389,7 +365,7 @@ class SurveyReader:
         total = 0.0
         for j, item in enumerate(items):
             p = f"{path}[{j}]" if isinstance(raw, list) else path
-            if not self._fields(item, p, ("value",), _OUTPUT_FIELDS):
+            if not self._fields(item, p, ("value",), OUTPUT_FIELDS):
                 continue
             value = self.number(item["value"], f"{p}.value")
             product = self.resolve("product", item["product"], f"{p}.product", sector_only=True) \
@@ -413,7 +389,7 @@ class SurveyReader:
         return units.pop() if len(units) == 1 else None
 
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("process",), _PROCESS_FIELDS):
+        if not self._fields(raw, path, ("process",), PROCESS_FIELDS):
             return
         single = self._single  # names seen before resolve at once, without building their field path
         name = raw["process"]
@@ -439,9 +415,21 @@ class SurveyReader:
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
             ent.techniques.update(found)
+            if self.read_complete(raw.get("complete"), f"{path}.complete"):
+                ent.complete_processes.add(proc)
+
+    def read_complete(self, value: Any, path: str) -> bool:
+        """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, str) and normalise(value) in _TRUE | _FALSE:
+            return normalise(value) in _TRUE
+        self.error(path, f"expected yes or no (是/否, true/false), got {value!r}: say whether this list names every "
+                         "technique in use.")
+        return False
 
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("indicator", "value"), _INDICATOR_FIELDS):
+        if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
             return
         iri = self._single.get(("indicator", raw["indicator"], True)) if isinstance(raw["indicator"], str) else None
         iri = iri or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
@@ -478,7 +466,7 @@ class SurveyReader:
                                        "check the value and its unit.")
 
     def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("material",), _MATERIAL_FIELDS):
+        if not self._fields(raw, path, ("material",), MATERIAL_FIELDS):
             return
         iri = self.resolve("material", raw["material"], f"{path}.material", sector_only=True)
         value = self.number(raw["value"], f"{path}.value") if raw.get("value") is not None else None
@@ -486,7 +474,7 @@ class SurveyReader:
         props = {}
         for k, prop in enumerate(raw.get("properties") or []):
             p = f"{path}.properties[{k}]"
-            if not self._fields(prop, p, ("property", "value"), _PROPERTY_FIELDS):
+            if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
                 continue
             piri = self.resolve("property", prop["property"], f"{p}.property", sector_only=True)
             pval = self.number(prop["value"], f"{p}.value")
@@ -496,7 +484,7 @@ class SurveyReader:
             ent.materials[iri] = {"value": value, "unit": unit, "properties": props}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("pollutant", "value", "unit"), _EMISSION_FIELDS):
+        if not self._fields(raw, path, ("pollutant", "value", "unit"), EMISSION_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
         value = self.number(raw["value"], f"{path}.value")
@@ -515,7 +503,7 @@ class SurveyReader:
                                   "process": process})
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("direction", "resource", "value", "unit"), _STREAM_FIELDS):
+        if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):
             return
         if raw["direction"] not in DIRECTIONS:
             self.error(f"{path}.direction", "direction is out (产出/余量) or in (需求).")

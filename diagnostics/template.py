@@ -16,7 +16,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cpkb.kb.store import Store
 
 from .knowledge import Knowledge, knowledge_for, normalise
-from .workbook import SCOPE_FIELDS, SCOPE_ZH, SHEETS
+from .survey_format import SCOPE_FIELDS, SCOPE_ZH
+from .workbook import SHEETS
 
 VALIDATED_ROWS = 5000          # rows of each list sheet that carry the drop-down lists
 LISTS_SHEET = "lists"
@@ -67,6 +68,7 @@ def sector_lists(kb: Knowledge, sector: str | None) -> dict[str, list[str]]:
         "fact": facts,
         "unit": units,
         "stage": ["emitted", "generated"],
+        "yesno": ["是", "否"],
         "direction": ["out", "in"],
         "pilot_type": ["sector", "park", "region", "basin"],
         "region": every("region"),
@@ -91,6 +93,13 @@ _HOW_TO = [
     ("一个工序的多个工艺/装备用 、 ; 或 , 分隔。定性指标填达到的级别 I、II、III 或 none。事实填 是/否、数值或选项。",
      "Several techniques of one process are separated by 、 ; or ,. A qualitative indicator takes the level reached: "
      "I, II, III or none. Facts take yes/no (是/否), a number or a choice."),
+    ("“工序与工艺”表的“清单完整”填“是”，表示该行已列出该工序在用的全部工艺装备，未列出的即为未采用；不填时，"
+     "仅因未列出某项工艺而得出的问题只列为“待现场核实”，不计入关键共性问题。全部清单都完整时，可在“范围”表写"
+     "“技术清单完整 technique_lists_complete = 是”。",
+     "On the processes sheet, answer 'complete' 是 (yes) when the row names every technique in use in that process: "
+     "what is not listed is then not used. Left empty, a finding that rests only on a technique missing from the list "
+     "is 'to verify on site' and makes no key issue. When every list is complete, write "
+     "'technique_lists_complete = 是' on the scope sheet."),
     ("空单元格表示未调查；缺少的可选数据不是错误，诊断结果会列出因此未能评价的规则。",
      "An empty cell means not surveyed; missing optional data is no error, the diagnosis lists the rules it could "
      "not evaluate."),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import normalise
-from .survey import SURVEY_VERSION, SurveyError, SurveyProblem
+from .survey_format import SCOPE_FIELDS, SCOPE_ZH, SURVEY_VERSION, SurveyError, SurveyProblem
 
 # ---------------------------------------------------------------------- the layout of the workbook
 
@@ -76,9 +76,14 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("processes", "工序与工艺", "processes",
           (ENT, Column("process", "工序", "process", list_name="process"),
            Column("techniques", "工艺装备", "techniques", list_name="technique",
-                  help="several separated by 、 ; or ,")),
-          "每家企业每个工序一行；在用工艺/装备用 、 ; 或 , 分隔。",
-          "One row per enterprise and process; techniques in use separated by 、 ; or ,."),
+                  help="several separated by 、 ; or ,"),
+           Column("complete", "清单完整", "complete", "any", list_name="yesno",
+                  help="是 = this row names every technique in use in the process")),
+          "每家企业每个工序一行；在用工艺/装备用 、 ; 或 , 分隔。“清单完整”填“是”表示已列出该工序在用的全部"
+          "工艺装备（未列出即为未采用）；不填则未列出的工艺只作“待现场核实”。",
+          "One row per enterprise and process; techniques in use separated by 、 ; or ,. Answer 'complete' yes when the "
+          "row names every technique in use (what is not listed is not used); otherwise findings resting on a "
+          "missing technique are only 'to verify on site'."),
     Sheet("indicators", "指标", "indicators",
           (ENT, Column("indicator", "指标", "indicator", list_name="indicator"), Column("value", "数值", "value", "any"),
            Column("unit", "单位", "unit", list_name="unit"), Column("process", "工序", "process", list_name="process")),
@@ -111,9 +116,6 @@ SHEETS: tuple[Sheet, ...] = (
           "Facts rules ask for, one row per enterprise and fact: yes/no, a number or a choice."),
 )
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
-SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "year")
-SCOPE_ZH = {"title": "标题", "sector": "行业", "pilot_type": "试点类型", "region": "区域", "basin": "流域",
-            "park": "园区", "year": "年份"}
 TECHNIQUE_SEPARATORS = re.compile(r"[、;；,，\n]")
 
 
@@ -278,8 +280,11 @@ class _Builder:
             self.place(f"{path}.{key}", where)
 
     def process(self, ent: dict, base: str, process: Any, techniques: list, places: dict[str, str],
-                row_place: str, tech_place: str | None) -> None:
-        path = self.add_item(ent, base, "processes", {"process": process, "techniques": techniques},
+                row_place: str, tech_place: str | None, complete: Any = None) -> None:
+        item = {"process": process, "techniques": techniques}
+        if complete is not None:
+            item["complete"] = complete
+        path = self.add_item(ent, base, "processes", item,
                              {k: v for k, v in places.items() if k != "techniques"}, row_place)
         if tech_place:
             self.place(f"{path}.techniques", tech_place)
@@ -418,7 +423,7 @@ def _fill_sections(b: _Builder, rows_of) -> None:
         b.sub_property(ent, base, "materials", match, prop, places, row)
     for ent, base, given, places, row in owned("processes"):
         b.process(ent, base, given.get("process"), split_techniques(given.get("techniques")), places, row,
-                  places.get("techniques"))
+                  places.get("techniques"), given.get("complete"))
     for section in ("indicators", "emissions", "streams"):
         for ent, base, given, places, row in owned(section):
             b.add_item(ent, base, section, given, places, row)
@@ -564,7 +569,8 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
             name = get("name")[0]
             procs = ent.setdefault("processes", [])
             if not any(normalise(str(p.get("process"))) == normalise(str(name)) for p in procs):
-                b.process(ent, base, name, [], {"process": get("name")[1]}, row_place, None)
+                b.process(ent, base, name, [], {"process": get("name")[1], "complete": get("value")[1]}, row_place,
+                          None, get("value")[0])
         elif key == "technique":
             b.technique(ent, base, get("process")[0], get("name")[0], get("name")[1], row_place)
         elif key == "indicator":
@@ -620,7 +626,8 @@ def write_survey_csv(raw: dict) -> str:
                             "item_process": m.get("process"), "name": p.get("property"), "value": p.get("value"),
                             "unit": p.get("unit")})
         for p in ent.get("processes") or []:
-            w.writerow({"section": "process", "enterprise": eid, "name": p.get("process")})
+            w.writerow({"section": "process", "enterprise": eid, "name": p.get("process"),
+                        "value": _csv_cell(p.get("complete"))})
             for t in p.get("techniques") or []:
                 w.writerow({"section": "technique", "enterprise": eid, "process": p.get("process"), "name": t})
         for i in ent.get("indicators") or []:

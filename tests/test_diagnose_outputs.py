@@ -167,12 +167,13 @@ def test_sector_template_has_sheets_headers_and_drop_downs():
     instructions = "\n".join(str(c.value) for row in book["说明 instructions"].iter_rows() for c in row if c.value)
     assert knowledge().version in instructions and "单位产品每次清洗取水量" in instructions and "L/m²" in instructions
     ws = book["工序与工艺 processes"]
-    assert [c.value for c in ws[1]] == ["企业编号 enterprise", "工序 process", "工艺装备 techniques"]
+    assert [c.value for c in ws[1]] == ["企业编号 enterprise", "工序 process", "工艺装备 techniques",
+                                        "清单完整 complete"]
     lists = {c.value: i for i, c in enumerate(book["lists"][1])}
     processes = [r[lists["process"]] for r in book["lists"].iter_rows(min_row=2, values_only=True) if r[lists["process"]]]
     assert processes[0] == "前处理" and "水洗" in processes and len(processes) == 14
     formulas = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert formulas["B2"].startswith("=lists!$") and "C2" in formulas
+    assert formulas["B2"].startswith("=lists!$") and "C2" in formulas and "D2" in formulas  # 是/否 for complete
     indicator_dv = book["指标 indicators"].data_validations.dataValidation
     assert {str(dv.sqref) for dv in indicator_dv} >= {"B2:B5000", "D2:D5000", "E2:E5000"}
 
