@@ -78,7 +78,7 @@ def check(no_owl: bool, kb_dir) -> None:
     from cpkb.kb.build import kb_dir_of
     from cpkb.kb.compile import compile_kb
     from cpkb.kb.errors import SourceError
-    from cpkb.ontology.checks import check_owl, check_references, check_shacl, union_graph
+    from cpkb.kb.checks import check_owl, check_references, check_shacl, union_graph
 
     try:
         compiled = compile_kb(kb_dir_of(_settings(kb_dir)))
@@ -266,48 +266,6 @@ def show_settings() -> None:
         click.echo(f"{setting.name:<22} {values[setting.name]!s:<40} {setting.help}")
 
 
-def _summary(result: dict) -> str:
-    """One screen: enterprises, key issues with prevalence, top recommendations, level distribution."""
-    scope = result["scope"]
-    lines = [f"{scope.get('sector_label', {}).get('zh', scope.get('sector'))}: {scope['diagnosed']} of "
-             f"{scope['enterprises']} enterprise(s) diagnosed"
-             + (f", {scope['excluded']} set aside" if scope.get("excluded") else "")
-             + f"; knowledge base {result['kb_version']}"]
-    key = result["key_issues"]
-    lines.append(f"key issues ({len(key)}):" if key else "no key issues")
-    for issue in key[:8]:
-        out = issue["prevalence"]["output"]
-        lines.append(f"  {issue['prevalence']['enterprises'] * 100:5.1f}% of enterprises"
-                     + (f", {out * 100:5.1f}% of output" if out is not None else "")
-                     + f"  [{issue['severity']}{', veto' if issue.get('veto') else ''}]  "
-                     f"{issue['labels']['zh']} / {issue['labels']['en']}")
-    if len(key) > 8:
-        lines.append(f"  … and {len(key) - 8} more")
-    recs = result["recommendations"]
-    if recs:
-        lines.append(f"top recommendations (of {len(recs)}):")
-        for rec in recs[:6]:
-            cost = "no/low cost" if rec["cost_class"] == "low" else "medium/high cost"
-            lines.append(f"  {rec['rank']:>2}. {rec['labels']['zh']} / {rec['labels']['en']} ({cost}, "
-                         f"{len(rec['applies_to'])} enterprises)")
-    for system in result["indicator_assessment"]["systems"]:
-        dist = ", ".join(f"{k}: {v}" for k, v in system["distribution"].items())
-        lines.append(f"levels ({system['labels']['en']}, provisional where coverage < 100 %): {dist}")
-    for pollutant in (result.get("reduction_potential") or {}).get("pollutants", []):
-        if pollutant["baseline_t_per_a"]:
-            low, high = pollutant["combined_reduction_t_per_a"]
-            lines.append(f"reduction potential {pollutant['labels']['zh']}: {low:g}–{high:g} of "
-                         f"{pollutant['baseline_t_per_a']:g} t/a ({pollutant['reported_by']} enterprises reporting)")
-    matches = (result.get("symbiosis") or {}).get("matches", [])
-    if "symbiosis" in result:
-        lines.append(f"symbiosis: {len(matches)} exchange(s) found" + "".join(
-            f"\n  {m['from']} → {m['to']}: {m['offer_labels']['zh']} → {m['demand_labels']['zh']} {m['amount']:g} {m['unit']}"
-            for m in matches[:5]))
-    if result["warnings"]:
-        lines.append(f"{len(result['warnings'])} warning(s); see `warnings` in the result")
-    return "\n".join(lines)
-
-
 PROGRESS_MIN_ENTERPRISES = 2000
 
 
@@ -319,8 +277,10 @@ PROGRESS_MIN_ENTERPRISES = 2000
 @click.option("--exclude-invalid", is_flag=True,
               help="Set enterprises with errors aside and diagnose the rest (they are listed in the result).")
 @click.option("--quiet", is_flag=True, help="No summary and no progress bar on stderr.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the summary on stderr (default: the locale's; zh for a Chinese locale).")
 @store_options
-def diagnose(survey, fmt, output, exclude_invalid, quiet, kb_dir, store_dir, endpoint, store_mode) -> None:
+def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
     """Diagnose a survey file (.json, .yaml, .xlsx template, .csv); JSON to stdout by default."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
     from cpkb.diagnostics.knowledge import knowledge_for
@@ -388,7 +348,9 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, kb_dir, store_dir, end
             sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
     if not quiet:
-        click.echo(_summary(result), err=True)
+        from cpkb.summary import default_language, summary
+
+        click.echo(summary(result, lang or default_language()), err=True)
         if output:
             click.echo(f"wrote {output}", err=True)
 

@@ -16,6 +16,7 @@ from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
 from .conditions import ConditionCompiler
+from .conclusion import write_conclusion
 from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
@@ -52,7 +53,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
     recommendations, rejected = recommend(kb, survey, key, enterprises, sector)
-    return {
+    result = {
         "cpkb_diagnosis": RESULT_VERSION,
         "kb_version": kb.version,
         "engine_version": __version__,
@@ -76,9 +77,12 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         **_pilot_sections(kb, survey, enterprises, recommendations),
         "rules_not_evaluated": not_evaluated,
         "warnings": [w.as_dict() for w in survey.warnings]
-        + ([{"place": "enterprises", "message": f"{len(invalid)} enterprise(s) with errors were set aside "
-             "(exclude_invalid); see `excluded`.", "enterprise": None}] if invalid else []),
+        + ([{"place": "enterprises", "message": f"{len(invalid)}家企业因数据错误暂未纳入诊断，见“剔除企业”。 / "
+             f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`.",
+             "enterprise": None}] if invalid else []),
     }
+    # the conclusion opens the result: a reader of the JSON meets it first, as in every report
+    return {"conclusion": write_conclusion(result), **result}
 
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:
@@ -233,6 +237,9 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
         scorer = SystemScorer(indicators)
         for ent in enterprises:
             score = scorer.score(ent.indicators)
+            if not ent.output:  # per-unit-product figures mean nothing without production: not graded, and said so
+                score.grade = None
+                score.reasons.append("产量缺失或为零，不评定等级 / output missing or zero: not graded")
             distribution[score.grade or "not rated"] += 1
             out["enterprises"].append(_score_dict(kb, system, ent, score))
         out["systems"][-1]["distribution"] = distribution

@@ -25,6 +25,16 @@ def _fact_zh(value) -> str:
     return {True: "是", False: "否"}.get(value, _fmt(value)) if isinstance(value, bool) else _fmt(value)
 
 
+def _answer(kb: Knowledge, fact: str, value) -> tuple[str, str]:
+    """A survey answer in both languages: choices by their labels (镍、锌 / nickel, zinc), yes/no as 是/否."""
+    labels = kb.facts.get(fact, {}).get("choice_labels") or {}
+    if labels and isinstance(value, (str, tuple)):
+        chosen = value if isinstance(value, tuple) else (value,)
+        names = [labels.get(str(c), {"zh": str(c), "en": str(c)}) for c in chosen]
+        return "、".join(n["zh"] for n in names), ", ".join(n["en"] for n in names)
+    return _fact_zh(value), _fmt(value)
+
+
 def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
     """One matched fact as a clause in both languages."""
     L = lambda iri: kb.label(iri) if iri else {"zh": "", "en": ""}
@@ -64,7 +74,8 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
                 "en": f"{ind['en']} is {_fmt(fact['value'])}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
     if test == "fact":
         f = L(fact["fact"])
-        return {"zh": f"“{f['zh']}”的回答为{_fact_zh(fact['value'])}", "en": f"answer to “{f['en']}” is {_fmt(fact['value'])}"}
+        zh, en = _answer(kb, fact["fact"], fact["value"])
+        return {"zh": f"“{f['zh']}”的回答为{zh}", "en": f"answer to “{f['en']}” is {en}"}
     if test == "material":
         m = L(fact["material"])
         if "property" in fact:

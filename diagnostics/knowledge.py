@@ -17,6 +17,9 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 from cpkb.kb.namespaces import CPKB, KB_IRI
 from cpkb.kb.store import Store
 
+from .knowledge_model import (Derived, Economics, IndicatorRules, RequirementSet, StatusBasis, load_derived,
+                              load_economics, load_indicator_rules, load_requirements, load_status_bases, load_targets)
+
 LEVELS = ("I", "II", "III")
 
 
@@ -49,10 +52,11 @@ class Indicator:
     limiting: bool
     benchmarks: dict[str, float] = field(default_factory=dict)      # level -> value
     requirements: dict[str, Labels] = field(default_factory=dict)   # level -> text (qualitative)
+    rules: IndicatorRules = field(default_factory=IndicatorRules)   # variants, applicability, weight rule, scenario
 
     @property
     def quantitative(self) -> bool:
-        return bool(self.benchmarks)
+        return bool(self.benchmarks) or bool(self.rules.variants)
 
     def meets(self, value: float, level: str) -> bool | None:
         """Whether a value meets the level (None when the source gives no benchmark for it)."""
@@ -73,10 +77,15 @@ class Indicator:
 class Effect:
     target: str          # IRI of indicator, pollutant or consumption
     target_kind: str     # indicator | pollutant | consumption
-    min_pct: float
-    max_pct: float
+    min_pct: float | None          # relative mode: % change, low..high
+    max_pct: float | None
     basis: Labels
     verified: bool
+    mode: str = "relative"         # relative | target | absolute
+    acts_on: str | None = None     # generated | emitted (pollutant effects)
+    level: str | None = None       # target mode: the level the indicator is brought to
+    amount: tuple[float, float] | None = None   # absolute mode, in `unit`
+    unit: str | None = None
 
 
 @dataclass
@@ -94,6 +103,7 @@ class Measure:
     effects: list[Effect]
     sources: list[str]
     applicability: Labels
+    economics: Economics = field(default_factory=Economics)
 
 
 @dataclass
@@ -142,6 +152,9 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
+    requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
+    status_bases: dict[str, list[StatusBasis]] = field(default_factory=dict)   # technique IRI -> its bases
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> dict[str, str]:
@@ -160,7 +173,8 @@ KIND_OF_CLASS = {
     CPKB.MaterialType: "material", CPKB.Property: "property", CPKB.Pollutant: "pollutant", CPKB.Region: "region",
     CPKB.Basin: "basin", CPKB.ResourceType: "resource", CPKB.Unit: "unit", CPKB.SurveyFact: "fact",
     CPKB.Product: "product", CPKB.Problem: "problem", CPKB.Measure: "measure", CPKB.Rule: "rule",
-    CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type",
+    CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type", CPKB.RequirementSet: "requirement",
+    CPKB.DerivedQuantity: "derived",
 }
 
 _CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()
@@ -242,6 +256,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                 for lit in req:
                     setattr(text, lit.language or "zh", str(lit))
                 ind.requirements[level] = text
+        ind.rules = load_indicator_rules(graph, s, lambda node: vocab_key.get(str(node), str(node)))
         indicators[iri] = ind
 
     problems = {iri: Problem(iri, labels[iri], sector_of.get(iri, ""), first_key(URIRef(iri), CPKB.category),
@@ -260,6 +275,10 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
 
     value = lambda prop: (lambda s: (str(graph.value(s, prop)) if graph.value(s, prop) is not None else None))
     many = lambda prop: (lambda s: _strs(graph, s, prop))
+    units = rows("unit", {"symbol": value(URIRef("http://qudt.org/schema/qudt/symbol")),
+                          "pint": value(CPKB.pintExpression), "definition": value(CPKB.pintDefinition),
+                          "dimension": value(CPKB.dimension)})
+    label_of = lambda iri: labels[iri].as_dict() if iri in labels else _labels(graph, URIRef(iri)).as_dict()
     return Knowledge(
         version=version, graph=graph, labels=labels, kinds=kinds, sector_of=sector_of, names=names,
         display_names=display,
@@ -268,21 +287,25 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                              if k == "technique"},
         technique_status={iri: first_key(URIRef(iri), CPKB.status) for iri, k in kinds.items() if k == "technique"},
         indicators=indicators, problems=problems, measures=measures, rules=rules,
-        units=rows("unit", {"symbol": value(URIRef("http://qudt.org/schema/qudt/symbol")),
-                            "pint": value(CPKB.pintExpression), "definition": value(CPKB.pintDefinition),
-                            "dimension": value(CPKB.dimension)}),
+        units=units,
         facts={iri: {"key": _key(graph, URIRef(iri)), "datatype": str(graph.value(URIRef(iri), CPKB.datatype) or ""),
                      "unit": value(CPKB.unit)(URIRef(iri)), "choices": _strs(graph, URIRef(iri), CPKB.choice),
-                     "choice_names": _choice_names(graph, URIRef(iri))}
+                     "choice_names": _choice_names(graph, URIRef(iri)),
+                     "choice_labels": _choice_labels(graph, URIRef(iri))}
                for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
-        regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
-        basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector)}),
+        regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
+                                "targets": lambda s: load_targets(graph, s)}),
+        basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
+                              "targets": lambda s: load_targets(graph, s)}),
         resources=rows("resource", {"form": value(CPKB.form), "can_serve_as": many(CPKB.canServeAs),
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
+        requirement_sets=load_requirements(graph, sector_of, label_of),
+        derived=load_derived(graph, sector_of, label_of, units),
+        status_bases=load_status_bases(graph),
     )
 
 
@@ -294,6 +317,12 @@ def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:
         for label in (*graph.objects(node, SKOS.prefLabel), *graph.objects(node, SKOS.altLabel)):
             names[normalise(str(label))] = ident
     return names
+
+
+def _choice_labels(graph: Graph, fact: URIRef) -> dict[str, dict[str, str]]:
+    """choice id -> its labels, so that answers are printed by name (镍、锌), never by id."""
+    return {str(graph.value(node, CPKB.key)): _labels(graph, node).as_dict()
+            for node in graph.objects(fact, CPKB.hasChoice)}
 
 
 def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Measure:
@@ -308,15 +337,24 @@ def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Mea
                 for lit in graph.objects(node, CPKB.basis):
                     setattr(basis, lit.language or "zh", str(lit))
                 verified = all(bool(graph.value(c, CPKB.verified)) for c in graph.objects(node, CPKB.citation))
-                effects.append(Effect(str(target), kind, float(graph.value(node, CPKB.minChangePct)),
-                                      float(graph.value(node, CPKB.maxChangePct)), basis, verified))
+                low, high = graph.value(node, CPKB.minAmount), graph.value(node, CPKB.maxAmount)
+                level = graph.value(node, CPKB.targetLevel)
+                effects.append(Effect(
+                    str(target), kind, _num(graph.value(node, CPKB.minChangePct)),
+                    _num(graph.value(node, CPKB.maxChangePct)), basis, verified,
+                    str(graph.value(node, CPKB.effectMode) or "relative"),
+                    str(graph.value(node, CPKB.actsOn)) if graph.value(node, CPKB.actsOn) is not None else None,
+                    str(graph.value(level, CPKB.key)) if level is not None else None,
+                    (float(low), float(high)) if low is not None else None,
+                    str(graph.value(node, CPKB.unit)) if graph.value(node, CPKB.unit) is not None else None))
     applicability = Labels()
     for lit in graph.objects(s, CPKB.applicability):
         setattr(applicability, lit.language or "zh", str(lit))
     return Measure(iri, labels[iri], sector_of.get(iri, ""), _strs(graph, s, CPKB.addresses),
                    _strs(graph, s, CPKB.process), first_key(s, CPKB.costClass), first_key(s, CPKB.route),
                    _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
-                   graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability)
+                   graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability,
+                   load_economics(graph, s))
 
 
 def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):

@@ -17,6 +17,7 @@ from cpkb import __version__
 from cpkb.ontology import ONTOLOGY_DIR, SCHEMA_FILES
 
 from . import source_format as fmt
+from .compile_model import ModelFields
 from .errors import SourceError, SourceProblem
 from .namespaces import CPKB, DCTERMS, GRAPH, ID, KB_IRI
 from .yaml_source import LineDict, line_of, load_yaml
@@ -57,9 +58,10 @@ class _Ctx:
     graph: Graph
     entry: str | None = None
     line: int | None = None
+    data: Any = None           # the entry's own mapping, for fields checked against each other
 
 
-class Compiler:
+class Compiler(ModelFields):
     """Two passes: index every entry's id and IRI, then emit triples resolving references."""
 
     def __init__(self, kb_dir: Path = KB_DIR, ontology_dir: Path = ONTOLOGY_DIR):
@@ -224,7 +226,7 @@ class Compiler:
                     self._emit_entry(ctx, kind, entry, self._iri(sector, kind.name, entry["id"]))
 
     def _emit_entry(self, parent: _Ctx, kind: fmt.Kind, entry: LineDict, iri: URIRef) -> None:
-        ctx = _Ctx(parent.file, parent.sector, parent.graph, f"{kind.name} {entry.get('id')}", line_of(entry))
+        ctx = _Ctx(parent.file, parent.sector, parent.graph, f"{kind.name} {entry.get('id')}", line_of(entry), entry)
         g = ctx.graph
         g.add((iri, RDF.type, kind.rdf_class))
         g.add((iri, CPKB.key, Literal(str(entry["id"]))))
@@ -452,17 +454,15 @@ class Compiler:
                 self._problem(ctx, "an effect names exactly one of indicator, pollutant or consumption.", line)
                 continue
             target = self._resolve(ctx, on[0], effect[on[0]], line)
-            pair = self._range(ctx, "change", effect.get("change"), line)
-            unknown = set(effect) - {*targets, "change", "basis", "sources", "note"}
+            unknown = set(effect) - {*targets, "change", "basis", "sources", "note", "mode", "acts_on", "level",
+                                     "amount", "unit"}
             if unknown:
                 self._problem(ctx, f"unknown effect field(s) {sorted(unknown)}.", line)
-            if target is None or pair is None:
+            if target is None or not self._effect_v2(ctx, node, effect, on[0], line):
                 continue
             g.add((iri, CPKB.hasEffect, node))
             g.add((node, RDF.type, CPKB.Effect))
             g.add((node, targets[on[0]], target))
-            g.add((node, CPKB.minChangePct, Literal(_decimal(pair[0]), datatype=XSD.decimal)))
-            g.add((node, CPKB.maxChangePct, Literal(_decimal(pair[1]), datatype=XSD.decimal)))
             for lang, text in self._lang_map(ctx, effect.get("basis"), "basis").items():
                 g.add((node, CPKB.basis, Literal(text, lang=lang)))
             for lang, text in self._lang_map(ctx, effect.get("note"), "note").items():
@@ -479,7 +479,7 @@ class Compiler:
                 self._problem(ctx, "each category must be a mapping with an `id`.", line_of(cat))
                 continue
             cat_iri = URIRef(f"{iri}/{cat['id']}")
-            sub = _Ctx(ctx.file, ctx.sector, ctx.graph, ctx.entry, ctx.line)
+            sub = _Ctx(ctx.file, ctx.sector, ctx.graph, ctx.entry, ctx.line, cat)
             self._emit_entry(sub, fmt.CATEGORY, cat, cat_iri)
             ctx.graph.add((cat_iri, CPKB.indicatorSystem, iri))
             for ind in cat.get("indicators") or []:
@@ -509,6 +509,9 @@ class Compiler:
         return node
 
     def _special_benchmarks(self, ctx: _Ctx, iri: URIRef, key: str, value: Any) -> None:
+        if isinstance(value, list):
+            self._benchmark_variants(ctx, iri, value)
+            return
         if not isinstance(value, dict) or not set(map(str, value)) <= set(fmt.LEVEL_KEYS):
             self._problem(ctx, "`benchmarks` must map levels I, II, III to numbers, e.g. {I: 8, II: 24, III: 40}.")
             return
@@ -574,6 +577,8 @@ class Compiler:
             g.add((node, RDF.type, CPKB.NotCondition))
             g.add((node, CPKB.operand, child))
             return self._condition(ctx, child, arg, f"{path}.not")
+        if op in ("violates", "context", "quantity"):
+            return self._v2_condition(ctx, node, op, arg, path, line)
         if op == "has_process":
             target = self._resolve(ctx, "process", arg, line)
             if target is None:

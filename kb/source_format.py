@@ -69,7 +69,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
     }),
     "techniques": Kind("technique", CPKB.Technique, {
         "processes": ref("process", CPKB.process, many=True, required=True),
-        "status": vocab("TechniqueStatus", CPKB.status, required=True),
+        "status": special("status", required=True),       # a key, or a list of {status, document, clause …}
     }),
     "materials": Kind("material", CPKB.MaterialType, {
         "hazardous": lit("bool", CPKB.hazardous),
@@ -106,6 +106,26 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "applicability": lit("text", CPKB.applicability),
         "cross_media": lit("text", CPKB.crossMedia),
         "payback_years": special("payback"),
+        "investment": special("money"),                    # {range: [lo, hi], basis, sources} in 万元
+        "opex_change": special("money"),                   # {range, basis, sources} in 万元/a (negative: cheaper)
+        "savings": special("savings"),                     # [{consumption, range, unit, basis, sources}]
+        "requires": special("requires"),                   # measures or {technique: T} that must exist first
+    }),
+    "requirements": Kind("requirement", CPKB.RequirementSet, {
+        "document": ref("source", CPKB.document, required=True),
+        "clause": lit("str", CPKB.clause),
+        "area": vocab("LimitArea", CPKB.limitArea),
+        "regions": ref("region", CPKB.region, many=True),
+        "basins": ref("basin", CPKB.basin, many=True),
+        "applies_to": special("applies_to"),
+        "applies_when": special("condition"),
+        "limits": special("limits", required=True),
+    }),
+    "derived": Kind("derived", CPKB.DerivedQuantity, {
+        "gives": special("gives"),
+        "formula": special("formula", required=True),
+        "inputs": special("inputs", required=True),
+        "unit": ref("unit", CPKB.unit, required=True),
     }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),
@@ -124,6 +144,10 @@ INDICATOR = Kind("indicator", CPKB.Indicator, {
     "direction": vocab("Direction", CPKB.direction),
     "weight": lit("number", CPKB.weight),
     "limiting": lit("bool", CPKB.limiting),
+    "weight_rule": special("weight_rule"),                 # {split: 0.8, among: group} or {split: 0.8, by: output-share}
+    "product": ref("product", CPKB.product),               # the product an output-share weight follows
+    "applies_when": special("condition"),                  # the indicator applies only when this holds
+    "scenario": special("scenario"),                       # what bringing it to a level saves
     "benchmarks": special("benchmarks"),
     "levels": special("levels"),
 })
@@ -155,10 +179,12 @@ SHARED_SECTIONS: dict[str, Kind] = {
     "regions": Kind("region", CPKB.Region, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
+        "targets": special("targets"),
     }),
     "basins": Kind("basin", CPKB.Basin, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
+        "targets": special("targets"),
     }),
     "consumptions": Kind("consumption", CPKB.Consumption, {"unit": ref("unit", CPKB.unit)}),
     "resources": Kind("resource", CPKB.ResourceType, {
@@ -182,6 +208,12 @@ LEVEL_KEYS = ("I", "II", "III")
 OPERATORS = ("<", "<=", ">", ">=", "=", "!=")
 EMISSION_STAGES = ("generated", "emitted")
 
+# Model v2 (kb/README.md): closed lists of the new fields.
+COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output")
+EFFECT_MODES = ("relative", "target", "absolute")
+SOURCE_AGES = ("new", "existing")
+CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age")
+
 # Condition keys of the rule language (kb/README.md): key -> class.
 CONDITION_CLASSES: dict[str, object] = {
     "uses": CPKB.TechniqueInUse,
@@ -191,6 +223,9 @@ CONDITION_CLASSES: dict[str, object] = {
     "fact": CPKB.FactCondition,
     "material": CPKB.MaterialCondition,
     "emission": CPKB.EmissionCondition,
+    "violates": CPKB.ViolatesCondition,
+    "context": CPKB.ContextCondition,
+    "quantity": CPKB.QuantityCondition,
     "all": CPKB.AllOf,
     "any": CPKB.AnyOf,
     "not": CPKB.NotCondition,

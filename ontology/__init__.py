@@ -1,4 +1,4 @@
-"""The CPKB schema (TBox), SHACL shapes and the checks run by `cpkb check`."""
+"""The CPKB schema (TBox) and SHACL shapes; `kb/checks.py` runs them for `cpkb check`."""
 
 from pathlib import Path
 

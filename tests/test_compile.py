@@ -11,7 +11,7 @@ from rdflib.namespace import RDF, SKOS
 from cpkb.kb.compile import compile_kb
 from cpkb.kb.errors import SourceError
 from cpkb.kb.namespaces import CPKB, ID
-from cpkb.ontology.checks import union_graph
+from cpkb.kb.checks import union_graph
 
 
 def _problems(kb: Path) -> list[str]:

@@ -217,11 +217,12 @@ def test_cli_bad_input_exits_1_with_the_placed_list_and_no_traceback():
 
 
 def test_cli_exclude_invalid_and_summary(tmp_path):
-    run = _cli("diagnose", str(EXAMPLES / "broken_survey.json"), "--exclude-invalid", "-o", str(tmp_path / "r.json"))
+    run = _cli("diagnose", str(EXAMPLES / "broken_survey.json"), "--exclude-invalid", "--lang", "en", "-o",
+               str(tmp_path / "r.json"))
     assert run.returncode == 0, run.stderr
     result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert len(result["excluded"]) == 5
-    assert "2 of 8 enterprise(s) diagnosed, 6 set aside" in run.stderr
+    assert "surveyed 8 enterprise(s) and diagnosed 2; 6 were set aside" in run.stderr
     assert "key issues" in run.stderr
 
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from cpkb.cli import main
 from cpkb.kb.build import build, open_store
 from cpkb.kb.compile import compile_kb
-from cpkb.ontology.checks import check_owl, check_references, check_shacl, java_available, union_graph
+from cpkb.kb.checks import check_owl, check_references, check_shacl, java_available, union_graph
 
 EP = "<https://w3id.org/cpkb/id/electroplating>"
 SECTORS = ("energy", "steel", "coking", "building-materials", "nonferrous", "petrochemical", "printing-dyeing",

@@ -7,7 +7,7 @@ from rdflib.namespace import RDF
 
 from cpkb.kb.compile import compile_kb
 from cpkb.kb.namespaces import CPKB, DCTERMS, ID
-from cpkb.ontology.checks import check_owl, check_references, check_shacl, java_available, union_graph
+from cpkb.kb.checks import check_owl, check_references, check_shacl, java_available, union_graph
 
 
 def test_mini_kb_conforms(mini_kb):

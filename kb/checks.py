@@ -1,4 +1,8 @@
-"""The checks of `cpkb check`: SHACL shapes, dangling references and OWL consistency (HermiT)."""
+"""The checks of `cpkb check`: SHACL shapes, dangling references and OWL consistency (HermiT).
+
+They live beside the compiler because they read what it produced (the dataset and where each entry came
+from); the ontology package holds only the schema files they check against.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from cpkb.kb.compile import CompiledKB
-from cpkb.kb.namespaces import BASE, CPKB, ID
+from cpkb.ontology import SHAPES_FILE
 
-from . import SHAPES_FILE
+from .compile import CompiledKB
+from .namespaces import BASE, CPKB, ID
 
 
 @dataclass(frozen=True)
