@@ -26,7 +26,7 @@ class SettingError(ValueError):
 
 # What each setting accepts beyond its type: a value outside these is an error, never a silent fallback.
 ALLOWED: dict[str, dict[str, Any]] = {
-    "store_mode": {"choices": ("memory", "disk")},
+    "store_mode": {"choices": ("memory", "disk")}, "remote_select_format": {"choices": ("tsv", "json")},
     "remote_timeout_s": {"above": 0}, "query_timeout_s": {"above": 0},
     "max_result_rows": {"minimum": 1}, "max_query_chars": {"minimum": 1}, "max_sparql_body_bytes": {"minimum": 1},
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_client_header", "", "Request header naming the client for the SPARQL fair shares (its last address), "
             "e.g. X-Forwarded-For behind your own proxy; empty: the peer address."),
     Setting("sparql_cors_origin", "*", "Access-Control-Allow-Origin sent with SPARQL answers to GET; empty: no CORS."),
+    Setting("remote_select_format", "tsv", "How SELECT results are asked of the remote store: tsv (streamed, cut at the "
+            "row cap) or json (for servers whose TSV is not SPARQL's own, such as Virtuoso)."),
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),

@@ -238,6 +238,11 @@ class RemoteExecutor:
     def __init__(self, settings: dict[str, Any]):
         self.query_url = settings["endpoint"]
         self.timeout_param = settings.get("remote_timeout_param") or ""
+        # SELECT results as TSV (streamed and cut at the row cap) unless the server's TSV is not SPARQL's own
+        # (Virtuoso writes IRIs as quoted strings there): then as SPARQL JSON
+        first = ("application/sparql-results+json" if settings.get("remote_select_format") == "json"
+                 else "text/tab-separated-values")
+        self.accept = f"{first}, application/n-triples;q=0.9, application/sparql-results+json;q=0.8"
         self.description = f"remote SPARQL server at {self.query_url}"
         slots = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
         self.share = make_share(settings, slots + int(settings.get("sparql_kept_workers", 1)))
@@ -306,13 +311,12 @@ class RemoteExecutor:
             name, _, unit = self.timeout_param.partition("=")
             value = timeout_s * 1000 if unit.strip() == "{ms}" else timeout_s
             params.append((name, f"{value:g}"))
-        if job.get("base_iri"):
-            text = f"BASE <{job['base_iri']}> {text}"
-        accept = "text/tab-separated-values, application/n-triples;q=0.9, application/sparql-results+json;q=0.8"
+        base = f"BASE <{job['base_iri']}> " if job.get("base_iri") else ""  # BASE first: SPARQL 1.0 servers need it
+        accept = self.accept
         deadline = time.monotonic() + timeout_s
         try:
             response = self._session().post(
-                self.query_url, params=params, data={"query": self._prefix_text + text},
+                self.query_url, params=params, data={"query": base + self._prefix_text + text},
                 headers={"Accept": accept}, timeout=(5, timeout_s), stream=True)
         except requests.Timeout:
             raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was abandoned.") from None
@@ -324,6 +328,10 @@ class RemoteExecutor:
                 raise Refused(400, f"Malformed query: {message}")
             if response.status_code >= 300:
                 raise Refused(502, f"The SPARQL server behind this endpoint answered {response.status_code}.")
+            if response.headers.get("X-SQL-State") == "S1TAT":
+                # Virtuoso's "anytime query": at its time limit it answers 200 with what it found so far
+                raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s; the server stopped "
+                                   "it and its partial answer is not passed on. Narrow it and try again.")
             kind = response.headers.get("Content-Type", "").split(";")[0].strip()
             return self._convert(response, kind, job, deadline, timeout_s)
         finally:
@@ -364,10 +372,18 @@ class RemoteExecutor:
             return Answer(body, graph_type, truncated, nt.count(b"\n"))
         if kind in ("application/sparql-results+json", "application/json"):
             if not results_type:
-                raise Refused(406, sparql_worker.unacceptable("ASK"))
+                raise Refused(406, sparql_worker.unacceptable("SELECT"))
             data, _ = self._read_lines(response, 10**9, deadline, timeout_s)
             result = self._safe(lambda: ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
-            return Answer(result.serialize(format=sparql_worker.RESULTS_FORMATS[results_type]), results_type, False, 1)
+            if isinstance(result, ox.QueryBoolean):
+                return Answer(result.serialize(format=sparql_worker.RESULTS_FORMATS[results_type]),
+                              results_type, False, 1)
+            tsv, count = self._safe(lambda: _solutions_tsv(result, max_rows + 1))
+            truncated = count > max_rows
+            if truncated:
+                tsv = sparql_worker.cut_lines(tsv, max_rows + 1)
+            body = self._safe(lambda: sparql_worker.reserialize_rows(tsv, results_type))
+            return Answer(body, results_type, truncated, min(count, max_rows))
         raise Refused(502, f"The SPARQL server behind this endpoint answered in an unexpected format ({kind or 'none'}).")
 
     @staticmethod
@@ -379,6 +395,19 @@ class RemoteExecutor:
 
     def close(self) -> None:
         pass
+
+
+def _solutions_tsv(solutions, limit: int) -> tuple[bytes, int]:
+    """At most `limit` solutions as SPARQL TSV (a term's str() is its N-Triples form, as TSV writes it)."""
+    names = [v.value for v in solutions.variables]
+    lines = ["\t".join("?" + n for n in names)]
+    count = 0
+    for solution in solutions:
+        if count == limit:
+            break
+        lines.append("\t".join(str(solution[n]) if solution[n] is not None else "" for n in names))
+        count += 1
+    return ("\n".join(lines) + "\n").encode("utf-8"), count
 
 
 def make_executor(settings: dict[str, Any]):
