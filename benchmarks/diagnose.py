@@ -24,6 +24,8 @@ from pathlib import Path
 from cpkb.diagnostics.engine import _scope, aggregate, assess, evaluate_rules, recommend
 from cpkb.diagnostics.engine import diagnose
 from cpkb.diagnostics.knowledge import knowledge_for
+from cpkb.diagnostics.model_sections import model_sections
+from cpkb.diagnostics.prepare import prepare
 from cpkb.diagnostics.report import to_json
 from cpkb.diagnostics.survey import SurveyReader, parse_document
 from cpkb.kb.build import open_store
@@ -70,6 +72,9 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     times["validate"] = time.perf_counter() - t
     enterprises, sector = survey.enterprises, survey.scope["sector"]
     t = time.perf_counter()
+    compiler = prepare(kb, survey, enterprises, sector)   # model v2: context, derived values, variants, limits
+    times["prepare"] = time.perf_counter() - t
+    t = time.perf_counter()
     findings, _, _ = evaluate_rules(kb, survey, enterprises, sector)
     times["rules"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -78,9 +83,12 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     t = time.perf_counter()
     total = sum(e.output or 0.0 for e in enterprises)
     issues = aggregate(kb, findings, enterprises, total, float(settings["key_issue_prevalence"]))
-    recommend(kb, survey, [i for i in issues if i["key_issue"]], enterprises, sector)
+    recommendations, _ = recommend(kb, survey, [i for i in issues if i["key_issue"]], enterprises, sector)
     _scope(kb, survey, enterprises, total, set())
     times["aggregate+recommend"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings)
+    times["model v2 sections"] = time.perf_counter() - t
     t = time.perf_counter()
     result = diagnose(survey, store, settings)
     times["(diagnose once more)"] = time.perf_counter() - t
@@ -99,7 +107,8 @@ def main() -> None:
     store = open_store(settings)
     knowledge_for(store)
     SurveyReader(knowledge_for(store))  # the unit registry is built once per knowledge base, not per survey
-    stages = ["read JSON", "validate", "rules", "scoring", "aggregate+recommend", "JSON out"]
+    stages = ["read JSON", "validate", "prepare", "rules", "scoring", "aggregate+recommend", "model v2 sections",
+              "JSON out"]
     print(f"{'enterprises':>11} " + " ".join(f"{s:>20}" for s in stages) + f" {'total s':>9} {'ent/s':>9}")
     for n in args.sizes:
         data = generate(n)

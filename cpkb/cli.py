@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cpkb import __version__
-from cpkb.settings import SETTINGS, SettingError, load_settings
+from cpkb.settings import SETTINGS, SettingError, format_bytes, load_settings
 
 STORE_OPTIONS = [
     click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
@@ -38,6 +38,20 @@ def _settings(kb_dir=None, store_dir=None, endpoint=None, store_mode=None) -> di
         return load_settings(kb_dir=kb_dir, store_dir=store_dir, endpoint=endpoint, store_mode=store_mode)
     except SettingError as exc:
         _fail(f"bad setting: {exc} See `cpkb settings`.")
+
+
+def _open_knowledge(settings: dict):
+    """The store (built first when needed, its report on stderr) and the knowledge the engine reads from it."""
+    from cpkb.diagnostics.knowledge import knowledge_for
+    from cpkb.kb.build import open_store
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store import StoreError
+
+    try:
+        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        return store, knowledge_for(store)
+    except (SourceError, StoreError) as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
@@ -240,12 +254,11 @@ def export(fmt, output, kb_dir, store_dir, endpoint, store_mode) -> None:
 @store_options
 def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
     """The web app (browser, SPARQL endpoint) on the waitress WSGI server; builds the store when missing."""
-    from waitress import serve as waitress_serve
-
     from cpkb.kb.build import open_store
     from cpkb.kb.errors import SourceError
     from cpkb.kb.store import StoreError
     from cpkb.web.app import create_app
+    from cpkb.web.serve import ServeError, run
 
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     try:  # open (and if needed build) before listening, so the first visitor does not wait
@@ -254,8 +267,11 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
         _fail(str(exc))
     app = create_app({"CPKB": settings})
     app.extensions["cpkb_store"]["store"] = store
-    click.echo(f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="cpkb")
+    try:
+        run(app, host, port, threads, on_ready=lambda: click.echo(
+            f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)"))
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @main.command("settings")
@@ -278,33 +294,40 @@ PROGRESS_MIN_ENTERPRISES = 2000
               help="Set enterprises with errors aside and diagnose the rest (they are listed in the result).")
 @click.option("--quiet", is_flag=True, help="No summary and no progress bar on stderr.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the summary on stderr (default: the locale's; zh for a Chinese locale).")
+              help="Language of the report (html, xlsx, docx) and of the summary on stderr (default: the locale's; "
+                   "zh for a Chinese locale).")
+@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False),
+              help="A name map (written by `cpkb names`, checked by you) applied to the survey's names.")
 @store_options
-def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, names_file, kb_dir, store_dir, endpoint,
+             store_mode) -> None:
     """Diagnose a survey file (.json, .yaml, .xlsx template, .csv); JSON to stdout by default."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
-    from cpkb.diagnostics.knowledge import knowledge_for
     from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
-    from cpkb.kb.build import open_store
-    from cpkb.kb.errors import SourceError
-    from cpkb.kb.store import StoreError
+    from cpkb.summary import default_language
+
+    lang = lang or default_language()
+    names = _read_names(names_file)
 
     if fmt in ("xlsx", "docx") and not output and sys.stdout.isatty():
         _fail(f"--format {fmt} writes a binary file: give -o FILE.{fmt}.")
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
-    try:
-        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
-        knowledge = knowledge_for(store)
-    except (SourceError, StoreError) as exc:
-        _fail(str(exc))
-    data = Path(survey).read_bytes()  # the user's own file: no upload limit (max_upload_bytes is the web's)
+    store, knowledge = _open_knowledge(settings)
+    size, limit = Path(survey).stat().st_size, int(settings["max_survey_file_bytes"])
+    if size > limit:  # checked before reading: a survey is held in memory whole, ~30× its size as JSON
+        _fail(f"{survey}：文件 {format_bytes(size)}，超过上限 {format_bytes(limit)}（设置 max_survey_file_bytes）。"
+              f"请按企业拆分为多个调查表分别诊断，或设置 CPKB_MAX_SURVEY_FILE_BYTES 提高上限（约需 30 倍于文件的内存）。 / "
+              f"{survey} is {format_bytes(size)}, over the limit of {format_bytes(limit)} (setting "
+              f"max_survey_file_bytes): split it by enterprise, or raise CPKB_MAX_SURVEY_FILE_BYTES (reading needs "
+              "about 30 times the file's size in memory).")
+    data = Path(survey).read_bytes()
     bar = None
     # A survey becomes hundreds of thousands of small long-lived objects; CPython's cyclic collector would rescan
     # them again and again (a third of the run time at 10,000 enterprises). Nothing here builds cycles.
     gc.disable()
     try:
         raw, cells = parse_document(data, survey)
-        parsed = SurveyReader(knowledge, cells).read(raw)
+        parsed = SurveyReader(knowledge, cells, names).read(raw)
         if not quiet and len(parsed.enterprises) > PROGRESS_MIN_ENTERPRISES:
             from tqdm import tqdm
 
@@ -314,45 +337,203 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, kb_dir, store_di
     except SurveyError as exc:
         if bar:
             bar.close()
-        click.secho(f"{survey}: {len(exc.problems)} problem(s); nothing was diagnosed"
-                    + ("" if exclude_invalid else " (--exclude-invalid sets enterprises with errors aside)") + ":",
-                    fg="red", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
+        _report_problems(survey, exc.problems, exclude_invalid, lang)
     finally:
         gc.enable()
     if bar:
         bar.close()
-    if fmt == "json":
-        from cpkb.diagnostics.report import to_json
-
-        payload: bytes = to_json(result, pretty=True)
-    elif fmt == "html":
-        from cpkb.diagnostics.report import to_html
-
-        payload = to_html(result, store).encode("utf-8")
-    elif fmt == "xlsx":
-        from cpkb.diagnostics.report import to_xlsx
-
-        payload = to_xlsx(result)
-    else:
-        from cpkb.diagnostics.report import to_docx
-
-        payload = to_docx(result)
-    if output:
-        Path(output).write_bytes(payload)
-    else:
-        sys.stdout.buffer.write(payload)
-        if fmt in ("json", "html"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+    written = _write_result(result, fmt, output, lang, store)
+    if written > int(settings["large_result_bytes"]):
+        click.secho(f"注意：结果 {format_bytes(written)}，大部分是逐企业的证据；汇总看 --format docx 或 xlsx，"
+                    "或按企业拆分调查表。 / Note: the result is "
+                    f"{format_bytes(written)}, mostly per-enterprise evidence; for an overview write --format docx or "
+                    "xlsx, or split the survey by enterprise.", fg="yellow", err=True)
     if not quiet:
         from cpkb.summary import default_language, summary
 
         click.echo(summary(result, lang or default_language()), err=True)
         if output:
             click.echo(f"wrote {output}", err=True)
+
+
+def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) -> int:
+    """Writes the result or a report to the file or stdout; JSON is streamed piece by piece. Returns its size."""
+    from cpkb.diagnostics import report
+
+    target = open(output, "wb") if output else sys.stdout.buffer
+    try:
+        if fmt == "json":
+            written = report.write_json(result, target, pretty=True)
+        else:
+            payload = report.to_html(result, store, lang=lang).encode("utf-8") if fmt == "html" else \
+                getattr(report, f"to_{fmt}")(result, lang=lang)
+            target.write(payload)
+            written = len(payload)
+        if not output and fmt in ("json", "html"):
+            target.write(b"\n")
+    finally:
+        if output:
+            target.close()
+        else:
+            target.flush()
+    return written
+
+
+def _read_names(names_file: str | None):
+    if not names_file:
+        return None
+    import yaml
+
+    from cpkb.diagnostics.name_map import load_name_map
+
+    try:
+        return load_name_map(Path(names_file).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        _fail(f"{names_file}: not a readable name map (UTF-8 YAML): {exc}")
+
+
+def _report_problems(survey: str, problems: list, exclude_invalid: bool, lang: str) -> None:
+    """Every problem of the survey, placed, in the user's language; exits 1."""
+    if lang == "zh":
+        click.secho(f"{survey}：{len(problems)} 处问题，未作诊断" + ("" if exclude_invalid else
+                    "（--exclude-invalid 可搁置有错误的企业和非致命的范围问题）") + "：", fg="red", err=True)
+    else:
+        click.secho(f"{survey}: {len(problems)} problem(s); nothing was diagnosed"
+                    + ("" if exclude_invalid else " (--exclude-invalid sets enterprises with errors aside)") + ":",
+                    fg="red", err=True)
+    for problem in problems:
+        click.echo(f"  {problem.show(lang)}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("survey", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The name map to write (default: stdout).")
+@click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False),
+              help="A name map already confirmed: only the names still unresolved are written.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the labels written.")
+@store_options
+def names(survey, output, names_file, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Every name of a survey that matches nothing, with its closest knowledge-base names, as a name map to check
+    and pass back with `cpkb diagnose SURVEY --names FILE`."""
+    from cpkb.diagnostics.name_map import dump_name_map
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    lang = lang or default_language()
+    _, knowledge = _open_knowledge(_settings(kb_dir, store_dir, endpoint, store_mode))
+    try:
+        raw, cells = parse_document(Path(survey).read_bytes(), survey)
+        parsed = SurveyReader(knowledge, cells, _read_names(names_file)).read(raw)
+    except SurveyError as exc:
+        _report_problems(survey, exc.problems, False, lang)
+    text = dump_name_map(parsed.unresolved, lang)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo((f"已写出 {output}：{len(parsed.unresolved)} 个未识别的名称" if lang == "zh" else
+                    f"wrote {output}: {len(parsed.unresolved)} unresolved name(s)"), err=True)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("baseline", type=click.Path(exists=True, dir_okay=False))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True,
+              help="The comparison as JSON or as a workbook (one sheet per table).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--exclude-invalid", is_flag=True, help="Set enterprises with errors aside in both rounds.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the conclusion on stderr.")
+@store_options
+def compare(baseline, after, fmt, output, exclude_invalid, lang, kb_dir, store_dir, endpoint, store_mode) -> None:
+    """Before and after: two rounds of the same scope (评估/验收) — levels, key issues, measures, reductions."""
+    from cpkb.diagnostics.compare import compare as run_compare, comparison_xlsx
+    from cpkb.diagnostics.report import to_json
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    if fmt == "xlsx" and not output and sys.stdout.isatty():
+        _fail("--format xlsx writes a binary file: give -o FILE.xlsx.")
+    settings = _settings(kb_dir, store_dir, endpoint, store_mode)
+    store, knowledge = _open_knowledge(settings)
+    rounds = []
+    for path in (baseline, after):
+        try:
+            raw, cells = parse_document(Path(path).read_bytes(), path)
+            rounds.append(SurveyReader(knowledge, cells).read(raw))
+        except SurveyError as exc:
+            _fail(f"{path}: " + "\n  ".join(str(p) for p in exc.problems))
+    try:
+        result = run_compare(*rounds, store, settings, exclude_invalid=exclude_invalid)
+    except SurveyError as exc:
+        _fail("\n".join(str(p) for p in exc.problems)
+              + ("" if exclude_invalid else "\n(--exclude-invalid sets enterprises with errors aside)"))
+    payload = to_json(result, pretty=True) if fmt == "json" else comparison_xlsx(result)
+    if output:
+        Path(output).write_bytes(payload)
+    else:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+    click.echo(result["conclusion"][lang or default_language()], err=True)
+
+
+def _budget(text: str) -> float:
+    """A budget in 万元: '500', '500万元', '500万' or '5000000元'."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(万元|万|元)?\s*", text or "")
+    if not found:
+        raise click.BadParameter(f"{text!r}: write the budget in 万元, e.g. 500 or 500万元 (or 5000000元).")
+    value = float(found.group(1))
+    return value / 1e4 if found.group(2) == "元" else value
+
+
+@main.command()
+@click.argument("survey", type=click.Path(exists=True, dir_okay=False))
+@click.option("--budget", required=True, help="The investment budget, in 万元 (500, 500万元) or 元 (5000000元).")
+@click.option("--payback", type=float, default=None, help="Leave out measures whose payback is surely longer (years).")
+@click.option("--weights", default="", help="Weight per tonne of each pollutant, e.g. 'VOCs=1,NOx=2' "
+              "(default: each pollutant by the share of its total removed).")
+@click.option("--step", type=float, default=100.0, show_default=True, help="What the next STEP 万元 would add.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout.")
+@click.option("--exclude-invalid", is_flag=True, help="Set enterprises with errors aside.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the summary on stderr.")
+@store_options
+def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, kb_dir, store_dir, endpoint,
+         store_mode) -> None:
+    """The measure portfolio under a budget: which measures at which enterprises remove the most."""
+    from cpkb.diagnostics.engine import diagnose as run_diagnosis
+    from cpkb.diagnostics.knowledge import normalise
+    from cpkb.diagnostics.portfolio import plan as make_plan, plan_summary
+    from cpkb.diagnostics.report import to_json
+    from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
+    from cpkb.summary import default_language
+
+    money = _budget(budget)
+    settings = _settings(kb_dir, store_dir, endpoint, store_mode)
+    store, knowledge = _open_knowledge(settings)
+    chosen_weights = {}
+    for pair in filter(None, (p.strip() for p in weights.split(","))):
+        name, _, value = pair.partition("=")
+        iris = knowledge.names.get("pollutant", {}).get(normalise(name))
+        if not iris or not value.replace(".", "", 1).isdigit():
+            _fail(f"--weights {pair!r}: write a pollutant name and a number, e.g. VOCs=1 (unknown: {name!r}).")
+        chosen_weights[sorted(iris)[0]] = float(value)
+    try:
+        raw, cells = parse_document(Path(survey).read_bytes(), survey)
+        parsed = SurveyReader(knowledge, cells).read(raw)
+        result = run_diagnosis(parsed, store, settings, exclude_invalid=exclude_invalid)
+    except SurveyError as exc:
+        _fail(f"{survey}: " + "\n  ".join(str(p) for p in exc.problems))
+    diagnosed = [e for e in parsed.enterprises if e.id not in parsed.invalid_ids]
+    portfolio = make_plan(knowledge, parsed, diagnosed, result["recommendations"], money, payback,
+                          chosen_weights or None, settings, step)
+    payload = to_json(portfolio, pretty=True)
+    if output:
+        Path(output).write_bytes(payload)
+    else:
+        sys.stdout.buffer.write(payload + b"\n")
+    click.echo(plan_summary(knowledge, portfolio, lang or default_language()), err=True)
 
 
 @main.command()

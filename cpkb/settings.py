@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,17 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "sparql_kept_workers": {"minimum": 0}, "sparql_client_running": {"minimum": 0}, "sparql_client_queued": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
+    "key_issue_min_enterprises": {"minimum": 1},
+    "max_survey_file_bytes": {"minimum": 1}, "large_result_bytes": {"minimum": 1},
+    "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
+    "discount_rate": {"minimum": 0, "maximum": 1, "hint": "a rate between 0 and 1, e.g. 0.08"},
+    "equipment_life_years": {"minimum": 1, "hint": "whole years, e.g. 10"},
+    "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
+               "hint": "consumption=price pairs separated by commas, e.g. fresh-water=4.2,electricity=0.75"},
+    "scenario_levels": {"pattern": r"\s*|(I|II|III)(\s*,\s*(I|II|III))*",
+                        "hint": "levels separated by commas, e.g. II,I"},
 }
 
 
@@ -73,6 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
+    Setting("max_survey_file_bytes", 64 * 1024 * 1024, "Largest survey file `cpkb diagnose` reads, in bytes: a survey is held in memory whole (about 30 bytes per byte of JSON); split a larger one by enterprise."),
+    Setting("large_result_bytes", 50 * 1024 * 1024, "`cpkb diagnose` warns when the result it writes is larger than this, in bytes (evidence grows with enterprises × rules)."),
+    Setting("key_issue_min_enterprises", 2, "A key issue is also found in at least this many enterprises (veto items excepted): in a small survey one enterprise is no shared problem."),
+    Setting("contradiction_ratio", 10.0, "A reported figure this many times above or below the one its sibling figures give "
+            "(a declared formula) is warned about as a contradiction."),
     Setting("languages", "zh,en", "Label languages in fallback order: the first is the default."),
     Setting("secret_key", "", "Key that signs the web session cookie (CSRF tokens, language); empty: random per process "
             "(set it when running several processes)."),
@@ -85,6 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggest_limit", 10, "Autocomplete suggestions returned at most."),
     Setting("search_max_chars", 200, "Longest search query accepted."),
     Setting("measures_page_size", 100, "Measures shown per catalogue page (exports hold the whole filtered list)."),
+    Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
+            "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
+            "without a price stays physical and its payback is not derived."),
+    Setting("discount_rate", 0.08, "Discount rate that annualises a measure's investment on the abatement cost curve "
+            "(capital recovery factor), e.g. 0.08 for 8 %."),
+    Setting("equipment_life_years", 10, "Years over which a measure's investment is annualised on the abatement cost curve."),
+    Setting("scenario_levels", "II,I", "Levels of the scenarios 'bring every enterprise worse than level L to it' "
+            "computed in each diagnosis (comma-separated); empty: no scenarios."),
     Setting("examples_dir", "", "Folder of example surveys offered on /diagnose; empty: examples/ of the checkout."),
 )
 
@@ -116,7 +139,9 @@ def _describe(setting: Setting) -> str:
 def _check(setting: Setting, value: Any, where: str) -> None:
     rule = ALLOWED.get(setting.name, {})
     ok = True
-    if "choices" in rule:
+    if "pattern" in rule:
+        ok = isinstance(value, str) and re.fullmatch(rule["pattern"], value) is not None
+    elif "choices" in rule:
         ok = value in rule["choices"]
     elif rule:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
@@ -141,3 +166,12 @@ def load_settings(**overrides: Any) -> dict[str, Any]:
             _check(_BY_NAME[name], value, f"setting {name}")
             values[name] = value
     return values
+
+
+def format_bytes(size: int) -> str:
+    """A byte count as people read it, one way everywhere (form, error page, command line): 10 MiB, 512 KiB."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} B"

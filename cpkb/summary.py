@@ -55,6 +55,7 @@ def summary(result: dict, lang: str = "zh") -> str:
         lines.append(f"等级分布（{system['labels'][lang]}，覆盖不全时为暂定）：{dist}" if zh
                      else f"levels ({system['labels'][lang]}, provisional where coverage < 100 %): {dist}")
     lines.extend(_pilot_lines(result, lang))
+    lines.extend(_model_lines(result, lang))
     if result["warnings"]:
         n = len(result["warnings"])
         lines.append(f"提示{n}条，见结果中的 warnings" if zh else f"{n} warning(s); see `warnings` in the result")
@@ -80,4 +81,23 @@ def _pilot_lines(result: dict, lang: str) -> list[str]:
         lines.append(f"共生匹配：{len(matches)}项" if zh else f"symbiosis: {len(matches)} exchange(s) found")
         lines.extend(f"  {m['from']} → {m['to']}: {m['offer_labels'][lang]} → {m['demand_labels'][lang]} "
                      f"{m['amount']:g} {m['unit']}" for m in matches[:5])
+    return lines
+
+
+def _model_lines(result: dict, lang: str) -> list[str]:
+    """Model v2: limits exceeded per requirement set, and the scenario totals a sector report quotes."""
+    zh, lines = lang == "zh", []
+    for s in (result.get("compliance") or {}).get("sets", []):
+        applies = len(s["enterprises"].get("applies", []))
+        if not applies:
+            continue
+        over = sorted({c["enterprise"] for c in s["exceeded"]})
+        lines.append(f"{s['labels'][lang]}：适用{applies}家，超标{len(over)}家" + (f"（{', '.join(over[:6])}）" if over else "")
+                     if zh else f"{s['labels'][lang]}: binds {applies}, exceeded by {len(over)}"
+                     + (f" ({', '.join(over[:6])})" if over else ""))
+    for sc in result.get("scenarios") or []:
+        if sc["enterprises_moved"]:
+            lines.append(f"情景 {sc['title'][lang]}：{sc['enterprises_moved']}家企业，合计节约 {sc['total']:g} {sc['unit'] or ''}"
+                         if zh else f"scenario {sc['title'][lang]}: {sc['enterprises_moved']} enterprise(s), "
+                         f"saving {sc['total']:g} {sc['unit'] or ''} in total")
     return lines

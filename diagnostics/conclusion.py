@@ -28,7 +28,7 @@ def _mark(n: int) -> str:
 def write_conclusion(result: dict[str, Any]) -> dict[str, str]:
     """The conclusion of a diagnosis result, built only from what the result itself says."""
     zh, en = [], []
-    for part in (_who, _levels, _issues, _schemes, _open_questions):
+    for part in (_who, _levels, _issues, _limits, _schemes, _scenarios, _open_questions):
         z, e = part(result)
         zh.extend(z)
         en.extend(e)
@@ -103,6 +103,33 @@ def _no_key_issue(result: dict) -> tuple[list[str], list[str]]:
         zh += f"；{others}项个别问题见“其他发现”"
         en += f"; {others} problem(s) of single enterprises are listed under other findings"
     return [zh + "。"], [en + "."]
+
+
+def _limits(result: dict) -> tuple[list[str], list[str]]:
+    """Emission and discharge limits exceeded, per requirement set that binds someone."""
+    zh, en = [], []
+    for s in (result.get("compliance") or {}).get("sets", []):
+        binds = len(s["enterprises"].get("applies", []))
+        over = sorted({c["enterprise"] for c in s.get("exceeded", [])})
+        if binds and over:
+            zh.append(f"按{s['labels']['zh']}，{binds}家适用企业中{len(over)}家超标（{'、'.join(over[:8])}"
+                      f"{'等' if len(over) > 8 else ''}）。")
+            en.append(f"Against {s['labels']['en']}, {len(over)} of the {binds} enterprises it binds exceed a limit "
+                      f"({', '.join(over[:8])}{' …' if len(over) > 8 else ''}).")
+    return zh, en
+
+
+def _scenarios(result: dict) -> tuple[list[str], list[str]]:
+    """The figure every sector audit report quotes: what bringing everyone to a level would save."""
+    zh, en = [], []
+    for sc in result.get("scenarios") or []:
+        if sc.get("enterprises_moved") and sc.get("total"):
+            unit = sc.get("unit") or ""
+            zh.append(f"若{sc['title']['zh']}，{sc['enterprises_moved']}家企业合计可节约{sc['saves_labels']['zh']}"
+                      f"{sc['total']:g} {unit}。")
+            en.append(f"If {sc['title']['en']}, {sc['enterprises_moved']} enterprise(s) would save "
+                      f"{sc['total']:g} {unit} of {sc['saves_labels']['en']} in total.")
+    return zh, en
 
 
 def _schemes(result: dict) -> tuple[list[str], list[str]]:

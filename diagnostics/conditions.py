@@ -23,6 +23,15 @@ from .units import UnitConverter, UnitProblem
 Outcome = tuple[bool | None, list[dict]]
 Evaluator = Callable[[Enterprise], Outcome]
 
+def _kept_as_written(ent: Enterprise, process: str | None) -> bool:
+    """Whether the enterprise wrote a technique (in this process, or anywhere when no process is asked) or a
+    process name that the reader kept as written: the rule cannot tell whether it names what it looks for."""
+    for kind, _, where in ent.unresolved:
+        if kind == "process" or (kind == "technique" and (process is None or where in (process, None))):
+            return True
+    return False
+
+
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq, "!=": operator.ne,
 }
@@ -61,7 +70,9 @@ class ConditionCompiler:
                             (CPKB.TechniqueInUse, self._uses), (CPKB.TechniqueAbsent, self._lacks),
                             (CPKB.ProcessPresent, self._has_process), (CPKB.BenchmarkCondition, self._benchmark),
                             (CPKB.IndicatorThreshold, self._indicator_threshold), (CPKB.FactCondition, self._fact),
-                            (CPKB.MaterialCondition, self._material), (CPKB.EmissionCondition, self._emission)):
+                            (CPKB.MaterialCondition, self._material), (CPKB.EmissionCondition, self._emission),
+                            (CPKB.ContextCondition, self._context), (CPKB.ViolatesCondition, self._violates),
+                            (CPKB.QuantityCondition, self._quantity)):
             if cls in kinds:
                 return method(node)
         raise ValueError(f"condition {node} has no known type")
@@ -141,10 +152,12 @@ class ConditionCompiler:
         homes = {p for t in techniques for p in self.kb.technique_processes.get(t, ())}
 
         def evaluate(ent: Enterprise) -> Outcome:
-            if not ent.processes:
+            if not ent.processes and not ent.unresolved:
                 return None, []
             pool = ent.processes.get(process, set()) if process else ent.techniques
             found = techniques & pool
+            if not found and _kept_as_written(ent, process):
+                return None, []  # a name the reader could not resolve may be one of these techniques
             if not found and strict and not absence_confirmed(ent):
                 return None, []
             if bool(found) != present:
@@ -165,10 +178,12 @@ class ConditionCompiler:
         process = next(iter(self._objects(node, CPKB.inProcess)))
 
         def evaluate(ent: Enterprise) -> Outcome:
-            if not ent.processes:
+            if not ent.processes and not ent.unresolved:
                 return None, []
             if process in ent.processes:
                 return True, [{"test": "has_process", "process": process}]
+            if any(kind == "process" for kind, _, _ in ent.unresolved):
+                return None, []  # a process name kept as written may be this one
             return False, []
 
         return CompiledCondition(evaluate, {"processes"})
@@ -183,17 +198,26 @@ class ConditionCompiler:
 
         def evaluate(ent: Enterprise) -> Outcome:
             values = ent.indicators.get(iri)
-            if not values:
+            if not values or iri in ent.model.not_applicable or iri in ent.model.not_scored:
                 return None, []
+            variant = ent.model.variants.get(iri)
+            benchmarks = variant["benchmarks"] if variant else indicator.benchmarks
             for value, process in values:
                 if indicator.quantitative:
-                    reached = indicator.meets(value, level)
+                    bench = benchmarks.get(level)
+                    reached = None if bench is None or not isinstance(value, float) else \
+                        (value <= bench if indicator.direction == "lower" else value >= bench)
                     if reached is None:
                         return None, []
                     if not reached:
-                        return True, [{"test": "benchmark", "indicator": iri, "value": value, "process": process,
-                                       "level": level, "benchmark": indicator.benchmarks[level],
-                                       "direction": indicator.direction}]
+                        found = {"test": "benchmark", "indicator": iri, "value": value, "process": process,
+                                 "level": level, "benchmark": bench, "direction": indicator.direction}
+                        if variant:
+                            found["variant"] = variant["labels"]
+                        if iri in ent.model.derived:
+                            found["derived"] = ent.model.derived[iri]["formula"]
+                            found["derived_labels"] = ent.model.derived[iri]["formula_labels"]
+                        return True, [found]
                 elif value is None or order[value] > order[level]:
                     return True, [{"test": "benchmark", "indicator": iri, "value": value or "below III",
                                    "process": process, "level": level}]
@@ -261,6 +285,8 @@ class ConditionCompiler:
                     return None, []
                 if iri in ent.materials:
                     return True, [{"test": "material", "material": iri}]
+                if any(kind == "material" for kind, _, _ in ent.unresolved):
+                    return None, []  # a material name kept as written may be this one
                 return False, []
 
             return CompiledCondition(evaluate, {"materials"})
@@ -309,3 +335,68 @@ class ConditionCompiler:
             return (None, []) if unknown else (False, [])
 
         return CompiledCondition(evaluate, {"emissions"})
+
+    # -- model v2: context, limits, derived quantities
+
+    def _context(self, node) -> CompiledCondition:
+        """`context: {key: value}`: the enterprise's audit context (diagnostics/prepare.py) matches."""
+        key = str(self.g.value(node, CPKB.contextKey))
+        wanted = {str(o) for o in self.g.objects(node, CPKB.contextValue)}
+        literal = self.g.value(node, CPKB.contextLiteral)
+        if key == "pilot_type":  # pilot types are vocabulary concepts; the scope holds their keys
+            wanted = {str(self.g.value(URIRef(w), CPKB.key)) for w in wanted}
+        want = literal.toPython() if literal is not None else None
+
+        def evaluate(ent: Enterprise) -> Outcome:
+            value = ent.model.context.get(key)
+            if value is None:
+                return None, []
+            hit = (value in wanted) if wanted else (value == want)
+            return (True, [{"test": "context", "key": key, "value": value}]) if hit else (False, [])
+
+        return CompiledCondition(evaluate, {"scope" if key in ("pilot_type", "region", "basin") else "facts"})
+
+    def _violates(self, node) -> CompiledCondition:
+        """`violates: {requirement: R, pollutant: X?}`: a measured figure exceeds an applicable limit of R."""
+        requirement = str(self.g.value(node, CPKB.requirementSet))
+        pollutants = {str(o) for o in self.g.objects(node, CPKB.pollutant)} | \
+            {str(o) for o in self.g.objects(node, CPKB.quantity)}   # the subjects tested, when narrowed
+
+        def evaluate(ent: Enterprise) -> Outcome:
+            status = ent.model.requirement_status.get(requirement, {}).get("applies")
+            if status is False:
+                return False, []
+            checks = [c for c in ent.model.compliance if c["requirement"] == requirement
+                      and (not pollutants or c["subject"] in pollutants)]
+            exceeded = [c for c in checks if c["exceeded"]]
+            if exceeded:
+                return True, [{"test": "violates", "requirement": requirement, "subject": c["subject"],
+                               "value": c["compared"], "limit": c["limit_value"], "unit": c["unit"],
+                               "clause": c["clause"], **({"o2": c["o2"]} if "o2" in c else {}),
+                               **({"derived": c["derived"]["formula"], "derived_labels": c["derived"]["formula_labels"]}
+                                  if c.get("derived") else {})}
+                              for c in exceeded]
+            return (False, []) if checks and status else (None, [])
+
+        return CompiledCondition(evaluate, {"emissions"})
+
+    def _quantity(self, node) -> CompiledCondition:
+        """`quantity: {quantity: Q, op, value, unit}`: a derived quantity compares so."""
+        iri = str(self.g.value(node, CPKB.quantity))
+        compare, threshold, op, unit = self._threshold(node)
+        derived = self.kb.derived[iri]
+        if unit and unit != derived.unit:
+            threshold = self.units.conversion(self.kb.units[unit]["pint"], self.kb.units[derived.unit]["pint"]) \
+                .apply(threshold)
+
+        def evaluate(ent: Enterprise) -> Outcome:
+            value = ent.model.quantities.get(iri)
+            if value is None:
+                return None, []
+            if compare(value, threshold):
+                return True, [{"test": "quantity", "quantity": iri, "value": value, "op": op, "threshold": threshold,
+                               "derived": ent.model.derived[iri]["formula"],
+                               "derived_labels": ent.model.derived[iri]["formula_labels"]}]
+            return False, []
+
+        return CompiledCondition(evaluate, {"facts"})

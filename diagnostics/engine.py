@@ -17,11 +17,14 @@ from cpkb.kb.store import Store
 
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
+from .effects import expected_effects
+from .model_sections import model_sections
+from .prepare import prepare
 from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
-from .potential import annual_load, reduction_potential
+from .potential import heavy_metal_potential, reduction_potential
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
 
@@ -35,20 +38,23 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     enterprises with errors aside (they are listed in `excluded`)."""
     settings = settings or {}
     threshold = float(settings.get("key_issue_prevalence", 0.3))
+    min_count = int(settings.get("key_issue_min_enterprises", 2))
     if survey.problems and not exclude_invalid:
         raise SurveyError(survey.problems)
     invalid = survey.invalid_ids
     general = [p for p in survey.problems if not p.enterprise]
-    if general:
-        raise SurveyError(general)
+    if any(p.fatal for p in general):
+        raise SurveyError(survey.problems)
     enterprises = [e for e in survey.enterprises if e.id not in invalid]
     if not enterprises:
         raise SurveyError(survey.problems or [])
     kb = survey.knowledge
     sector = survey.scope["sector"]
+    compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
     total_output = sum(e.output or 0.0 for e in enterprises)
-    issues = aggregate(kb, findings, enterprises, total_output, threshold)
+    # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
+    issues = aggregate(kb, findings, enterprises, total_output, threshold, min(min_count, max(len(enterprises), 1)))
     unconfirmed = unconfirmed_findings(kb, tentative, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
@@ -61,7 +67,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "scope": _scope(kb, survey, enterprises, total_output, invalid),
         "enterprises": [{"id": e.id, "name": e.name, "output": e.output, "output_unit": e.output_unit}
                         for e in enterprises],
-        "settings": {"key_issue_prevalence": threshold},
+        "settings": {"key_issue_prevalence": threshold, "key_issue_min_enterprises": min_count},
         "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
                      for eid in sorted(invalid)],
         "key_issues": key,
@@ -75,14 +81,60 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         },
         "indicator_assessment": scores,
         **_pilot_sections(kb, survey, enterprises, recommendations),
+        **model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings),
         "rules_not_evaluated": not_evaluated,
-        "warnings": [w.as_dict() for w in survey.warnings]
-        + ([{"place": "enterprises", "message": f"{len(invalid)}家企业因数据错误暂未纳入诊断，见“剔除企业”。 / "
-             f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`.",
-             "enterprise": None}] if invalid else []),
+        "unresolved": survey.unresolved,
+        "units_understood": survey.units_understood,
+        "names_applied": survey.names_applied,
+        "warnings": [w.as_dict() for w in survey.warnings] + contradiction_warnings(kb, enterprises)
+        + _set_aside_notes(general, invalid),
     }
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
+
+
+def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
+    """With exclude_invalid: scope problems that were set aside, and how many enterprises were."""
+    notes = [{**p.as_dict(), "message": f"set aside (exclude_invalid): {p.message}",
+              "messages": {"zh": f"已搁置（排除有误部分）：{p.zh or p.message}", "en": f"set aside (exclude_invalid): {p.message}"}}
+             for p in general]
+    if invalid:
+        en = f"{len(invalid)} enterprise(s) with errors were set aside (exclude_invalid); see `excluded`."
+        notes.append({"place": "enterprises", "message": en, "enterprise": None,
+                      "messages": {"zh": f"{len(invalid)} 家有错误的企业已搁置，见“excluded”。", "en": en}})
+    return notes
+
+
+def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list[dict]:
+    """A reported figure that the enterprise's own sibling figures contradict (a declared formula gives a value
+    `contradiction_ratio` times away): kept as reported, and queried by name and figures."""
+    symbols = {u["pint"]: u["symbol"] for u in kb.units.values() if u.get("pint") and u.get("symbol")}
+    out = []
+    for ent in enterprises:
+        for c in ent.model.contradictions:
+            unit = c["unit"] or ""
+            name = kb.label(c["target"]) if c["target"] else c["labels"]
+            shown = [_input_shown(kb, symbols, ent, i) for i in c["inputs"]]
+            inputs_zh = "、".join(label["zh"] + value for label, value in shown)
+            inputs_en = ", ".join(f"{label['en']} {value}" for label, value in shown)
+            low, high = sorted((abs(c["reported"]), abs(c["computed"])))
+            apart = f"{high / low:.0f}" if low else "∞"
+            out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
+                        "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算为"
+                                   f"{c['computed']:.4g} {unit}（{c['formula']}），相差约{apart}倍，请核实。 / "
+                                   f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
+                                   f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula']}): about {apart} "
+                                   "times apart, please check."})
+    return out
+
+
+def _input_shown(kb: Knowledge, symbols: dict[str, str], ent: Enterprise, given: dict) -> tuple[dict, str]:
+    """A formula input as an auditor wrote it: the fact's or indicator's name, the value and the unit symbol."""
+    if given["source"] == "output":
+        return {"zh": "产量", "en": "output"}, f"{given['value']:g} {ent.output_unit or ''}/a"
+    label = kb.label(given["source"]) if given["source"] in kb.labels else {"zh": given["name"], "en": given["name"]}
+    unit = symbols.get(given["unit"], "" if given["unit"] == "dimensionless" else given["unit"])
+    return label, f"{given['value']:g} {unit}".strip()
 
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:
@@ -91,6 +143,9 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     scope = survey.scope
     if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
         sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+    metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
+    if metals:
+        sections["heavy_metals"] = metals
     if scope.get("pilot_type") == "park" or any(e.streams for e in enterprises):
         sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
     return sections
@@ -171,8 +226,10 @@ def unconfirmed_findings(kb: Knowledge, tentative: dict[str, list[dict]], issues
 
 
 def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[Enterprise], total_output: float,
-              threshold: float) -> list[dict]:
-    """Prevalence of each problem found, as a share of enterprises and of output; key issue above threshold."""
+              threshold: float, min_count: int = 2) -> list[dict]:
+    """Prevalence of each problem found, as a share of enterprises and of output; a key issue reaches the threshold
+    share and is found in at least `min_count` enterprises (a share alone would make every finding of a survey of
+    three enterprises "shared"); veto items (淘汰类) first."""
     output = {e.id: e.output or 0.0 for e in enterprises}
     veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []
@@ -191,11 +248,13 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
             "processes": p.processes if p else [], "severity": severity,
             "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
             "count": len(ids), "enterprises": ids,
-            "key_issue": veto or share >= threshold or (out_share is not None and out_share >= threshold),
+            "key_issue": veto or (len(ids) >= min_count
+                                  and (share >= threshold or (out_share is not None and out_share >= threshold))),
             "veto": veto,
             "evidence": found,
         })
-    issues.sort(key=lambda i: (-SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"], i["problem"]))
+    issues.sort(key=lambda i: (not i["veto"], -SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"],
+                               i["problem"]))
     return issues
 
 
@@ -231,12 +290,14 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
                                "indicators": [{"indicator": i.iri, "labels": kb.label(i.iri), "limiting": i.limiting,
                                                "unit": kb.units.get(i.unit, {}).get("symbol") if i.unit else None,
                                                "benchmarks": i.benchmarks, "category": i.category_labels.as_dict(),
+                                               "variants": [{"labels": v.labels, "benchmarks": v.benchmarks}
+                                                            for v in i.rules.variants],
                                                "category_weight": i.category_weight, "weight": i.weight}
                                               for i in indicators]})
         distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
         scorer = SystemScorer(indicators)
         for ent in enterprises:
-            score = scorer.score(ent.indicators)
+            score = scorer.score(ent.indicators, ent.model)
             if not ent.output:  # per-unit-product figures mean nothing without production: not graded, and said so
                 score.grade = None
                 score.reasons.append("产量缺失或为零，不评定等级 / output missing or zero: not graded")
@@ -261,8 +322,10 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
         "Y": {"I": score.indices["I"], "II": score.indices["II"], "III": score.indices["III"]},
         "coverage": score.coverage, "provisional": score.provisional,
         "indicators": [{"indicator": s.indicator, "value": s.value, "level": s.level if s.level else "below III",
-                        "limiting": s.limiting, "weight": round(s.weight, 4)} for s in score.indicators],
-        "missing": score.missing, "reasons": score.reasons,
+                        "limiting": s.limiting, "weight": round(s.weight, 4),
+                        **({"variant": s.variant} if s.variant else {}),
+                        **({"derived": True, "formula": s.derived} if s.derived else {})} for s in score.indicators],
+        "missing": score.missing, "reasons": score.reasons, "basis": score.basis,
     }
 
 
@@ -328,31 +391,7 @@ _REJECTION = {
 
 
 def _effects(kb: Knowledge, units: UnitConverter, measure, enterprises: list[Enterprise]) -> list[dict]:
-    """Each effect range, with the enterprises' current total where the survey gives it (pollutant loads in t/a,
-    indicator averages), so that the range becomes an amount."""
-    out = []
-    for effect in measure.effects:
-        item = {"target": effect.target, "kind": effect.target_kind, "labels": kb.label(effect.target),
-                "change_pct": [effect.min_pct, effect.max_pct], "basis": effect.basis.as_dict(),
-                "verified": effect.verified, "enterprises": len(enterprises)}
-        if effect.target_kind == "indicator":
-            values = [v for e in enterprises for v, _ in e.indicators.get(effect.target, []) if isinstance(v, float)]
-            if values:
-                mean = sum(values) / len(values)
-                # a share (a utilisation or reuse rate in %) cannot pass 100 %, whatever the relative change says
-                cap = 100.0 if kb.units.get(kb.indicators[effect.target].unit or "", {}).get("symbol") == "%" \
-                    else float("inf")
-                item["baseline_mean"] = round(mean, 4)
-                item["expected_mean"] = sorted([round(min(cap, mean * (1 + effect.min_pct / 100)), 4),
-                                                round(min(cap, mean * (1 + effect.max_pct / 100)), 4)])
-        elif effect.target_kind == "pollutant":
-            loads = [annual_load(units, em) for e in enterprises for em in e.emissions
-                     if em["pollutant"] == effect.target and em["stage"] == "emitted"]
-            loads = [x for x in loads if x is not None]
-            if loads:
-                total = sum(loads)
-                item["baseline_t_per_a"] = round(total, 4)
-                item["change_t_per_a"] = sorted([round(total * effect.min_pct / 100, 4),
-                                                 round(total * effect.max_pct / 100, 4)])
-        out.append(item)
-    return out
+    """Each effect, with the enterprises' current total where the survey gives it (pollutant loads in t/a,
+    indicator averages), so that the range becomes an amount (diagnostics/effects.py, by mode)."""
+    return expected_effects(kb, units, measure, enterprises)
+

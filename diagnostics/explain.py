@@ -36,9 +36,59 @@ def _answer(kb: Knowledge, fact: str, value) -> tuple[str, str]:
 
 
 def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
-    """One matched fact as a clause in both languages."""
+    """One matched fact as a clause in both languages; a value computed by a formula says so."""
+    clause = _clause(kb, fact)
+    if fact.get("derived") and fact.get("test") != "violates":
+        shown = fact.get("derived_labels") or {"zh": fact["derived"], "en": fact["derived"]}
+        clause = {"zh": f"{clause['zh']}（推算值 = {shown['zh']}）", "en": f"{clause['en']} (derived = {shown['en']})"}
+    return clause
+
+
+_CONTEXT = {"pilot_type": ("审核类型", "pilot type"), "region": ("区域", "region"), "basin": ("流域", "basin"),
+            "in_park": ("位于园区", "in a park"), "special_limit_area": ("执行特别排放限值地区", "special-limit area"),
+            "source_age": ("新建/现有", "new or existing")}
+_CONTEXT_VALUE = {"sector": ("行业整体审核", "sector audit"), "park": ("园区审核", "park audit"),
+                  "region": ("区域审核", "regional audit"), "basin": ("流域审核", "basin audit"),
+                  "new": ("新建企业", "new source"), "existing": ("现有企业", "existing source"),
+                  True: ("是", "yes"), False: ("否", "no")}
+
+
+def _v2_clause(kb: Knowledge, fact: dict) -> dict[str, str]:
+    """Clauses of the model-v2 tests: a limit exceeded, the audit context, a derived quantity compared."""
+    L = lambda iri: kb.label(iri) if iri else {"zh": "", "en": ""}
+    if fact["test"] == "violates":
+        subject, limit = L(fact["subject"]), fact["limit"]
+        limit_text = f"{_fmt(limit[0])}～{_fmt(limit[1])}" if isinstance(limit, list) else _fmt(limit)
+        unit = fact.get("unit") or ""
+        clause = fact.get("clause")
+        zh = f"{subject['zh']}为{_fmt(fact['value'])} {unit}，超过{kb.label(fact['requirement'])['zh']}的限值{limit_text}" \
+            + (f"（{clause}）" if clause else "")
+        en = (f"{subject['en']} is {_fmt(fact['value'])} {unit}, over the limit {limit_text} of "
+              f"{kb.label(fact['requirement'])['en']}" + (f" ({clause})" if clause else ""))
+        if fact.get("o2", {}).get("normalised"):
+            zh, en = f"{zh}；{fact['o2']['zh']}", f"{en}; {fact['o2']['en']}"
+        if fact.get("derived"):
+            shown = fact.get("derived_labels") or {"zh": fact["derived"], "en": fact["derived"]}
+            zh, en = f"{zh}（推算值 = {shown['zh']}）", f"{en} (derived = {shown['en']})"
+        return {"zh": zh, "en": en}
+    if fact["test"] == "context":
+        key = _CONTEXT.get(fact["key"], (fact["key"], fact["key"]))
+        value = fact["value"]
+        shown = _CONTEXT_VALUE.get(value) if isinstance(value, (bool, str)) else None
+        if shown is None:
+            shown = (L(value)["zh"], L(value)["en"]) if isinstance(value, str) and value.startswith("http") else (_fmt(value),) * 2
+        return {"zh": f"{key[0]}：{shown[0]}", "en": f"{key[1]}: {shown[1]}"}
+    q = L(fact["quantity"])
+    unit = kb.units.get(kb.derived[fact["quantity"]].unit, {}).get("symbol", "") if fact["quantity"] in kb.derived else ""
+    return {"zh": f"{q['zh']}为{_fmt(fact['value'])} {unit}，{_OPS_ZH[fact['op']]}{_fmt(fact['threshold'])}",
+            "en": f"{q['en']} is {_fmt(fact['value'])} {unit}, {_OPS_EN[fact['op']]} {_fmt(fact['threshold'])}"}
+
+
+def _clause(kb: Knowledge, fact: dict) -> dict[str, str]:
     L = lambda iri: kb.label(iri) if iri else {"zh": "", "en": ""}
     test = fact["test"]
+    if test in ("violates", "context", "quantity"):
+        return _v2_clause(kb, fact)
     proc = L(fact.get("process"))
     where_zh = f"在{proc['zh']}工序" if fact.get("process") else ""
     where_en = f" in {proc['en']}" if fact.get("process") else ""

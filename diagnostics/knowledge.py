@@ -56,7 +56,15 @@ class Indicator:
 
     @property
     def quantitative(self) -> bool:
-        return bool(self.benchmarks) or bool(self.rules.variants)
+        # measured by a number: benchmarks or benchmark variants, or a unit even where the source's benchmarks
+        # are not (yet) known — such an indicator still takes a measured value that rules can compare
+        return bool(self.benchmarks) or bool(self.rules.variants) or self.unit is not None
+
+    @property
+    def scorable(self) -> bool:
+        """Whether a level can be read off it: a qualitative indicator is answered with the level itself; a
+        measured one needs benchmarks (or variants) — one with a unit but no known benchmark cannot be levelled."""
+        return bool(self.benchmarks) or bool(self.rules.variants) or self.unit is None
 
     def meets(self, value: float, level: str) -> bool | None:
         """Whether a value meets the level (None when the source gives no benchmark for it)."""
@@ -152,9 +160,12 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
+    alt_names: dict[str, list[str]] = field(default_factory=dict)   # IRI -> alternative names and key, as written
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     status_bases: dict[str, list[StatusBasis]] = field(default_factory=dict)   # technique IRI -> its bases
+    sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
+    generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, iri: str) -> dict[str, str]:
@@ -174,8 +185,21 @@ KIND_OF_CLASS = {
     CPKB.Basin: "basin", CPKB.ResourceType: "resource", CPKB.Unit: "unit", CPKB.SurveyFact: "fact",
     CPKB.Product: "product", CPKB.Problem: "problem", CPKB.Measure: "measure", CPKB.Rule: "rule",
     CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type", CPKB.RequirementSet: "requirement",
-    CPKB.DerivedQuantity: "derived",
+    CPKB.DerivedQuantity: "derived", CPKB.GenerationFactor: "generation-factor",
 }
+
+_DERIVED_LOCK = threading.RLock()
+
+
+def derived(kb: "Knowledge", attr: str, build):
+    """What is built once from a knowledge base (name matcher, place index) and lives and dies with it."""
+    with _DERIVED_LOCK:
+        found = getattr(kb, attr, None)
+        if found is None:
+            found = build(kb)
+            setattr(kb, attr, found)
+        return found
+
 
 _CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -224,7 +248,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
             kinds[str(s)] = kind
     labels = {iri: _labels(graph, URIRef(iri)) for iri in kinds}
     sector_of = {str(s): str(o) for s, o in graph.subject_objects(CPKB.sector)}
-    names, display = _name_index(graph, kinds, labels)
+    names, display, alt_names = _name_index(graph, kinds, labels)
     vocab_key = {str(s): str(o) for s, o in graph.subject_objects(CPKB.key)}
 
     def keys(subject, prop) -> list[str]:
@@ -281,7 +305,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
     label_of = lambda iri: labels[iri].as_dict() if iri in labels else _labels(graph, URIRef(iri)).as_dict()
     return Knowledge(
         version=version, graph=graph, labels=labels, kinds=kinds, sector_of=sector_of, names=names,
-        display_names=display,
+        display_names=display, alt_names=alt_names,
         process_order={iri: int(graph.value(URIRef(iri), CPKB.order) or 0) for iri, k in kinds.items() if k == "process"},
         technique_processes={iri: set(_strs(graph, URIRef(iri), CPKB.process)) for iri, k in kinds.items()
                              if k == "technique"},
@@ -297,16 +321,35 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
         regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
-                                "targets": lambda s: load_targets(graph, s)}),
+                                "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),
         basins=rows("basin", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
-                              "targets": lambda s: load_targets(graph, s)}),
+                              "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),
         resources=rows("resource", {"form": value(CPKB.form), "can_serve_as": many(CPKB.canServeAs),
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),
+        sector_targets={iri: load_targets(graph, URIRef(iri)) for iri, k in kinds.items() if k == "sector"},
+        generation_factors=load_generation_factors(graph, sector_of),
     )
+
+
+def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dict]:
+    """Generation factors (产排污系数): pollutant mass per unit of product, with what they apply to."""
+    out = []
+    for s in graph.subjects(RDF.type, CPKB.GenerationFactor):
+        iri = str(s)
+        out.append({"iri": iri, "sector": sector_of.get(iri), "pollutant": str(graph.value(s, CPKB.pollutant)),
+                    "stage": str(graph.value(s, CPKB.emissionStage)), "value": float(graph.value(s, CPKB.factorValue)),
+                    "unit": str(graph.value(s, CPKB.unit)), "product": _opt(graph.value(s, CPKB.product)),
+                    "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen)})
+    out.sort(key=lambda f: f["iri"])
+    return out
+
+
+def _opt(term) -> str | None:
+    return str(term) if term is not None else None
 
 
 def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:
@@ -361,12 +404,15 @@ def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):
     """kind -> normalised name -> IRIs, from IRIs, keys, preferred and alternative labels (both languages)."""
     names: dict[str, dict[str, set[str]]] = {}
     display: dict[str, dict[str, str]] = {}
+    alt_names: dict[str, list[str]] = {}
     for iri, kind in kinds.items():
         s = URIRef(iri)
         table = names.setdefault(kind, {})
         written = {iri, _key(graph, s)}
         written.update(str(l) for l in graph.objects(s, SKOS.prefLabel))
-        written.update(str(l) for l in graph.objects(s, SKOS.altLabel))
+        alts = sorted({str(l) for l in graph.objects(s, SKOS.altLabel)} | ({_key(graph, s)} - {""}))
+        alt_names[iri] = alts
+        written.update(alts)
         if kind == "unit":
             symbol = graph.value(s, URIRef("http://qudt.org/schema/qudt/symbol"))
             if symbol is not None:
@@ -378,4 +424,4 @@ def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):
                 table.setdefault(normalise(name), set()).add(iri)
         display.setdefault(kind, {})[iri] = f"{labels[iri].zh} / {labels[iri].en}" if labels[iri].zh != labels[iri].en \
             else labels[iri].zh
-    return names, display
+    return names, display, alt_names

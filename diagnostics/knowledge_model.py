@@ -237,9 +237,11 @@ def load_indicator_rules(graph: Graph, indicator: URIRef, level_key) -> Indicato
     node = graph.value(indicator, CPKB.hasScenario)
     if node is not None:
         material = graph.value(node, CPKB.material)
+        times = graph.value(node, CPKB.timesFact)
         rules.scenario = {"saves": str(graph.value(node, CPKB.savesTarget)), "unit": str(graph.value(node, CPKB.unit)),
                           "per_output": graph.value(node, CPKB.perOutput) is not None,
-                          "material": str(material) if material is not None else None}
+                          "material": str(material) if material is not None else None,
+                          "times": str(times) if times is not None else None}
     return rules
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .enterprise_model import EnterpriseModel
 from .knowledge import LEVELS, Indicator
 
 PASS_INDEX = 85.0
@@ -26,6 +27,8 @@ class IndicatorScore:
     limiting: bool
     weight: float = 0.0        # ω'_ij after renormalisation (0 when not assessed)
     category: str = ""
+    variant: dict | None = None    # the benchmark variant used: {zh, en} of its case
+    derived: str | None = None     # the formula, when the value was derived from other survey figures
 
 
 @dataclass
@@ -37,12 +40,20 @@ class EnterpriseScore:
     reasons: list[str] = field(default_factory=list)      # why the grade is what it is
     coverage: float = 0.0      # share of the whole official system's weight the enterprise's values stand for
     provisional: bool = True   # the class rests on less than the whole system (coverage < 1): 暂定
+    basis: dict = field(default_factory=dict)   # what the grade rests on and why the rest is missing
 
 
-def level_of(indicator: Indicator, value: object) -> str | None:
-    """The best level a value reaches (cumulative levels); qualitative values are given as the level."""
+def level_of(indicator: Indicator, value: object, benchmarks: dict[str, float] | None = None) -> str | None:
+    """The best level a value reaches (cumulative levels); qualitative values are given as the level.
+    `benchmarks` are those of the variant chosen for the enterprise, when the indicator has variants."""
     if value == NOT_APPLICABLE:
         return NOT_APPLICABLE
+    if benchmarks is not None:
+        for level in LEVELS:
+            bench = benchmarks.get(level)
+            if bench is not None and (float(value) <= bench if indicator.direction == "lower" else float(value) >= bench):
+                return level
+        return None
     if indicator.quantitative:
         return indicator.level_reached(float(value))
     return value if value in LEVELS else None
@@ -62,6 +73,10 @@ class SystemScorer:
     """Scores enterprises against one indicator system; what does not depend on the enterprise is done once."""
 
     def __init__(self, indicators: list[Indicator]):
+        # an indicator whose benchmarks the source does not give cannot be levelled: it is left out of the
+        # indices (as a missing value would be) instead of counting as below level III
+        self.unscorable = [ind.iri for ind in indicators if not ind.scorable]
+        indicators = [ind for ind in indicators if ind.scorable]
         self.indicators = indicators
         self.category_weight = {ind.category: ind.category_weight for ind in indicators}
         self.weights = {ind.iri: ind.weight for ind in indicators}
@@ -69,34 +84,90 @@ class SystemScorer:
         for ind in indicators:
             if ind.weight:
                 self.known_weights[ind.category][ind.iri] = ind.weight
+        self.groups: dict[tuple[str, str], list[Indicator]] = defaultdict(list)   # weight rules: (category, group)
+        for ind in indicators:
+            if ind.rules.weight_split is not None:
+                self.groups[(ind.category, ind.rules.weight_group)].append(ind)
+        # per category, the weight the source states: fixed weights plus each group's split (0.8 of 0.8/n)
+        self.static_total: dict[str, float] = defaultdict(float)
+        for ind in indicators:
+            if ind.rules.weight_split is None and ind.weight:
+                self.static_total[ind.category] += ind.weight
+        for (category, _), members in self.groups.items():
+            self.static_total[category] += members[0].rules.weight_split
+        if self.groups:  # without an enterprise, every member of a group applies
+            self.weights, self.known_weights = self._weights(EnterpriseModel(), None)
 
-    def coverage(self, assessed: dict[str, list[IndicatorScore]]) -> float:
+    def coverage(self, assessed: dict[str, list[IndicatorScore]], known_weights=None) -> float:
         """Σ over categories of w_i × the share of the category's indicator weight that has a value. Category
         weights are fractions of the official system, so categories the knowledge base lacks count as missing.
-        Where the source gives no indicator weights (metal utilisations, 0.8/n by metals plated), any value of
-        the category stands for the whole of it."""
+        Only indicators that apply to the enterprise count (a zinc-only plant misses no nickel utilisation);
+        where the source gives no indicator weights, any value of the category stands for the whole of it."""
+        known_weights = known_weights if known_weights is not None else self.known_weights
         total = 0.0
         for category, scores in assessed.items():
-            known = self.known_weights.get(category)
-            share = (sum(known.get(s.indicator, 0.0) for s in scores) / sum(known.values())) if known else 1.0
+            known = known_weights.get(category)
+            # weight the source gives to indicators the knowledge base lacks (e.g. the 0.2 beside 0.8/n) is missing
+            rest = max(0.0, 1.0 - self.static_total.get(category, 1.0)) if self.groups else 0.0
+            share = (sum(known.get(s.indicator, 0.0) for s in scores) / (sum(known.values()) + rest)) if known else 1.0
             total += (self.category_weight[category] or 0.0) * min(1.0, share)
         return total
 
-    def score(self, values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
-        by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
-        missing = []
+    def _weights(self, model: EnterpriseModel | None, output_shares: dict[str, float] | None):
+        """Indicator weights for one enterprise: fixed weights, and weight rules split among the indicators of
+        their group that apply (equally: s/n; or by the output share of each indicator's product)."""
+        if model is None and not self.groups:
+            return self.weights, self.known_weights
+        skipped = model.not_applicable if model else {}
+        weights = dict(self.weights)
+        for (category, group), members in self.groups.items():
+            live = [ind for ind in members if ind.iri not in skipped]
+            for ind in live:
+                if ind.rules.weight_by == "output-share" and output_shares:
+                    total = sum(output_shares.get(i.rules.product or "", 0.0) for i in live)
+                    share = output_shares.get(ind.rules.product or "", 0.0) / total if total else 1.0 / len(live)
+                else:
+                    share = 1.0 / len(live)
+                weights[ind.iri] = ind.rules.weight_split * share
+        known: dict[str, dict[str, float]] = defaultdict(dict)
         for ind in self.indicators:
+            if weights.get(ind.iri) and ind.iri not in skipped:
+                known[ind.category][ind.iri] = weights[ind.iri]
+        return weights, known
+
+    def score(self, values: dict[str, list[tuple[object, str | None]]], model: EnterpriseModel | None = None,
+              output_shares: dict[str, float] | None = None) -> EnterpriseScore:
+        if not self.indicators:
+            return EnterpriseScore({level: 0.0 for level in LEVELS}, None, [], [], reasons=[
+                "本体系尚未录入任何基准值，不评级 / no benchmark of this system is recorded: not rated"])
+        by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
+        missing, not_applicable, not_scored = [], [], []
+        for ind in self.indicators:
+            if model is not None and ind.iri in model.not_applicable:
+                not_applicable.append(ind.iri)
+                continue
+            if model is not None and ind.iri in model.not_scored:
+                not_scored.append(ind.iri)
+                continue
             given = values.get(ind.iri)
             if given is None:
                 missing.append(ind.iri)
                 continue
             value = _worst(ind, given)
-            by_category[ind.category].append(IndicatorScore(ind.iri, value, level_of(ind, value), ind.limiting,
-                                                             category=ind.category))
+            variant = model.variants.get(ind.iri) if model is not None else None
+            if ind.rules.variants and variant is None:
+                not_scored.append(ind.iri)  # variants but none chosen (scored without a prepared model)
+                continue
+            level = level_of(ind, value, variant["benchmarks"] if variant else None)
+            derived = model.derived.get(ind.iri, {}).get("formula") if model is not None else None
+            by_category[ind.category].append(IndicatorScore(ind.iri, value, level, ind.limiting, category=ind.category,
+                                                             variant=variant["labels"] if variant else None,
+                                                             derived=derived))
         category_weight = self.category_weight
         assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
         assessed = {c: s for c, s in assessed.items() if s}
-        _renormalise_within(assessed, self.weights)
+        weights, known_weights = self._weights(model, output_shares)
+        _renormalise_within(assessed, weights)
         total_w = sum(category_weight[c] or 0.0 for c in assessed)
         indices = {}
         for level in LEVELS:
@@ -106,11 +177,35 @@ class SystemScorer:
                 y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
             indices[level] = round(y, 2)
         all_scores = [s for scores in by_category.values() for s in scores]
-        coverage = self.coverage(assessed)
-        score = EnterpriseScore(indices, None, all_scores, missing, coverage=round(coverage, 3),
+        coverage = self.coverage(assessed, known_weights)
+        score = EnterpriseScore(indices, None, all_scores, missing + not_scored, coverage=round(coverage, 3),
                                 provisional=coverage < 0.999)
-        _grade(score, self.indicators)
+        score.basis = self._basis(assessed, missing, not_applicable, not_scored, model)
+        _grade(score, [i for i in self.indicators if i.iri not in not_applicable])
         return score
+
+    def _basis(self, assessed, missing, not_applicable, not_scored, model) -> dict:
+        """Which categories and indicators the grade rests on, and why the rest is missing."""
+        labels = {ind.category: ind.category_labels.as_dict() for ind in self.indicators}
+        rests_on = [{"category": c, "labels": labels.get(c), "weight": self.category_weight[c],
+                     "indicators": [s.indicator for s in scores]} for c, scores in sorted(assessed.items())]
+        absent_weight = max(0.0, 1.0 - sum(w or 0.0 for w in self.category_weight.values()))
+        why = []
+        for iri in missing:
+            why.append({"indicator": iri, "reason": "no-value",
+                        "zh": "调查未给出该指标的数值", "en": "the survey gives no value for it"})
+        for iri in not_scored:
+            why.append({"indicator": iri, "reason": "no-variant", **(model.not_scored.get(iri) if model else {})})
+        for iri in not_applicable:
+            why.append({"indicator": iri, "reason": "not-applicable", **model.not_applicable[iri]})
+        unrated = [c for c in self.category_weight if c not in assessed]
+        return {"categories": rests_on, "missing": why, "categories_without_values": sorted(unrated),
+                "weight_not_in_knowledge_base": round(absent_weight, 4),
+                "note": {"zh": f"官方体系中有{absent_weight:.2f}的一级指标权重未收录在知识库中，按缺失计。" if absent_weight > 1e-6
+                         else "知识库收录了官方体系的全部一级指标。",
+                         "en": f"{absent_weight:.2f} of the official system's first-level weight is not in the knowledge "
+                               "base and counts as missing." if absent_weight > 1e-6
+                         else "The knowledge base holds every first-level category of the official system."}}
 
 
 def score_enterprise(indicators: list[Indicator], values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:

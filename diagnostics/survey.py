@@ -15,24 +15,25 @@ from typing import Any
 
 import orjson
 import yaml
-from rapidfuzz import process as fuzz_process
 
 from cpkb.kb.store import Store
 
+from .enterprise_model import EnterpriseModel
 from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
-from .survey_format import (DIRECTIONS, EMISSION_FIELDS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
+from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
+from .names import matcher_for
+from .places import places_for
+from .quantities import per_year, read_quantity, yes_no
 from .units import UnitConverter, UnitProblem, converter_for
-from .workbook import read_csv, read_workbook
+from .workbook import read_csv, read_workbook, split_techniques
 
 __all__ = ["SURVEY_VERSION", "Enterprise", "Survey", "SurveyError", "SurveyProblem", "SurveyReader", "level_name",
            "parse_document", "read_survey"]
 
 _LEVEL_WORDS = {"i": "I", "1": "I", "ⅰ": "I", "ii": "II", "2": "II", "ⅱ": "II", "iii": "III", "3": "III", "ⅲ": "III",
                 "none": None, "不达标": None, "below": None, "0": None}
-_TRUE = {"true", "yes", "y", "1", "是", "有", "对"}
-_FALSE = {"false", "no", "n", "0", "否", "无", "没有"}
 
 
 @dataclass
@@ -54,6 +55,11 @@ class Enterprise:
     streams: list[dict] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)               # products as written (free text)
+    output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
+    notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
+    unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
+    model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
 
 @dataclass
@@ -64,6 +70,9 @@ class Survey:
     warnings: list[SurveyProblem]
     knowledge: Knowledge
     units: UnitConverter
+    unresolved: list[dict] = field(default_factory=list)       # names kept as written, with suggestions
+    units_understood: list[dict] = field(default_factory=list)  # every unit written and how it was read
+    names_applied: list[dict] = field(default_factory=list)     # names the survey's name map resolved or ignored
 
     @property
     def invalid_ids(self) -> set[str]:
@@ -81,46 +90,83 @@ def parse_document(data: bytes, filename: str) -> tuple[Any, dict[str, str]]:
         return read_csv(data)
     if suffix not in (".json", ".yaml", ".yml"):
         raise SurveyError([SurveyProblem(filename, f"unsupported file type {suffix or '(none)'!r}: "
-                                         "give a .json, .yaml, .xlsx (the cpkb template) or .csv survey.")])
+                                         "give a .json, .yaml, .xlsx (the cpkb template) or .csv survey.", None,
+                                         f"不支持的文件类型 {suffix or '（无）'}：请提供 .json、.yaml、.xlsx（cpkb 模板）"
+                                         "或 .csv 调查表。", True)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.")]) from None
+        raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.", None,
+                                         "文件不是 UTF-8 文本；请另存为 UTF-8。", True)]) from None
     try:
         return (orjson.loads(text) if suffix == ".json" else yaml.safe_load(text)), {}
     except json.JSONDecodeError as exc:  # orjson's error is a json.JSONDecodeError, with line and column
-        raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.")]) from None
+        raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.",
+                                         None, f"不是有效的 JSON：{exc.msg}。", True)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise SurveyError([SurveyProblem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}.")]) from None
+        raise SurveyError([SurveyProblem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}.", None,
+                                         f"不是有效的 YAML：{getattr(exc, 'problem', exc)}。", True)]) from None
 
 
-def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge | None = None) -> Survey:
-    """Parse and validate a survey. Raises SurveyError only when nothing can be read (syntax, scope);
-    enterprise-level problems are returned in Survey.problems so that the caller can set them aside."""
+def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge | None = None,
+                names: dict | list | None = None) -> Survey:
+    """Parse and validate a survey. Raises SurveyError only when nothing can be diagnosed (syntax, no sector, no
+    enterprises), with every problem of the one pass; other problems are returned in Survey.problems so that the
+    caller can set them aside. `names`: a name map confirmed by the user (`cpkb names`)."""
     raw, cells = parse_document(data, filename)
     knowledge = knowledge or knowledge_for(store)
-    return SurveyReader(knowledge, cells).read(raw)
+    return SurveyReader(knowledge, cells, names).read(raw)
 
 
 # ---------------------------------------------------------------------- validation
 
-class SurveyReader:
-    """Validates a raw survey mapping; collects problems instead of stopping at the first."""
+_JOINED = re.compile(r"\s*[+＋]\s*")
+_NOTE_KEYS = {"备注", "说明", "注", "附注", "remark", "remarks", "note", "notes", "comment", "comments"}
+_OUTLETS = (("车间排口", "workshop-outlet"), ("车间排放口", "workshop-outlet"), ("车间或生产设施排放口", "workshop-outlet"),
+            ("总排口", "total-outlet"), ("总排放口", "total-outlet"), ("废水总排", "total-outlet"),
+            ("排气筒", "stack"), ("烟囱", "stack"), ("厂界", "boundary"))
 
-    def __init__(self, knowledge: Knowledge, cells: dict[str, str] | None = None):
+
+def _outlet(written: Any) -> str | None:
+    """The monitoring point a survey names where a process is asked (车间排口 → workshop-outlet)."""
+    if not isinstance(written, str):
+        return None
+    return next((point for word, point in _OUTLETS if word in written), None)
+
+
+_IGNORE = {"忽略", "ignore", "ignored", "-", "—", "skip", "跳过", "不适用", "n/a"}
+_KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
+            "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
+            "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项"}
+MAX_PLACES = 20   # places listed per unresolved name or unit; `count` says how many there were
+
+
+class SurveyReader:
+    """Validates a raw survey mapping; collects problems instead of stopping at the first, and keeps every name it
+    cannot resolve as written (a warning, listed in `unresolved` with suggestions), never refusing the survey."""
+
+    def __init__(self, knowledge: Knowledge, cells: dict[str, str] | None = None,
+                 names: dict | list | None = None):
         self.kb = knowledge
         self.units = converter_for(knowledge)
+        self.matcher = matcher_for(knowledge)
         self.cells = cells or {}
         self.problems: list[SurveyProblem] = []
         self.warnings: list[SurveyProblem] = []
         self.sector: str | None = None
-        self._resolved: dict[tuple[str, str, bool], set[str]] = {}  # (kind, name as written, sector only)
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
         self.lists_complete = False
-        self._single: dict[tuple, str] = {}
+        self._single: dict[tuple, str | None] = {}     # (kind, name, sector only) -> IRI, or None when unresolved
+        self.unresolved: dict[tuple[str, str], dict] = {}
+        self.units_seen: dict[tuple[str, str], dict] = {}
+        self.name_map: dict[tuple[str | None, str], str | None] = {}
+        self.names_applied: dict[tuple[str, str], dict] = {}
+        self._map_source = "names"
+        if names is not None:
+            self.add_names(names, "--names")
 
     # -- problems
 
@@ -128,148 +174,286 @@ class SurveyReader:
         cell = self.cells.get(path)
         return f"{path} ({cell})" if cell else path
 
-    def error(self, path: str, message: str) -> None:
-        self.problems.append(SurveyProblem(self._place(path), message, self._enterprise))
+    def error(self, path: str, message: str, zh: str | None = None, fatal: bool = False) -> None:
+        self.problems.append(SurveyProblem(self._place(path), message, self._enterprise, zh, fatal))
 
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(SurveyProblem(self._place(path), message, self._enterprise))
+    def warn(self, path: str, message: str, zh: str | None = None) -> None:
+        self.warnings.append(SurveyProblem(self._place(path), message, self._enterprise, zh))
+
+    # -- the survey's own name map (names: section, or `cpkb diagnose --names`)
+
+    def add_names(self, names: Any, where: str) -> None:
+        """Entries `written: target` (target a label or IRI; null, 忽略 or ignore to leave a name out), or the list
+        that `cpkb names` writes ({name, kind, use})."""
+        if isinstance(names, dict) and "names" in names and isinstance(names.get("names"), list):
+            names = names["names"]
+        if isinstance(names, dict):
+            items = [(None, k, v) for k, v in names.items()]
+        elif isinstance(names, list):
+            items = []
+            for i, entry in enumerate(names):
+                if not isinstance(entry, dict) or "name" not in entry:
+                    self.error(f"{where}[{i}]", "each entry is {name, kind, use}.", "每项应写作 {name, kind, use}。")
+                    continue
+                items.append((entry.get("kind"), entry["name"], entry.get("use")))
+        else:
+            self.error(where, "a name map is a mapping of written name to knowledge-base name (or null to ignore).",
+                       "名称对照表应为“原写法: 知识库名称”的映射（写 null 或 忽略 表示不用）。")
+            return
+        for kind, written, target in items:
+            if not isinstance(written, str) or not written.strip():
+                continue
+            if isinstance(target, str) and target.strip().casefold() in _IGNORE:
+                target = None
+            if target is not None and not isinstance(target, str):
+                self.error(f"{where}.{written}", f"the name to use must be text, got {target!r}.",
+                           f"对照的名称应为文字，实际为 {target!r}。")
+                continue
+            self.name_map[(kind, written.strip())] = target.strip() if isinstance(target, str) else None
+
+    def _mapped(self, kind: str, name: str) -> tuple[bool, str | None]:
+        for key in ((kind, name), (None, name)):
+            if key in self.name_map:
+                return True, self.name_map[key]
+        return False, None
 
     # -- names
 
     def resolve(self, kind: str, name: Any, path: str, sector_only: bool = False) -> str | None:
-        """IRI of a concept named by IRI, label or alternative name; an error listing the closest names if none."""
+        """IRI of a concept named by IRI, label or alternative name. A name that resolves to nothing (or to
+        several concepts) is kept as written: a warning, and a row of `unresolved` with the closest names."""
         if not isinstance(name, str) or not name.strip():
-            self.error(path, f"expected the name of a {kind}, got {name!r}.")
+            self.error(path, f"expected the name of a {kind}, got {name!r}.",
+                       f"此处应填{_KIND_ZH.get(kind, kind)}名称，实际为 {name!r}。")
             return None
         key = (kind, name, sector_only)
-        known = self._single.get(key)  # names recur across enterprises: answer at once
-        if known is not None:
-            return known
-        iris = self._resolved.get(key)
-        if iris is None:
-            iris = set(self.kb.names.get(kind, {}).get(normalise(name), ()))
-            if sector_only and self.sector:
-                iris = {i for i in iris if self.kb.sector_of.get(i) == self.sector}
-            self._resolved[key] = iris
-        if len(iris) == 1:
-            self._single[key] = next(iter(iris))
-            return self._single[key]
-        if len(iris) > 1:
-            choices = ", ".join(self.kb.display_names[kind][i] for i in sorted(iris))
-            self.error(path, f"{kind} name {name!r} is ambiguous: it names {choices}. Use one of their IRIs.")
-            return None
-        self.error(path, f"unknown {kind} {name!r}.{self._closest(kind, name, sector_only)}")
-        return None
+        if key in self._single:  # names recur across enterprises: answer at once
+            iri = self._single[key]
+            if iri is None:
+                self._note_unresolved(kind, name, path)
+            return iri
+        sector = self.sector if sector_only else None
+        mapped, target = self._mapped(kind, name.strip())
+        if mapped:
+            iri = self.matcher.resolve(kind, target, sector) if target else None
+            self.names_applied[(kind, name)] = {"name": name, "kind": kind, "as": iri,
+                                                "label": self.kb.label(iri) if iri else None}
+            if target and iri is None:
+                self.warn(path, f"the name map sends {name!r} to {target!r}, which is not a {kind} of the knowledge "
+                                "base; the name is kept as written.",
+                          f"名称对照表把“{name}”对应到“{target}”，但知识库中没有这个{_KIND_ZH.get(kind, kind)}；按原写法保留。")
+            if iri is not None or target is None:   # an ignored name is neither resolved nor warned about
+                self._single[key] = iri
+                return iri
+        iri = self.matcher.resolve(kind, name, sector)
+        self._single[key] = iri
+        if iri is None:
+            self._note_unresolved(kind, name, path)
+        return iri
 
-    def _closest(self, kind: str, name: str, sector_only: bool) -> str:
-        table = self.kb.display_names.get(kind, {})
-        choices = {iri: shown for iri, shown in table.items()
-                   if not sector_only or not self.sector or self.kb.sector_of.get(iri) == self.sector}
-        if not choices:
-            return f" The knowledge base has no {kind} for this sector yet."
-        found = fuzz_process.extract(name, choices, limit=3)
-        return " Closest known: " + "; ".join(shown for shown, _, _ in found) + "."
+    def _note_unresolved(self, kind: str, name: str, path: str) -> None:
+        mapped, target = self._mapped(kind, name.strip())
+        if mapped and target is None:
+            return  # ignored by the name map
+        entry = self.unresolved.get((kind, name))
+        if entry is None:
+            entry = self.unresolved[(kind, name)] = {"name": name, "kind": kind, "places": [], "count": 0,
+                                                      "enterprises": set()}
+        entry["count"] += 1
+        if len(entry["places"]) < MAX_PLACES:
+            entry["places"].append(self._place(path))
+        if self._enterprise:
+            entry["enterprises"].add(self._enterprise)
+
+    def unresolved_table(self) -> list[dict]:
+        """The names kept as written, with where they are, how many enterprises wrote them and suggestions."""
+        sector_kinds = {"process", "technique", "indicator", "material", "property", "product"}
+        rows = []
+        for (kind, name), entry in self.unresolved.items():
+            sector = self.sector if kind in sector_kinds or kind == "fact" else None
+            suggestions = self.matcher.suggest(kind, name, sector, limit=5)
+            rows.append({"name": name, "kind": kind, "kind_label": {"zh": _KIND_ZH.get(kind, kind), "en": kind},
+                         "places": entry["places"], "count": entry["count"],
+                         "enterprises": len(entry["enterprises"]),
+                         "suggestions": [s.as_dict() for s in suggestions]})
+        rows.sort(key=lambda r: (-r["enterprises"], -r["count"], r["kind"], r["name"]))
+        for row in rows:  # one warning per name, at its first place; `unresolved` lists every place
+            closest = "; ".join(f"{s['label']['zh']} ({s['score']:.2f})" for s in row["suggestions"][:3])
+            more_en = f" (and {row['count'] - 1} more place(s))" if row["count"] > 1 else ""
+            more_zh = f"（另有 {row['count'] - 1} 处）" if row["count"] > 1 else ""
+            kind_zh = _KIND_ZH.get(row["kind"], row["kind"])
+            self.warnings.append(SurveyProblem(
+                row["places"][0],
+                f"unknown {row['kind']} {row['name']!r}{more_en}: kept as written; the rules that need it are not "
+                f"evaluated. Closest known: {closest or '—'}. Confirm a name in a name map (cpkb names).",
+                None,
+                f"未知{kind_zh}“{row['name']}”{more_zh}：按原文保留，依赖它的规则不作判断。最接近的：{closest or '无'}。"
+                "可在名称对照表中确认（cpkb names）。"))
+        return rows
+
+    def _kept(self, ent: Enterprise, kind: str, name: Any, process: str | None = None) -> None:
+        if isinstance(name, str) and name.strip():
+            ent.unresolved.append((kind, name, process))
 
     # -- values
 
     def number(self, value: Any, path: str, allow_negative: bool = False) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            if isinstance(value, str):
-                try:
-                    value = float(value.replace(",", ""))
-                except ValueError:
-                    self.error(path, f"expected a number, got {value!r}.")
-                    return None
-            else:
-                self.error(path, f"expected a number, got {value!r}.")
-                return None
-        if math.isnan(value) or math.isinf(value):
-            self.error(path, f"expected a finite number, got {value!r}.")
-            return None
-        if value < 0 and not allow_negative:
-            self.error(path, f"negative quantity {value!r}: survey quantities are ≥ 0 (survey.md, rules for bad input).")
-            return None
-        return float(value)
+        found = self.quantity(value, path, allow_negative)
+        return found[0] if found else None
 
-    def convert(self, value: float, unit: Any, target_unit_iri: str | None, path: str) -> float | None:
-        """value in `unit` converted to the KB unit; errors for unknown units and wrong dimensions."""
+    def quantity(self, value: Any, path: str, allow_negative: bool = False) -> tuple[float, str | None] | None:
+        """A number, and the unit written after it in the same cell ("9%", "12 t/a") if any."""
+        found = read_quantity(value)
+        if found is None:
+            self.error(path, f"expected a number, got {value!r}.", f"此处应为数值，实际为 {value!r}。")
+            return None
+        number = found.value
+        if math.isnan(number) or math.isinf(number):
+            self.error(path, f"expected a finite number, got {value!r}.", f"此处应为有限数值，实际为 {value!r}。")
+            return None
+        if number < 0 and not allow_negative:
+            self.error(path, f"negative quantity {value!r}: survey quantities are ≥ 0 (survey.md, rules for bad input).",
+                       f"数量为负（{value!r}）：调查中的数量应 ≥ 0。")
+            return None
+        if found.approximate:
+            self.warn(path, f"{value!r} read as {number:g} (an approximate figure).", f"“{value}”按 {number:g} 读取（约数）。")
+        return number, found.unit
+
+    def _understood(self, written: str, as_: str, path: str) -> None:
+        entry = self.units_seen.get((written, as_))
+        if entry is None:
+            entry = self.units_seen[(written, as_)] = {"written": written, "as": as_, "places": [], "count": 0}
+        entry["count"] += 1
+        if len(entry["places"]) < MAX_PLACES:
+            entry["places"].append(self._place(path))
+
+    def convert(self, value: float, unit: Any, target_unit_iri: str | None, path: str,
+                annual: bool = False) -> float | None:
+        """value in `unit` converted to the KB unit; errors for unknown units and wrong dimensions. For an annual
+        quantity (`annual`) a per-year unit (m2/a, 万米/年) is read as the quantity of one year."""
         target = self.units.unit_expression(target_unit_iri)
         if target is None:
             return value
+        symbol = self.kb.units[target_unit_iri]["symbol"]
         if unit in (None, ""):
-            self.warn(path, f"no unit given; taken as {self.kb.units[target_unit_iri]['symbol']}.")
+            self.warn(path, f"no unit given; taken as {symbol}.", f"未填单位，按 {symbol} 计。")
             return value
         if not isinstance(unit, str):
-            self.error(path + ".unit", f"expected a unit such as {self.kb.units[target_unit_iri]['symbol']!r}, got {unit!r}.")
+            self.error(path + ".unit", f"expected a unit such as {symbol!r}, got {unit!r}.",
+                       f"此处应填单位（如 {symbol}），实际为 {unit!r}。")
             return None
         try:
-            return self.units.conversion(unit, target).apply(value)
+            converted = self.units.conversion(unit, target).apply(value)
+            self._understood(unit, symbol, path + ".unit")
+            return converted
         except UnitProblem as exc:
-            symbol = self.kb.units[target_unit_iri]["symbol"]
+            base = per_year(unit) if annual else None
+            if base:
+                try:
+                    converted = self.units.conversion(base, target).apply(value)
+                    self._understood(unit, f"{symbol} (per year)", path + ".unit")
+                    return converted
+                except UnitProblem:
+                    pass
             self.error(path + ".unit", f"{exc}; use a unit convertible to {symbol} (survey.md: a unit of the wrong "
-                                       "dimension is an error).")
+                                       "dimension is an error).",
+                       f"单位“{unit}”无法换算为 {symbol}（量纲不符或未知单位）；请改用可换算为 {symbol} 的单位。")
             return None
 
     def check_unit(self, unit: Any, path: str) -> str | None:
         if not isinstance(unit, str) or not unit.strip():
-            self.error(path, "a unit is required here (e.g. t/a, mg/m3, kg/t).")
+            self.error(path, "a unit is required here (e.g. t/a, mg/m3, kg/t).", "此处需要单位（如 t/a、mg/m3、kg/t）。")
             return None
         try:
             self.units.dimension_of(unit)
         except UnitProblem as exc:
             self.error(path, f"{exc}. Write it as the knowledge base does (see `cpkb query` on cpkb:Unit) "
-                             "or in pint syntax, e.g. t/a, mg/m**3.")
+                             "or in pint syntax, e.g. t/a, mg/m**3.",
+                       f"无法识别的单位“{unit}”；请按知识库的写法（如 t/a、mg/m3）填写。")
             return None
+        self._understood(unit, unit, path)
         return unit
+
+    def _percent(self, value: float, written: Any, unit: Any, path: str, what: str) -> None:
+        """0 < value < 1 where per cent is expected: both readings are possible; the value is kept as written."""
+        if 0 < value < 1 and not (isinstance(written, str) and "%" in written) and unit in (None, "", "%"):
+            self.warn(path, f"{what}: {written!r} is read as {value:g} %; if it is a fraction meaning {value * 100:g} %, "
+                            f"write {value * 100:g}.",
+                      f"{what}：{written!r} 按 {value:g}% 读取；如为小数形式（即 {value * 100:g}%），请填 {value * 100:g}。")
 
     # -- the survey
 
     def read(self, raw: Any) -> Survey:
         if not isinstance(raw, dict):
             raise SurveyError([SurveyProblem("(top level)", "a survey is a mapping with cpkb_survey, scope and "
-                                             "enterprises (see shared/spec/survey.md).")])
-        if raw.get("cpkb_survey") != SURVEY_VERSION:
-            self.error("cpkb_survey", f"format version must be {SURVEY_VERSION}, got {raw.get('cpkb_survey')!r}.")
-        unknown = set(raw) - TOP_FIELDS
-        for key in sorted(unknown, key=str):
-            self.error(str(key) if str(key).strip() else repr(key), "unknown top-level field; a survey has cpkb_survey, scope and enterprises.")
+                                             "enterprises (see shared/spec/survey.md).", None,
+                                             "调查表应为包含 cpkb_survey、scope 和 enterprises 的映射（见 survey.md）。",
+                                             True)])
+        version = raw.get("cpkb_survey")
+        if version is None:
+            self.warn("cpkb_survey", f"no format version given; read as version {SURVEY_VERSION}.",
+                      f"未写格式版本，按第 {SURVEY_VERSION} 版读取。")
+        elif version != SURVEY_VERSION:
+            self.error("cpkb_survey", f"format version must be {SURVEY_VERSION}, got {version!r}.",
+                       f"格式版本应为 {SURVEY_VERSION}，实际为 {version!r}。")
+        for key in sorted(set(raw) - TOP_FIELDS, key=str):
+            self.warn(str(key) if str(key).strip() else repr(key),
+                      "unknown top-level field, ignored; a survey has cpkb_survey, scope, names and enterprises.",
+                      "未知的顶层字段，已忽略；调查表包含 cpkb_survey、scope、names 和 enterprises。")
+        if raw.get("names") is not None:
+            self.add_names(raw["names"], "names")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
         self.lists_complete = bool(scope.get("technique_lists_complete"))
-        if self.problems:
-            raise SurveyError(self.problems)
         enterprises = self.read_enterprises(raw.get("enterprises"))
-        return Survey(scope, enterprises, self.problems, self.warnings, self.kb, self.units)
+        fatal = [p for p in self.problems if p.fatal]
+        if fatal:   # every problem found in the one pass is reported, not only the fatal ones
+            raise SurveyError(self.problems)
+        survey = Survey(scope, enterprises, self.problems, self.warnings, self.kb, self.units)
+        survey.unresolved = self.unresolved_table()
+        survey.units_understood = [{"written": u["written"], "as": u["as"], "places": u["places"], "count": u["count"]}
+                                   for u in self.units_seen.values()]
+        survey.names_applied = list(self.names_applied.values())
+        return survey
 
     def read_scope(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
-            self.error("scope", "required: a mapping with at least `sector`.")
+            self.error("scope", "required: a mapping with at least `sector`.", "必填：scope，至少写明 sector（行业）。",
+                       fatal=True)
             return {}
         scope: dict[str, Any] = {"title": raw.get("title")}
-        self.sector = self.resolve("sector", raw.get("sector"), "scope.sector") if "sector" in raw else None
         if "sector" not in raw:
-            self.error("scope.sector", "required: the sector of the survey, e.g. 电镀 or electroplating.")
+            self.error("scope.sector", "required: the sector of the survey, e.g. 电镀 or electroplating.",
+                       "必填：调查的行业，如 电镀。", fatal=True)
+        else:
+            self.sector = self.matcher.resolve("sector", raw["sector"]) if isinstance(raw["sector"], str) else None
+            if self.sector is None:
+                shown = "; ".join(s.label["zh"] for s in self.matcher.suggest("sector", str(raw["sector"]), limit=3))
+                self.error("scope.sector", f"unknown sector {raw['sector']!r}; closest known: {shown or '—'}.",
+                           f"未知行业“{raw['sector']}”；最接近的：{shown or '无'}。", fatal=True)
         scope["sector"] = self.sector
         pilot = raw.get("pilot_type", "sector")
         if pilot not in PILOT_TYPES:
             iri = self.resolve("pilot_type", pilot, "scope.pilot_type")
             pilot = next((k for k in PILOT_TYPES if iri and iri.lower().endswith(k)), None) if iri else None
         scope["pilot_type"] = pilot
-        for key in ("region", "basin"):
-            if raw.get(key) not in (None, ""):
-                scope[key] = self.resolve(key, raw[key], f"scope.{key}")
+        self._read_place(raw, scope)
         scope["park"] = raw.get("park")
         if raw.get("year") is not None:
             year = raw["year"]
+            if isinstance(year, str) and re.fullmatch(r"\s*\d{4}\s*年?\s*", year):
+                year = int(re.sub(r"\D", "", year))
             if isinstance(year, bool) or not isinstance(year, int):
-                self.error("scope.year", f"expected a year such as 2024, got {year!r}.")
-            elif year > dt.date.today().year:
-                self.warn("scope.year", f"year {year} is in the future.")
-            scope["year"] = year
+                self.error("scope.year", f"expected a year such as 2024, got {year!r}.", f"年份应写作如 2024，实际为 {year!r}。")
+            else:
+                if year > dt.date.today().year:
+                    self.warn("scope.year", f"year {year} is in the future.", f"年份 {year} 晚于今年。")
+                scope["year"] = year
         scope["facts"] = {}
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
-            self.error("scope.facts", "survey-wide facts are a mapping of fact key to answer.")
+            self.error("scope.facts", "survey-wide facts are a mapping of fact key to answer.",
+                       "全调查共用的事实应为“事实: 回答”的映射。")
         else:  # survey-wide answers hold for every enterprise that does not answer for itself
             holder = Enterprise("(scope)", -1)
             for key, value in facts.items():
@@ -278,14 +462,49 @@ class SurveyReader:
         scope["technique_lists_complete"] = self.read_complete(raw.get("technique_lists_complete"),
                                                                "scope.technique_lists_complete")
         for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
-            self.error(f"scope.{key}", "unknown scope field; allowed: title, sector, pilot_type, region, basin, park, "
-                                       "year, facts, technique_lists_complete.")
+            self.warn(f"scope.{key}", "unknown scope field, ignored; allowed: title, sector, pilot_type, region, "
+                                      "basin, park, year, facts, technique_lists_complete.",
+                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、facts、"
+                      "technique_lists_complete。")
         return scope
+
+    def _read_place(self, raw: dict, scope: dict) -> None:
+        """region / basin by name, or a province, city or county resolved to the key region and basin it lies in."""
+        resolved: dict[str, str | None] = {}
+        for key in ("region", "basin"):
+            written = raw.get(key)
+            if written in (None, ""):
+                continue
+            if not isinstance(written, str):
+                self.error(f"scope.{key}", f"expected a name, got {written!r}.", f"此处应填名称，实际为 {written!r}。")
+                continue
+            iri = self.matcher.resolve(key, written)
+            if iri:
+                resolved[key] = iri
+                continue
+            place = self.places.locate(written)
+            if place is None or not (place.region or place.basin):
+                scope[f"{key}_written"] = written
+                self.warn(f"scope.{key}", f"{written!r} is neither a key region or basin of the knowledge base nor a "
+                                          "place inside one; kept as written (no regional figures).",
+                          f"“{written}”不是知识库中的重点区域或流域，也不在其范围内；按原文保留（不计算区域减排潜力）。")
+                continue
+            scope["place"] = place.as_dict(self.kb)
+            for found_key, found in (("region", place.region), ("basin", place.basin)):
+                if found and found_key not in resolved and raw.get(found_key) in (None, "", written):
+                    resolved[found_key] = found
+            self.warn(f"scope.{key}", place.sentence(self.kb)["en"], place.sentence(self.kb)["zh"])
+        scope.update(resolved)
+
+    @property
+    def places(self):
+        return places_for(self.kb)
 
     def read_enterprises(self, raw: Any) -> list[Enterprise]:
         if not isinstance(raw, list) or not raw:
             self._enterprise = None
-            self.error("enterprises", "required: a list of at least one enterprise.")
+            self.error("enterprises", "required: a list of at least one enterprise.", "必填：至少一家企业的列表。",
+                       fatal=True)
             return []
         seen: dict[str, int] = {}
         out = []
@@ -293,16 +512,18 @@ class SurveyReader:
             path = f"enterprises[{i}]"
             self._enterprise = None
             if not isinstance(item, dict):
-                self.error(path, "each enterprise is a mapping with at least `id`.")
+                self.error(path, "each enterprise is a mapping with at least `id`.", "每家企业应为至少含 id 的映射。")
                 continue
             ident = item.get("id")
             if ident is None or (isinstance(ident, str) and not ident.strip()):
-                self.error(f"{path}.id", "required: an id unique within the survey.")
-                ident = f"#{i}"
+                ident = f"#{i + 1}"
+                self._enterprise = ident
+                self.error(f"{path}.id", "required: an id unique within the survey.", "必填：本调查内唯一的企业编号。")
             ident = str(ident)
             self._enterprise = ident
             if ident in seen:
-                self.error(f"{path}.id", f"duplicate enterprise id {ident!r} (also enterprises[{seen[ident]}]).")
+                self.error(f"{path}.id", f"duplicate enterprise id {ident!r} (also enterprises[{seen[ident]}]).",
+                           f"企业编号 {ident!r} 重复（另见 enterprises[{seen[ident]}]）。")
             seen.setdefault(ident, i)
             out.append(self.read_enterprise(item, ident, i, path))
         self._enterprise = None
@@ -311,7 +532,8 @@ class SurveyReader:
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
         ent = Enterprise(ident, index, raw.get("name"))
         for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
-            self.error(f"{path}.{key}", f"unknown enterprise field; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.")
+            self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.",
+                      f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
         self.read_output(ent, raw.get("output"), f"{path}.output")
         for j, proc in enumerate(self._list(raw, "processes", path)):
             self.read_process(ent, proc, f"{path}.processes[{j}]")
@@ -327,7 +549,8 @@ class SurveyReader:
         ent.lists_complete = self.lists_complete
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
-            self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.")
+            self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.",
+                       "facts 应为“事实: 回答”的映射，如 {has_cp_manager: 是}。")
         else:
             for key, value in facts.items():
                 self.read_fact(ent, key, value, f"{path}.facts.{key}")
@@ -337,52 +560,90 @@ class SurveyReader:
         value = raw.get(key)
         if value is None:
             return []
+        if isinstance(value, dict):   # one item written without the list around it
+            return [value]
         if not isinstance(value, list):
-            self.error(f"{path}.{key}", f"`{key}` is a list.")
+            self.error(f"{path}.{key}", f"`{key}` is a list.", f"`{key}` 应为列表。")
             return []
         return value
 
     def _fields(self, item: Any, path: str, required: tuple[str, ...], allowed: frozenset[str]) -> bool:
-        """Required fields present, no unknown ones; `allowed` includes the required fields."""
+        """Required fields present; unknown ones warned about and ignored; `allowed` includes the required fields."""
         if not isinstance(item, dict):
-            self.error(path, f"expected a mapping with {', '.join(required)}.")
+            self.error(path, f"expected a mapping with {', '.join(required)}.", f"此处应为含 {'、'.join(required)} 的映射。")
             return False
         ok = True
         for key in required:
             if item.get(key) in (None, ""):
-                self.error(f"{path}.{key}", "required.")
+                self.error(f"{path}.{key}", "required.", "必填。")
                 ok = False
         if item.keys() <= allowed:  # the usual case: nothing unknown
             return ok
         for key in sorted(set(item) - allowed, key=str):
-            self.error(f"{path}.{key}", f"unknown field; allowed: {', '.join(sorted(allowed))}.")
+            self.warn(f"{path}.{key}", f"unknown field, ignored; allowed: {', '.join(sorted(allowed))}.",
+                      f"未知字段，已忽略；可用：{'、'.join(sorted(allowed))}。")
         return ok
 
     def read_output(self, ent: Enterprise, raw: Any, path: str) -> None:
         if raw is None:
             return
         items = raw if isinstance(raw, list) else [raw]
-        total = 0.0
+        total, counted = 0.0, False
         for j, item in enumerate(items):
             p = f"{path}[{j}]" if isinstance(raw, list) else path
             if not self._fields(item, p, ("value",), OUTPUT_FIELDS):
                 continue
-            value = self.number(item["value"], f"{p}.value")
-            product = self.resolve("product", item["product"], f"{p}.product", sector_only=True) \
-                if item.get("product") else None
+            found = self.quantity(item["value"], f"{p}.value")
+            written = item.get("product")
+            product = None
+            if written is not None and not isinstance(written, str):
+                written = str(written)
+            if written:  # free text; it counts as a product of the knowledge base only when it names one
+                product = self.matcher.resolve("product", written, self.sector)
+                ent.products.append(written)
             target = self.kb.products.get(product, {}).get("unit") if product else self._sector_product_unit()
-            if value is None:
+            if found is None:
                 continue
-            if target and item.get("unit"):
-                converted = self.convert(value, item["unit"], target, p)
+            value, unit_in_cell = found
+            unit = item.get("unit") or unit_in_cell
+            if target and unit and self._other_measure(unit, target):
+                symbol = self.kb.units[target]["symbol"]
+                self.warn(f"{p}.unit", f"output {value:g} {unit} is not a quantity of {symbol}, the measure of the "
+                                       "sector's output: kept as written and not counted; this enterprise is not "
+                                       "graded on indicators per unit of output.",
+                          f"产量 {value:g} {unit} 不是本行业产量的计量（{symbol}）：按原文保留、不计入产量；"
+                          "该企业不按单位产品指标评级。")
+                ent.output_written.append({"value": value, "unit": unit})
+                continue
+            if target and unit:
+                converted = self.convert(value, unit, target, p, annual=True)
                 if converted is None:
                     continue
                 value = converted
                 ent.output_unit = self.kb.units[target]["symbol"]
             else:
-                ent.output_unit = item.get("unit")
+                ent.output_unit = unit
             total += value
-        ent.output = total
+            counted = True
+        ent.output = total if counted or not ent.output_written else None
+
+    def _other_measure(self, unit: str, target_iri: str) -> bool:
+        """A known unit of another dimension than the product's (tonnes where m² is counted): another measure of
+        output, not a mistake in the number."""
+        target = self.units.unit_expression(target_iri)
+        for written in (unit, per_year(unit)):
+            if not written:
+                continue
+            try:
+                self.units.conversion(written, target)
+                return False
+            except UnitProblem:
+                pass
+        try:
+            self.units.dimension_of(per_year(unit) or unit)
+        except UnitProblem:
+            return False   # an unknown unit: an error, reported by convert
+        return True
 
     def _sector_product_unit(self) -> str | None:
         units = {p["unit"] for iri, p in self.kb.products.items() if self.kb.sector_of.get(iri) == self.sector and p["unit"]}
@@ -391,158 +652,275 @@ class SurveyReader:
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("process",), PROCESS_FIELDS):
             return
-        single = self._single  # names seen before resolve at once, without building their field path
         name = raw["process"]
-        proc = (single.get(("process", name, False)) if isinstance(name, str) else None) \
-            or self.resolve("process", name, f"{path}.process")
-        if proc and self.kb.sector_of.get(proc) != self.sector:
-            self.error(f"{path}.process", f"{raw['process']!r} is a process of another sector "
-                                          f"({self.kb.label(self.kb.sector_of.get(proc, ''))['zh']}); "
-                                          "a survey covers one sector (survey.md).")
-            return
+        proc = self.resolve("process", name, f"{path}.process", sector_only=True)
+        if proc is None:
+            self._kept(ent, "process", name)
         techniques = raw.get("techniques") or []
-        if not isinstance(techniques, list):
+        if isinstance(techniques, str):
+            techniques = split_techniques(techniques)
+        elif not isinstance(techniques, list):
             techniques = [techniques]
         found = set()
-        for k, name in enumerate(techniques):
-            tech = single.get(("technique", name, True)) if isinstance(name, str) else None
-            tech = tech or self.resolve("technique", name, f"{path}.techniques[{k}]", sector_only=True)
+        for k, tname in enumerate(techniques):
+            parts = self._combined("technique", tname)
+            if parts:   # 两级逆流+喷淋: two techniques written in one cell, each known
+                found.update(parts)
+                continue
+            tech = self.resolve("technique", tname, f"{path}.techniques[{k}]", sector_only=True)
             if tech:
                 found.add(tech)
                 if proc and proc not in self.kb.technique_processes.get(tech, ()):
-                    self.warn(f"{path}.techniques[{k}]", f"{name!r} is not listed for this process in the knowledge "
-                                                         "base; it is kept and counted where rules look for it.")
+                    self.warn(f"{path}.techniques[{k}]", f"{tname!r} is not listed for this process in the knowledge "
+                                                         "base; it is kept and counted where rules look for it.",
+                              f"知识库未把“{tname}”列在这一工序下；仍保留，规则检查时计入。")
+            else:
+                self._kept(ent, "technique", tname, proc)
+        ent.techniques.update(found)
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
-            ent.techniques.update(found)
             if self.read_complete(raw.get("complete"), f"{path}.complete"):
                 ent.complete_processes.add(proc)
+
+    def _combined(self, kind: str, name: Any) -> set[str] | None:
+        """The concepts of a name written as several joined by + (常温酸洗+酸雾抑制剂), when the whole is not a
+        name and every part is one; None otherwise."""
+        if not isinstance(name, str) or not _JOINED.search(name) or self.matcher.resolve(kind, name, self.sector):
+            return None
+        parts = [p.strip() for p in _JOINED.split(name) if p.strip()]
+        found = {self.matcher.resolve(kind, p, self.sector) for p in parts}
+        return found if len(parts) > 1 and None not in found else None
 
     def read_complete(self, value: Any, path: str) -> bool:
         """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
         if value is None or isinstance(value, bool):
             return bool(value)
-        if isinstance(value, str) and normalise(value) in _TRUE | _FALSE:
-            return normalise(value) in _TRUE
-        self.error(path, f"expected yes or no (是/否, true/false), got {value!r}: say whether this list names every "
-                         "technique in use.")
-        return False
+        answer = yes_no(value)
+        if answer is None:
+            self.error(path, f"expected yes or no (是/否, true/false), got {value!r}: say whether this list names every "
+                             "technique in use.", f"应填 是 或 否，实际为 {value!r}：说明此清单是否列出了在用的全部工艺。")
+            return False
+        return answer
 
     def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
             return
-        iri = self._single.get(("indicator", raw["indicator"], True)) if isinstance(raw["indicator"], str) else None
-        iri = iri or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
+        written = raw["indicator"]
+        if isinstance(written, str) and self.matcher.resolve("indicator", written, self.sector) is None \
+                and self.matcher.resolve("fact", written, self.sector):   # 水重复利用率 is asked as a fact
+            self.read_fact(ent, written, raw["value"], f"{path}.value")
+            return
+        # one name for the same quantity per product (单位产品取水量 per 100 m of woven fabric, per t of knits):
+        # the unit written with the value tells which one is meant
+        iri = self._indicator_by_unit(raw["indicator"], raw.get("unit")) \
+            or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
+            self._kept(ent, "indicator", raw["indicator"])
             return
         ind = self.kb.indicators[iri]
-        process = self.resolve("process", raw["process"], f"{path}.process") if raw.get("process") else None
+        process = self.resolve("process", raw["process"], f"{path}.process", sector_only=True) \
+            if raw.get("process") else None
         if not ind.quantitative:
             level = _LEVEL_WORDS.get(normalise(str(raw["value"])).replace("级", "").replace("level", ""), "?")
             if level == "?":
-                self.error(f"{path}.value", "a qualitative indicator takes the level reached: I, II, III or none.")
+                self.error(f"{path}.value", "a qualitative indicator takes the level reached: I, II, III or none.",
+                           "定性指标填达到的级别：I、II、III 或 none（不达标）。")
                 return
             ent.indicators.setdefault(iri, []).append((level, process))
             return
-        value = self.number(raw["value"], f"{path}.value")
+        found = self.quantity(raw["value"], f"{path}.value")
+        if found is None:
+            return
+        value, unit_in_cell = found
+        unit = raw.get("unit") or unit_in_cell
+        percent = ind.unit and self.kb.units.get(ind.unit, {}).get("symbol") == "%"
+        if percent:
+            self._percent(value, raw["value"], unit, f"{path}.value", ind.labels.zh)
+        value = self.convert(value, unit, ind.unit, path)
         if value is None:
             return
-        value = self.convert(value, raw.get("unit"), ind.unit, path)
-        if value is None:
-            return
-        if ind.unit and self.kb.units.get(ind.unit, {}).get("symbol") == "%" and value > 100:
-            self.error(f"{path}.value", f"a share of {value:g} % is over 100 % (survey.md: shares over 100 % are errors).")
+        if percent and value > 100:
+            self.error(f"{path}.value", f"a share of {value:g} % is over 100 % (survey.md: shares over 100 % are errors).",
+                       f"占比 {value:g}% 超过 100%。")
             return
         self._plausible(ind, value, path)
         ent.indicators.setdefault(iri, []).append((value, process))
+
+    def _indicator_by_unit(self, name: Any, unit: Any) -> str | None:
+        """The one indicator of the sector that the name denotes and whose unit the given unit converts to."""
+        if not isinstance(name, str) or not isinstance(unit, str) or not unit.strip() or not self.sector:
+            return None
+        iris = [i for i in self.kb.names.get("indicator", {}).get(normalise(name), ())
+                if self.kb.sector_of.get(i) == self.sector]
+        if len(iris) < 2:
+            return None
+        fits = []
+        for iri in iris:
+            target = self.units.unit_expression(self.kb.indicators[iri].unit) if iri in self.kb.indicators else None
+            if target is None:
+                continue
+            try:
+                self.units.conversion(unit, target)
+            except UnitProblem:
+                continue
+            fits.append(iri)
+        return fits[0] if len(fits) == 1 else None
 
     def _plausible(self, ind, value: float, path: str) -> None:
         values = [v for v in ind.benchmarks.values() if v > 0]
         if not values or value == 0:
             return
         if value > 10 * max(values) or value < min(values) / 10:
+            bench = ", ".join(f"{k}: {ind.benchmarks[k]:g}" for k in LEVELS if k in ind.benchmarks)
             self.warn(f"{path}.value", f"{value:g} is an order of magnitude off the benchmarks of "
-                                       f"{ind.labels.zh} ({', '.join(f'{k}: {ind.benchmarks[k]:g}' for k in LEVELS if k in ind.benchmarks)}); "
-                                       "check the value and its unit.")
+                                       f"{ind.labels.en} ({bench}); check the value and its unit.",
+                      f"{value:g} 与“{ind.labels.zh}”的基准值（{bench}）相差一个数量级以上；请核对数值和单位。")
 
     def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("material",), MATERIAL_FIELDS):
             return
-        iri = self.resolve("material", raw["material"], f"{path}.material", sector_only=True)
-        value = self.number(raw["value"], f"{path}.value") if raw.get("value") is not None else None
-        unit = self.check_unit(raw["unit"], f"{path}.unit") if raw.get("unit") else None
+        written = raw["material"]
+        energy = self.matcher.resolve("consumption", written) if isinstance(written, str) and \
+            self.matcher.resolve("material", written, self.sector) is None else None
+        iri = energy or self.resolve("material", written, f"{path}.material", sector_only=True)  # 电, 新鲜水 too
+        if iri is None:
+            self._kept(ent, "material", raw["material"])
+        value, unit = None, None
+        if raw.get("value") is not None:
+            found = self.quantity(raw["value"], f"{path}.value")
+            if found:
+                value, unit = found
+        if raw.get("unit"):
+            unit = self.check_unit(raw["unit"], f"{path}.unit")
         props = {}
         for k, prop in enumerate(raw.get("properties") or []):
             p = f"{path}.properties[{k}]"
             if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
                 continue
             piri = self.resolve("property", prop["property"], f"{p}.property", sector_only=True)
-            pval = self.number(prop["value"], f"{p}.value")
-            if piri and pval is not None:
-                props[piri] = (pval, prop.get("unit"))
+            found = self.quantity(prop["value"], f"{p}.value")
+            if piri is None:
+                self._kept(ent, "property", prop["property"])
+            if piri and found is not None:
+                props[piri] = (found[0], prop.get("unit") or found[1])
         if iri:
             ent.materials[iri] = {"value": value, "unit": unit, "properties": props}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("pollutant", "value", "unit"), EMISSION_FIELDS):
+        if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
-        value = self.number(raw["value"], f"{path}.value")
-        unit = self.check_unit(raw["unit"], f"{path}.unit")
+        if pollutant is None:
+            self._kept(ent, "pollutant", raw["pollutant"])
+        found = self.quantity(raw["value"], f"{path}.value")
+        unit_written = raw.get("unit") or (found[1] if found else None)
+        unit = self.check_unit(unit_written, f"{path}.unit")
         stage = raw.get("stage", "emitted")
+        if isinstance(stage, str):
+            stage = {"产生": "generated", "产生量": "generated", "排放": "emitted", "排放量": "emitted"}.get(stage, stage)
         if stage not in STAGES:
-            self.error(f"{path}.stage", "stage is generated (产生量) or emitted (排放量).")
+            self.error(f"{path}.stage", "stage is generated (产生量) or emitted (排放量).", "环节应为 产生量 或 排放量。")
             return
-        if raw.get("o2_ref_pct") is not None:
-            o2 = self.number(raw["o2_ref_pct"], f"{path}.o2_ref_pct")
-            if o2 is not None and o2 > 21:
-                self.error(f"{path}.o2_ref_pct", "reference oxygen content is a share of air, at most 21 %.")
-        process = self.resolve("process", raw["process"], f"{path}.process") if raw.get("process") else None
-        if pollutant and value is not None and unit:
-            ent.emissions.append({"pollutant": pollutant, "value": value, "unit": unit, "stage": stage,
-                                  "process": process})
+        oxygen = {}
+        for key in ("o2_ref_pct", "o2_measured_pct"):  # flue gas: the O₂ the figure is referred to / measured at
+            if raw.get(key) is not None:
+                o2 = self.number(raw[key], f"{path}.{key}")
+                if o2 is not None and o2 >= 21:
+                    self.error(f"{path}.{key}", "an oxygen content is a share of air, below 21 %.",
+                               "氧含量是空气中的占比，应低于 21%。")
+                elif o2 is not None:
+                    oxygen[key] = o2
+        point = raw.get("point")
+        if point is not None and point not in EMISSION_POINTS:
+            self.error(f"{path}.point", f"point is one of {', '.join(EMISSION_POINTS)} (the monitoring point).",
+                       f"监测点位应为 {'、'.join(EMISSION_POINTS)} 之一。")
+            point = None
+        written = raw.get("process")
+        where = _outlet(written)
+        if where and point is None:   # 车间排口, 排气筒: where the figure was measured, not a process
+            point = where
+        process = self.resolve("process", written, f"{path}.process", sector_only=True) \
+            if written and not where else None
+        if pollutant and found is not None and unit:
+            ent.emissions.append({"pollutant": pollutant, "value": found[0], "unit": unit, "stage": stage,
+                                  "process": process, "point": point, **oxygen})
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):
             return
-        if raw["direction"] not in DIRECTIONS:
-            self.error(f"{path}.direction", "direction is out (产出/余量) or in (需求).")
+        direction = raw["direction"]
+        if isinstance(direction, str):
+            direction = {"产出": "out", "余量": "out", "输出": "out", "需求": "in", "输入": "in"}.get(direction, direction)
+        if direction not in DIRECTIONS:
+            self.error(f"{path}.direction", "direction is out (产出/余量) or in (需求).", "方向应为 产出 或 需求。")
             return
         resource = self.resolve("resource", raw["resource"], f"{path}.resource")
+        if resource is None:
+            self._kept(ent, "resource", raw["resource"])
         value = self.number(raw["value"], f"{path}.value")
         unit = self.check_unit(raw["unit"], f"{path}.unit")
         temp = self.number(raw["temperature_c"], f"{path}.temperature_c", allow_negative=True) \
             if raw.get("temperature_c") is not None else None
         if resource and "temperature_c" in self.kb.resources[resource]["needs"] and temp is None:
-            self.warn(f"{path}.temperature_c", "this resource type needs a temperature to be matched.")
+            self.warn(f"{path}.temperature_c", "this resource type needs a temperature to be matched.",
+                      "这类资源需要温度才能匹配。")
         if resource and value is not None and unit:
-            ent.streams.append({"direction": raw["direction"], "resource": resource, "value": value, "unit": unit,
+            ent.streams.append({"direction": direction, "resource": resource, "value": value, "unit": unit,
                                 "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process")})
 
     def read_fact(self, ent: Enterprise, key: Any, value: Any, path: str) -> None:
-        iri = self.resolve("fact", str(key), path)
+        if str(key).strip().casefold() in _NOTE_KEYS:   # 备注: a remark, not a question
+            ent.notes.append(str(value))
+            return
+        if self.matcher.resolve("fact", str(key), self.sector) is None:
+            tech = self.matcher.resolve("technique", str(key), self.sector)
+            if tech:   # 是否三价铬钝化: a question whether a technique is in use; a yes puts it in use
+                if yes_no(value) is True:
+                    ent.techniques.add(tech)
+                elif yes_no(value) is None:
+                    self.warn(path, f"{value!r} does not say whether {self.kb.label(tech)['en']} is in use "
+                                    "(answer 是/否).", f"“{value}”未说明是否使用{self.kb.label(tech)['zh']}（请填 是/否）。")
+                return
+        iri = self.resolve("fact", str(key), path, sector_only=True)
         if iri is None:
+            self._kept(ent, "fact", str(key))
             return
         fact = self.kb.facts[iri]
+        label = self.kb.label(iri)
         kind = fact["datatype"]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return   # not answered: the rules that need it are reported as not evaluated
         if kind == "boolean":
-            if isinstance(value, str) and normalise(value) in _TRUE | _FALSE:
-                value = normalise(value) in _TRUE
-            if not isinstance(value, bool):
-                self.error(path, f"answer yes or no (true/false, 是/否), got {value!r}.")
+            answer = yes_no(value)
+            if answer is None:
+                self.warn(path, f"{value!r} is not a yes/no answer to “{label['en']}”; left unanswered "
+                                "(answer 是/否, yes/no).",
+                          f"“{value}”不是对“{label['zh']}”的是/否回答；按未回答处理（请填 是 或 否）。")
                 return
+            value = answer
         elif kind == "number":
-            value = self.number(value, path)
-            if value is None:
+            found = self.quantity(value, path)
+            if found is None:
                 return
+            number, unit_in_cell = found
+            unit_iri = fact.get("unit")
+            if unit_iri and self.kb.units.get(unit_iri, {}).get("symbol") == "%":
+                self._percent(number, value, unit_in_cell, path, label["zh"])
+            value = number
         elif kind == "choice":  # one choice, or several (a list, or text separated by 、 , ;)
-            given = value if isinstance(value, list) else re.split(r"\s*[、,;，；]\s*", str(value).strip())
-            chosen = [fact["choice_names"].get(normalise(str(v))) for v in given]
-            if not given or None in chosen:
-                self.error(path, f"answer one or more of {', '.join(fact['choices'])} (or their names), got {value!r}.")
+            given = value if isinstance(value, list) else re.split(r"\s*[、,;，；/]\s*", str(value).strip())
+            chosen = [fact["choice_names"].get(normalise(str(v))) for v in given if str(v).strip()]
+            if not chosen or None in chosen:
+                options = "、".join(self._choice_labels(iri))
+                self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” ({options}); left unanswered.",
+                          f"“{value}”不是“{label['zh']}”的可选回答（{options}）；按未回答处理。")
                 return
             value = tuple(sorted(set(chosen)))
         ent.facts[iri] = value
+
+    def _choice_labels(self, fact_iri: str) -> list[str]:
+        return sorted(v["zh"] for v in self.kb.facts[fact_iri].get("choice_labels", {}).values()) \
+            or self.kb.facts[fact_iri]["choices"]
 
 
 def level_name(level: str | None) -> str:

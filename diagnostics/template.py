@@ -78,9 +78,11 @@ def sector_lists(kb: Knowledge, sector: str | None) -> dict[str, list[str]]:
 
 _HOW_TO = [
     ("如何填写", "How to fill in"),
-    ("每个工作表对应调查格式（shared/spec/survey.md）中的一个列表；第一行是表头（中文 英文），从第二行起每行一条记录。",
-     "Each sheet is one list of the survey format (shared/spec/survey.md); row 1 holds the headers (Chinese English), "
-     "each further row one record."),
+    ("每个工作表对应调查格式中的一个列表；第一行是表头（中文 英文），从第二行起每行一条记录。完整说明见浏览器“诊断 → "
+     "调查表说明”页（/diagnose/guide），或随软件安装的 cpkb/diagnostics/survey_guide.zh.md。",
+     "Each sheet is one list of the survey format; row 1 holds the headers (Chinese English), each further row one "
+     "record. The full guide is the browser's page 诊断 → 调查表说明 (/diagnose/guide?lang=en), or the installed file "
+     "cpkb/diagnostics/survey.md."),
     ("先在“企业 enterprises”表列出所有企业及其唯一编号，其他表用“企业编号”指向企业。",
      "List every enterprise with a unique id on the 企业 enterprises sheet first; the other sheets refer to it by id."),
     ("名称（工序、工艺、指标、材料、污染物、事实等）可从下拉列表选择，也可写知识库中的任何中英文名称、别名或 IRI；"

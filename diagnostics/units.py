@@ -6,7 +6,9 @@ does not call pint a hundred thousand times.
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 import pint
@@ -65,10 +67,17 @@ class UnitConverter:
         self._dimensions: dict[str, str | UnitProblem] = {}
 
     def expression(self, written: str) -> str:
-        """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax)."""
+        """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax);
+        a leading 万 multiplies by 10⁴ and 年/天 after a slash are years and days (万kWh/年)."""
         iris = self._names.get(normalise(written))
         if iris:
             return self._expr[sorted(iris)[0]]
+        text = unicodedata.normalize("NFKC", written).strip()
+        per = re.fullmatch(r"(.+?)\s*(?:/|每)\s*(年|a|天|d|日)", text)
+        if per and per.group(1) != text:
+            return f"({self.expression(per.group(1))}) / {'a' if per.group(2) in ('年', 'a') else 'd'}"
+        if text.startswith("万") and len(text) > 1:
+            return f"(10000 * {self.expression(text[1:])})"
         return written
 
     def unit_expression(self, unit_iri: str | None) -> str | None:
@@ -79,7 +88,13 @@ class UnitConverter:
         key = (written, target_expr)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._make(written, target_expr)
+            try:
+                found = self._make(written, target_expr)
+            except UnitProblem as exc:
+                found = exc  # impossible conversions are asked again and again (a load against a concentration)
+            self._cache[key] = found
+        if isinstance(found, UnitProblem):
+            raise UnitProblem(str(found))
         return found
 
     def _make(self, written: str, target_expr: str) -> Conversion:

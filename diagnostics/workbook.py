@@ -94,7 +94,10 @@ SHEETS: tuple[Sheet, ...] = (
            Column("value", "数值", "value", "number"), Column("unit", "单位", "unit", list_name="unit"),
            Column("stage", "环节", "stage", list_name="stage", help="generated 产生量 | emitted 排放量"),
            Column("process", "工序或排口", "process", list_name="process"),
-           Column("o2_ref_pct", "基准氧含量%", "o2_ref_pct", "number")),
+           Column("o2_ref_pct", "基准氧含量%", "o2_ref_pct", "number"),
+           Column("o2_measured_pct", "实测氧含量%", "o2_measured_pct", "number"),
+           Column("point", "监控位置", "point",
+                  help="workshop-outlet 车间排口 | total-outlet 总排口 | stack 排气筒 | boundary 厂界")),
           "污染物年产生量或排放量、浓度或单位产品产生量。", "Annual loads, concentrations or factors per unit product."),
     Sheet("streams", "资源流", "streams",
           (ENT, Column("direction", "方向", "direction", list_name="direction", help="out 产出 | in 需求"),
@@ -579,7 +582,8 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
         elif key == "emission":
             b.add_item(ent, base, "emissions", *pick(("pollutant", "name"), ("value", "value"), ("unit", "unit"),
                                                       ("stage", "stage"), ("process", "process"),
-                                                      ("o2_ref_pct", "o2_ref_pct")), row_place)
+                                                      ("o2_ref_pct", "o2_ref_pct"), ("o2_measured_pct", "o2_measured_pct"),
+                                                      ("point", "point")), row_place)
         elif key == "stream":
             b.add_item(ent, base, "streams", *pick(("direction", "direction"), ("resource", "name"),
                                                     ("value", "value"), ("unit", "unit"),

@@ -488,7 +488,8 @@ class Compiler(ModelFields):
                     self._emit_entry(sub, fmt.INDICATOR, ind, ind_iri)
                     ctx.graph.add((ind_iri, CPKB.indicatorSystem, iri))
                     ctx.graph.add((ind_iri, CPKB.indicatorCategory, cat_iri))
-                    has_numbers = "benchmarks" in ind
+                    # measured by a number when it has benchmarks or a unit (benchmarks may be unknown)
+                    has_numbers = "benchmarks" in ind or "unit" in ind
                     ctx.graph.add((ind_iri, CPKB.quantitative, Literal(has_numbers)))
                     if has_numbers and "direction" not in ind:
                         self._problem(sub, f"indicator {ind['id']!r} has benchmarks but no `direction` (lower/higher).",

@@ -542,7 +542,7 @@ class ModelFields:
             self._problem(ctx, "`scenario` is {saves: {consumption: id} | {pollutant: id}, per: output | "
                           "{material: id}, unit: U}.", line)
             return
-        self._check_keys(ctx, "`scenario`", value, {"saves", "per", "unit"}, line)
+        self._check_keys(ctx, "`scenario`", value, {"saves", "per", "times", "unit"}, line)
         g = ctx.graph
         saves = value["saves"]
         kinds = [k for k in ("consumption", "pollutant", "material") if k in saves]
@@ -559,6 +559,13 @@ class ModelFields:
         g.add((node, RDF.type, CPKB.ScenarioBasis))
         g.add((node, CPKB.savesTarget, target))
         g.add((node, CPKB.unit, unit))
+        if "times" in value:  # a multiplier of the intensity, e.g. rinses per part for water per m² per rinse
+            times = value["times"]
+            fact = self._resolve(ctx, "fact", times.get("fact") if isinstance(times, dict) else None, line)
+            if fact is None:
+                self._problem(ctx, "`scenario.times` is {fact: id} (a number the saving is multiplied by).", line)
+            else:
+                g.add((node, CPKB.timesFact, fact))
         if per == "output":
             g.add((node, CPKB.perOutput, Literal(True)))
         elif isinstance(per, dict) and "material" in per:
@@ -609,7 +616,7 @@ class ModelFields:
             return False
         line = line_of(arg, line)
         if op == "violates":
-            if not self._check_keys(ctx, f"`violates` at `{path}`", arg, {"requirement", "pollutant"}, line):
+            if not self._check_keys(ctx, f"`violates` at `{path}`", arg, {"requirement", "pollutant", "quantity"}, line):
                 return False
             target = self._resolve(ctx, "requirement", arg.get("requirement"), line)
             if target is None:
@@ -622,6 +629,12 @@ class ModelFields:
                 if found is None:
                     return False
                 g.add((node, CPKB.pollutant, found))
+            for ref in arg.get("quantity", []) if isinstance(arg.get("quantity"), list) else \
+                    ([arg["quantity"]] if "quantity" in arg else []):
+                found = self._resolve(ctx, "derived", ref, line)
+                if found is None:
+                    return False
+                g.add((node, CPKB.quantity, found))
             return True
         if op == "context":
             if len(arg) != 1 or next(iter(arg)) not in fmt.CONTEXT_KEYS:

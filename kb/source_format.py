@@ -58,6 +58,7 @@ COMMON_KEYS = ("id", "label", "alt", "definition", "sources", "note")
 SECTOR_HEADER = Kind("sector", CPKB.Sector, {
     "code": lit("str", CPKB.code, many=True),
     "pilot_types": vocab("PilotType", CPKB.pilotType, many=True),
+    "targets": special("targets"),          # reduction targets a policy sets for the sector (Model v2)
 })
 
 # Sections of a sector file, in the order they must be compiled (later ones refer to earlier ones).
@@ -127,6 +128,15 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "inputs": special("inputs", required=True),
         "unit": ref("unit", CPKB.unit, required=True),
     }),
+    "generation_factors": Kind("generation-factor", CPKB.GenerationFactor, {
+        "pollutant": ref("pollutant", CPKB.pollutant, required=True),
+        "stage": lit("str", CPKB.emissionStage, required=True),     # generated 产污系数 | emitted 排污系数
+        "value": lit("number", CPKB.factorValue, required=True),
+        "unit": ref("unit", CPKB.unit, required=True),               # pollutant mass per unit of product
+        "product": ref("product", CPKB.product),
+        "process": ref("process", CPKB.process),
+        "applies_when": special("condition"),                         # raw material, route, treatment, scale
+    }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),
         "severity": vocab("Severity", CPKB.severity, required=True),
@@ -180,11 +190,13 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "basins": Kind("basin", CPKB.Basin, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
         "priority_sectors": ref("sector", CPKB.prioritySector, many=True),
         "targets": special("targets"),
+        "places": lit("str", CPKB.coversPlace, many=True),
     }),
     "consumptions": Kind("consumption", CPKB.Consumption, {"unit": ref("unit", CPKB.unit)}),
     "resources": Kind("resource", CPKB.ResourceType, {

@@ -106,3 +106,20 @@ def test_no_internal_code_in_chinese_text():
         assert "http" not in text, (path, text)
         words = set(re.findall(r"[A-Za-z][A-Za-z0-9_-]+", text))
         assert not words & codes, (path, text, words & codes)
+
+
+def test_conclusion_quotes_limits_exceeded_and_scenario_totals():
+    from cpkb.diagnostics.conclusion import write_conclusion
+
+    result = diagnose(read(example_raw()), real_store())
+    result["compliance"] = {"sets": [{"labels": {"zh": "GB 21900-2008 表2", "en": "GB 21900-2008 Table 2"},
+                                      "enterprises": {"applies": ["E01", "E02", "E03"]},
+                                      "exceeded": [{"enterprise": "E02"}, {"enterprise": "E02"}, {"enterprise": "E03"}]}]}
+    result["scenarios"] = [{"title": {"zh": "全部企业单位产品每次清洗取水量达到Ⅱ级",
+                                      "en": "every enterprise's water per rinse brought to level II"},
+                            "enterprises_moved": 4, "total": 1234.5, "unit": "m³/a",
+                            "saves_labels": {"zh": "新鲜水", "en": "fresh water"}}]
+    text = write_conclusion(result)
+    assert "按GB 21900-2008 表2，3家适用企业中2家超标（E02、E03）。" in text["zh"]
+    assert "若全部企业单位产品每次清洗取水量达到Ⅱ级，4家企业合计可节约新鲜水1234.5 m³/a。" in text["zh"]
+    assert "2 of the 3 enterprises it binds exceed a limit" in text["en"]

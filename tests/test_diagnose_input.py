@@ -39,10 +39,6 @@ CASES = [
      "enterprises[0].indicators[0].unit", "wrong dimension"),
     ("unknown unit", {"indicators": [{"indicator": "单位产品每次清洗取水量", "value": 20, "unit": "blorp/m2"}]},
      "enterprises[0].indicators[0].unit", "unknown unit"),
-    ("unknown name", {"emissions": [{"pollutant": "总镍镍", "value": 1, "unit": "t/a"}]},
-     "enterprises[0].emissions[0].pollutant", "Closest known: 总镍"),
-    ("unknown process", {"processes": [{"process": "电渡"}]},
-     "enterprises[0].processes[0].process", "Closest known: 电镀"),
     ("not a number", {"indicators": [{"indicator": "镍利用率", "value": "high", "unit": "%"}]},
      "enterprises[0].indicators[0].value", "expected a number"),
 ]
@@ -53,6 +49,26 @@ def test_each_error_type_is_placed_and_explained(name, enterprise, place, words)
     found = problems_of(minimal(**enterprise))
     assert place in found, found
     assert words in found[place]
+
+
+NAME_CASES = [
+    ("unknown pollutant", {"emissions": [{"pollutant": "总镍镍", "value": 1, "unit": "t/a"}]},
+     "enterprises[0].emissions[0].pollutant", "pollutant", "总镍"),
+    ("unknown process", {"processes": [{"process": "电渡"}]}, "enterprises[0].processes[0].process", "process", "电镀"),
+]
+
+
+@pytest.mark.parametrize("name, enterprise, place, kind, first", NAME_CASES, ids=[c[0] for c in NAME_CASES])
+def test_unknown_names_are_warnings_kept_as_written_with_suggestions(name, enterprise, place, kind, first):
+    survey = read(minimal(**enterprise))
+    assert not survey.problems
+    assert place in {w.place for w in survey.warnings}
+    (row,) = [r for r in survey.unresolved if r["place" + "s"][0] == place]
+    assert row["kind"] == kind and row["enterprises"] == 1 and row["count"] == 1
+    assert row["suggestions"][0]["label"]["zh"] == first
+    assert 0 < row["suggestions"][0]["score"] <= 1
+    result = diagnose(survey, real_store())
+    assert result["unresolved"] == survey.unresolved
 
 
 def test_duplicate_enterprise_id():
@@ -66,9 +82,11 @@ def test_every_problem_is_reported_at_once_and_nothing_is_diagnosed():
     raw = example_raw("broken_survey.json")
     survey = read(raw)
     places = {p.place for p in survey.problems}
-    assert {"enterprises[0].output.value", "enterprises[1].indicators[0].value", "enterprises[2].id",
-            "enterprises[3].processes[0].process", "enterprises[4].indicators[0].unit",
-            "enterprises[5].emissions[0].pollutant"} <= places
+    assert {"scope.year", "enterprises[0].output.value", "enterprises[1].indicators[0].value", "enterprises[2].id",
+            "enterprises[4].indicators[0].unit"} <= places       # the scope and every enterprise, in one pass
+    assert {"enterprises[3].processes[0].process", "enterprises[5].emissions[0].pollutant"} <= \
+        {w.place for w in survey.warnings}                         # unknown names are warnings
+    assert all(p.zh and p.zh != p.message for p in survey.problems)  # every message in Chinese too
     with pytest.raises(SurveyError) as exc:
         diagnose(survey, real_store())
     assert len(exc.value.problems) == len(survey.problems)
@@ -78,14 +96,17 @@ def test_exclude_invalid_sets_enterprises_aside_and_lists_them():
     survey = read(example_raw("broken_survey.json"))
     result = diagnose(survey, real_store(), exclude_invalid=True)
     excluded = {x["enterprise"] for x in result["excluded"]}
-    assert excluded == {"B01", "B02", "B04", "B05", "B06"}
-    assert result["scope"]["diagnosed"] == 2 and result["scope"]["excluded"] == 6  # records: both holders of the duplicate id
+    assert excluded == {"B01", "B02", "B05"}
+    assert result["scope"]["diagnosed"] == 4 and result["scope"]["excluded"] == 4  # records: both holders of the duplicate id
+    assert "year" not in result["scope"]
+    assert any(w["place"] == "scope.year" and "set aside" in w["message"] for w in result["warnings"])
+    assert {r["name"] for r in result["unresolved"]} == {"电渡", "总镍镍"}
     assert all(x["problems"] and all(p["place"] and p["message"] for p in x["problems"]) for x in result["excluded"])
     assert any("set aside" in w["message"] for w in result["warnings"])
-    assert {e["enterprise"] for e in result["indicator_assessment"]["enterprises"]} == {"G01", "G02"}
+    assert {"G01", "G02"} <= {e["enterprise"] for e in result["indicator_assessment"]["enterprises"]}
 
 
-def test_process_of_another_sector_is_an_error(mini_kb, settings):
+def test_process_of_another_sector_is_a_warning_kept_as_written(mini_kb, settings):
     (mini_kb / "sectors" / "other.yaml").write_text("""\
 sector:
   id: other
@@ -109,10 +130,9 @@ processes:
     raw = {"cpkb_survey": 1, "scope": {"sector": "示例行业"},
            "enterprises": [{"id": "E1", "processes": [{"process": "窑炉"}, {"process": "水洗"}]}]}
     survey = SurveyReader(kb).read(raw)
-    messages = {p.place: p.message for p in survey.problems}
-    assert list(messages) == ["enterprises[0].processes[0].process"]
-    assert "process of another sector" in messages["enterprises[0].processes[0].process"]
-    assert "另一行业" in messages["enterprises[0].processes[0].process"]
+    assert not survey.problems
+    assert [r["name"] for r in survey.unresolved] == ["窑炉"]
+    assert survey.enterprises[0].unresolved == [("process", "窑炉", None)]
 
 
 def test_implausible_value_and_future_year_are_warnings_not_errors():
@@ -157,9 +177,11 @@ def test_workbook_errors_point_at_sheet_and_cell():
     assert by_path["enterprises[0].output.value"].endswith("(产量 output!C2)")
     assert by_path["enterprises[1].indicators[0].value"].endswith("(指标 indicators!C3)")
     assert by_path["enterprises[2].id"].endswith("(企业 enterprises!A4)")
-    assert by_path["enterprises[3].processes[0].process"].endswith("(工序与工艺 processes!B5)")
     assert by_path["enterprises[4].indicators[0].unit"].endswith("(指标 indicators!D4)")
-    assert by_path["enterprises[5].emissions[0].pollutant"].endswith("(污染物 emissions!B2)")
+    survey = read(raw, cells)
+    warned = {w.place.split(" (")[0]: w.place for w in survey.warnings}
+    assert warned["enterprises[3].processes[0].process"].endswith("(工序与工艺 processes!B5)")
+    assert warned["enterprises[5].emissions[0].pollutant"].endswith("(污染物 emissions!B2)")
 
 
 def test_workbook_headers_in_either_language_and_shape_errors():
@@ -212,7 +234,7 @@ def test_cli_bad_input_exits_1_with_the_placed_list_and_no_traceback():
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert "enterprises[2].id: duplicate enterprise id 'B02'" in run.stderr
-    assert "enterprises[3].processes[0].process: unknown process '电渡'" in run.stderr
+    assert "scope.year: expected a year" in run.stderr
     assert run.stdout == ""
 
 
@@ -221,8 +243,8 @@ def test_cli_exclude_invalid_and_summary(tmp_path):
                str(tmp_path / "r.json"))
     assert run.returncode == 0, run.stderr
     result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert len(result["excluded"]) == 5
-    assert "surveyed 8 enterprise(s) and diagnosed 2; 6 were set aside" in run.stderr
+    assert len(result["excluded"]) == 3
+    assert "surveyed 8 enterprise(s) and diagnosed 4; 4 were set aside" in run.stderr
     assert "key issues" in run.stderr
 
 

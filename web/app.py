@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(test_config)
     store_handle.init_app(app)
-    from . import browse, diagnose, index, render, security, sparql  # blueprints register last
+    from . import browse, diagnose, index, reconcile, render, security, sparql  # blueprints register last
 
     index.init_app(app)
     render.init_app(app)
@@ -33,4 +33,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(diagnose.bp)
+    app.register_blueprint(reconcile.bp)
     return app

@@ -10,6 +10,10 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from cpkb.kb.collation import collation_key
+from cpkb.settings import format_bytes
 
 from .i18n import (LANG_NAMES, UI, configured_languages, pick, render_text, request_language, ui_picked,
                    ui_text)
@@ -181,6 +185,8 @@ def _add_alternates(response: Response, iri: str) -> None:
 def _value(index: KBIndex, o, lang: str) -> dict:
     if isinstance(o, URIRef):
         return {"term": index.term(str(o), lang)}
+    if isinstance(o, Literal) and o.datatype == XSD.boolean:  # 是/否, never "true" on a Chinese page
+        return {"literal": pick(UI["yes_word" if o.toPython() is True else "no_word"], lang).text, "lang": lang}
     if isinstance(o, Literal):
         return {"literal": str(o), "lang": o.language}
     return {"literal": str(o)}
@@ -197,7 +203,7 @@ def _grouped_values(index: KBIndex, s: str, lang: str, skip=()) -> list[dict]:
             values.append({"text": pick(lang_texts, lang).as_json()})
         values += [_value(index, o, lang) for o in objs if not (isinstance(o, Literal) and o.language)]
         rows.append({"property": index.term(p, lang), "values": values})
-    rows.sort(key=lambda r: r["property"]["label"]["text"])
+    rows.sort(key=lambda r: collation_key(r["property"]["label"]["text"]))
     return rows
 
 
@@ -207,9 +213,10 @@ def _citations(index: KBIndex, node: str, lang: str) -> list[dict]:
         doc = index.first_iri(cite, P["document"])
         verified = index._literal_value(cite, P["verified"])
         clause = index._literal_value(cite, P["clause"])
-        note = index.texts(cite, P["note"])
+        # a citation's note is the knowledge writer's (what was read, what is unchecked): kept in the RDF for
+        # researchers, not shown on the public page, where 待核实 says what a reader needs to know
         result.append({"document": index.term(doc, lang) if doc else None, "clause": str(clause) if clause else None,
-                       "verified": verified is not False, "note": pick(note, lang).as_json() if note else None})
+                       "verified": verified is not False, "note": None})
     if not result:
         result = [{"document": index.term(d, lang), "clause": None, "verified": True, "note": None}
                   for d in index.iris(node, SOURCE)]
@@ -271,7 +278,7 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
         group["subjects"] = terms[:_INCOMING_CAP]
         group["truncated"] = len(terms) > _INCOMING_CAP
         group["count"] = len(terms)
-    data["incoming"] = sorted(incoming.values(), key=lambda g: g["property"]["label"]["text"])
+    data["incoming"] = sorted(incoming.values(), key=lambda g: collation_key(g["property"]["label"]["text"]))
 
     if kind == "Measure":
         data["measure"] = _measure_sections(index, iri, lang)
@@ -286,13 +293,39 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
 
 
 def _note(index: KBIndex, iri: str, lang: str) -> dict | None:
-    texts = index.texts(iri, P["note"]) or index.texts(iri, "http://www.w3.org/2004/02/skos/core#note")
-    return pick(texts, lang).as_json() if texts else None
+    """Notes (skos:note) are written for the knowledge base's authors and reviewers — what was not read, which
+    source a code came from — so public pages leave them out; the RDF downloads and SPARQL keep them."""
+    return None
 
 
 def _lang_rank(code: str) -> tuple:
     langs = configured_languages()
     return (langs.index(code) if code in langs else len(langs), code)
+
+
+_BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("每条生产线", "per production line"),
+          "per-t-per-d": ("每 t/d 处理能力", "per t/d of capacity"), "per-m3-per-d": ("每 m³/d 处理能力", "per m³/d of capacity"),
+          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output")}
+
+
+def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
+    """Investment, running cost and savings of a measure with their basis and sources; what it requires."""
+    rows = []
+    for prop, what in (("investment", "investment"), ("opexChange", "opex_change"), ("hasSaving", "saving")):
+        for node in index.iris(iri, P[prop]):
+            basis = next(iter(index.texts(node, P["costBasis"]).values()), "")
+            target = index.first_iri(node, P["onConsumption"])
+            unit = index.first_iri(node, P["unit"])
+            rows.append({"what": what, "target": index.term(target, lang) if target else None,
+                         "range": [index.number(node, P["minValue"]), index.number(node, P["maxValue"])],
+                         "unit": index.term(unit, lang) if unit else None,
+                         "basis": _BASIS.get(basis, (basis, basis))[0 if lang == "zh" else 1],
+                         "sources": _citations(index, node, lang)})
+    for prop in ("requiresMeasure", "requiresTechnique"):
+        for target in index.iris(iri, P[prop]):
+            rows.append({"what": "requires", "target": index.term(target, lang), "range": None, "unit": None,
+                         "basis": "", "sources": []})
+    return rows
 
 
 def _measure_sections(index: KBIndex, iri: str, lang: str) -> dict:
@@ -301,8 +334,14 @@ def _measure_sections(index: KBIndex, iri: str, lang: str) -> dict:
         target = (index.first_iri(e, P["onIndicator"]) or index.first_iri(e, P["onPollutant"])
                   or index.first_iri(e, P["onConsumption"]))
         basis = index.texts(e, P["basis"])
+        level, unit = index.first_iri(e, P["targetLevel"]), index.first_iri(e, P["unit"])
         effects.append({"node": e, "target": index.term(target, lang) if target else None,
                         "min": index.number(e, P["minChangePct"]), "max": index.number(e, P["maxChangePct"]),
+                        "mode": next(iter(index.texts(e, P["effectMode"]).values()), "relative"),
+                        "acts_on": next(iter(index.texts(e, P["actsOn"]).values()), None),
+                        "level": index.term(level, lang) if level else None,
+                        "amount": [index.number(e, P["minAmount"]), index.number(e, P["maxAmount"])],
+                        "unit": index.term(unit, lang) if unit else None,
                         "basis": pick(basis, lang).as_json() if basis else None,
                         "sources": _citations(index, e, lang)})
     rules = []
@@ -316,7 +355,7 @@ def _measure_sections(index: KBIndex, iri: str, lang: str) -> dict:
     applicability, cross_media = index.texts(iri, P["applicability"]), index.texts(iri, P["crossMedia"])
     cost, route = index.first_iri(iri, P["costClass"]), index.first_iri(iri, P["route"])
     return {
-        "effects": effects, "rules": rules,
+        "effects": effects, "rules": rules, "economics": _economics(index, iri, lang),
         "cost": index.term(cost, lang) if cost else None,
         "route": index.term(route, lang) if route else None,
         "applicability": pick(applicability, lang).as_json() if applicability else None,
@@ -337,8 +376,14 @@ def _benchmarks(index: KBIndex, iri: str, lang: str) -> list[dict]:
                      "requirement": pick(req, lang).as_json() if req else None})
     rows.sort(key=lambda r: {"I": 1, "II": 2, "III": 3}.get(r["level_key"] or "", 9))
     unit = index.first_iri(iri, P["unit"])
+    direction = index.key(index.first_iri(iri, P["direction"]) or "")
     for row in rows:
         row["unit"] = index.term(unit, lang) if unit else None
+        if row["requirement"] is None and row["value"] is not None and direction in ("lower", "higher"):
+            # a quantitative benchmark's requirement is its bound: ≤ 8 L/m² where lower is better
+            bound = "≤" if direction == "lower" else "≥"
+            unit_text = row["unit"]["label"]["text"] if row["unit"] else ""
+            row["requirement"] = {"text": f"{bound} {row['value']:g} {unit_text}".strip(), "lang": lang, "fallback": False}
     return rows
 
 
@@ -442,19 +487,36 @@ def _catalogue(index: KBIndex, lang: str):
         sort = "label"
     descending = request.args.get("dir") == "desc"
 
-    def label_of(iri):
-        return index.label(iri, lang).text if iri else "\uffff"
+    def label_of(iri):  # pinyin order for Chinese labels; entries without the field sort last
+        return collation_key(index.label(iri, lang).text) if iri else ((3, 0.0, ""),)
+
+    def strongest(r):  # the largest expected reduction (most negative change) of the measure, None without effects
+        return min((e["min"] for e in r.effects if e["min"] is not None), default=None)
 
     keys = {
         "label": lambda r: label_of(r.iri),
         "sector": lambda r: (label_of(r.sector), label_of(r.iri)),
-        "cost": lambda r: (index.key(r.cost) or "", label_of(r.iri)),
+        "cost": lambda r: (index.key(r.cost) or "\uffff", label_of(r.iri)),
         "route": lambda r: (label_of(r.route), label_of(r.iri)),
         # strongest expected reduction first when ascending
-        "effect": lambda r: (min((e["min"] for e in r.effects if e["min"] is not None), default=0), label_of(r.iri)),
+        "effect": lambda r: (strongest(r), label_of(r.iri)),
     }
-    rows = sorted(rows, key=keys[sort], reverse=descending)
+    if sort == "effect":  # measures without a known effect come last in either direction: no figure is no ranking
+        known = sorted((r for r in rows if strongest(r) is not None), key=keys[sort], reverse=descending)
+        rows = known + sorted((r for r in rows if strongest(r) is None), key=lambda r: label_of(r.iri))
+    else:
+        rows = sorted(rows, key=keys[sort], reverse=descending)
     return selected, rows, sort, descending
+
+
+def _sort_links(sort: str, descending: bool) -> dict[str, str]:
+    """The URL of each column header: same facets, first page, that column (its direction flipped when active)."""
+    kept = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "sort", "dir")]
+    links = {}
+    for key in SORTS:
+        direction = "asc" if key != sort or descending else "desc"
+        links[key] = url_for("browse.measures") + "?" + urlencode(kept + [("sort", key), ("dir", direction)])
+    return links
 
 
 def _row_data(index: KBIndex, row, lang: str) -> dict:
@@ -500,11 +562,12 @@ def measures():
             iri = index.facet_iri.get((facet, key))
             if iri:
                 values.append({"key": key, "term": index.term(iri, lang), "count": 0, "selected": True})
-        values.sort(key=lambda v: (not v["selected"], -v["count"], v["term"]["label"]["text"]))
+        values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"])))
         facets.append({"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values})
     args = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "lang")]
     query = urlencode(args)
     data = {
+        "sort_links": _sort_links(sort, descending),
         "total": len(index.measures), "count": len(rows), "page": page_no, "pages": pages,
         "sort": sort, "dir": "desc" if descending else "asc",
         "selected": {k: sorted(v) for k, v in selected.items() if v},
@@ -637,7 +700,7 @@ def _bad_request(exc):
 @bp.app_errorhandler(413)
 def _too_large(exc):
     limit = int(current_app.config["CPKB"]["max_upload_bytes"])
-    return _error(413, "too_large", f"{ui_text('too_large_text')} {limit // 1024} KiB")
+    return _error(413, "too_large", f"{ui_text('too_large_text')} {format_bytes(limit)}")
 
 
 @bp.app_errorhandler(500)

@@ -6,17 +6,21 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, session, url_for
+from markupsafe import Markup
 
-from cpkb.diagnostics import report
+from cpkb.diagnostics import charts, report
+from cpkb.diagnostics.report_content import build_report, causes_by_problem
 from cpkb.diagnostics.engine import diagnose
 from cpkb.diagnostics.survey import SurveyError, read_survey
 from cpkb.diagnostics.template import sector_template
+from cpkb.settings import format_bytes
 
 from .i18n import UI, pick, request_language, ui_text
 from .index import ID_BASE, get_index, href_of
@@ -48,14 +52,15 @@ def examples() -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in SURVEY_SUFFIXES and p.is_file())
 
 
-def _form_data(errors=None, message=None) -> dict:
+def _form_data(errors=None, message=None, chosen: str | None = None) -> dict:
     index, lang = get_index(), request_language()
     sectors = [{"sector": index.term(s, lang), "key": s[len(ID_BASE):],
                 "href": url_for("diagnose.template", sector=s[len(ID_BASE):])}
                for s in index.by_kind.get("Sector", []) if sum(index.sector_counts.get(s, {}).values())]
     return {"examples": examples(), "templates": sectors,
-            "errors": errors or [], "message": message,
-            "max_upload_bytes": int(current_app.config["CPKB"]["max_upload_bytes"])}
+            "errors": errors or [], "message": message, "chosen": chosen or "",
+            "max_upload_bytes": int(current_app.config["CPKB"]["max_upload_bytes"]),
+            "upload_limit": format_bytes(int(current_app.config["CPKB"]["max_upload_bytes"]))}
 
 
 def _wants_json() -> bool:
@@ -110,9 +115,10 @@ def submit():
     upload = _read_upload()
     if upload is None:
         return render_template("diagnose/form.html", d=_form_data(message=ui_text("no_file"))), 400
+    chosen = request.form.get("example") or None
     result, problems = _run(upload, bool(request.form.get("exclude_invalid")))
     if problems is not None:
-        return render_template("diagnose/form.html", d=_form_data(errors=problems)), 422
+        return render_template("diagnose/form.html", d=_form_data(errors=problems, chosen=chosen)), 422
     carried = json.dumps(result, ensure_ascii=False)
     return render_template("diagnose/report.html", d=report_view(result), result_json=carried,
                            result_signature=sign(carried))
@@ -157,14 +163,46 @@ def _export(result: dict, fmt: str) -> Response:
         return response
     if fmt not in ("html", "xlsx", "docx"):
         abort(400, description=f"format {fmt!r} is not one of json, html, xlsx, docx")
-    renderer = getattr(report, f"to_{fmt}")
-    body = renderer(result)
+    lang = request.values.get("lang") or request_language()
+    lang = lang if lang in ("zh", "en") else "zh"
+    body = report.to_html(result, lang=lang).encode("utf-8") if fmt == "html" else getattr(report, f"to_{fmt}")(result, lang=lang)
     mimetypes = {"html": "text/html",  # a standalone file with its own styles: downloaded, not shown under the CSP
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-    response = Response(body, mimetype=mimetypes[fmt])
+    response = Response(body, mimetype=mimetypes[fmt] + ("; charset=utf-8" if fmt == "html" else ""))
     response.headers["Content-Disposition"] = f"attachment; filename=cpkb-diagnosis.{fmt}"
     return response
+
+
+@functools.lru_cache(maxsize=4)
+def _guide_html(lang: str) -> Markup:
+    """The survey guide shipped with the engine (diagnostics/survey_guide.zh.md; the English specification
+    diagnostics/survey.md), as HTML. Markdown's raw HTML is off: the page shows the text, never markup from it."""
+    from markdown_it import MarkdownIt
+
+    folder = Path(report.__file__).resolve().parent
+    source = folder / ("survey_guide.zh.md" if lang == "zh" else "survey.md")
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(source.read_text(encoding="utf-8")))
+
+
+@bp.route("/diagnose/guide")
+@bp.route("/diagnose/guide.json")
+def guide():
+    """调查表说明: how to fill in a survey and the template, in Chinese (the English specification for ?lang=en)."""
+    lang = "zh" if request_language() == "zh" else "en"
+    body = _guide_html(lang)
+    if _wants_json():
+        return to_json_response({"lang": lang, "html": str(body)})
+    return render_template("diagnose/guide.html", body=body, d=_form_data())
+
+
+@bp.route("/fonts/<name>")
+def font(name: str):
+    """The CJK font the charts are drawn with (a subset of Noto Sans CJK SC, SIL OFL 1.1), so that a machine
+    without Chinese fonts still shows every label; the page's CSS names it after the system's own fonts."""
+    if name not in (charts.FONT_FILE.name, "OFL.txt"):
+        abort(404)
+    return send_from_directory(charts.FONT_DIR, name, max_age=30 * 24 * 3600)
 
 
 @bp.route("/diagnose/template/<sector>.xlsx")
@@ -219,6 +257,9 @@ def report_view(result: dict) -> dict:
     lang = request_language()
     scope = result.get("scope", {})
 
+    content = build_report(result, lang if lang in ("zh", "en") else "en")
+    builder_causes = causes_by_problem(result, content.lang)
+
     def issue_view(issue: dict) -> dict:
         prevalence = issue.get("prevalence", {})
         return {
@@ -226,11 +267,25 @@ def report_view(result: dict) -> dict:
             "severity": issue.get("severity"), "count": issue.get("count"), "veto": bool(issue.get("veto")),
             "severity_label": pick(UI.get(f"sev_{issue.get('severity')}", {}), lang, issue.get("severity") or "").text,
             "share_enterprises": prevalence.get("enterprises"), "share_output": prevalence.get("output"),
-            "evidence": [{"enterprise": e.get("enterprise"),
-                          "rule": _link(e.get("rule"), None, lang),
-                          "explanation": _labels(e.get("explanation"), None, lang) if e.get("explanation") else None}
-                         for e in issue.get("evidence", [])],
+            # one line per cause, the enterprises sharing it together: never the same sentence twice
+            "causes": builder_causes.get(issue.get("problem"), []),
         }
+
+    indicator_units = {i["indicator"]: i.get("unit") for sy in (result.get("indicator_assessment") or {}).get("systems", [])
+                       for i in sy.get("indicators", [])}
+
+    def effect_view(e: dict) -> dict:
+        view = {"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
+                "text": ((e.get("text") or {}).get(lang) or (e.get("text") or {}).get("zh"))
+                if e.get("mode") in ("target", "absolute") else None,
+                "verified": e.get("verified", True), "unit": None, "now": None, "after": None}
+        if "baseline_mean" in e and isinstance(e.get("expected_mean"), list):  # an indicator's mean, in its unit
+            view.update(unit=indicator_units.get(e.get("target")), now=e["baseline_mean"], after=e.get("expected_mean"))
+        elif "baseline_t_per_a" in e and isinstance(e.get("change_t_per_a"), list):
+            change = e["change_t_per_a"]
+            view.update(unit="t/a", now=e["baseline_t_per_a"],
+                        after=sorted([e["baseline_t_per_a"] + change[0], e["baseline_t_per_a"] + change[1]]))
+        return view
 
     def measure_view(rec: dict) -> dict:
         return {
@@ -239,8 +294,7 @@ def report_view(result: dict) -> dict:
                                None if isinstance(p, str) else p.get("labels"), lang) for p in rec.get("problems", [])],
             "cost": rec.get("cost_class"), "route": rec.get("route"),
             "applies_to": rec.get("applies_to", []), "unconfirmed": rec.get("prerequisite_unconfirmed", []),
-            "effects": [{"target": _link(e.get("target"), e.get("labels"), lang), "change": e.get("change_pct"),
-                         "verified": e.get("verified", True)} for e in rec.get("expected_effects", [])],
+            "effects": [effect_view(e) for e in rec.get("expected_effects", [])],
         }
 
     recommendations = {r.get("measure"): r for r in result.get("recommendations", [])}
@@ -273,6 +327,14 @@ def report_view(result: dict) -> dict:
         if row.get("baseline_t_per_a"):
             potential.append({"pollutant": _link(row.get("pollutant"), row.get("labels"), lang),
                               "low": low, "high": high, "unit": "t/a", "baseline": row["baseline_t_per_a"]})
+    metals = result.get("heavy_metals") or {}
+    heavy = [{"pollutant": _link(row.get("pollutant"), row.get("labels"), lang), "baseline": row["baseline_t_per_a"],
+              "low": row["combined_reduction_t_per_a"][0], "high": row["combined_reduction_t_per_a"][1], "unit": "t/a"}
+             for row in metals.get("pollutants", [])]
+    if heavy:
+        total = metals["total"]
+        heavy.append({"pollutant": None, "total": True, "baseline": total["baseline_t_per_a"], "unit": "t/a",
+                      "low": total["combined_reduction_t_per_a"][0], "high": total["combined_reduction_t_per_a"][1]})
     symbiosis = [{"from": m["from"], "to": m["to"],
                   "offer": _link(m["offer"], m.get("offer_labels"), lang),
                   "demand": _link(m["demand"], m.get("demand_labels"), lang),
@@ -294,9 +356,14 @@ def report_view(result: dict) -> dict:
         "recommendations": [measure_view(r) for r in result.get("recommendations", [])],
         "schemes": schemes,
         "enterprises": enterprises, "levels": levels, "level_max": max([lv["count"] for lv in levels] + [1]),
-        "reduction_potential": potential,
+        "reduction_potential": potential, "heavy_metals": heavy,
         "symbiosis": symbiosis,
-        "potential_max": max([abs(p["high"] or 0) for p in potential] + [abs(p["low"] or 0) for p in potential] + [1e-9]),
+        # the same Vega-Lite charts as the Word report, drawn as SVG
+        "charts": [{"key": c.key, "caption": c.caption.split(" ", 1)[-1], "svg": Markup(report.chart_svg(c))}
+                   for c in content.charts()],
+        "conclusion": content.summary, "conclusion_title": content.summary_title,
+        "unconfirmed": [{"problem": _link(u.get("problem"), u.get("labels"), lang), "enterprises": u.get("enterprises", [])}
+                        for u in result.get("unconfirmed") or [] if isinstance(u, dict)],
         "warnings": [_labels(w, None, lang) if isinstance(w, dict) and not w.get("message") else
                      {"text": str(w.get("message") if isinstance(w, dict) else w), "lang": lang, "fallback": False}
                      for w in result.get("warnings", [])],

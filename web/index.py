@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from cpkb.kb.collation import collation_key
 from cpkb.kb.namespaces import CPKB, ID, QUDT
 
 from .i18n import Picked, pick
@@ -46,7 +47,9 @@ P = {name: str(CPKB[name]) for name in (
     "key", "minPaybackYears", "maxPaybackYears", "partOf", "severity", "applicability", "crossMedia",
     "citation", "hasBenchmark", "appliesWhen", "condition", "operand", "level", "value", "requirement",
     "document", "clause", "verified", "basis", "conditionText", "unit", "pilotType", "prioritySector",
-    "keyPollutant", "note")}
+    "keyPollutant", "note", "effectMode", "actsOn", "targetLevel", "minAmount", "maxAmount", "investment",
+    "opexChange", "hasSaving", "minValue", "maxValue", "costBasis", "requiresMeasure", "requiresTechnique",
+    "direction")}
 PREF, ALT, DEF = str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.definition)
 RDFS_LABEL, TYPE, SOURCE = str(RDFS.label), str(RDF.type), str(DCTERMS.source)
 SYMBOL = str(QUDT.symbol)
@@ -232,7 +235,7 @@ class KBIndex:
     def sort_terms(self, iris, lang: str) -> list[dict]:
         """Terms ordered by production order where they have one, then by label."""
         return sorted((self.term(i, lang) for i in iris),
-                      key=lambda t: (self.number(t["iri"], P["order"]) or 0, t["label"]["text"]))
+                      key=lambda t: (self.number(t["iri"], P["order"]) or 0, collation_key(t["label"]["text"])))
 
     def graph_of(self, iri: str) -> Graph:
         """The entry with its fragment nodes (effects, benchmarks, citations, conditions) as an rdflib Graph."""
@@ -371,9 +374,16 @@ class KBIndex:
                     best = (tier, rank, lang, text)
             if best is not None:
                 hits.append((best[0], len(best[3]) if best[1] < 2 else 999, doc.iri, best, doc.kind))
+        # A name that several entries carry inside their own label is a topic, not a synonym of the one entry that
+        # lists it as an alternative: 镀铬 is an alternative name of the process 电镀 (so that surveys may write it),
+        # but 三价铬镀铬 and 六价铬装饰镀铬 are what a reader searching 镀铬 looks for. Such an exact
+        # alternative-name hit then ranks after the label matches.
+        in_labels = sum(1 for h in hits if h[3][1] == 0 and h[0] in (2, 4))
+        if in_labels >= 2:
+            hits = [(4.5 if tier == 1 else tier, *rest) for tier, *rest in hits]
         hits.sort(key=lambda h: (h[0], h[1], h[2]))
         truncated = len(hits) > limit
-        results = [{"iri": iri, "kind": kind, "tier": tier,
+        results = [{"iri": iri, "kind": kind, "tier": int(tier) if tier != 4.5 else 5,
                     "field": ("label", "alt", "definition")[best[1]], "lang": best[2]}
                    for tier, _, iri, best, kind in hits[:limit]]
         return results, truncated

@@ -26,8 +26,9 @@ def test_upload_example_survey_shows_key_issues(browser, live_server, screenshot
                    message="key issues of the report")
     names = [row.find_element(By.CSS_SELECTOR, "td.m a").text for row in issues]
     assert "清洗取水量偏高" in names
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-prevalence svg rect.bar")
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-levels svg rect.bar")
+    # the Word report's Vega-Lite charts, drawn as SVG: bars are the paths of the rect marks
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-prevalence svg .mark-rect path")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-levels svg .mark-rect path")
     screenshot(browser, "diagnose-report")
 
 

@@ -79,7 +79,7 @@ def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
     page = real_client.get("/diagnose").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     html = real_client.post("/diagnose", data={"csrf_token": token, "example": EXAMPLE}).get_data(as_text=True)
-    assert 'id="chart-potential"' in html and "总磷" in html  # the example is a Yangtze basin survey
+    assert 'id="chart-potential"' in html and "氨氮" in html  # the example is a Yangtze basin survey
     assert "某市金辉电镀有限公司" in html  # enterprises are shown with their names beside their ids
     park = {"cpkb_survey": 1, "scope": {"sector": "电镀", "pilot_type": "park", "park": "某园区"}, "enterprises": [
         {"id": "A", "streams": [{"direction": "out", "resource": "中温余热", "value": 9000, "unit": "GJ/a",
@@ -111,3 +111,68 @@ def test_html_report_is_a_download(real_client):
     response = real_client.post(f"/api/diagnose?filename={EXAMPLE}&format=html", data=body,
                                 content_type="application/json")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+
+
+def _report_page(client) -> tuple[str, str]:
+    page = client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post("/diagnose", data={"csrf_token": token, "example": EXAMPLE}).get_data(as_text=True), token
+
+
+def test_report_page_defects_of_issue_16(real_client):
+    html, token = _report_page(real_client)
+    assert "× 证据" not in html and "成因（15 家企业）" in html            # causes per enterprise, not "24 × 证据"
+    issues = html[html.index('id="key-issues"'):]
+    for block in re.findall(r'<details class="evidence">(.*?)</details>', issues, re.S):
+        listed = [e for ents in re.findall(r"<strong>(.*?)</strong>", block) for e in ents.split("、")]
+        assert len(listed) == len(set(listed))                            # no enterprise, no sentence twice
+    effects = re.findall(r'<span class="eff-item">(.*?)</span>\s*(?=<span class="eff-item">|</td>)', html, re.S)
+    with_means = [e for e in effects if "→" in e]
+    assert with_means and all(re.search(r"→ [\d.,]+…[\d.,]+ (L/m²|%|t/a|[^\s)]+)\)", e) for e in with_means)
+    potential = html[html.index('id="chart-potential"'):]
+    potential = potential[:potential.index("</figure>")]
+    body = (REPO / "examples" / EXAMPLE).read_bytes()
+    result = real_client.post(f"/api/diagnose?filename={EXAMPLE}", data=body, content_type="application/json").get_json()
+    rows = result["reduction_potential"]["pollutants"]
+    shown = [p["labels"]["zh"] for p in rows if any(p["combined_reduction_t_per_a"])]
+    hidden = [p["labels"]["zh"] for p in rows if not any(p["combined_reduction_t_per_a"])]
+    assert shown and hidden and all(n in potential for n in shown) and not any(n in potential for n in hidden)
+    assert "重金属合计" in html
+    assert 'id="download-html"' in html and 'id="download-docx"' in html
+    result = re.search(r'name="result" value="([^"]*)"', html).group(1)
+    signature = re.search(r'name="signature" value="([^"]*)"', html).group(1)
+    import html as html_lib
+
+    download = real_client.post("/diagnose/export", data={"csrf_token": token, "format": "html", "lang": "zh",
+                                                          "result": html_lib.unescape(result), "signature": signature})
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert "四、关键共性问题及成因" in download.get_data(as_text=True)
+
+
+def test_the_example_stays_chosen_after_an_error(real_client):
+    page = real_client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = real_client.post("/diagnose", data={"csrf_token": token, "example": "broken_survey.json"})
+    assert response.status_code == 422
+    assert '<option value="broken_survey.json" selected>' in response.get_data(as_text=True)
+
+
+def test_the_upload_limit_reads_the_same_on_the_form_and_in_the_error(real_app):
+    client = real_app.test_client()
+    form = client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    limit = re.search(r"文件大小上限 ([\d.]+ [KMG]iB)", form).group(1)
+    real_app.config["MAX_CONTENT_LENGTH"] = 1024
+    from io import BytesIO
+
+    too_big = client.post("/diagnose", data={"csrf_token": token, "survey": (BytesIO(b"x" * 4096), "s.json")},
+                          content_type="multipart/form-data")
+    real_app.config["MAX_CONTENT_LENGTH"] = int(real_app.config["CPKB"]["max_upload_bytes"])
+    assert too_big.status_code == 413 and limit in too_big.get_data(as_text=True)
+    assert limit == "10 MiB"
+
+
+def test_the_chart_font_is_served(real_client):
+    response = real_client.get("/fonts/CPKBSansSC-Regular.otf")
+    assert response.status_code == 200 and response.data[:4] == b"OTTO"
+    assert real_client.get("/fonts/../settings.py").status_code == 404

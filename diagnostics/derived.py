@@ -1,0 +1,163 @@
+"""Derived quantities: the knowledge base's declared formulas (kb/formula.py) computed from an enterprise's
+survey figures. A derived value fills in an indicator, fact or emission only when the survey lacks it, and is
+recorded with its formula and inputs so that every place that shows it can say it is derived."""
+
+from __future__ import annotations
+
+from .knowledge import Knowledge
+from .knowledge_model import Derived, FormulaInput
+from .survey import Enterprise
+from .units import UnitConverter, UnitProblem
+
+
+def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[Derived], ratio: float = 10.0) -> None:
+    """Compute every derived quantity whose inputs the enterprise has; two rounds, so that a derived value can
+    feed another formula. A figure the survey states is kept, and checked against the formula: `ratio` times
+    off (an order of magnitude by default) is a contradiction an auditor would query."""
+    for _ in range(2):
+        for item in derived:
+            if item.iri in ent.model.quantities:
+                continue
+            if _already_given(kb, units, ent, item):
+                _check_given(kb, units, ent, item, ratio)
+                continue
+            value, inputs = _compute(kb, units, ent, item)
+            if value is None:
+                continue
+            ent.model.quantities[item.iri] = value
+            record = {"quantity": item.iri, "labels": item.labels, "formula": item.formula.text,
+                      "formula_labels": formula_labels(kb, item), "value": value,
+                      "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs, "derived": True}
+            target = item.gives or item.iri
+            ent.model.derived[target] = record
+            _fill(kb, ent, item, value)
+
+
+def _already_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> bool:
+    """The survey states the target itself: a measured figure is never replaced by a computed one."""
+    if item.gives_kind == "indicator":
+        return item.gives in ent.indicators
+    if item.gives_kind == "fact":
+        return item.gives in ent.facts
+    if item.gives_kind == "emission":
+        want = units.dimension_of(kb.units[item.unit]["pint"])
+        for em in ent.emissions:
+            if em["pollutant"] == item.gives and em["stage"] == item.stage:
+                try:
+                    if units.dimension_of(em["unit"]) == want:
+                        return True
+                except UnitProblem:
+                    continue
+    return False
+
+
+def _check_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived, ratio: float) -> None:
+    computed, inputs = _compute(kb, units, ent, item)
+    given = _given_value(kb, units, ent, item)
+    if computed is None or given is None or item.iri in {c["quantity"] for c in ent.model.contradictions}:
+        return
+    if min(given, computed) <= 0 < max(given, computed) or \
+            (min(given, computed) > 0 and max(given, computed) / min(given, computed) >= ratio):
+        ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
+                                         "reported": given, "computed": computed, "formula": item.formula.text,
+                                         "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
+
+
+def _given_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> float | None:
+    """The survey's own figure for a derived quantity's target, in the quantity's unit."""
+    target = kb.units[item.unit]["pint"]
+    try:
+        if item.gives_kind == "indicator":
+            numbers = [v for v, _ in ent.indicators.get(item.gives, []) if isinstance(v, float)]
+            unit = kb.indicators[item.gives].unit
+            return units.conversion(kb.units[unit]["pint"], target).apply(max(numbers)) if numbers and unit else None
+        if item.gives_kind == "fact":
+            value, unit = ent.facts.get(item.gives), kb.facts.get(item.gives, {}).get("unit")
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and unit:
+                return units.conversion(kb.units[unit]["pint"], target).apply(float(value))
+            return None
+        for em in ent.emissions:
+            if em["pollutant"] == item.gives and em["stage"] == item.stage and not em.get("derived"):
+                try:
+                    return units.conversion(em["unit"], target).apply(em["value"])
+                except UnitProblem:
+                    continue
+    except UnitProblem:
+        return None
+    return None
+
+
+def _fill(kb: Knowledge, ent: Enterprise, item: Derived, value: float) -> None:
+    if item.gives_kind == "indicator":
+        ent.indicators[item.gives] = [(value, None)]
+    elif item.gives_kind == "fact":
+        ent.facts[item.gives] = value
+    elif item.gives_kind == "emission":
+        ent.emissions.append({"pollutant": item.gives, "value": value, "unit": kb.units[item.unit]["symbol"],
+                              "stage": item.stage, "process": None, "point": None, "derived": item.formula.text})
+
+
+def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> tuple[float | None, list[dict]]:
+    values, shown = {}, []
+    for inp in item.inputs:
+        found = _input_value(units, ent, inp)
+        if found is None:
+            return None, []
+        value, written = found
+        try:
+            values[inp.name] = units.conversion(written, item.formula.base_units[inp.name]).apply(value)
+        except UnitProblem:
+            return None, []
+        shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind})
+    try:
+        return round(item.formula.evaluate(values), 6), shown
+    except (ZeroDivisionError, OverflowError):
+        return None, []
+
+
+def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
+    """An input's number and the unit it is written in, or None when the survey lacks it."""
+    if inp.kind == "value":
+        return inp.value, inp.unit_expr
+    if inp.kind == "output":
+        return (ent.output, inp.unit_expr) if ent.output else None
+    if inp.kind == "fact":
+        value = ent.facts.get(inp.ref)
+        return (float(value), inp.unit_expr) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            else None
+    if inp.kind == "indicator":
+        numbers = [v for v, _ in ent.indicators.get(inp.ref, []) if isinstance(v, float)]
+        return (max(numbers), inp.unit_expr) if numbers else None
+    # an emission figure of the dimension the input asks for (a concentration or a load)
+    want = units.registry.Quantity(1.0, inp.unit_expr).dimensionality
+    for em in ent.emissions:
+        if em["pollutant"] != inp.ref or em["stage"] != inp.stage:
+            continue
+        try:
+            if units.registry.Quantity(1.0, units.expression(em["unit"])).dimensionality == want:
+                return em["value"], em["unit"]
+        except Exception:  # noqa: BLE001 - an unreadable unit is not this input
+            continue
+    return None
+
+
+_OUTPUT = {"zh": "年产量", "en": "annual output"}
+
+
+def formula_labels(kb: Knowledge, item: Derived) -> dict[str, str]:
+    """The formula with its inputs named by their labels, for readers (no input name reaches a Chinese page)."""
+    import re
+
+    out = {}
+    for lang in ("zh", "en"):
+        names = {}
+        for inp in item.inputs:
+            if inp.kind == "output":
+                names[inp.name] = _OUTPUT[lang]
+            elif inp.kind == "value":
+                names[inp.name] = f"{inp.value:g}"
+            else:
+                names[inp.name] = kb.label(inp.ref)[lang]
+        out[lang] = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: names.get(m.group(0), m.group(0)), item.formula.text) \
+            .replace("*", "×").replace("/", "÷")
+    return out

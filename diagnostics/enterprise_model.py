@@ -1,0 +1,19 @@
+"""What the model-v2 preparation adds to one enterprise before rules run (see diagnostics/prepare.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class EnterpriseModel:
+    context: dict[str, Any] = field(default_factory=dict)        # pilot_type, region, basin, in_park, …
+    derived: dict[str, dict] = field(default_factory=dict)       # target IRI (or quantity IRI) -> how it was derived
+    quantities: dict[str, float] = field(default_factory=dict)   # derived quantity IRI -> value in its unit
+    variants: dict[str, dict] = field(default_factory=dict)      # indicator IRI -> {benchmarks, labels, variant}
+    not_applicable: dict[str, dict] = field(default_factory=dict)   # indicator IRI -> reason {zh, en}
+    not_scored: dict[str, dict] = field(default_factory=dict)       # indicator IRI -> reason {zh, en}
+    compliance: list[dict] = field(default_factory=list)         # checks of measured values against limits
+    contradictions: list[dict] = field(default_factory=list)     # reported figures their siblings contradict
+    requirement_status: dict[str, dict] = field(default_factory=dict)   # set IRI -> {applies: bool|None, why}

@@ -1,0 +1,201 @@
+"""Requirements (limits of emission and discharge standards and policies) checked against an enterprise's
+measured figures, separate from the I/II/III benchmarks of indicator systems.
+
+Which requirement sets bind an enterprise follows its context: new or existing source with the standard's
+dates, the survey year, a special-limit area (特别排放限值) replacing the general limits of the same document,
+the key region or basin, and any `applies_when`. Flue-gas concentrations are normalised to the limit's
+reference oxygen before they are compared: C_ref = C × (21 − O₂ref) / (21 − O₂meas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from .knowledge import Knowledge
+from .knowledge_model import Limit, RequirementSet
+from .survey import Enterprise, Survey
+from .units import UnitProblem
+
+O2_FORMULA = "C_ref = C × (21 − O₂ref) / (21 − O₂meas)"
+
+
+def normalise_o2(value: float, o2_at: float, o2_ref: float) -> float:
+    """A flue-gas concentration at oxygen content o2_at (%) expressed at the reference oxygen o2_ref (%)."""
+    return value * (21.0 - o2_ref) / (21.0 - o2_at)
+
+
+def _why(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def applies(req: RequirementSet, context: dict[str, Any], sets: list[RequirementSet], evaluate) -> tuple[bool | None, dict]:
+    """Whether a requirement set binds the enterprise (None: unknown), and why."""
+    special = context.get("special_limit_area")
+    if req.area == "special":
+        if special is None:
+            return None, _why("是否执行特别排放限值未知（调查未答“执行特别排放限值地区”）",
+                              "unknown whether special limits apply (the survey does not say special-limit area)")
+        if not special:
+            return False, _why("企业不在执行特别排放限值的地区", "the enterprise is not in a special-limit area")
+    elif req.area == "general" and special and any(s.area == "special" and s.document == req.document for s in sets):
+        return False, _why("企业在特别排放限值地区，执行同一标准的特别排放限值",
+                           "the enterprise is in a special-limit area: the special limits of the same standard apply")
+    for key, wanted in (("region", req.regions), ("basin", req.basins)):
+        if wanted:
+            if not context.get(key):
+                return None, _why(f"限值只适用于特定{'区域' if key == 'region' else '流域'}，调查未写明",
+                                  f"the limits hold only in given {key}s and the survey names none")
+            if context[key] not in wanted:
+                return False, _why("企业不在限值适用的区域或流域", f"the enterprise is outside the {key}s where they hold")
+    period = _period_applies(req, context)
+    if period[0] is not True:
+        return period
+    if req.applies_when is not None:
+        value, _ = evaluate(req.applies_when)
+        if value is None:
+            return None, _why("适用条件所需的数据缺失", "the facts its condition needs are missing")
+        if not value:
+            return False, _why("适用条件不满足", "its condition does not hold")
+    return True, _why("适用", "applies")
+
+
+def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool | None, dict]:
+    if not req.periods:
+        return True, _why("适用", "applies")
+    year = context.get("year") or dt.date.today().year
+    first, last = f"{year}-12-31", f"{year}-01-01"
+    in_force = {age for age, start, end in req.periods if (start or "") <= first and (end is None or end >= last)}
+    age = context.get("source_age")
+    if age is not None:
+        if age in in_force:
+            return True, _why("适用", "applies")
+        return False, _why(f"{'新建' if age == 'new' else '现有'}企业在{year}年不执行该限值",
+                           f"not in force for {age} sources in {year}")
+    if in_force >= {"new", "existing"}:
+        return True, _why("新建与现有企业均适用", "applies to new and existing sources alike")
+    if not in_force:
+        return False, _why(f"{year}年不在限值的执行期内", f"not in force in {year}")
+    return None, _why("是新建还是现有企业未知，该限值只对其中一类生效",
+                      "unknown whether the enterprise is a new or an existing source, and the limits bind only one")
+
+
+def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, compiler) -> list[dict]:
+    """Every applicable limit of the sector's requirement sets against the enterprise's figures."""
+    sets = [r for r in kb.requirement_sets.values() if r.sector == sector]
+    checks: list[dict] = []
+    evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
+    for req in sorted(sets, key=lambda r: r.iri):
+        binding, why = applies(req, ent.model.context, sets, evaluate)
+        ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
+        if not binding:
+            continue
+        for limit in req.limits:
+            if limit.applies_when is not None and evaluate(limit.applies_when)[0] is not True:
+                continue
+            checks.extend(_check(kb, survey, ent, req, limit))
+    return checks
+
+
+def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, limit: Limit) -> list[dict]:
+    units = survey.units
+    target = kb.units.get(limit.unit or "", {}).get("pint")
+    base = {"requirement": req.iri, "requirement_labels": req.labels, "limit": limit.iri, "key": limit.key,
+            "subject": limit.subject, "subject_kind": limit.subject_kind, "subject_labels": kb.label(limit.subject),
+            "point": limit.point, "limit_value": [limit.low, limit.high] if limit.is_range else limit.high,
+            "unit": kb.units.get(limit.unit or "", {}).get("symbol"), "averaging": limit.averaging,
+            "clause": limit.clause or req.clause, "document": req.document, "verified": limit.verified,
+            "area": req.area}
+    figures = []
+    if limit.subject_kind == "pollutant":
+        for em in ent.emissions:
+            if em["pollutant"] != limit.subject or em["stage"] != "emitted":
+                continue
+            if em.get("point") and limit.point and em["point"] != limit.point:
+                continue
+            if limit.process and em.get("process") and em["process"] != limit.process:
+                continue
+            try:
+                value = units.conversion(em["unit"], target).apply(em["value"]) if target else em["value"]
+            except UnitProblem:
+                continue  # a load or a factor, not a concentration: not this limit's figure
+            figures.append((value, em))
+    elif limit.subject_kind == "quantity" and limit.subject in ent.model.quantities:
+        derived = kb.derived[limit.subject]
+        value = ent.model.quantities[limit.subject]
+        if target and derived.unit != limit.unit:
+            value = units.conversion(kb.units[derived.unit]["pint"], target).apply(value)
+        figures.append((value, {"derived": ent.model.derived.get(limit.subject)}))
+    elif limit.subject_kind == "indicator":
+        for value, process in ent.indicators.get(limit.subject, []):
+            if isinstance(value, float):
+                figures.append((value, {"process": process}))
+    out = []
+    for value, em in figures:
+        check = {**base, "measured": value, "measured_unit": em.get("unit"), "process": em.get("process"),
+                 "point_measured": em.get("point")}
+        if em.get("derived"):
+            check["derived"] = em["derived"]
+        compared = value
+        if limit.o2_ref_pct is not None:
+            compared, note = _oxygen(value, em, limit.o2_ref_pct)
+            check["o2"] = note
+        check["compared"] = round(compared, 6)
+        # a single value is an upper limit; a range (pH 6–9) is exceeded on either side
+        check["exceeded"] = (compared > limit.high or compared < limit.low) if limit.is_range else compared > limit.high
+        check["ratio"] = round(compared / limit.high, 4) if limit.high and not limit.is_range else None
+        out.append(check)
+    return out
+
+
+def _oxygen(value: float, em: dict, o2_ref: float) -> tuple[float, dict]:
+    """The figure at the limit's reference oxygen, and what was done to get it (said in the result)."""
+    if em.get("o2_measured_pct") is not None:
+        at = em["o2_measured_pct"]
+        how = "measured"
+    elif em.get("o2_ref_pct") is not None:
+        at = em["o2_ref_pct"]
+        how = "referred"
+    else:
+        return value, {"normalised": False, "o2_ref_pct": o2_ref,
+                       "zh": f"调查未给出氧含量，按原值与基准氧含量{o2_ref:g}%的限值比较（待核实）",
+                       "en": f"no oxygen content given: compared as written with the limit at {o2_ref:g} % O₂ (to verify)"}
+    if at == o2_ref:
+        return value, {"normalised": False, "o2_ref_pct": o2_ref, "o2_at_pct": at,
+                       "zh": f"数值已按基准氧含量{o2_ref:g}%给出", "en": f"the figure is already at {o2_ref:g} % O₂"}
+    normalised = normalise_o2(value, at, o2_ref)
+    word = ("实测氧含量", "measured at") if how == "measured" else ("按氧含量", "referred to")
+    return normalised, {
+        "normalised": True, "o2_ref_pct": o2_ref, "o2_at_pct": at, "formula": O2_FORMULA, "value_before": value,
+        "zh": f"{word[0]}{at:g}%下的{value:g}折算到基准氧含量{o2_ref:g}%：{value:g}×(21−{o2_ref:g})/(21−{at:g})"
+              f"={normalised:.4g}",
+        "en": f"{value:g} {word[1]} {at:g} % O₂ normalised to the reference {o2_ref:g} %: "
+              f"{value:g} × (21 − {o2_ref:g}) / (21 − {at:g}) = {normalised:.4g}"}
+
+
+def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
+    """The result's `compliance` section: per requirement set, whom it binds, the checks and the exceedances."""
+    sets = sorted((r for r in kb.requirement_sets.values() if r.sector == sector), key=lambda r: r.iri)
+    if not sets:
+        return {}
+    out = []
+    for req in sets:
+        status = defaultdict(list)
+        reasons: dict[str, dict] = {}
+        for ent in enterprises:
+            found = ent.model.requirement_status.get(req.iri, {"applies": None, "why": _why("未评估", "not assessed")})
+            key = {True: "applies", False: "not_applicable", None: "unknown"}[found["applies"]]
+            status[key].append(ent.id)
+            if key != "applies":
+                reasons[ent.id] = found["why"]
+        checks = [dict(c, enterprise=e.id) for e in enterprises for c in e.model.compliance if c["requirement"] == req.iri]
+        out.append({"requirement": req.iri, "labels": req.labels, "document": req.document,
+                    "document_labels": kb.sources[req.document].as_dict() if req.document in kb.sources else None,
+                    "clause": req.clause, "area": req.area, "enterprises": dict(status), "reasons": reasons,
+                    "checks": checks, "exceeded": [c for c in checks if c["exceeded"]],
+                    "not_measured": sorted(set(status["applies"]) - {c["enterprise"] for c in checks})})
+    return {"sets": out, "o2_formula": O2_FORMULA,
+            "note": {"zh": "限值要求与清洁生产指标的Ⅰ、Ⅱ、Ⅲ级基准值分开判断；烟气浓度先折算到限值的基准氧含量再比较。",
+                     "en": "Limits are judged apart from the level I/II/III benchmarks; flue-gas concentrations are "
+                           "normalised to the limit's reference oxygen before they are compared."}}

@@ -1,0 +1,146 @@
+"""What a first hour of use found on the pages (issue 16), each checked on the real knowledge base: catalogue
+sorting, search ranking and raw UTF-8 addresses, indicator pages, `cpkb serve` on a busy port, the survey guide."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+from html import unescape
+
+import pytest
+
+from cpkb.kb.collation import collation_key
+
+
+@pytest.fixture
+def real_client(real_app):
+    return real_app.test_client()
+
+
+def _sort_links(html: str) -> dict[str, str]:
+    return {m.group(2): unescape(m.group(1)) for m in re.finditer(r'<a class="sort[^"]*" href="([^"]+)">([^<]+)', html)}
+
+
+# ---------------------------------------------------------------------- measure catalogue
+
+def test_catalogue_sort_links_are_plain_parameters_and_work_with_a_facet(real_client):
+    html = real_client.get("/measures?sector=electroplating&cost=low").get_data(as_text=True)
+    links = _sort_links(html)
+    assert len(links) == 5
+    for href in links.values():
+        assert "[" not in href and "%5B" not in href and "'" not in href
+        assert "sector=electroplating" in href and "cost=low" in href and "page=" not in href
+        page = real_client.get(href)
+        assert page.status_code == 200, href
+    effect = next(h for h in links.values() if "sort=effect" in h)
+    again = _sort_links(real_client.get(effect).get_data(as_text=True))
+    assert any("sort=effect" in h and "dir=desc" in h for h in again.values())   # a second click reverses
+
+
+def test_measures_without_an_effect_come_last_either_way(real_client):
+    for direction in ("asc", "desc"):
+        rows = real_client.get(f"/measures.json?sort=effect&dir={direction}&sector=electroplating").get_json()
+        measures = rows["measures"]
+        known = [bool([e for e in m["effects"] if e["min"] is not None]) for m in measures]
+        assert True in known and False in known
+        assert known == sorted(known, reverse=True), direction        # all with a figure, then all without
+        strongest = [min(e["min"] for e in m["effects"] if e["min"] is not None) for m, k in zip(measures, known) if k]
+        assert strongest == sorted(strongest, reverse=direction == "desc")
+
+
+def test_catalogue_sorts_chinese_labels_by_pinyin(real_client):
+    data = real_client.get("/measures.json?sort=label&lang=zh").get_json()
+    labels = [m["measure"]["label"]["text"] for m in data["measures"]]
+    assert labels == sorted(labels, key=collation_key)
+    assert labels != sorted(labels)                                     # code-point order would differ
+
+
+# ---------------------------------------------------------------------- search
+
+def test_search_for_chromium_plating_finds_chromium_plating_first(real_client):
+    data = real_client.get("/search.json?q=镀铬").get_json()
+    first = data["groups"][0]["results"][0]["entry"]["label"]["text"]
+    assert "镀铬" in first and first != "电镀"
+    assert data["top_hit"] is None or data["top_hit"]["entry"]["label"]["text"] != "电镀"
+
+
+def test_raw_utf8_query_string_is_read(live_server):
+    from cpkb.web.serve import tolerate_raw_utf8_uris
+
+    tolerate_raw_utf8_uris()                   # what `cpkb serve` does before it listens
+    host, port = live_server.rsplit(":", 1)[0].split("//")[1], int(live_server.rsplit(":", 1)[1])
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall("GET /search?q=镀铬 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    assert "镀铬".encode() in body
+
+
+# ---------------------------------------------------------------------- indicator pages
+
+def test_indicator_page_says_yes_no_fills_requirements_and_hides_author_notes(real_client):
+    html = real_client.get("/id/electroplating/indicator/rinse-water-per-rinse").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert not re.search(r"\b(true|false)\b", text)
+    assert "限定性指标" in text and re.search(r"限定性指标\s+是", text)
+    table = html[html.index("<h2>基准值</h2>"):]
+    table = table[:table.index("</table>")]
+    cells = re.findall(r"<tr id=[^>]*>(.*?)</tr>", table, re.S)
+    assert len(cells) == 3 and all(re.search(r"≤ \d+", c) for c in cells)
+    assert "未读到" not in html and "注③给出" not in html
+    sector = real_client.get("/id/electroplating").get_data(as_text=True)
+    assert "共享来源" not in sector and "gbt-4754-2017" not in re.sub(r'href="[^"]*"', "", sector)
+
+
+# ---------------------------------------------------------------------- cpkb serve
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback(real_store_dir):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "cpkb.cli", "serve", "--port", str(port), "--store",
+                              str(real_store_dir), "--store-mode", "memory"],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
+    assert f"端口 {port} 已被占用" in run.stderr and f"--port {port + 1}" in run.stderr
+    assert "serving" not in run.stdout                                  # it never claimed to be serving
+
+
+# ---------------------------------------------------------------------- the survey guide
+
+def test_survey_guide_is_shipped_and_shown_in_chinese(real_client):
+    from pathlib import Path
+
+    import cpkb.diagnostics as engine
+
+    folder = Path(engine.__file__).resolve().parent
+    assert (folder / "survey_guide.zh.md").is_file() and (folder / "survey.md").is_file()
+    html = real_client.get("/diagnose/guide").get_data(as_text=True)
+    assert "<h1>调查表填写说明</h1>" in html and "<table>" in html and "清单完整" in html
+    assert "/diagnose/guide" in real_client.get("/diagnose").get_data(as_text=True)
+    english = real_client.get("/diagnose/guide?lang=en").get_data(as_text=True)
+    assert "Survey format" in english
+
+
+def test_template_instructions_point_to_the_shipped_guide(real_store_dir):
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.template import sector_template
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    store = open_store(load_settings(store_dir=str(real_store_dir), endpoint="", store_mode="memory", kb_dir=""))
+    book = load_workbook(io.BytesIO(sector_template(store, "电镀")))
+    text = "\n".join(str(c.value) for row in book["说明 instructions"].iter_rows() for c in row if c.value)
+    assert "shared/spec" not in text
+    assert "/diagnose/guide" in text and "survey_guide.zh.md" in text

@@ -1,0 +1,120 @@
+"""Generation factors (产排污系数): an enterprise that reports no load is estimated as output × factor, marked as
+an estimate with its formula, the most specific factor first; totals say how much is estimated."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cpkb.diagnostics.knowledge import knowledge_for
+from cpkb.diagnostics.potential import baseline_loads, reduction_potential
+from cpkb.diagnostics.survey import SurveyReader
+
+DATA = Path(__file__).parent / "data" / "v2_kb"
+
+UNIT = """  - {id: g-per-m2, symbol: g/m², label: {zh: 克每平方米, en: gram per square metre}, alt: {en: [g/m2]},
+     definition: {zh: 单位面积的质量。, en: Mass per area.}, sources: [{doc: demo-standard}], pint: g/m**2}
+"""
+FACTORS = """
+generation_factors:
+  - id: vocs-plain
+    label: {zh: 挥发性有机物排污系数（一般）, en: VOCs emission factor (general)}
+    definition: {zh: 每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 2.0
+    unit: g-per-m2
+  - id: vocs-single-tank
+    label: {zh: 挥发性有机物排污系数（单槽清洗）, en: VOCs emission factor (single-tank rinsing)}
+    definition: {zh: 采用单槽清洗时每平方米镀件排放的挥发性有机物。, en: VOCs per square metre with single-tank rinsing.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 5.0
+    unit: g-per-m2
+    applies_when: {uses: {technique: single-tank-rinse}}
+  - id: vocs-generated
+    label: {zh: 挥发性有机物产污系数, en: VOCs generation factor}
+    definition: {zh: 每平方米镀件产生的挥发性有机物。, en: VOCs generated per square metre plated.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: generated
+    value: 50.0
+    unit: g-per-m2
+"""
+
+
+def _kb_with_factors(root: Path, factors: str) -> Path:
+    """The v2 test knowledge base with a g/m² unit and the given generation factors in its demo sector."""
+    kb = root / "kb"
+    shutil.copytree(DATA, kb)
+    vocab = kb / "shared" / "vocab.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + UNIT, 1), encoding="utf-8")
+    demo = kb / "sectors" / "demo.yaml"
+    text = demo.read_text(encoding="utf-8")
+    at = text.index("\nrules:")
+    demo.write_text(text[:at] + factors + text[at:], encoding="utf-8")
+    return kb
+
+
+@pytest.fixture(scope="module")
+def store():
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    root = Path(tempfile.mkdtemp(prefix="cpkb-gf-"))
+    kb = _kb_with_factors(root, FACTORS)
+    return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
+
+
+def _survey(store, *plants):
+    raw = {"cpkb_survey": 1, "scope": {"sector": "demo", "pilot_type": "region", "region": "demo-region"},
+           "enterprises": list(plants)}
+    return SurveyReader(knowledge_for(store)).read(raw)
+
+
+def _plant(ident, rinse, output=10000, vocs=None):
+    plant = {"id": ident, "output": {"product": "镀件", "value": output, "unit": "m2"},
+             "processes": [{"process": "电镀", "techniques": []}, {"process": "水洗", "techniques": [rinse]}]}
+    if vocs is not None:
+        plant["emissions"] = [{"pollutant": "VOCs", "value": vocs, "unit": "t/a"}]
+    return plant
+
+
+def test_factor_estimates_only_what_is_not_reported(store):
+    survey = _survey(store, _plant("R", "单槽清洗", vocs=0.7), _plant("S", "单槽清洗"), _plant("C", "多级逆流漂洗"))
+    assert not survey.problems, survey.problems
+    kb = survey.knowledge
+    vocs = next(iri for iri in kb.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(kb, survey, survey.enterprises, [vocs])[vocs]
+    assert rows["R"] == {"t_per_a": pytest.approx(0.7), "how": "reported", "factor": None, "formula": None}
+    # by hand: 10,000 m²/a × 5 g/m² = 50 kg = 0.05 t (single-tank factor, the specific one, wins)
+    assert rows["S"]["how"] == "estimated" and rows["S"]["t_per_a"] == pytest.approx(0.05)
+    assert rows["S"]["factor"].endswith("/vocs-single-tank") and "× 5 g/m²" in rows["S"]["formula"]
+    # the general factor for the plant without single-tank rinsing: 10,000 × 2 g = 0.02 t; the generated factor
+    # (产污系数) never stands for an emitted load
+    assert rows["C"]["t_per_a"] == pytest.approx(0.02) and rows["C"]["factor"].endswith("/vocs-plain")
+
+
+def test_potential_totals_say_how_much_is_estimated(store):
+    survey = _survey(store, _plant("R", "单槽清洗", vocs=0.7), _plant("S", "单槽清洗"),
+                     _plant("N", "单槽清洗", output=0))
+    result = reduction_potential(survey.knowledge, survey, survey.enterprises, [])
+    vocs = next(p for p in result["pollutants"] if p["pollutant"].endswith("/vocs"))
+    assert (vocs["reported_by"], vocs["estimated_by"], vocs["not_reported_by"]) == (1, 1, 1)
+    assert vocs["baseline_t_per_a"] == pytest.approx(0.75) and vocs["estimated_t_per_a"] == pytest.approx(0.05)
+    assert [e["enterprise"] for e in vocs["estimates"]] == ["S"]
+
+
+def test_compiler_checks_the_stage(tmp_path):
+    from cpkb.kb.compile import compile_kb
+
+    kb = _kb_with_factors(tmp_path, FACTORS.replace("stage: generated", "stage: produced"))
+    from cpkb.kb.checks import check_shacl
+
+    findings = check_shacl(compile_kb(kb))
+    assert any("vocs-generated" in str(f) and "stage" in str(f) for f in findings), findings
