@@ -641,13 +641,15 @@ def measures_xlsx():
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from cpkb.diagnostics.xlsx_text import append_text_safe
+
     index, lang = get_index(), request_language()
     rows = _export_rows(index, lang)
     book = Workbook()
     sheet = book.active
     sheet.title = "measures" if lang != "zh" else "清洁生产方案"
     for row in rows:
-        sheet.append(row)
+        append_text_safe(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F5F4A")

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
-from .lru import LRU
+from cpkb.lru import LRU
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused, check_graphs, check_query
 
@@ -148,7 +148,7 @@ class SparqlRequest:
 def _fail(status: int, message: str, cors: bool = True, req=None, settings=None) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     if status == 405:
-        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     if status == 503:
         response.headers["Retry-After"] = "5"
     return _cors(response, req, settings) if cors else response
@@ -172,7 +172,7 @@ def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
                                 "application/x-www-form-urlencoded" and "update" in _form(req, limit)):
         raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     params = req.args
-    if req.method == "GET":
+    if req.method in ("GET", "HEAD"):  # HEAD: the answer to GET without its body (werkzeug drops the body)
         queries = params.getlist("query")
     elif req.mimetype == "application/x-www-form-urlencoded":
         form = _form(req, limit)
@@ -321,14 +321,14 @@ def _answer_response(answer: Answer, limit: int, download: bool, req=None, setti
 
 # ---------------------------------------------------------------------- the route
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
     settings = current_app.config["CPKB"]
     if request.method in ("PUT", "DELETE", "PATCH"):
         return _fail(405, "The SPARQL endpoint accepts GET and POST (and OPTIONS for CORS); it is read-only.")
     if request.method == "OPTIONS":
         response = Response(status=204)
-        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Methods"] = "GET"
         response.headers["Access-Control-Allow-Headers"] = "Accept"
         return _cors(response)

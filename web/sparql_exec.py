@@ -9,17 +9,11 @@ query_timeout_s; a worker that overruns is killed and replaced in the background
 
 from __future__ import annotations
 
-import logging
-import json
 import os
-import subprocess
-import sys
-import queue
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from multiprocessing.connection import Connection
 from typing import Any
 
 import pyoxigraph as ox
@@ -29,8 +23,7 @@ from cpkb.kb.namespaces import PREFIXES
 
 from . import sparql_worker
 from .sparql_guard import Refused
-
-log = logging.getLogger(__name__)
+from .worker_pool import WorkerPool, WorkerProblem
 
 
 @dataclass
@@ -56,133 +49,34 @@ def _job_answer(reply: tuple, timeout_s: float) -> Answer:
 
 # ---------------------------------------------------------------------- embedded: worker processes
 
-class _Worker:
-    """One worker process (`python -c` running sparql_worker.main) and the pipes to it.
-
-    A plain subprocess, not multiprocessing's spawn: spawn re-imports the parent's main module, which
-    under a WSGI server or a script is not ours to guard.
-    """
-
-    def __init__(self, source: dict, start_timeout_s: float):
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", "from cpkb.web.sparql_worker import main; main()", json.dumps(source)],
-                stdin=to_child_r, stdout=from_child_w, close_fds=True)
-        finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self.conn_out = Connection(to_child_w, readable=False)
-        self.conn = Connection(from_child_r, writable=False)
-        if not self.conn.poll(start_timeout_s):
-            self.kill()
-            raise RuntimeError("the SPARQL worker did not start in time")
-        try:
-            status, detail = self.conn.recv()
-        except (EOFError, OSError):
-            self.kill()
-            raise RuntimeError("the SPARQL worker exited while starting") from None
-        if status != "ready":
-            self.kill()
-            raise RuntimeError(f"the SPARQL worker could not open the store: {detail}")
-        self.info = detail
-
-    def send(self, job) -> None:
-        self.conn_out.send(job)
-
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        for conn in (self.conn_out, self.conn):
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-
-class WorkerPool:
-    """Worker processes over the embedded store, each answering one query at a time."""
+class SparqlWorkers:
+    """The query workers (web/worker_pool.py running web/sparql_worker.py); pool problems become HTTP answers."""
 
     def __init__(self, source: dict, size: int, start_timeout_s: float = 60.0):
-        self.source = source
-        self.size = max(1, size)
-        self.start_timeout_s = start_timeout_s
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        self.info: dict = {}
-        self.kills = 0
-        first = [threading.Thread(target=self._add, daemon=True) for _ in range(self.size)]
-        for thread in first:
-            thread.start()
-        for thread in first:
-            thread.join()
-        if not self._all:
-            raise RuntimeError("no SPARQL worker could start")
+        self.pool = WorkerPool("cpkb.web.sparql_worker", source, size, start_timeout_s, name="SPARQL worker")
+        self.size = self.pool.size
 
-    def _add(self) -> None:
-        try:
-            worker = _Worker(self.source, self.start_timeout_s)
-        except (RuntimeError, OSError) as exc:
-            log.error("SPARQL worker failed to start: %s", exc)
-            return
-        with self._lock:
-            if self._closed:
-                worker.kill()
-                return
-            self._all.add(worker)
-            self.info = worker.info
-        self._idle.put(worker)
-
-    def _replace(self, worker: _Worker) -> None:
-        with self._lock:
-            self._all.discard(worker)
-            self.kills += 1
-        worker.kill()
-        if not self._closed:
-            threading.Thread(target=self._add, daemon=True, name="cpkb-sparql-respawn").start()
+    @property
+    def info(self) -> dict:
+        return self.pool.info
 
     def run(self, job: dict, timeout_s: float) -> Answer:
-        """Run one job; Refused(503) when no worker frees up in time, Refused(504) on timeout."""
+        """Run one job; Refused(503) when no worker frees up in time or one dies, Refused(504) on timeout."""
         try:
-            worker = self._idle.get(timeout=timeout_s)
-        except queue.Empty:
-            raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
-        started = time.monotonic()
-        try:
-            worker.send(job)
-            if worker.conn.poll(timeout_s):
-                reply = worker.conn.recv()
-            else:
-                reply = None
-        except (OSError, EOFError, ValueError):
-            self._replace(worker)
-            raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
-                               "Try again.") from None
-        if reply is None:
-            self._replace(worker)
+            reply = self.pool.run(job, timeout_s)
+        except WorkerProblem as problem:
+            if problem.kind == "busy":
+                raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
+            if problem.kind == "died":
+                raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
+                                   "Try again.") from None
             raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped "
-                               f"after {time.monotonic() - started:.1f} s. Narrow it (more specific patterns, "
-                               "LIMIT) and try again.")
-        self._idle.put(worker)
+                               f"after {problem.elapsed_s:.1f} s. Narrow it (more specific patterns, "
+                               "LIMIT) and try again.") from None
         return _job_answer(reply, timeout_s)
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            workers = list(self._all)
-            self._all.clear()
-        for worker in workers:
-            try:
-                worker.send(None)
-            except (OSError, ValueError):
-                pass
-            worker.kill()
+        self.pool.close()
 
 
 class EmbeddedExecutor:
@@ -197,7 +91,7 @@ class EmbeddedExecutor:
         else:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
-        self.pool = WorkerPool(source, size)
+        self.pool = SparqlWorkers(source, size)
         self.description = f"embedded Oxigraph, {self.pool.size} worker processes"
 
     def graphs(self) -> list[str]:
