@@ -78,8 +78,9 @@ def _issues(result: dict) -> tuple[list[str], list[str]]:
         prev = issue["prevalence"]
         out_zh = f"、占产量{_pct(prev['output'])}" if prev.get("output") is not None else ""
         out_en = f", {_pct(prev['output'])} of output" if prev.get("output") is not None else ""
-        veto_zh = "，涉及淘汰类工艺，属否决项" if issue.get("veto") else ""
-        veto_en = "; an eliminated technique is in use (veto item)" if issue.get("veto") else ""
+        vetoed = issue.get("veto_enterprises") or []
+        veto_zh = f"，其中{'、'.join(vetoed)}使用淘汰类工艺，属否决项" if issue.get("veto") else ""
+        veto_en = f"; {', '.join(vetoed)} use an eliminated technique (veto item)" if issue.get("veto") else ""
         zh.append(f"{_mark(n)}{issue['labels']['zh']}——{issue['count']}家企业（占企业数{_pct(prev['enterprises'])}"
                   f"{out_zh}），程度{_SEVERITY_ZH.get(issue['severity'], issue['severity'])}{veto_zh}"
                   + ("；" if n < len(key) - 1 else "。"))

@@ -87,6 +87,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "units_understood": survey.units_understood,
         "names_applied": survey.names_applied,
         "warnings": [w.as_dict() for w in survey.warnings] + contradiction_warnings(kb, enterprises)
+        + other_sector_warnings(kb, sector, enterprises)
         + _set_aside_notes(general, invalid),
     }
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
@@ -125,6 +126,33 @@ def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list
                                    f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
                                    f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula']}): about {apart} "
                                    "times apart, please check."})
+    return out
+
+
+def other_sector_warnings(kb: Knowledge, sector: str, enterprises: list[Enterprise]) -> list[dict]:
+    """A record whose processes and techniques are mostly not of the survey's sector may belong to another one
+    (a hot-dip galvanizer in a plating survey): said so, naming the sector its names belong to where known."""
+    from .names import matcher_for
+
+    matcher = matcher_for(kb)
+    out = []
+    for ent in enterprises:
+        foreign = [name for kind, name, _ in ent.unresolved if kind in ("process", "technique")]
+        known = len(ent.processes) + len(ent.techniques)
+        if len(foreign) < 2 or len(foreign) <= known:
+            continue
+        elsewhere = {kb.sector_of.get(iri) for kind, name, _ in ent.unresolved if kind in ("process", "technique")
+                     for iri in [matcher.resolve(kind, name)] if iri and kb.sector_of.get(iri) not in (None, sector)}
+        where_zh = "、".join(kb.label(s)["zh"] for s in sorted(elsewhere)) if elsewhere else ""
+        where_en = ", ".join(kb.label(s)["en"] for s in sorted(elsewhere)) if elsewhere else ""
+        names = "、".join(foreign[:5])
+        out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
+                    "message": f"该记录的工序和工艺{len(foreign)}项不属于{kb.label(sector)['zh']}行业（{names}），仅{known}项可识别"
+                               + (f"，与{where_zh}行业相符" if where_zh else "") + "：可能是其他行业的企业，请核实是否纳入本次审核。 / "
+                               f"{len(foreign)} of this record's processes and techniques are not of {kb.label(sector)['en']} "
+                               f"({', '.join(foreign[:5])}) against {known} recognised"
+                               + (f"; they fit {where_en}" if where_en else "")
+                               + ": it may belong to another sector — check whether it is in scope."})
     return out
 
 
@@ -241,8 +269,12 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
         p = kb.problems.get(problem)
         # An eliminated (淘汰类) technique in use is a veto item of audit review (评估/验收): a key issue
         # whatever its prevalence, so that its substitution measure is always proposed.
-        veto = any(kb.technique_status.get(t) == "obsolete" for f in found if f["rule"] in veto_capable
-                   for fact in f["facts"] if fact.get("test") == "uses" for t in fact["techniques"])
+        # The veto belongs to the enterprises using the eliminated technique, not to all that share the problem
+        # (cyanide gold plating is exempt where cyanide zinc is eliminated).
+        veto_ids = sorted({f["enterprise"] for f in found if f["rule"] in veto_capable
+                           for fact in f["facts"] if fact.get("test") == "uses" for t in fact["techniques"]
+                           if kb.technique_status.get(t) == "obsolete"})
+        veto = bool(veto_ids)
         issues.append({
             "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
             "processes": p.processes if p else [], "severity": severity,
@@ -250,7 +282,7 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
             "count": len(ids), "enterprises": ids,
             "key_issue": veto or (len(ids) >= min_count
                                   and (share >= threshold or (out_share is not None and out_share >= threshold))),
-            "veto": veto,
+            "veto": veto, "veto_enterprises": veto_ids,
             "evidence": found,
         })
     issues.sort(key=lambda i: (not i["veto"], -SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"],

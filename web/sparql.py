@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
-from .lru import LRU
+from cpkb.lru import LRU
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused
 from .sparql_worker import EXTENSIONS, unacceptable
@@ -147,7 +147,7 @@ def _fail(status: int, message: str, cors: bool = True, req=None, settings=None,
           retry_after: int | None = None) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     if status == 405:
-        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
     if status in (503, 429):
         response.headers["Retry-After"] = str(retry_after or 5)
     return _cors(response, req, settings) if cors else response
@@ -171,7 +171,7 @@ def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
                                 "application/x-www-form-urlencoded" and "update" in _form(req, limit)):
         raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     params = req.args
-    if req.method == "GET":
+    if req.method in ("GET", "HEAD"):  # HEAD: the answer to GET without its body (werkzeug drops the body)
         queries = params.getlist("query")
     elif req.mimetype == "application/x-www-form-urlencoded":
         form = _form(req, limit)
@@ -318,14 +318,14 @@ def _answer_response(answer: Answer, limit: int, download: bool, req=None, setti
 
 # ---------------------------------------------------------------------- the route
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
     settings = current_app.config["CPKB"]
     if request.method in ("PUT", "DELETE", "PATCH"):
         return _fail(405, "The SPARQL endpoint accepts GET and POST (and OPTIONS for CORS); it is read-only.")
     if request.method == "OPTIONS":
         response = Response(status=204)
-        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Methods"] = "GET"
         response.headers["Access-Control-Allow-Headers"] = "Accept"
         return _cors(response)

@@ -9,16 +9,11 @@ query_timeout_s; a worker that overruns is killed and replaced in the background
 
 from __future__ import annotations
 
-import logging
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from multiprocessing.connection import Connection
 from typing import Any
 
 import pyoxigraph as ox
@@ -29,8 +24,7 @@ from cpkb.kb.namespaces import PREFIXES
 from . import sparql_worker
 from .sparql_fair import FairShare
 from .sparql_guard import CheckedQuery, Refused, check_query, refuse_extensions
-
-log = logging.getLogger(__name__)
+from .worker_pool import WorkerPool, WorkerProblem
 
 
 @dataclass
@@ -58,139 +52,47 @@ def _job_answer(reply: tuple, timeout_s: float) -> Answer:
 
 # ---------------------------------------------------------------------- embedded: worker processes
 
-class _Worker:
-    """One worker process (`python -c` running sparql_worker.main) and the pipes to it.
-
-    A plain subprocess, not multiprocessing's spawn: spawn re-imports the parent's main module, which
-    under a WSGI server or a script is not ours to guard.
-    """
-
-    def __init__(self, source: dict, start_timeout_s: float):
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", "from cpkb.web.sparql_worker import main; main()", json.dumps(source)],
-                stdin=to_child_r, stdout=from_child_w, close_fds=True)
-        finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self.conn_out = Connection(to_child_w, readable=False)
-        self.conn = Connection(from_child_r, writable=False)
-        if not self.conn.poll(start_timeout_s):
-            self.kill()
-            raise RuntimeError("the SPARQL worker did not start in time")
-        try:
-            status, detail = self.conn.recv()
-        except (EOFError, OSError):
-            self.kill()
-            raise RuntimeError("the SPARQL worker exited while starting") from None
-        if status != "ready":
-            self.kill()
-            raise RuntimeError(f"the SPARQL worker could not open the store: {detail}")
-        self.info = detail
-
-    def send(self, job) -> None:
-        self.conn_out.send(job)
-
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        for conn in (self.conn_out, self.conn):
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-
-class WorkerPool:
-    """Worker processes over the embedded store, each answering one query at a time, shared fairly
-    between clients (web/sparql_fair.py)."""
+class SparqlWorkers:
+    """The query workers (web/worker_pool.py running web/sparql_worker.py); pool problems become HTTP answers."""
 
     def __init__(self, source: dict, size: int, share: FairShare, start_timeout_s: float = 60.0):
-        self.source = source
-        self.size = max(1, size)
-        self.share = share
-        self.start_timeout_s = start_timeout_s
-        self._workers: dict[int, _Worker] = {}
-        self._lock = threading.Lock()
-        self._closed = False
-        self.info: dict = {}
-        self.kills = 0
-        for slot in range(self.size):
-            share.drop_slot(slot)  # a slot is handed out once its worker is ready
-        first = [threading.Thread(target=self._add, args=(slot,), daemon=True) for slot in range(self.size)]
-        for thread in first:
-            thread.start()
-        for thread in first:
-            thread.join()
-        if not self._workers:
-            raise RuntimeError("no SPARQL worker could start")
+        self.pool = WorkerPool("cpkb.web.sparql_worker", source, size, start_timeout_s, name="SPARQL worker")
+        self.size = self.pool.size
+        self.share = share  # who may have a worker now (web/sparql_fair.py); the pool says which one
 
-    def _add(self, slot: int) -> None:
-        try:
-            worker = _Worker(self.source, self.start_timeout_s)
-        except (RuntimeError, OSError) as exc:
-            log.error("SPARQL worker failed to start: %s", exc)
-            if not self._closed:  # try again a little later; the slot stays out of service meanwhile
-                timer = threading.Timer(5.0, self._add, args=(slot,))
-                timer.daemon = True
-                timer.start()
-            return
-        with self._lock:
-            if self._closed:
-                worker.kill()
-                return
-            self._workers[slot] = worker
-            self.info = worker.info
-        self.share.add_slot(slot)
-
-    def _replace(self, slot: int) -> None:
-        with self._lock:
-            worker = self._workers.pop(slot, None)
-            self.kills += 1
-        if worker is not None:
-            worker.kill()
-        if not self._closed:
-            threading.Thread(target=self._add, args=(slot,), daemon=True, name="cpkb-sparql-respawn").start()
+    @property
+    def info(self) -> dict:
+        return self.pool.info
 
     def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
-        """Run one job for a client; Refused 429 (over its share), 503 (no worker freed up in time),
-        504 (the time limit passed: the worker is killed and replaced)."""
+        """Run one job for a client within its fair share; Refused 429 (over its share), 503 (no worker
+        freed up in time, or one died), 504 (the time limit passed)."""
         slot = self.share.acquire(client, timeout_s)
-        worker = self._workers[slot]
-        started = time.monotonic()
+        overran = False
         try:
-            worker.send(job)
-            reply = worker.conn.recv() if worker.conn.poll(timeout_s) else None
-        except (OSError, EOFError, ValueError):
-            self.share.release(client, None)
-            self._replace(slot)
-            raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
-                               "Try again.") from None
-        if reply is None:
-            self.share.release(client, None, overran=True)
-            self._replace(slot)
+            return self._run(job, timeout_s)
+        except Refused as refused:
+            overran = refused.status == 504
+            raise
+        finally:
+            self.share.release(client, slot, overran)
+
+    def _run(self, job: dict, timeout_s: float) -> Answer:
+        try:
+            reply = self.pool.run(job, timeout_s)
+        except WorkerProblem as problem:
+            if problem.kind == "busy":
+                raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
+            if problem.kind == "died":
+                raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
+                                   "Try again.") from None
             raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped "
-                               f"after {time.monotonic() - started:.1f} s. Narrow it (more specific patterns, "
-                               "LIMIT) and try again.")
-        self.share.release(client, slot)
+                               f"after {problem.elapsed_s:.1f} s. Narrow it (more specific patterns, "
+                               "LIMIT) and try again.") from None
         return _job_answer(reply, timeout_s)
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            workers = list(self._workers.values())
-            self._workers.clear()
-        for worker in workers:
-            try:
-                worker.send(None)
-            except (OSError, ValueError):
-                pass
-            worker.kill()
+        self.pool.close()
 
 
 def make_share(settings: dict[str, Any], slots: int) -> FairShare:
@@ -214,7 +116,7 @@ class EmbeddedExecutor:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
         size += int(settings.get("sparql_kept_workers", 1))  # the kept worker comes on top
-        self.pool = WorkerPool(source, size, make_share(settings, size))
+        self.pool = SparqlWorkers(source, size, make_share(settings, size))
         self.description = f"embedded Oxigraph, {self.pool.size} worker processes"
 
     def graphs(self) -> list[str]:

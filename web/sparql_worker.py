@@ -167,16 +167,10 @@ def info(store: ox.Store) -> dict:
 
 
 def main() -> None:
-    """Entry point of the worker process: jobs arrive on stdin, answers leave on the original stdout."""
-    import json
-    import os
-    import sys
-    from multiprocessing.connection import Connection
+    """Entry point of the worker process (web/worker_pool.py starts it)."""
+    from .worker_pool import worker_main
 
-    out_fd = os.dup(1)
-    os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answer pipe
-    source = json.loads(sys.argv[1])
-    serve(Connection(os.dup(0), writable=False), Connection(out_fd, readable=False), source)
+    worker_main(serve)
 
 
 def serve(conn_in, conn, source: dict) -> None:
@@ -187,18 +181,13 @@ def serve(conn_in, conn, source: dict) -> None:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", info(store)))
-    while True:
+
+    def answer(job) -> tuple:
         try:
-            job = conn_in.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            answer = execute(store, job)
+            return execute(store, job)
         except Exception as exc:  # never die on a query: the parent would see a broken pipe
-            answer = ("error", type(exc).__name__)
-        try:
-            conn.send(answer)
-        except (OSError, ValueError):
-            return
+            return ("error", type(exc).__name__)
+
+    from .worker_pool import answer_jobs
+
+    answer_jobs(conn_in, conn, answer)

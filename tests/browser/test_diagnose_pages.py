@@ -176,3 +176,35 @@ def test_the_chart_font_is_served(real_client):
     response = real_client.get("/fonts/CPKBSansSC-Regular.otf")
     assert response.status_code == 200 and response.data[:4] == b"OTTO"
     assert real_client.get("/fonts/../settings.py").status_code == 404
+
+
+def test_unresolved_names_are_confirmed_before_the_diagnosis_runs(real_client):
+    import html as html_lib
+
+    page = real_client.get("/diagnose").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    asked = real_client.post("/diagnose", data={"csrf_token": token, "example": "electroplating_county_messy.yaml"},
+                             headers={"Accept-Language": "zh"})
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert 'id="unresolved-names"' in html and "保留原文" in html and "忽略" in html
+    rows = re.findall(r'name="name_(\d+)" value="([^"]*)"', html)
+    assert len(rows) >= 10
+    # each select offers the suggestions, keep-as-written and ignore; the user ignores every name
+    form = {"csrf_token": token, "names_confirmed": "1", "filename": "electroplating_county_messy.yaml",
+            "survey_b64": re.search(r'name="survey_b64" value="([^"]*)"', html).group(1)}
+    for i, name in rows:
+        form[f"name_{i}"] = html_lib.unescape(name)
+        form[f"use_{i}"] = "__ignore__"
+    report = real_client.post("/diagnose", data=form)
+    assert report.status_code == 200 and 'id="key-issues"' in report.get_data(as_text=True)
+    result = json.loads(html_lib.unescape(re.search(r'name="result" value="([^"]*)"',
+                                                    report.get_data(as_text=True)).group(1)))
+    assert not result["unresolved"] and len(result["names_applied"]) >= len(rows)  # and the survey's own names:
+
+
+def test_report_page_numbers_carry_their_units(real_client):
+    html, _ = _report_page(real_client)
+    issues = html[html.index('id="key-issues"'):html.index("</table>", html.index('id="key-issues"'))]
+    assert re.search(r"\(\d+ 家\)", issues) and not re.search(r"\(\d+\)", issues)
+    assert "Y<sub>Ⅰ</sub> (分)" in html
