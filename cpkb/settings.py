@@ -27,10 +27,11 @@ class SettingError(ValueError):
 
 # What each setting accepts beyond its type: a value outside these is an error, never a silent fallback.
 ALLOWED: dict[str, dict[str, Any]] = {
-    "store_mode": {"choices": ("memory", "disk")},
+    "store_mode": {"choices": ("memory", "disk")}, "remote_select_format": {"choices": ("tsv", "json")},
     "remote_timeout_s": {"above": 0}, "query_timeout_s": {"above": 0},
     "max_result_rows": {"minimum": 1}, "max_query_chars": {"minimum": 1}, "max_sparql_body_bytes": {"minimum": 1},
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
+    "sparql_kept_workers": {"minimum": 0}, "sparql_client_running": {"minimum": 0}, "sparql_client_queued": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
     "key_issue_min_enterprises": {"minimum": 1},
@@ -76,7 +77,15 @@ SETTINGS: tuple[Setting, ...] = (
             "parameters, result format and endpoint IRI; the knowledge base is read-only while serving); 0 turns it off."),
     Setting("sparql_cache_entry_bytes", 256 * 1024, "Largest SPARQL answer kept by that cache, in bytes; larger ones are "
             "always computed afresh."),
+    Setting("sparql_kept_workers", 1, "SPARQL workers kept, on top of sparql_workers, for clients with nothing running "
+            "whose last query did not hit the time limit: others never take the last free worker."),
+    Setting("sparql_client_running", 0, "SPARQL queries one client may run at once; 0: the workers less two, at least 1."),
+    Setting("sparql_client_queued", 2, "SPARQL queries one client may have waiting beyond those; more get 429 with Retry-After."),
+    Setting("sparql_client_header", "", "Request header naming the client for the SPARQL fair shares (its last address), "
+            "e.g. X-Forwarded-For behind your own proxy; empty: the peer address."),
     Setting("sparql_cors_origin", "*", "Access-Control-Allow-Origin sent with SPARQL answers to GET; empty: no CORS."),
+    Setting("remote_select_format", "tsv", "How SELECT results are asked of the remote store: tsv (streamed, cut at the "
+            "row cap) or json (for servers whose TSV is not SPARQL's own, such as Virtuoso)."),
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),

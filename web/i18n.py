@@ -284,6 +284,8 @@ UI: dict[str, dict[str, str]] = {
     "survey_guide": {"zh": "调查表说明", "en": "Survey guide"},
     "did_you_mean": {"zh": "您是不是要找：", "en": "Did you mean:"},
     "list_sep": {"zh": "、", "en": ", "},
+    "n_enterprises_of": {"zh": "{n} 家", "en": "{n} enterprises"},
+    "points": {"zh": "分", "en": "points"},
     "survey_guide_link": {"zh": "如何填写调查表：调查表说明", "en": "How to fill in a survey: the survey guide"},
     "evidence_of": {"zh": "成因（{n} 家企业）", "en": "causes ({n} enterprises)"},
     "heavy_metals": {"zh": "重金属削减量", "en": "Heavy metals"},
