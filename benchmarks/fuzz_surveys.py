@@ -19,7 +19,7 @@ Each input goes through parse_document, the survey reader, diagnose (exclude_inv
 comes out, to_json, to_html, to_xlsx and to_docx; the result is checked against diagnostics/result.schema.json
 and for non-finite numbers. An outcome is a placed error (SurveyError whose every problem has a place and a
 message in Chinese and English), a valid result, or a crash (anything else, a schema failure, a problem
-without place). The process's address space is capped at its start-up size + 1 GiB, so an input needing
+without place). The process's data size (RLIMIT_DATA) is capped at its start-up size + 1 GiB, so an input needing
 more is a crash (MemoryError) too.
 
 Times are wall-clock on whatever else the machine runs; the reading + diagnosis time is also printed on its own,
@@ -372,17 +372,19 @@ def _init(store_dir: str, office_share: float) -> None:
     raw = seeds()
     _STATE.update(store=store, settings=settings, raw=raw, office_share=office_share,
                   forms={kind: to_bytes(raw, kind, store) for kind in ("json", "yaml", "csv", "xlsx")})
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    current = _vm_bytes()
+    # RLIMIT_DATA, not RLIMIT_AS: the report writers' chart renderer (vl-convert, V8) reserves a large
+    # address range it never touches and aborts when it cannot; DATA counts only memory actually writable.
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    current = _vm_bytes("VmData:")
     if current:
-        resource.setrlimit(resource.RLIMIT_AS, (current + MEMORY_HEADROOM, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (current + MEMORY_HEADROOM, hard))
     signal.signal(signal.SIGALRM, _alarm)
 
 
-def _vm_bytes() -> int:
+def _vm_bytes(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field):
                 return int(line.split()[1]) * 1024
     return 0
 
