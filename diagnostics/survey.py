@@ -649,6 +649,8 @@ class SurveyReader:
     def _other_measure(self, unit: str, target_iri: str) -> bool:
         """A known unit of another dimension than the product's (tonnes where m² is counted): another measure of
         output, not a mistake in the number."""
+        if not isinstance(unit, str):  # a list or number as unit: convert() places that error
+            return False
         target = self.units.unit_expression(target_iri)
         for written in (unit, per_year(unit)):
             if not written:

@@ -101,6 +101,12 @@ def non_text_title_park_name() -> bytes:
     return _json(_survey([_one(name=12345), {"id": 7, "name": ["a"]}], title=3.5, park={"x": 1}))
 
 
+def non_text_output_units() -> bytes:
+    """Found by the fuzz harness: a list or a number as the unit of output."""
+    return _json(_survey([_one(output={"product": "镀件", "value": 1, "unit": ["t"]}),
+                          {"id": "E2", "output": {"product": "镀件", "value": 1, "unit": 1.5}}]))
+
+
 def id_only_enterprises(count: int = 600000) -> bytes:
     return ('{"scope": {"sector": "电镀"}, "enterprises": ['
             + ",".join(f'{{"id": "{i}"}}' for i in range(count)) + "]}").encode()
@@ -247,6 +253,7 @@ CORPUS = [
     ("yaml non-text keys", "keys.yaml", yaml_non_text_keys),
     ('"properties": 1.5', "properties.json", properties_not_a_list),
     ("non-text title, park, name, id", "types.json", non_text_title_park_name),
+    ("list and number as output units", "units.json", non_text_output_units),
     ("600,000 id-only enterprises", "many.json", id_only_enterprises),
     ("3-million-character name", "long.json", very_long_name),
     ("xlsx with a DOCTYPE", "doctype.xlsx", xlsx_doctype),
