@@ -286,7 +286,8 @@ def _check_prologs(book: zipfile.ZipFile, parts, filename: str) -> None:
         try:
             with book.open(part) as stream:
                 head = stream.read(_PROLOG_BYTES)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
+                ValueError) as exc:  # ValueError: a header offset pointing before the file (negative seek)
             raise SurveyError([_fatal(f"{filename}: {shown(part.filename, 80)}",
                                              f"this part of the workbook cannot be unzipped ({type(exc).__name__}); "
                                              "the file is damaged: save it again from Excel.",
