@@ -87,8 +87,16 @@ def build(kb_dir, store_dir, endpoint, store_mode) -> None:
 @click.option("--no-owl", is_flag=True, help="Skip the OWL consistency check (HermiT needs Java).")
 @click.option("--kb", "kb_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of knowledge sources to check instead of the bundled ones.")
-def check(no_owl: bool, kb_dir) -> None:
-    """SHACL validation, dangling references and OWL consistency (HermiT); exit 1 with a readable list."""
+@click.option("--store", "store_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",
+              help="Check the built store instead (DIR, or store_dir when no DIR is given): manifest, size and "
+                   "SHA-256, source version, and every quad against a fresh compilation of the sources.")
+def check(no_owl: bool, kb_dir, store_dir) -> None:
+    """SHACL validation, dangling references and OWL consistency (HermiT); exit 1 with a readable list.
+
+    With --store: whether the built store is intact and holds exactly what the sources compile to."""
+    if store_dir is not None:
+        _check_store(_settings(kb_dir, store_dir or None))
+        return
     from cpkb.kb.build import kb_dir_of
     from cpkb.kb.compile import compile_kb
     from cpkb.kb.errors import SourceError
@@ -115,6 +123,27 @@ def check(no_owl: bool, kb_dir) -> None:
             click.echo(f"  {finding}")
         _fail(f"\ncpkb check: {len(findings)} problem(s) in knowledge base {compiled.version}.")
     click.echo(f"cpkb check: knowledge base {compiled.version} passes ({len(graph)} triples).")
+
+
+def _check_store(settings: dict) -> None:
+    from cpkb.kb.errors import SourceError
+    from cpkb.kb.store_check import check_store
+
+    if settings.get("endpoint"):
+        _fail("cpkb check --store checks the embedded store; a remote endpoint is checked by its own server.")
+    started = time.perf_counter()
+    try:
+        problems, figures = check_store(settings)
+    except SourceError as exc:
+        _fail(str(exc))
+    where = settings["store_dir"]
+    if problems:
+        for problem in problems:
+            click.echo(f"  {problem}")
+        _fail(f"cpkb check --store: {len(problems)} problem(s) in the store at {where}.")
+    click.echo(f"cpkb check --store: the store at {where} is intact and matches the sources "
+               f"({figures['quads']} quads, {figures['bytes']:,} bytes, {figures['version']}; "
+               f"{time.perf_counter() - started:.2f} s).")
 
 
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b",

@@ -27,10 +27,11 @@ class SettingError(ValueError):
 
 # What each setting accepts beyond its type: a value outside these is an error, never a silent fallback.
 ALLOWED: dict[str, dict[str, Any]] = {
-    "store_mode": {"choices": ("memory", "disk")},
+    "store_mode": {"choices": ("memory", "disk")}, "remote_select_format": {"choices": ("tsv", "json")},
     "remote_timeout_s": {"above": 0}, "query_timeout_s": {"above": 0},
     "max_result_rows": {"minimum": 1}, "max_query_chars": {"minimum": 1}, "max_sparql_body_bytes": {"minimum": 1},
     "sparql_workers": {"minimum": 0}, "sparql_cache_entries": {"minimum": 0}, "sparql_cache_entry_bytes": {"minimum": 0},
+    "sparql_kept_workers": {"minimum": 0}, "sparql_client_running": {"minimum": 0}, "sparql_client_queued": {"minimum": 0},
     "max_upload_bytes": {"minimum": 1},
     "key_issue_prevalence": {"above": 0, "maximum": 1, "hint": "a share between 0 and 1, e.g. 0.3 for 30 %"},
     "key_issue_min_enterprises": {"minimum": 1},
@@ -38,6 +39,12 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "contradiction_ratio": {"above": 1, "hint": "a ratio above 1, e.g. 10 for an order of magnitude"},
     "page_cache_entries": {"minimum": 0}, "search_limit": {"minimum": 1}, "suggest_limit": {"minimum": 1},
     "search_max_chars": {"minimum": 1}, "measures_page_size": {"minimum": 1},
+    "build_lock_timeout_s": {"above": 0},
+    "max_yaml_depth": {"minimum": 2}, "max_unit_chars": {"minimum": 1}, "max_unit_exponent": {"minimum": 1},
+    "unit_cache_entries": {"minimum": 0}, "max_xlsx_uncompressed_bytes": {"minimum": 1},
+    "max_xlsx_compression_ratio": {"above": 1}, "max_sheet_rows": {"minimum": 1}, "max_enterprises": {"minimum": 1},
+    "max_name_chars": {"minimum": 1},
+    "diagnose_workers": {"minimum": 0}, "diagnose_timeout_s": {"above": 0}, "diagnose_memory_mb": {"minimum": 64},
     "discount_rate": {"minimum": 0, "maximum": 1, "hint": "a rate between 0 and 1, e.g. 0.08"},
     "equipment_life_years": {"minimum": 1, "hint": "whole years, e.g. 10"},
     "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
@@ -70,7 +77,15 @@ SETTINGS: tuple[Setting, ...] = (
             "parameters, result format and endpoint IRI; the knowledge base is read-only while serving); 0 turns it off."),
     Setting("sparql_cache_entry_bytes", 256 * 1024, "Largest SPARQL answer kept by that cache, in bytes; larger ones are "
             "always computed afresh."),
+    Setting("sparql_kept_workers", 1, "SPARQL workers kept, on top of sparql_workers, for clients with nothing running "
+            "whose last query did not hit the time limit: others never take the last free worker."),
+    Setting("sparql_client_running", 0, "SPARQL queries one client may run at once; 0: the workers less two, at least 1."),
+    Setting("sparql_client_queued", 2, "SPARQL queries one client may have waiting beyond those; more get 429 with Retry-After."),
+    Setting("sparql_client_header", "", "Request header naming the client for the SPARQL fair shares (its last address), "
+            "e.g. X-Forwarded-For behind your own proxy; empty: the peer address."),
     Setting("sparql_cors_origin", "*", "Access-Control-Allow-Origin sent with SPARQL answers to GET; empty: no CORS."),
+    Setting("remote_select_format", "tsv", "How SELECT results are asked of the remote store: tsv (streamed, cut at the "
+            "row cap) or json (for servers whose TSV is not SPARQL's own, such as Virtuoso)."),
     Setting("remote_timeout_param", "", "Remote store's own query-timeout parameter, e.g. timeout={s} (Fuseki) or timeout={ms} (Virtuoso); empty: none."),
     Setting("max_upload_bytes", 10 * 1024 * 1024, "Largest survey upload or request body accepted, in bytes."),
     Setting("key_issue_prevalence", 0.3, "A problem found in at least this share of enterprises (or of output) is a key issue."),
@@ -91,6 +106,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suggest_limit", 10, "Autocomplete suggestions returned at most."),
     Setting("search_max_chars", 200, "Longest search query accepted."),
     Setting("measures_page_size", 100, "Measures shown per catalogue page (exports hold the whole filtered list)."),
+    Setting("build_lock_timeout_s", 600.0, "Seconds a build waits for another build of the same store folder to finish."),
+    # Bounded work per survey: every survey, whatever it holds, costs at most these (diagnostics/safe_load.py).
+    Setting("max_yaml_depth", 64, "Deepest nesting of lists and mappings a YAML or JSON survey may have."),
+    Setting("max_unit_chars", 64, "Longest unit text accepted in a survey (units are checked before pint parses them)."),
+    Setting("max_unit_exponent", 12, "Largest power a unit may be raised to (m**3, 1/h**2); towers such as "
+            "10**10**7 are always refused."),
+    Setting("unit_cache_entries", 4096, "Unit conversions and dimensions kept per knowledge base, least recently "
+            "used dropped first."),
+    Setting("max_xlsx_uncompressed_bytes", 200 * 1024 * 1024, "Largest total size of an Excel survey once unzipped, "
+            "checked before it is parsed."),
+    Setting("max_xlsx_compression_ratio", 200.0, "Largest unzipped/zipped size ratio of any part of an Excel survey "
+            "over 1 MB (zip bombs reach thousands)."),
+    Setting("max_sheet_rows", 200000, "Rows read from one sheet of an Excel survey (or lines of a CSV) at most."),
+    Setting("max_enterprises", 50000, "Enterprises one survey may hold (batch larger areas by county or park)."),
+    Setting("max_name_chars", 300, "Longest text (a name, title, key or other value) a survey may hold in one field; "
+            "survey text quoted back in messages is shorter still (40-200 characters, cut with …)."),
+    Setting("diagnose_workers", 2, "Worker processes that read and diagnose uploaded surveys in the web app; "
+            "0: in the request thread (tests only: no time or memory limit)."),
+    Setting("diagnose_timeout_s", 60.0, "Seconds one diagnosis may take in the web app before its worker is stopped."),
+    Setting("diagnose_memory_mb", 2048, "Memory one diagnosis worker may grow by beyond the knowledge base it holds, "
+            "in MiB (an address-space limit, resource.setrlimit)."),
     Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
             "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
             "without a price stays physical and its payback is not derived."),

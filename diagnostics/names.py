@@ -305,7 +305,7 @@ class NameMatcher:
                 refused.add(entry.iri)
                 best.pop(entry.iri, None)
                 continue
-            score = max(_similarity(k, entry.key, weights) for k in keys)
+            score = max((_similarity(k, entry.key, weights) for k in keys), default=0.0)  # no variants: nothing to match
             score = _polarity_weight(text, entry.written, score)
             if entry.preferred:
                 score += 0.005  # ties go to the preferred label's concept

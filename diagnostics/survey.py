@@ -23,9 +23,11 @@ from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
 from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
+from .limits import SurveyLimits, shown
 from .names import matcher_for
 from .places import places_for
 from .quantities import per_year, read_quantity, yes_no
+from .safe_load import check_tree, load_json, load_yaml
 from .units import UnitConverter, UnitProblem, converter_for
 from .workbook import read_csv, read_workbook, split_techniques
 
@@ -79,35 +81,34 @@ class Survey:
         return {p.enterprise for p in self.problems if p.enterprise}
 
 
+LARGEST_QUANTITY = 1e20  # 1e20 of any unit is beyond every real survey quantity, and its conversions stay finite
+
 # ---------------------------------------------------------------------- parsing
 
-def parse_document(data: bytes, filename: str) -> tuple[Any, dict[str, str]]:
-    """The raw survey mapping and a map from field paths to workbook cells (empty for JSON/YAML)."""
+def parse_document(data: bytes, filename: str, limits: SurveyLimits | None = None) -> tuple[Any, dict[str, str]]:
+    """The raw survey mapping and a map from field paths to workbook cells (empty for JSON/YAML).
+
+    Reading is bounded by `limits` (the declared settings by default): see diagnostics/safe_load.py."""
+    limits = limits or SurveyLimits.from_settings()
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_workbook(data)
-    if suffix == ".csv":
-        return read_csv(data)
-    if suffix not in (".json", ".yaml", ".yml"):
+        raw, cells = read_workbook(data, limits)
+    elif suffix == ".csv":
+        raw, cells = read_csv(data)
+    elif suffix not in (".json", ".yaml", ".yml"):
         raise SurveyError([SurveyProblem(filename, f"unsupported file type {suffix or '(none)'!r}: "
                                          "give a .json, .yaml, .xlsx (the cpkb template) or .csv survey.", None,
                                          f"不支持的文件类型 {suffix or '（无）'}：请提供 .json、.yaml、.xlsx（cpkb 模板）"
                                          "或 .csv 调查表。", True)])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.", None,
-                                         "文件不是 UTF-8 文本；请另存为 UTF-8。", True)]) from None
-    try:
-        return (orjson.loads(text) if suffix == ".json" else yaml.safe_load(text)), {}
-    except json.JSONDecodeError as exc:  # orjson's error is a json.JSONDecodeError, with line and column
-        raise SurveyError([SurveyProblem(f"{filename}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}.",
-                                         None, f"不是有效的 JSON：{exc.msg}。", True)]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{filename}:{mark.line + 1}" if mark else filename
-        raise SurveyError([SurveyProblem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}.", None,
-                                         f"不是有效的 YAML：{getattr(exc, 'problem', exc)}。", True)]) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.", None,
+                                             "文件不是 UTF-8 文本；请另存为 UTF-8。", True)]) from None
+        raw, cells = (load_json(text, filename) if suffix == ".json" else load_yaml(text, filename, limits)), {}
+    check_tree(raw, cells, filename, limits)
+    return raw, cells
 
 
 def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge | None = None,
@@ -311,6 +312,11 @@ class SurveyReader:
         if math.isnan(number) or math.isinf(number):
             self.error(path, f"expected a finite number, got {value!r}.", f"此处应为有限数值，实际为 {value!r}。")
             return None
+        if abs(number) > LARGEST_QUANTITY:  # keeps every later conversion and sum finite (no inf in results)
+            self.error(path, f"{number:g} is beyond any survey quantity (at most {LARGEST_QUANTITY:g} in any unit); "
+                             "check the value and its unit.",
+                       f"{number:g} 超出任何调查数量的范围（任何单位下最多 {LARGEST_QUANTITY:g}）；请检查数值及其单位。")
+            return None
         if number < 0 and not allow_negative:
             self.error(path, f"negative quantity {value!r}: survey quantities are ≥ 0 (survey.md, rules for bad input).",
                        f"数量为负（{value!r}）：调查中的数量应 ≥ 0。")
@@ -318,6 +324,16 @@ class SurveyReader:
         if found.approximate:
             self.warn(path, f"{value!r} read as {number:g} (an approximate figure).", f"“{value}”按 {number:g} 读取（约数）。")
         return number, found.unit
+
+    def text(self, value: Any, path: str) -> str | None:
+        """Free text echoed into the result (title, park, enterprise name): a number is taken as its text,
+        a list or mapping is an error (the result schema and every report expect text here)."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value:g}" if isinstance(value, float) else str(value)
+        self.error(path, f"expected text, got {shown(value, 60)}.", f"此处应为文字，实际为 {shown(value, 60)}。")
+        return None
 
     def _understood(self, written: str, as_: str, path: str) -> None:
         entry = self.units_seen.get((written, as_))
@@ -344,6 +360,9 @@ class SurveyReader:
             return None
         try:
             converted = self.units.conversion(unit, target).apply(value)
+            if not math.isfinite(converted):
+                raise UnitProblem(f"{value:g} {shown(unit, 40)} is not a finite quantity once converted",
+                                  f"{value:g} {shown(unit, 40)} 换算后不是有限数值")
             self._understood(unit, symbol, path + ".unit")
             return converted
         except UnitProblem as exc:
@@ -421,7 +440,7 @@ class SurveyReader:
             self.error("scope", "required: a mapping with at least `sector`.", "必填：scope，至少写明 sector（行业）。",
                        fatal=True)
             return {}
-        scope: dict[str, Any] = {"title": raw.get("title")}
+        scope: dict[str, Any] = {"title": self.text(raw.get("title"), "scope.title")}
         if "sector" not in raw:
             self.error("scope.sector", "required: the sector of the survey, e.g. 电镀 or electroplating.",
                        "必填：调查的行业，如 电镀。", fatal=True)
@@ -438,7 +457,7 @@ class SurveyReader:
             pilot = next((k for k in PILOT_TYPES if iri and iri.lower().endswith(k)), None) if iri else None
         scope["pilot_type"] = pilot
         self._read_place(raw, scope)
-        scope["park"] = raw.get("park")
+        scope["park"] = self.text(raw.get("park"), "scope.park")
         if raw.get("year") is not None:
             year = raw["year"]
             if isinstance(year, str) and re.fullmatch(r"\s*\d{4}\s*年?\s*", year):
@@ -530,7 +549,7 @@ class SurveyReader:
         return out
 
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
-        ent = Enterprise(ident, index, raw.get("name"))
+        ent = Enterprise(ident, index, self.text(raw.get("name"), f"{path}.name"))
         for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
             self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.",
                       f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
@@ -793,7 +812,7 @@ class SurveyReader:
         if raw.get("unit"):
             unit = self.check_unit(raw["unit"], f"{path}.unit")
         props = {}
-        for k, prop in enumerate(raw.get("properties") or []):
+        for k, prop in enumerate(self._list(raw, "properties", path)):
             p = f"{path}.properties[{k}]"
             if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
                 continue

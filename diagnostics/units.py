@@ -1,11 +1,14 @@
 """Unit conversion with pint, extended with the units of the knowledge base (kgce, 万米, 百米, t/a …).
 
 Conversions are cached as (factor, offset) pairs so that converting a hundred thousand survey values
-does not call pint a hundred thousand times.
+does not call pint a hundred thousand times; the caches are bounded (least recently used dropped first).
+Unit text from a survey is checked before pint sees it: pint evaluates `10**10**7` as Python integer
+arithmetic and would spend minutes on it, so length, exponent size and exponent towers are refused first.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -13,11 +16,18 @@ from dataclasses import dataclass
 
 import pint
 
+from cpkb.lru import LRU
+
 from .knowledge import Knowledge, normalise
+from .limits import SurveyLimits, shown
 
 
 class UnitProblem(ValueError):
-    """A unit that is unknown, or of the wrong dimension for where it is used."""
+    """A unit that is unknown, or of the wrong dimension for where it is used; str() is English, `zh` Chinese."""
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,59 @@ class Conversion:
 _CONVERTERS_LOCK = threading.Lock()
 
 
-def converter_for(knowledge: Knowledge) -> "UnitConverter":
+_EXPONENT = re.compile(r"\*\*|\^")
+_POWER = re.compile(r"\s*\(?\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*\)?")
+
+
+def check_unit_text(written: str, limits: SurveyLimits) -> None:
+    """UnitProblem unless `written` is short and raises nothing to a large or nested power.
+
+    Refused: more than max_unit_chars characters; an exponent that is not a plain number up to
+    max_unit_exponent; an exponent of an exponent (`10**10**7`), also through brackets (`(9**9)**9`).
+    """
+    if len(written) > limits.max_unit_chars:
+        raise UnitProblem(f"unit {shown(written, 40)} is too long: a unit is at most "
+                          f"{limits.max_unit_chars} characters (setting max_unit_chars).",
+                          f"单位 {shown(written, 40)} 过长：单位最多 {limits.max_unit_chars} 个字符（设置 max_unit_chars）。")
+    if "**" not in written and "^" not in written:
+        return
+    for match in _EXPONENT.finditer(written):
+        power = _POWER.match(written, match.end())
+        if power is None:
+            raise UnitProblem(f"unit {shown(written, 40)}: an exponent is a plain number such as m**2 or m^3.",
+                              f"单位 {shown(written, 40)}：指数须为普通数字，如 m**2 或 m^3。")
+        value = float(power.group(1))
+        if not math.isfinite(value) or abs(value) > limits.max_unit_exponent:
+            raise UnitProblem(f"unit {shown(written, 40)}: exponent {power.group(1)} is above "
+                              f"{limits.max_unit_exponent} (setting max_unit_exponent).",
+                              f"单位 {shown(written, 40)}：指数 {power.group(1)} 超过 {limits.max_unit_exponent}"
+                              "（设置 max_unit_exponent）。")
+        if written[power.end():].lstrip().startswith(("**", "^")) or _powers_a_power(written, match.start()):
+            raise UnitProblem(f"unit {shown(written, 40)}: a power of a power is not a unit; write the exponent "
+                              "as one number (m**6, not m**2**3).",
+                              f"单位 {shown(written, 40)}：幂的幂不是单位；请把指数写成一个数（m**6，而非 m**2**3）。")
+
+
+def _powers_a_power(written: str, operator_at: int) -> bool:
+    """Whether the exponent operator at `operator_at` raises a bracketed group that holds an exponent."""
+    base = written[:operator_at].rstrip()
+    if not base.endswith(")"):
+        return False
+    depth = 0
+    for index in range(len(base) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(base[index], 0)
+        if depth == 0:
+            return bool(_EXPONENT.search(base, index))
+    return True  # unbalanced brackets: pint refuses them anyway
+
+
+def converter_for(knowledge: Knowledge, limits: SurveyLimits | None = None) -> "UnitConverter":
     """One converter per knowledge base: building a pint registry costs about half a second, so every survey
-    read against the same knowledge shares it (and its cache of conversions)."""
+    read against the same knowledge shares it (and its bounded cache of conversions)."""
     with _CONVERTERS_LOCK:
         found = getattr(knowledge, "_unit_converter", None)
         if found is None:
-            found = UnitConverter(knowledge)
+            found = UnitConverter(knowledge, limits)
             knowledge._unit_converter = found  # lives and dies with the knowledge it was built from
         return found
 
@@ -46,7 +102,8 @@ def converter_for(knowledge: Knowledge) -> "UnitConverter":
 class UnitConverter:
     """Converts survey values to the units the knowledge base states benchmarks in."""
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, limits: SurveyLimits | None = None):
+        self.limits = limits or SurveyLimits.from_settings()
         self.registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
         self._expr: dict[str, str] = {}          # unit IRI -> pint expression
         definitions = sorted((u["definition"] for u in knowledge.units.values() if u.get("definition")), key=len)
@@ -63,8 +120,8 @@ class UnitConverter:
             if unit.get("pint"):
                 self._expr[iri] = unit["pint"]
         self._names = knowledge.names.get("unit", {})
-        self._cache: dict[tuple[str, str], Conversion] = {}
-        self._dimensions: dict[str, str | UnitProblem] = {}
+        self._cache = LRU(self.limits.unit_cache_entries)        # (written, target) -> Conversion or UnitProblem
+        self._dimensions = LRU(self.limits.unit_cache_entries)   # written -> dimensionality or UnitProblem
 
     def expression(self, written: str) -> str:
         """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax);
@@ -90,23 +147,29 @@ class UnitConverter:
         if found is None:
             try:
                 found = self._make(written, target_expr)
-            except UnitProblem as exc:
-                found = exc  # impossible conversions are asked again and again (a load against a concentration)
-            self._cache[key] = found
+            except UnitProblem as problem:
+                found = problem
+            self._cache.put(key, found)
         if isinstance(found, UnitProblem):
-            raise UnitProblem(str(found))
+            raise UnitProblem(str(found), found.zh)
         return found
 
     def _make(self, written: str, target_expr: str) -> Conversion:
+        check_unit_text(written, self.limits)
         source = self.expression(written)
         try:
             zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude
             one = self.registry.Quantity(1.0, source).to(target_expr).magnitude
         except pint.DimensionalityError:
-            raise UnitProblem(f"unit {written!r} has the wrong dimension for this value") from None
+            raise UnitProblem(f"unit {shown(written, 40)} has the wrong dimension for this value",
+                              f"单位 {shown(written, 40)} 的量纲与该数值不符") from None
         except Exception:  # noqa: BLE001 - pint's parse errors have no common base
-            raise UnitProblem(f"unknown unit {written!r}") from None
-        return Conversion(float(one - zero), float(zero))
+            raise UnitProblem(f"unknown unit {shown(written, 40)}", f"未知单位 {shown(written, 40)}") from None
+        factor, offset = float(one - zero), float(zero)
+        if not (math.isfinite(factor) and math.isfinite(offset)) or factor == 0:
+            raise UnitProblem(f"unit {shown(written, 40)} gives no finite conversion to {target_expr}",
+                              f"单位 {shown(written, 40)} 无法换算为有限的 {target_expr}")
+        return Conversion(factor, offset)
 
     def dimension_of(self, written: str) -> str:
         """pint's dimensionality of a written unit, e.g. '[mass] / [time]'; UnitProblem when unknown.
@@ -114,10 +177,13 @@ class UnitConverter:
         found = self._dimensions.get(written)
         if found is None:
             try:
+                check_unit_text(written, self.limits)
                 found = str(self.registry.Quantity(1.0, self.expression(written)).dimensionality)
+            except UnitProblem as problem:
+                found = problem
             except Exception:  # noqa: BLE001
-                found = UnitProblem(f"unknown unit {written!r}")
-            self._dimensions[written] = found
+                found = UnitProblem(f"unknown unit {shown(written, 40)}", f"未知单位 {shown(written, 40)}")
+            self._dimensions.put(written, found)
         if isinstance(found, UnitProblem):
-            raise UnitProblem(str(found))
+            raise UnitProblem(str(found), found.zh)
         return found

@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import normalise
+from .limits import SurveyLimits
 from .survey_format import SCOPE_FIELDS, SCOPE_ZH, SURVEY_VERSION, SurveyError, SurveyProblem
 
 # ---------------------------------------------------------------------- the layout of the workbook
@@ -344,22 +344,24 @@ class _Builder:
 # ---------------------------------------------------------------------- workbook reader
 
 
-def read_workbook(data: bytes) -> tuple[dict, dict[str, str]]:
-    """The raw survey of a workbook in the template's layout, and field path -> 'sheet!cell'."""
-    from openpyxl import load_workbook
+def read_workbook(data: bytes, limits: SurveyLimits | None = None) -> tuple[dict, dict[str, str]]:
+    """The raw survey of a workbook in the template's layout, and field path -> 'sheet!cell'.
+
+    The zip is checked before it is parsed and each sheet is streamed with a row cap (safe_load.py)."""
     from openpyxl.utils import get_column_letter
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SurveyError([SurveyProblem("(workbook)", f"not a readable .xlsx workbook ({type(exc).__name__}); "
-                                         "save it as Excel .xlsx, e.g. starting from `cpkb template`.")]) from None
+    from .safe_load import open_workbook, sheet_rows
+
+    limits = limits or SurveyLimits.from_settings()
+    book = open_workbook(data, limits)
     sheets: dict[str, tuple[str, list[tuple]]] = {}
-    for ws in book.worksheets:
-        sheet = _match_sheet(ws.title)
-        if sheet is not None and sheet.key not in sheets:
-            sheets[sheet.key] = (ws.title, list(ws.iter_rows(values_only=True)))
-    book.close()
+    try:
+        for ws in book.worksheets:
+            sheet = _match_sheet(ws.title)
+            if sheet is not None and sheet.key not in sheets:
+                sheets[sheet.key] = (ws.title, sheet_rows(ws, limits))
+    finally:
+        book.close()
     if "enterprises" not in sheets:
         raise SurveyError([SurveyProblem("(workbook)", "no enterprises sheet (企业 enterprises); use the layout of "
                                          "`cpkb template --sector …`.")])
@@ -510,8 +512,15 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
     b = _Builder()
     b.structural = problems
     rows = []
+    limit = SurveyLimits.from_settings().max_sheet_rows
+    r = 1
     try:
         for r, row in enumerate(reader, start=2):
+            if r > limit + 1:
+                raise SurveyError([SurveyProblem(f"row {r}", f"the CSV goes past {limit:,} data rows, the limit "
+                                                 "(setting max_sheet_rows). Split the survey, e.g. by county or park.",
+                                                 zh=f"CSV 超过 {limit:,} 行数据的上限（设置 max_sheet_rows）。"
+                                                    "请按县区或园区拆分填报。", fatal=True)])
             values = {}
             for c, key in columns.items():
                 raw = row[c] if c < len(row) else None
@@ -522,7 +531,8 @@ def read_csv(data: bytes) -> tuple[dict, dict[str, str]]:
                 continue
             rows.append((r, values))
     except csv.Error as exc:
-        raise SurveyError([SurveyProblem("(csv)", f"not valid CSV: {exc}.")]) from None
+        raise SurveyError([SurveyProblem(f"row {r + 1}", f"not valid CSV: {exc}.",
+                                         zh=f"不是有效的 CSV：{exc}。", fatal=True)]) from None
     for r, v in rows:
         section = v["section"][0]
         key = section_of.get(normalise(str(section))) if section is not None else None
@@ -733,6 +743,7 @@ def write_survey_workbook(raw: dict, store) -> bytes:
 
     from .knowledge import knowledge_for
     from .template import sector_template
+    from .xlsx_text import write_text_safe
 
     kb = knowledge_for(store)
     sector_name = (raw.get("scope") or {}).get("sector")
@@ -748,7 +759,7 @@ def write_survey_workbook(raw: dict, store) -> bytes:
         for r, row in enumerate(rows, start=2):
             for c, value in enumerate(row, start=1):
                 if value is not None:
-                    ws.cell(row=r, column=c, value=value)
+                    write_text_safe(ws.cell(row=r, column=c), value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

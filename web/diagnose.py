@@ -6,27 +6,28 @@ download re-renders that result (JSON, XLSX, DOCX) without keeping anything on t
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import hashlib
 import hmac
 import json
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, session, url_for
 from markupsafe import Markup
 
 from cpkb.diagnostics import charts, report
 from cpkb.diagnostics.report_content import build_report, causes_by_problem
-from cpkb.diagnostics.engine import diagnose
-from cpkb.diagnostics.survey import SurveyError, read_survey
 from cpkb.diagnostics.template import sector_template
 from cpkb.settings import format_bytes
 
 from .i18n import UI, pick, request_language, ui_text
 from .index import ID_BASE, get_index, href_of
 from .render import negotiate, to_json_response
-from .security import check_csrf
+from .security import check_csrf, same_secret
 from .store_handle import get_store
 
 bp = Blueprint("diagnose", __name__)
@@ -119,13 +120,6 @@ def _filename_for(mimetype: str) -> str:
             "text/csv": "survey.csv"}.get(mimetype, "survey.xlsx")
 
 
-def _problems(problems) -> list[dict]:
-    """Problems as the page (or API caller) reads them: the message in the page's language, both kept."""
-    lang = request_language()
-    return [{"place": p.place, "message": p.text(lang), "messages": {"zh": p.zh or p.message, "en": p.message},
-             "enterprise": p.enterprise} for p in problems]
-
-
 def _names_chosen() -> list[dict] | None:
     """The name map of the confirmation step: for each name the concept chosen, 忽略, or nothing (kept)."""
     if not request.form.get("names_confirmed"):
@@ -141,19 +135,94 @@ def _names_chosen() -> list[dict] | None:
     return chosen
 
 
+_EXTENSION = "cpkb_diagnoser"
+
+
+def get_diagnoser():
+    """The app's Diagnoser (worker processes with memory and time limits), started on first use."""
+    from .diagnose_worker import Diagnoser
+
+    app = current_app._get_current_object()
+    slot = app.extensions.setdefault(_EXTENSION, {"diagnoser": None, "lock": threading.Lock()})
+    if slot["diagnoser"] is None:
+        with slot["lock"]:
+            if slot["diagnoser"] is None:
+                get_store()  # builds the store when missing, before workers open it
+                slot["diagnoser"] = Diagnoser(app.config["CPKB"])
+                atexit.register(slot["diagnoser"].close)
+    return slot["diagnoser"]
+
+
+def close_diagnoser(app) -> None:
+    """Stop the app's diagnosis workers (tests and shutdown)."""
+    slot = app.extensions.get(_EXTENSION)
+    if slot and slot["diagnoser"] is not None:
+        slot["diagnoser"].close()
+        slot["diagnoser"] = None
+
+
+def _bound_problem(kind: str, filename: str) -> dict:
+    """The placed problem shown when a diagnosis hit a bound of the worker rather than an error of the survey."""
+    settings = current_app.config["CPKB"]
+    texts = {
+        "timeout": (f"the diagnosis took longer than {float(settings['diagnose_timeout_s']):g} s (setting "
+                    "diagnose_timeout_s) and was stopped. Split the survey, e.g. by county or park.",
+                    f"诊断超过 {float(settings['diagnose_timeout_s']):g} 秒（设置 diagnose_timeout_s）被中止。"
+                    "请按县区或园区拆分调查表。"),
+        "memory": (f"the diagnosis needed more than {int(settings['diagnose_memory_mb'])} MiB of memory (setting "
+                   "diagnose_memory_mb) and was stopped. Split the survey, e.g. by county or park.",
+                   f"诊断所需内存超过 {int(settings['diagnose_memory_mb'])} MiB（设置 diagnose_memory_mb）被中止。"
+                   "请按县区或园区拆分调查表。"),
+        "died": (f"the diagnosis of this file stopped its worker: it needed more than the "
+                 f"{int(settings['diagnose_memory_mb'])} MiB of memory allowed (setting diagnose_memory_mb) or "
+                 "crashed it; the failure was logged. Split the survey or check the file.",
+                 f"诊断此文件时工作进程中止：所需内存超过允许的 {int(settings['diagnose_memory_mb'])} MiB"
+                 "（设置 diagnose_memory_mb）或进程崩溃，已记录日志。请拆分调查表或检查文件。"),
+        "error": ("the diagnosis failed on this file; the failure was logged. Check the file or try again.",
+                  "诊断此文件时出错，已记录日志。请检查文件后重试。"),
+    }
+    en, zh = texts[kind]
+    return {"place": filename, "message": en, "enterprise": None, "messages": {"zh": zh, "en": en}}
+
+
+def _shown(problem: dict) -> dict:
+    """A problem as the page or API shows it: `message` in the request language, both kept in `messages`."""
+    messages = problem.get("messages") or {"zh": problem.get("message"), "en": problem.get("message")}
+    lang = request_language()
+    return {**problem, "message": messages.get(lang) or problem.get("message"), "messages": messages}
+
+
 def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False):
-    """(result, None, None) on success, (None, problems, None) when the survey has errors, and (None, None, survey)
-    when `confirm` asks a person to confirm the unresolved names first."""
-    store = get_store()
+    """(result, None, None) on success, (None, problems, None) when the survey has errors or hit a bound, and
+    (None, None, unresolved) when `confirm` asks a person to confirm the unresolved names first. The survey is
+    read and diagnosed in a worker process (web/diagnose_worker.py)."""
     data, filename = upload
-    try:
-        survey = read_survey(data, filename, store, names=_names_chosen())
-        errors_first = survey.problems and not exclude_invalid   # errors stop the diagnosis anyway: show them first
-        if confirm and survey.unresolved and not request.form.get("names_confirmed") and not errors_first:
-            return None, None, survey
-        return diagnose(survey, store, dict(current_app.config["CPKB"]), exclude_invalid=exclude_invalid), None, None
-    except SurveyError as exc:
-        return None, _problems(exc.problems), None
+    confirm = confirm and not request.form.get("names_confirmed")
+    kind, detail = get_diagnoser().run(data, filename, exclude_invalid, store=get_store(), names=_names_chosen(),
+                                       confirm=confirm)
+    if kind == "ok":
+        return detail, None, None
+    if kind == "confirm":
+        return None, None, SimpleNamespace(unresolved=detail)
+    if kind == "problems":
+        return None, [_shown(p) for p in detail], None
+    if kind == "busy":
+        abort(503, description="diagnosis workers busy")
+    if kind in ("error", "died"):
+        current_app.logger.error("diagnosis of %s failed in its worker: %s", filename, detail)
+    return None, [_shown(_bound_problem(kind, filename))], None
+
+
+@bp.errorhandler(503)
+def _busy(exc):
+    """Every diagnosis worker is taken: say so and when to retry (the other pages keep answering)."""
+    text = ui_text("diagnosis_busy")
+    if request.endpoint == "diagnose.api":
+        response = to_json_response({"error": text}, 503)
+    else:
+        response = Response(render_template("diagnose/form.html", d=_form_data(message=text)), 503)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.route("/diagnose", methods=["POST"])
@@ -200,7 +269,7 @@ def export():
     """Download a report shown on the page: the result travels back in the form, nothing is kept server-side."""
     check_csrf()
     carried = request.form.get("result") or ""
-    if not hmac.compare_digest(sign(carried), request.form.get("signature") or ""):
+    if not same_secret(sign(carried), request.form.get("signature") or ""):
         abort(400, description="signature")
     return _export(json.loads(carried), request.form.get("format", "json"))
 

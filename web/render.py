@@ -14,7 +14,7 @@ import json
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
 from .i18n import LANG_COOKIE, configured_languages, request_language
-from .lru import LRU
+from cpkb.lru import LRU
 
 HTML, JSON = "text/html", "application/json"
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}

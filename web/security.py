@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, g, request, session
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -24,7 +24,8 @@ def init_app(app: Flask) -> None:
         # A per-process key is safe but logs users' forms out on restart and differs between processes:
         # set `secret_key` when running several worker processes.
         app.config["SECRET_KEY"] = settings.get("secret_key") or secrets.token_hex(32)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's defaults hold the key (None): setdefault is a no-op
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["CSRF_FIELD"] = CSRF_FIELD
@@ -35,6 +36,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if g.get("csrf_token_sent"):  # a page carrying this session's token is never kept by a cache
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
@@ -44,7 +47,17 @@ def csrf_token() -> str:
     if not token:
         token = secrets.token_urlsafe(32)
         session[CSRF_FIELD] = token
+    g.csrf_token_sent = True
     return token
+
+
+def same_secret(sent: object, expected: object) -> bool:
+    """Constant-time comparison of a sent token or signature with the expected one, for any text sent:
+    hmac.compare_digest refuses non-ASCII str (a TypeError, i.e. a 500), so both are compared as bytes."""
+    def as_bytes(value: object) -> bytes:
+        return str(value).encode("utf-8", "surrogatepass")
+
+    return hmac.compare_digest(as_bytes(sent), as_bytes(expected))
 
 
 def needs_csrf() -> bool:
@@ -59,6 +72,6 @@ def check_csrf() -> None:
         return
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get(CSRF_FIELD) or ""
-    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+    if not expected or not same_secret(sent, expected):
         current_app.logger.info("CSRF check failed for %s", request.path)
         abort(400, description="csrf")

@@ -26,9 +26,10 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
-from .lru import LRU
+from cpkb.lru import LRU
 from .sparql_exec import Answer, make_executor
-from .sparql_guard import Refused, check_graphs, check_query
+from .sparql_guard import Refused
+from .sparql_worker import EXTENSIONS, unacceptable
 
 bp = Blueprint("sparql", __name__)
 
@@ -58,9 +59,6 @@ FORMAT_NAMES = {
     "ntriples": "application/n-triples", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
 }
-EXTENSIONS = {"application/sparql-results+json": "srj", "application/sparql-results+xml": "srx",
-              "text/csv": "csv", "text/tab-separated-values": "tsv", "text/turtle": "ttl",
-              "application/n-triples": "nt", "application/ld+json": "jsonld", "application/rdf+xml": "rdf"}
 W3C_FORMATS = {"application/sparql-results+json": "SPARQL_Results_JSON",
                "application/sparql-results+xml": "SPARQL_Results_XML", "text/csv": "SPARQL_Results_CSV",
                "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
@@ -145,12 +143,13 @@ class SparqlRequest:
     named_graphs: list[str]
 
 
-def _fail(status: int, message: str, cors: bool = True, req=None, settings=None) -> Response:
+def _fail(status: int, message: str, cors: bool = True, req=None, settings=None,
+          retry_after: int | None = None) -> Response:
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     if status == 405:
-        response.headers["Allow"] = "GET, POST, OPTIONS"
-    if status == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    if status in (503, 429):
+        response.headers["Retry-After"] = str(retry_after or 5)
     return _cors(response, req, settings) if cors else response
 
 
@@ -172,7 +171,7 @@ def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
                                 "application/x-www-form-urlencoded" and "update" in _form(req, limit)):
         raise Refused(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     params = req.args
-    if req.method == "GET":
+    if req.method in ("GET", "HEAD"):  # HEAD: the answer to GET without its body (werkzeug drops the body)
         queries = params.getlist("query")
     elif req.mimetype == "application/x-www-form-urlencoded":
         form = _form(req, limit)
@@ -274,9 +273,7 @@ def _negotiate(types: list[str], aliases: dict[str, str], req=None) -> str | Non
 
 
 def _unacceptable(form: str) -> Refused:
-    types = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_TYPES
-    names = ", ".join(f"{t} (format={EXTENSIONS[t]})" for t in types)
-    return Refused(406, f"No acceptable format for a {form or 'query'} result. Supported: {names}.")
+    return Refused(406, unacceptable(form))
 
 
 def _endpoint_iri(req) -> str:
@@ -321,14 +318,14 @@ def _answer_response(answer: Answer, limit: int, download: bool, req=None, setti
 
 # ---------------------------------------------------------------------- the route
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
     settings = current_app.config["CPKB"]
     if request.method in ("PUT", "DELETE", "PATCH"):
         return _fail(405, "The SPARQL endpoint accepts GET and POST (and OPTIONS for CORS); it is read-only.")
     if request.method == "OPTIONS":
         response = Response(status=204)
-        response.headers["Allow"] = "GET, POST, OPTIONS"
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Methods"] = "GET"
         response.headers["Access-Control-Allow-Headers"] = "Accept"
         return _cors(response)
@@ -342,30 +339,25 @@ def endpoint() -> Response:
             return _page(settings, sparql.query)
         return _run(request, current_app._get_current_object(), sparql, settings)
     except Refused as refused:
-        return _fail(refused.status, refused.message)
+        return _fail(refused.status, refused.message, retry_after=refused.retry_after)
     except Exception:  # a bug of ours: logged in full here, never shown to the client
         current_app.logger.exception("SPARQL request failed")
         return _fail(503, "The endpoint could not answer this request; the failure was logged. Try again later.")
 
 
 def _run(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
+    """Negotiate, then answer from the cache or run the query. The query itself is checked where it runs
+    (the worker process, or the remote executor), inside the time limit and off this process's GIL."""
     limit = int(settings["max_query_chars"])
     if len(sparql.query) > limit:
         raise Refused(413, f"The query is {len(sparql.query)} characters long; the limit is {limit}.")
     if not sparql.query.strip():
         raise Refused(400, "The query is empty.")
-    checked = check_query(sparql.query)
     executor = get_executor(app)
-    known = executor.graphs()
-    check_graphs(checked.from_graphs, known, "FROM")
-    check_graphs(checked.from_named_graphs, known, "FROM NAMED")
-    check_graphs(sparql.default_graphs, known, "default-graph-uri")
-    check_graphs(sparql.named_graphs, known, "named-graph-uri")
-    form = checked.form
-    results_type = _negotiate(RESULTS_TYPES, ALIASES, req) if form in ("SELECT", "ASK", "") else None
-    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES, req) if form in ("CONSTRUCT", "DESCRIBE", "") else None
+    results_type = _negotiate(RESULTS_TYPES, ALIASES, req)
+    graph_type = _negotiate(GRAPH_TYPES, GRAPH_ALIASES, req)
     if not results_type and not graph_type:
-        raise _unacceptable(form)
+        raise _unacceptable("")
     protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
     base_iri = _endpoint_iri(req)  # relative IRIs resolve against the endpoint
     max_rows = int(settings["max_result_rows"])
@@ -384,14 +376,22 @@ def _run(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
         "max_rows": max_rows,
         "default_graphs": sparql.default_graphs if protocol_dataset else None,
         "named_graphs": sparql.named_graphs if protocol_dataset else None,
-        "query_has_dataset": checked.has_dataset,
         "base_iri": base_iri,
-        "from_graphs": list(checked.from_graphs),
-        "from_named_graphs": list(checked.from_named_graphs),
     }
-    answer = executor.run(job, float(settings["query_timeout_s"]))
+    answer = executor.run(job, float(settings["query_timeout_s"]), client_of(req, settings))
     cache.put(key, answer)
     return _answer_response(answer, max_rows, download, req, settings, cache="miss" if cache.entries else "")
+
+
+def client_of(req, settings: dict[str, Any]) -> str:
+    """Who is asking, for the fair shares: the peer's address, or the last address of the header named by
+    `sparql_client_header` (set it only behind a proxy of your own that writes that header)."""
+    header = settings.get("sparql_client_header") or ""
+    if header:
+        value = req.headers.get(header, "")
+        if value:
+            return value.split(",")[-1].strip()
+    return req.remote_addr or ""
 
 
 # ---------------------------------------------------------------------- the thin path for queries
@@ -436,7 +436,8 @@ def _fast_answer(app, environ) -> Response | None:
             return None
         response = _run(req, app, sparql, settings)
     except Refused as refused:
-        response = _fail(refused.status, refused.message, req=req, settings=settings)
+        response = _fail(refused.status, refused.message, req=req, settings=settings,
+                         retry_after=refused.retry_after)
     except Exception:  # a bug of ours: logged in full here, never shown to the client
         app.logger.exception("SPARQL request failed")
         response = _fail(503, "The endpoint could not answer this request; the failure was logged. Try again "

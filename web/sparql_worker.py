@@ -28,6 +28,17 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 
+EXTENSIONS = {"application/sparql-results+json": "srj", "application/sparql-results+xml": "srx",
+              "text/csv": "csv", "text/tab-separated-values": "tsv", "text/turtle": "ttl",
+              "application/n-triples": "nt", "application/ld+json": "jsonld", "application/rdf+xml": "rdf"}
+
+
+def unacceptable(form: str) -> str:
+    """The 406 message for a result of this form: the supported media types and their format= names."""
+    types = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_FORMATS
+    names = ", ".join(f"{t} (format={EXTENSIONS[t]})" for t in types)
+    return f"No acceptable format for a {form or 'query'} result. Supported: {names}."
+
 
 class _Enough(Exception):
     """Raised from the writer to stop Oxigraph once the row cap is passed."""
@@ -106,15 +117,24 @@ def _graph(iri: str):
 
 
 def execute(store: ox.Store, job: dict) -> tuple:
-    """Run one checked query; ("ok", body, truncated, count, media type), ("form", kind) when no
-    acceptable format fits its result, or ("syntax"|"error", message)."""
+    """Check and run one query; ("ok", body, truncated, count, media type), ("form", kind) when no
+    acceptable format fits its result, ("refused", status, message) when the guard refuses it, or
+    ("syntax"|"error", message). The check runs here, inside the time limit and off the web process."""
+    from .sparql_guard import Refused, check_query
+
+    try:
+        checked = check_query(job["query"], tuple(job["prefixes"].items()))
+    except Refused as refused:
+        return ("refused", refused.status, refused.message)
     options: dict = {"prefixes": job["prefixes"]}
     if job.get("base_iri"):
         options["base_iri"] = job["base_iri"]
     if job.get("default_graphs") is not None or job.get("named_graphs") is not None:
         options["default_graph"] = [_graph(g) for g in job.get("default_graphs") or []]
         options["named_graphs"] = [_graph(g) for g in job.get("named_graphs") or []]
-    elif not job.get("query_has_dataset"):
+    elif not checked.has_dataset:
+        # the union of the named graphs is the default graph; a query with its own FROM / FROM NAMED
+        # gets exactly that dataset (a graph the store does not hold is an empty graph)
         options["use_default_graph_as_union"] = True
     max_rows = int(job["max_rows"])
     results_type, graph_type = job.get("results_type"), job.get("graph_type")
@@ -147,16 +167,10 @@ def info(store: ox.Store) -> dict:
 
 
 def main() -> None:
-    """Entry point of the worker process: jobs arrive on stdin, answers leave on the original stdout."""
-    import json
-    import os
-    import sys
-    from multiprocessing.connection import Connection
+    """Entry point of the worker process (web/worker_pool.py starts it)."""
+    from .worker_pool import worker_main
 
-    out_fd = os.dup(1)
-    os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answer pipe
-    source = json.loads(sys.argv[1])
-    serve(Connection(os.dup(0), writable=False), Connection(out_fd, readable=False), source)
+    worker_main(serve)
 
 
 def serve(conn_in, conn, source: dict) -> None:
@@ -167,18 +181,13 @@ def serve(conn_in, conn, source: dict) -> None:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", info(store)))
-    while True:
+
+    def answer(job) -> tuple:
         try:
-            job = conn_in.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            answer = execute(store, job)
+            return execute(store, job)
         except Exception as exc:  # never die on a query: the parent would see a broken pipe
-            answer = ("error", type(exc).__name__)
-        try:
-            conn.send(answer)
-        except (OSError, ValueError):
-            return
+            return ("error", type(exc).__name__)
+
+    from .worker_pool import answer_jobs
+
+    answer_jobs(conn_in, conn, answer)

@@ -20,8 +20,11 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 def app(mini_kb, settings):
     """The app on the tiny test knowledge base, a fresh store per test."""
     from cpkb.web.app import create_app
+    from cpkb.web.diagnose import close_diagnoser
 
-    return create_app({"CPKB": {**settings, "kb_dir": str(mini_kb)}, "TESTING": True})
+    app = create_app({"CPKB": {**settings, "kb_dir": str(mini_kb)}, "TESTING": True})
+    yield app
+    close_diagnoser(app)
 
 
 @pytest.fixture
@@ -45,8 +48,12 @@ def real_app(real_store_dir):
     from cpkb.settings import load_settings
     from cpkb.web.app import create_app
 
+    from cpkb.web.diagnose import close_diagnoser
+
     settings = load_settings(store_dir=str(real_store_dir), endpoint="", store_mode="memory", kb_dir="")
-    return create_app({"CPKB": settings})
+    app = create_app({"CPKB": settings})
+    yield app
+    close_diagnoser(app)
 
 
 @pytest.fixture(scope="session")

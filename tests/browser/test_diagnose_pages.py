@@ -201,3 +201,10 @@ def test_unresolved_names_are_confirmed_before_the_diagnosis_runs(real_client):
     result = json.loads(html_lib.unescape(re.search(r'name="result" value="([^"]*)"',
                                                     report.get_data(as_text=True)).group(1)))
     assert not result["unresolved"] and len(result["names_applied"]) >= len(rows)  # and the survey's own names:
+
+
+def test_report_page_numbers_carry_their_units(real_client):
+    html, _ = _report_page(real_client)
+    issues = html[html.index('id="key-issues"'):html.index("</table>", html.index('id="key-issues"'))]
+    assert re.search(r"\(\d+ 家\)", issues) and not re.search(r"\(\d+\)", issues)
+    assert "Y<sub>Ⅰ</sub> (分)" in html

@@ -144,3 +144,16 @@ def test_template_instructions_point_to_the_shipped_guide(real_store_dir):
     text = "\n".join(str(c.value) for row in book["说明 instructions"].iter_rows() for c in row if c.value)
     assert "shared/spec" not in text
     assert "/diagnose/guide" in text and "survey_guide.zh.md" in text
+
+
+def test_a_typo_gets_did_you_mean_from_the_survey_name_matcher(real_client):
+    for typo, expected in (("逆流漂冼", "逆流"), ("countercurent", "逆流")):
+        data = real_client.get(f"/search.json?q={typo}&lang=zh").get_json()
+        assert data["count"] == 0
+        offered = [s["entry"]["label"]["text"] for s in data["did_you_mean"]]
+        assert offered and expected in offered[0], (typo, offered)
+        html = real_client.get(f"/search?q={typo}").get_data(as_text=True)
+        assert 'id="did-you-mean"' in html and "您是不是要找" in html
+        follow = real_client.get(unescape(re.search(r'id="did-you-mean".*?<a href="([^"]+)"', html, re.S).group(1)))
+        assert follow.status_code == 200 and "逆流" in follow.get_data(as_text=True)
+    assert real_client.get("/search.json?q=镀铬").get_json()["did_you_mean"] == []   # found things: no guessing

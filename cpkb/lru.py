@@ -1,4 +1,4 @@
-"""A bounded, thread-safe least-recently-used map: the mechanism behind the page and SPARQL answer caches."""
+"""A bounded, thread-safe least-recently-used map: behind the page and SPARQL answer caches and the unit caches."""
 
 from __future__ import annotations
 
