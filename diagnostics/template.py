@@ -211,6 +211,19 @@ def _instructions(ws, kb: Knowledge, sector: str | None, lists: dict[str, list[s
     for iri, fact in sorted(kb.facts.items(), key=lambda x: x[1]["key"]):
         if fact["key"] in lists["fact"]:
             r += 1
-            kind = fact["datatype"] + (f": {', '.join(fact['choices'])}" if fact["choices"] else "")
+            kind = _answer_form(kb, fact)
             ws.cell(row=r, column=1, value=fact["key"])
             ws.cell(row=r, column=2, value=f"{kb.labels[iri].zh} / {kb.labels[iri].en} ({kind})")
+
+
+def _answer_form(kb: Knowledge, fact: dict) -> str:
+    """How a fact is answered, as the instructions show it: 是/否, a number with its unit (%, t/a …), or the
+    choices by their labels — never internal ids."""
+    if fact["datatype"] == "boolean":
+        return "是/否 yes/no"
+    if fact["datatype"] == "number":
+        unit = kb.units.get(fact.get("unit") or "", {}).get("symbol")
+        return f"数值 number, {unit}" if unit else "数值 number"
+    labels = fact.get("choice_labels") or {}
+    shown = [f"{labels[c]['zh']} {labels[c]['en']}" if c in labels else c for c in fact["choices"]]
+    return "选项 choice: " + "、".join(shown)

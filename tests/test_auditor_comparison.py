@@ -67,3 +67,39 @@ def test_must_not_say():
             assert not set(rec["applies_to"]) & zinc_only, key
         if "chrom" in key or "cr-" in key or "cr6" in key:
             assert not set(rec["applies_to"]) & no_chromium, key
+
+
+@functools.lru_cache(maxsize=1)
+def dyeing() -> dict:
+    raw = yaml.safe_load((EXAMPLES / "printing_dyeing_wujiang_messy.yaml").read_text(encoding="utf-8"))
+    return diagnose(read(raw), real_store())
+
+
+def _dyeing_found(problem: str, sections=("key_issues", "other_findings")) -> set[str]:
+    r = dyeing()
+    return {e for s in sections for i in r[s] if i["problem"].endswith("/problem/" + problem) for e in i["enterprises"]}
+
+
+def test_dyeing_expected_findings_are_found():
+    assert _dyeing_found("low-water-reuse") >= {"P02", "P03", "P05", "P10", "P14"}          # K1
+    assert _dyeing_found("stenter-heat-lost") >= {"P02", "P03", "P09", "P12", "P13"}        # K2
+    assert _dyeing_found("lye-not-recovered") == {"P02"}                                    # K5
+    assert _dyeing_found("antimony-discharge-risk") == {"P05"}                              # K6
+    assert _dyeing_found("urea-nitrogen-load") == {"P02", "P06", "P12"}                     # K7
+    assert _dyeing_found("dichromate-screen-making") == {"P12"}                             # K10
+    assert _dyeing_found("chlorine-bleaching-aox") == {"P14"}                               # K12
+
+
+def test_dyeing_must_not_say():
+    r = dyeing()
+    every = ("key_issues", "other_findings", "unconfirmed")
+    assert not _dyeing_found("antimony-discharge-risk", every) & {"P02", "P04", "P06", "P11", "P12"}
+    assert not _dyeing_found("high-water-intake", every) & {"P06"}
+    for rec in r["recommendations"]:
+        assert "/electroplating/" not in rec["measure"]
+        if "lye" in rec["measure"]:
+            assert not set(rec["applies_to"]) & {"P01", "P03", "P05", "P10", "P11", "P13", "P14"}
+    findings = [(i["problem"], e) for s in every for i in r[s] for e in i["enterprises"]]
+    assert all(e == "P13" for p, e in findings if "coal" in p)
+    assert all(e == "P12" for p, e in findings if "dichromate" in p or "cr6" in p)
+    assert all(e == "P14" for p, e in findings if "aox" in p)
