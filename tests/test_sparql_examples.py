@@ -161,3 +161,16 @@ def test_08_region_key_pollutants_by_label(client, graph):
             assert row["areaLabel"] == _zh(graph, area)
             assert not any(_key(graph, p) in row.get("keyPollutants", "") for p in graph.objects(area, CPKB.keyPollutant)
                            if _key(graph, p).isascii() and len(_key(graph, p)) > 2)
+
+
+def test_query_page_speaks_the_page_language(client):
+    """The introduction and the gallery in Chinese on the Chinese page, in English on the English one."""
+    zh = client.get("/sparql?lang=zh", headers={"Accept": "text/html"}).get_data(as_text=True)
+    en = client.get("/sparql?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "只读 SPARQL 1.1 查询" in zh and "Read-only SPARQL 1.1" not in zh
+    assert "Read-only SPARQL 1.1" in en and "只读 SPARQL 1.1 查询" not in en
+    for example in EXAMPLES:
+        if example.title_zh:
+            assert f">{example.title_zh}</a>" in zh
+            assert example.description_zh in zh
+            assert f">{example.title.split(' · ')[0]}</a>" in en

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from cpkb.kb.namespaces import PREFIXES
 
 from cpkb.lru import LRU
+from .i18n import request_language
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused
 from .sparql_worker import EXTENSIONS, unacceptable
@@ -517,6 +518,14 @@ class Example:
     description: str
     query: str
     needs_sector: str | None = None  # the sector whose knowledge the answer depends on
+    title_zh: str = ""
+    description_zh: str = ""
+
+    def shown(self, lang: str) -> tuple[str, str]:
+        """Title and description in the page's language (Chinese when the file has them, else as written)."""
+        if lang == "zh":
+            return self.title_zh or self.title, self.description_zh or self.description
+        return self.title.split(" · ")[0], self.description
 
 
 def load_examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
@@ -525,11 +534,11 @@ def load_examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
     examples = []
     for path in sorted(folder.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        meta = dict(re.findall(r"^#\s*(title|description|needs-sector):\s*(.+)$", text, flags=re.M))
+        meta = dict(re.findall(r"^#\s*(title(?:@zh)?|description(?:@zh)?|needs-sector):\s*(.+)$", text, flags=re.M))
         body = "\n".join(line for line in text.splitlines()
-                         if not re.match(r"^#\s*(title|description|needs-sector):", line)).strip() + "\n"
+                         if not re.match(r"^#\s*(title(?:@zh)?|description(?:@zh)?|needs-sector):", line)).strip() + "\n"
         examples.append(Example(path.stem, meta.get("title", path.stem), meta.get("description", ""), body,
-                                meta.get("needs-sector")))
+                                meta.get("needs-sector"), meta.get("title@zh", ""), meta.get("description@zh", "")))
     return examples
 
 
@@ -550,7 +559,7 @@ def _page(settings: dict[str, Any], query: str | None = None) -> Response:
     default_query = prefixes + "\nSELECT ?sector ?label WHERE {\n  ?sector a cpkb:Sector ; skos:prefLabel ?label .\n}\nLIMIT 100\n"
     examples = load_examples()
     context = dict(
-        query=query or default_query, run_now=bool(query),
+        query=query or default_query, run_now=bool(query), lang=request_language(),
         examples=examples, prefixes=PREFIXES, prefix_text=prefixes,
         results_types=RESULTS_TYPES, graph_types=GRAPH_TYPES, extensions=EXTENSIONS,
         limits={"query_timeout_s": settings["query_timeout_s"], "max_result_rows": settings["max_result_rows"],
