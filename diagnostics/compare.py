@@ -11,10 +11,11 @@ from typing import Any
 from .engine import diagnose
 from .potential import annual_load
 from .survey import Enterprise, Survey, SurveyError, SurveyProblem
+from .survey_format import SCOPE_ZH
 
 COMPARISON_VERSION = 1
 _RANK = {"I": 0, "II": 1, "III": 2, "below III": 3, None: 4}
-_LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "below III": "未达Ⅲ级", None: "未评级"}
+_LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "below III": "未达Ⅲ级", "n/a": "不适用", None: "未评级"}
 
 
 def compare(baseline: Survey, after: Survey, store=None, settings: dict | None = None,
@@ -49,7 +50,7 @@ def _scope_warnings(baseline: Survey, after: Survey) -> list[dict]:
     out = []
     for key in ("pilot_type", "region", "basin", "park"):
         if baseline.scope.get(key) != after.scope.get(key):
-            out.append({"place": f"scope.{key}", "message": f"两轮调查的{key}不同（{baseline.scope.get(key)} → "
+            out.append({"place": f"scope.{key}", "message": f"两轮调查的{SCOPE_ZH[key]}不同（{baseline.scope.get(key)} → "
                         f"{after.scope.get(key)}），对比只在同一范围内有意义。 / {key} differs between the rounds."})
     return out
 
