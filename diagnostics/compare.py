@@ -206,6 +206,8 @@ def comparison_xlsx(result: dict) -> bytes:
 
     from openpyxl import Workbook
 
+    from .xlsx_text import append_text_safe
+
     base = {e["id"]: e.get("name") for e in result["baseline"]["enterprises"]}
     labels = {i["indicator"]: i["labels"]["zh"] for s in result["baseline"]["indicator_assessment"]["systems"]
               for i in s["indicators"]}
@@ -238,7 +240,7 @@ def comparison_xlsx(result: dict) -> bytes:
         sheet = book.create_sheet(title)
         sheet.append(headers)
         for row in rows:
-            sheet.append([_text_cell(v) for v in row])
+            append_text_safe(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -246,8 +248,3 @@ def comparison_xlsx(result: dict) -> bytes:
 
 _CHANGE_ZH = {"improved": "提升", "declined": "下降", "unchanged": "不变", "not-comparable": "无法比较"}
 _STATUS_ZH = {"resolved": "已解决", "reduced": "减少", "remaining": "仍存在", "new": "新出现"}
-
-
-def _text_cell(value: Any) -> Any:
-    """Survey text never becomes a live formula in the workbook."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
