@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
 import json
-import math
 import multiprocessing
 import random
 import resource
@@ -44,13 +42,11 @@ import signal
 import sys
 import time
 import traceback
-import zipfile
 import zlib
 from collections import Counter
 from pathlib import Path
 
 import jsonschema
-import orjson
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,16 +278,6 @@ def _alarm(signum, frame):
     raise _Stop()
 
 
-def _finite(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
-
-
 def run_one(data: bytes, filename: str, store, settings, office: bool = True) -> tuple[str, str]:
     """('placed'|'result'|'crash', detail). office: also render XLSX and DOCX (about a second per result)."""
     from cpkb.diagnostics.engine import diagnose
@@ -315,7 +301,7 @@ def run_one(data: bytes, filename: str, store, settings, office: bool = True) ->
     _STATE["engine_s"] = time.perf_counter() - started
     try:
         VALIDATOR.validate(result)
-        if not _finite(result):
+        if not nasty_surveys.all_finite(result):
             return "crash", "non-finite number in the result"
         json.dumps(result, allow_nan=False)
         for render in (to_json, to_html, to_xlsx, to_docx) if office else (to_json, to_html):

@@ -11,10 +11,11 @@ from typing import Any
 from .engine import diagnose
 from .potential import annual_load
 from .survey import Enterprise, Survey, SurveyError, SurveyProblem
+from .survey_format import SCOPE_ZH
 
 COMPARISON_VERSION = 1
 _RANK = {"I": 0, "II": 1, "III": 2, "below III": 3, None: 4}
-_LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "below III": "未达Ⅲ级", None: "未评级"}
+_LEVEL_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "below III": "未达Ⅲ级", "n/a": "不适用", None: "未评级"}
 
 
 def compare(baseline: Survey, after: Survey, store=None, settings: dict | None = None,
@@ -49,7 +50,7 @@ def _scope_warnings(baseline: Survey, after: Survey) -> list[dict]:
     out = []
     for key in ("pilot_type", "region", "basin", "park"):
         if baseline.scope.get(key) != after.scope.get(key):
-            out.append({"place": f"scope.{key}", "message": f"两轮调查的{key}不同（{baseline.scope.get(key)} → "
+            out.append({"place": f"scope.{key}", "message": f"两轮调查的{SCOPE_ZH[key]}不同（{baseline.scope.get(key)} → "
                         f"{after.scope.get(key)}），对比只在同一范围内有意义。 / {key} differs between the rounds."})
     return out
 
@@ -205,6 +206,8 @@ def comparison_xlsx(result: dict) -> bytes:
 
     from openpyxl import Workbook
 
+    from .xlsx_text import append_text_safe
+
     base = {e["id"]: e.get("name") for e in result["baseline"]["enterprises"]}
     labels = {i["indicator"]: i["labels"]["zh"] for s in result["baseline"]["indicator_assessment"]["systems"]
               for i in s["indicators"]}
@@ -237,7 +240,7 @@ def comparison_xlsx(result: dict) -> bytes:
         sheet = book.create_sheet(title)
         sheet.append(headers)
         for row in rows:
-            sheet.append([_text_cell(v) for v in row])
+            append_text_safe(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -245,8 +248,3 @@ def comparison_xlsx(result: dict) -> bytes:
 
 _CHANGE_ZH = {"improved": "提升", "declined": "下降", "unchanged": "不变", "not-comparable": "无法比较"}
 _STATUS_ZH = {"resolved": "已解决", "reduced": "减少", "remaining": "仍存在", "new": "新出现"}
-
-
-def _text_cell(value: Any) -> Any:
-    """Survey text never becomes a live formula in the workbook."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value

@@ -60,7 +60,7 @@ def _check_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Der
             (min(given, computed) > 0 and max(given, computed) / min(given, computed) >= ratio):
         ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
                                          "reported": given, "computed": computed, "formula": item.formula.text,
-                                         "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
+                                         "formula_labels": formula_labels(kb, item), "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
 
 
 def _given_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> float | None:

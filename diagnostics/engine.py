@@ -122,9 +122,9 @@ def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list
             apart = f"{high / low:.0f}" if low else "∞"
             out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
                         "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算为"
-                                   f"{c['computed']:.4g} {unit}（{c['formula']}），相差约{apart}倍，请核实。 / "
+                                   f"{c['computed']:.4g} {unit}（{c['formula_labels']['zh']}），相差约{apart}倍，请核实。 / "
                                    f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
-                                   f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula']}): about {apart} "
+                                   f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula_labels']['en']}): about {apart} "
                                    "times apart, please check."})
     return out
 

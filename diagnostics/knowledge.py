@@ -175,6 +175,11 @@ class Knowledge:
             found = self._label_dicts[iri] = self.labels.get(iri, Labels(iri, iri)).as_dict()
         return found
 
+    def product_unit(self, sector: str | None) -> str | None:
+        """The unit IRI a sector's output is counted in, when all its products share one; None otherwise."""
+        units = {p["unit"] for iri, p in self.products.items() if self.sector_of.get(iri) == sector and p["unit"]}
+        return units.pop() if len(units) == 1 else None
+
     def of_sector(self, kind: str, sector: str) -> list[str]:
         return [iri for iri, k in self.kinds.items() if k == kind and self.sector_of.get(iri) == sector]
 

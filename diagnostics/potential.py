@@ -128,7 +128,7 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     if not factors:
         return out
     compiler = ConditionCompiler(kb, survey.units)
-    product_unit = _product_unit(kb, survey.scope.get("sector"))
+    product_unit = kb.product_unit(survey.scope.get("sector"))
     for ent in enterprises:
         if not ent.output or product_unit is None or ent.output_unit != kb.units[product_unit]["symbol"]:
             continue  # an output not in the product's unit cannot be multiplied by a factor per product unit
@@ -159,11 +159,6 @@ def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> 
     for candidates in found.values():
         candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None, f["iri"]))
     return found
-
-
-def _product_unit(kb: Knowledge, sector: str | None) -> str | None:
-    units = {p["unit"] for iri, p in kb.products.items() if kb.sector_of.get(iri) == sector and p["unit"]}
-    return units.pop() if len(units) == 1 else None
 
 
 def _factor_load(units: UnitConverter, kb: Knowledge, output: float, product_unit: str, factor: dict) -> float | None:

@@ -620,7 +620,7 @@ class SurveyReader:
             if written:  # free text; it counts as a product of the knowledge base only when it names one
                 product = self.matcher.resolve("product", written, self.sector)
                 ent.products.append(written)
-            target = self.kb.products.get(product, {}).get("unit") if product else self._sector_product_unit()
+            target = self.kb.products.get(product, {}).get("unit") if product else self.kb.product_unit(self.sector)
             if found is None:
                 continue
             value, unit_in_cell = found
@@ -665,10 +665,6 @@ class SurveyReader:
         except UnitProblem:
             return False   # an unknown unit: an error, reported by convert
         return True
-
-    def _sector_product_unit(self) -> str | None:
-        units = {p["unit"] for iri, p in self.kb.products.items() if self.kb.sector_of.get(iri) == self.sector and p["unit"]}
-        return units.pop() if len(units) == 1 else None
 
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("process",), PROCESS_FIELDS):

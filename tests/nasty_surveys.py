@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import math
 import re
 import struct
 import zipfile
@@ -16,6 +17,17 @@ from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_XLSX = EXAMPLES / "electroplating_cluster.xlsx"
+
+
+def all_finite(value) -> bool:
+    """Every number of a result (nested dicts and lists) is finite: no inf or nan reaches a report."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(all_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(all_finite(v) for v in value)
+    return True
 
 
 def _json(raw) -> bytes:

@@ -44,7 +44,7 @@ def test_order_of_magnitude_apart_is_warned(store):
     message = warned[0]["message"]
     assert message.startswith("单位产品每次清洗取水量：填报6 L/m²，但按本企业填报的")
     assert "年清洗用水量3600 m³/a" in message and "清洗次数3" in message and "推算为120 L/m²" in message
-    assert "相差约20倍" in message and "rinse_water / area / rinses" in message and "reported 6 L/m²" in message
+    assert "相差约20倍" in message and "（年清洗用水量 ÷ 年产量 ÷ 清洗次数）" in message and "reported 6 L/m²" in message
 
 
 def test_the_reported_figure_is_kept(store):

@@ -5,7 +5,6 @@ without any other exception."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 
@@ -18,20 +17,10 @@ from cpkb.diagnostics.survey import SurveyError, read_survey
 from cpkb.settings import load_settings
 
 from diagnose_support import knowledge, real_store
-from nasty_surveys import CORPUS
+from nasty_surveys import CORPUS, all_finite
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text())
 SECONDS = 5.0  # per input, reading + diagnosis + every report (most take milliseconds)
-
-
-def _finite(value) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
 
 
 @pytest.mark.parametrize("name,filename,make", CORPUS, ids=[c[0] for c in CORPUS])
@@ -53,7 +42,7 @@ def test_a_nasty_survey_is_a_placed_error_or_a_valid_result(name, filename, make
     assert elapsed < SECONDS, f"{name}: {elapsed:.1f} s"
     if result is not None:
         jsonschema.validate(result, SCHEMA)
-        assert _finite(result)
+        assert all_finite(result)
         for render in (to_json, to_html, to_xlsx, to_docx):
             assert render(result)
 
