@@ -18,6 +18,9 @@ def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[D
         for item in derived:
             if item.iri in ent.model.quantities:
                 continue
+            if item.bound:
+                _check_bound(kb, units, ent, item)
+                continue
             if _already_given(kb, units, ent, item):
                 _check_given(kb, units, ent, item, ratio)
                 continue
@@ -61,6 +64,34 @@ def _check_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Der
         ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
                                          "reported": given, "computed": computed, "formula": item.formula.text,
                                          "formula_labels": formula_labels(kb, item), "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
+
+
+_BOUND_ZH = {"lower": "下限", "upper": "上限"}
+
+
+def _check_bound(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> None:
+    """A formula that only bounds its target (water per rinse stage is at most the water per rinse, since a
+    multistage counter-current rinse counts once): a reported figure past the bound by more than the entry's
+    tolerance cannot be right, whatever the counting convention."""
+    given = _given_value(kb, units, ent, item)
+    if given is None or item.gives in {c["target"] for c in ent.model.contradictions}:
+        return
+    computed, inputs = _compute(kb, units, ent, item)
+    if computed is None:
+        return
+    ent.model.quantities[item.iri] = computed
+    past = given * item.tolerance < computed if item.bound == "lower" else given > computed * item.tolerance
+    if past:
+        if item.gives_kind == "indicator":   # a figure past a hard bound cannot be right: not scored on it
+            ent.model.not_scored[item.gives] = {
+                "reason": "contradicted",
+                "zh": f"填报值{given:g}与本企业自己的数据推算的{_BOUND_ZH[item.bound]}{computed:.4g}矛盾，不按其评分，请核实",
+                "en": f"the reported {given:g} contradicts the {item.bound} bound {computed:.4g} the enterprise's own "
+                      "figures give: not scored on it, please check"}
+        ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
+                                         "reported": given, "computed": computed, "bound": item.bound,
+                                         "formula": item.formula.text, "formula_labels": formula_labels(kb, item),
+                                         "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs})
 
 
 def _given_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> float | None:

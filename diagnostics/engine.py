@@ -106,6 +106,10 @@ def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
     return notes
 
 
+# how a computed figure is named: the value itself, or a bound of it (kb/README.md "Derived quantities")
+_BOUND_WORDS = {None: ("为", ""), "lower": ("至少为", "at least "), "upper": ("至多为", "at most ")}
+
+
 def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list[dict]:
     """A reported figure that the enterprise's own sibling figures contradict (a declared formula gives a value
     `contradiction_ratio` times away): kept as reported, and queried by name and figures."""
@@ -120,12 +124,13 @@ def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list
             inputs_en = ", ".join(f"{label['en']} {value}" for label, value in shown)
             low, high = sorted((abs(c["reported"]), abs(c["computed"])))
             apart = f"{high / low:.0f}" if low else "∞"
+            zh_kind, en_kind = _BOUND_WORDS[c.get("bound")]
             out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
-                        "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算为"
+                        "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算{zh_kind}"
                                    f"{c['computed']:.4g} {unit}（{c['formula_labels']['zh']}），相差约{apart}倍，请核实。 / "
                                    f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
-                                   f"{inputs_en} give {c['computed']:.4g} {unit} ({c['formula_labels']['en']}): about {apart} "
-                                   "times apart, please check."})
+                                   f"{inputs_en} give {en_kind}{c['computed']:.4g} {unit} ({c['formula_labels']['en']}): about "
+                                   f"{apart} times apart, please check."})
     return out
 
 
@@ -161,7 +166,7 @@ def _input_shown(kb: Knowledge, symbols: dict[str, str], ent: Enterprise, given:
     if given["source"] == "output":
         return {"zh": "产量", "en": "output"}, f"{given['value']:g} {ent.output_unit or ''}/a"
     label = kb.label(given["source"]) if given["source"] in kb.labels else {"zh": given["name"], "en": given["name"]}
-    unit = symbols.get(given["unit"], "" if given["unit"] == "dimensionless" else given["unit"])
+    unit = "" if given["unit"] == "dimensionless" else symbols.get(given["unit"], given["unit"])  # a count has no unit
     return label, f"{given['value']:g} {unit}".strip()
 
 

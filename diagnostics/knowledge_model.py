@@ -146,6 +146,12 @@ class Derived:
     gives_kind: str | None       # indicator | fact | emission | None (a quantity of its own)
     gives: str | None
     stage: str | None
+    bound: str | None = None      # lower | upper: the formula only bounds its target (never fills it)
+    tolerance: float = 2.0        # a reported figure this many times past the bound is queried
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dict[str, Derived]:
@@ -191,7 +197,8 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
             if graph.value(s, prop) is not None:
                 gives_kind, gives = kind, str(graph.value(s, prop))
         out[iri] = Derived(iri, labels(iri), sector_of.get(iri, ""), formula, sorted(inputs, key=lambda i: i.name),
-                           unit_iri, gives_kind, gives, str(graph.value(s, CPKB.emissionStage) or "emitted"))
+                           unit_iri, gives_kind, gives, str(graph.value(s, CPKB.emissionStage) or "emitted"),
+                           _str_or_none(graph.value(s, CPKB.bound)), float(graph.value(s, CPKB.tolerance) or 2.0))
     return out
 
 

@@ -558,6 +558,7 @@ class _Builder:
         rows = []
         sep = "；" if self.lang == "zh" else "; "
         reasons = {"no-value": ("无数值", "no value"), "no-variant": ("无适用分档", "no variant applies"),
+                   "contradicted": ("与本企业其他数据矛盾", "contradicted by the enterprise's own figures"),
                    "not-applicable": ("不适用", "not applicable")}
         for e in (self.r.get("indicator_assessment") or {}).get("enterprises", []):
             basis = e.get("basis")

@@ -195,7 +195,8 @@ class SystemScorer:
             why.append({"indicator": iri, "reason": "no-value",
                         "zh": "调查未给出该指标的数值", "en": "the survey gives no value for it"})
         for iri in not_scored:
-            why.append({"indicator": iri, "reason": "no-variant", **(model.not_scored.get(iri) if model else {})})
+            found = dict(model.not_scored.get(iri, {})) if model else {}
+            why.append({"indicator": iri, "reason": found.pop("reason", "no-variant"), **found})
         for iri in not_applicable:
             why.append({"indicator": iri, "reason": "not-applicable", **model.not_applicable[iri]})
         unrated = [c for c in self.category_weight if c not in assessed]

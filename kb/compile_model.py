@@ -371,6 +371,18 @@ class ModelFields:
         if target is not None:
             ctx.graph.add((iri, CPKB.givesIndicator if kind == "indicator" else CPKB.givesFact, target))
 
+    def _special_bound(self, ctx, iri: URIRef, key: str, value: Any) -> None:
+        """`bound: lower | upper`: the formula gives a floor (or ceiling) of its target, not the target itself, so
+        it never fills the target in; a reported figure past the bound by more than `tolerance` is queried."""
+        entry = ctx.data or {}
+        if value not in ("lower", "upper"):
+            self._problem(ctx, "`bound` is lower (the formula gives at least the target) or upper (at most).", line_of(value))
+            return
+        if "gives" not in entry or "emission" in (entry.get("gives") or {}):
+            self._problem(ctx, "a `bound` needs `gives: {indicator: I}` or `{fact: F}`: the figure it bounds.")
+            return
+        ctx.graph.add((iri, CPKB.bound, Literal(value)))
+
     def _special_inputs(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """Checked together with the formula (see _special_formula)."""
         if not isinstance(value, dict) or not value:

@@ -127,6 +127,8 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "formula": special("formula", required=True),
         "inputs": special("inputs", required=True),
         "unit": ref("unit", CPKB.unit, required=True),
+        "bound": special("bound"),           # lower | upper: the formula bounds the target instead of giving it
+        "tolerance": lit("number", CPKB.tolerance),   # how far past the bound a reported figure is queried
     }),
     "generation_factors": Kind("generation-factor", CPKB.GenerationFactor, {
         "pollutant": ref("pollutant", CPKB.pollutant, required=True),

@@ -48,6 +48,9 @@ def test_data_problems_are_said():
     assert any(w["enterprise"] == "E09" and "其他行业" in w["message"] for w in r["warnings"])   # hot-dip galvanizer
     rows = {e["enterprise"]: e for e in r["indicator_assessment"]["enterprises"]}
     assert rows["E08"]["class"] is None                                                      # zero output
+    # D1: E07's 6 L/m² against its own water balance (96,000 m³, 600,000 m², 4 stages: at least 40 L/m²)
+    assert any(w["enterprise"] == "E07" and "推算至少为40 L/m²" in w["message"] for w in r["warnings"])
+    assert rows["E07"]["class"] != "I"                                                       # not graded on it
     assert r["unresolved"], "names the engine did not understand are listed"
 
 
