@@ -739,7 +739,8 @@ class SurveyReader:
             or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
             self._kept(ent, "indicator", raw["indicator"])
-            if isinstance(raw.get("unit"), str) and raw["unit"].strip():   # suggestions must take this unit
+            if isinstance(raw["indicator"], str) and isinstance(raw.get("unit"), str) and raw["unit"].strip():
+                # the suggestions offered for this name must take the unit written with it
                 self.units_of_unresolved.setdefault(("indicator", raw["indicator"]), set()).add(raw["unit"].strip())
             return
         ind = self.kb.indicators[iri]
