@@ -7,85 +7,59 @@ import pytest
 from cpkb.diagnostics.engine import diagnose
 
 from diagnose_support import read, real_store
+from sector_kb_support import (assert_sector_minimums, count, findings, loose_problems, max_limits, measured_indicators,
+                               obsolete_labels, obsolete_with_basis, process_orders, rules_with_condition,
+                               unsourced_or_unlabelled)
 
 PD = "<https://w3id.org/cpkb/id/printing-dyeing>"
 PDI = "https://w3id.org/cpkb/id/printing-dyeing/"
 
 
-def count(where: str) -> int:
-    return int(real_store().select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
-
-
 def test_printing_dyeing_meets_the_sector_minimums():
-    assert count(f"?x a cpkb:Process ; cpkb:sector {PD}") >= 10
-    assert count(f"?x a cpkb:Technique ; cpkb:sector {PD}") >= 25
-    assert count(f"?x a cpkb:Problem ; cpkb:sector {PD}") >= 15
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {PD}") >= 40
-    assert count(f"?x a cpkb:Rule ; cpkb:sector {PD}") >= 20
-    assert count(f"?x a cpkb:Indicator ; cpkb:sector {PD}") >= 10
+    assert_sector_minimums(PD)
 
 
 def test_processes_are_in_production_order():
-    rows = real_store().select(f"SELECT ?o WHERE {{ ?p a cpkb:Process ; cpkb:sector {PD} ; cpkb:order ?o }}").rows
-    orders = [int(r["o"]) for r in rows]
+    orders = process_orders(PD)
     assert len(orders) == len(set(orders)) >= 10
 
 
 def test_every_technique_has_a_status_and_the_eliminated_ones_are_there():
     assert count(f"?x a cpkb:Technique ; cpkb:sector {PD} FILTER NOT EXISTS {{ ?x cpkb:status ?s }}") == 0
-    obsolete = {str(r["zh"]) for r in real_store().select(
-        f"SELECT ?zh WHERE {{ ?t a cpkb:Technique ; cpkb:sector {PD} ; cpkb:status cpkb:StatusObsolete ; "
-        "skos:prefLabel ?zh FILTER(lang(?zh)='zh') }").rows}
-    assert {"74型染整生产线", "大浴比间歇式染色机", "落后型号拉幅定形机"} <= obsolete
+    assert {"74型染整生产线", "大浴比间歇式染色机", "落后型号拉幅定形机"} <= obsolete_labels(PD)
     advanced = count(f"?x a cpkb:Technique ; cpkb:sector {PD} ; cpkb:status cpkb:StatusAdvanced")
     assert advanced >= 10
 
 
 def test_every_problem_is_tied_to_processes_and_to_what_it_worsens_and_has_a_rule_and_a_measure():
-    loose = real_store().select(f"""SELECT ?p WHERE {{ ?p a cpkb:Problem ; cpkb:sector {PD} .
-        FILTER (NOT EXISTS {{ ?p cpkb:process ?proc }}
-             || NOT EXISTS {{ ?r cpkb:detects ?p }} || NOT EXISTS {{ ?m cpkb:addresses ?p }}) }}""").rows
-    assert loose == []
+    assert loose_problems(PD) == []
 
 
 def test_indicators_carry_units_and_directions():
-    rows = real_store().select(f"""SELECT ?i WHERE {{ ?i a cpkb:Indicator ; cpkb:sector {PD} ;
-        cpkb:unit ?u ; cpkb:direction ?d }}""").rows
-    assert len(rows) >= 10
+    assert measured_indicators(PD) >= 10
 
 
 def test_every_sector_entry_is_sourced_and_labelled_in_both_languages():
-    missing = real_store().select(f"""SELECT ?x WHERE {{ ?x cpkb:sector {PD} .
-        FILTER (NOT EXISTS {{ ?x dcterms:source ?s }}
-             || NOT EXISTS {{ ?x skos:prefLabel ?zh FILTER(lang(?zh) = 'zh') }}
-             || NOT EXISTS {{ ?x skos:prefLabel ?en FILTER(lang(?en) = 'en') }}) }}""").rows
-    assert missing == []
+    assert unsourced_or_unlabelled(PD) == []
 
 
 def test_gb4287_and_its_2015_amendment_are_requirements():
-    rows = real_store().select(f"""SELECT ?set ?pol ?v WHERE {{ ?r a cpkb:RequirementSet ; cpkb:sector {PD} ; cpkb:key ?set ;
-        cpkb:hasLimit ?l . ?l cpkb:pollutant/cpkb:key ?pol ; cpkb:maxValue ?v }}""").rows
-    limits = {(str(r["set"]), str(r["pol"])): float(r["v"]) for r in rows}
+    limits = max_limits(PD)
     assert limits[("gb4287-table2-park", "cod")] == 500.0            # amendment note 4
     assert limits[("gb4287-table2-other-indirect", "cod")] == 200.0  # amendment note 5
     assert limits[("gb4287-table2-direct", "cod")] == 80.0
     assert all(limits[(s, "sb")] == pytest.approx(0.10) for s in
                ("gb4287-table2-direct", "gb4287-table2-park", "gb4287-table2-other-indirect"))
-    violating = count(f"?x a cpkb:Rule ; cpkb:sector {PD} ; cpkb:condition/(cpkb:operand*) ?c . "
-                      "?c a cpkb:ViolatesCondition")
-    assert violating >= 4
+    assert rules_with_condition(PD, "ViolatesCondition") >= 4
 
 
 def test_eliminated_techniques_carry_their_basis_document():
-    rows = real_store().select(f"""SELECT DISTINCT ?t WHERE {{ ?t a cpkb:Technique ; cpkb:sector {PD} ;
-        cpkb:status cpkb:StatusObsolete ; cpkb:hasStatusBasis/cpkb:document ?d }}""").rows
-    assert len(rows) >= 6
+    assert obsolete_with_basis(PD) >= 6
 
 
 def test_generation_factors_and_context_rules_exist():
     assert count(f"?x a cpkb:GenerationFactor ; cpkb:sector {PD}") >= 5
-    assert count(f"?x a cpkb:Rule ; cpkb:sector {PD} ; cpkb:condition/(cpkb:operand*) ?c . "
-                 "?c a cpkb:ContextCondition") >= 3
+    assert rules_with_condition(PD, "ContextCondition") >= 3
 
 
 SURVEY = {
@@ -124,10 +98,6 @@ def result():
     # two enterprises that each show their own problems: the test checks the knowledge, not the sector aggregation,
     # so a finding in one enterprise counts (the default key_issue_min_enterprises is 2)
     return diagnose(read(SURVEY), real_store(), {"key_issue_min_enterprises": 1})
-
-
-def findings(result) -> dict:
-    return {i["problem"]: set(i["enterprises"]) for i in result["key_issues"] + result["other_findings"]}
 
 
 def test_a_small_dyeing_survey_finds_what_an_auditor_would(result):
