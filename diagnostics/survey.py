@@ -165,6 +165,7 @@ class SurveyReader:
         self.units_seen: dict[tuple[str, str], dict] = {}
         self.name_map: dict[tuple[str | None, str], str | None] = {}
         self.names_applied: dict[tuple[str, str], dict] = {}
+        self.units_of_unresolved: dict[tuple[str, str], set[str]] = {}   # units written with an unresolved indicator
         self._map_source = "names"
         if names is not None:
             self.add_names(names, "--names")
@@ -272,10 +273,15 @@ class SurveyReader:
         rows = []
         for (kind, name), entry in self.unresolved.items():
             sector = self.sector if kind in sector_kinds or kind == "fact" else None
-            suggestions = self.matcher.suggest(kind, name, sector, limit=5, neighbours=False)  # what a map can use
+            suggestions = self.matcher.suggest(kind, name, sector, limit=10, neighbours=False)  # what a map can use
+            units = self.units_of_unresolved.get((kind, name))
+            if units:   # an indicator the written unit cannot be converted to is no answer (kWh/m² is not L/m²)
+                suggestions = [s for s in suggestions if self._takes_units(s.iri, units)]
+            suggestions = suggestions[:5]
             rows.append({"name": name, "kind": kind, "kind_label": {"zh": _KIND_ZH.get(kind, kind), "en": kind},
                          "places": entry["places"], "count": entry["count"],
                          "enterprises": len(entry["enterprises"]),
+                         "enterprise_ids": sorted(entry["enterprises"])[:MAX_PLACES],
                          "suggestions": [s.as_dict() for s in suggestions]})
         rows.sort(key=lambda r: (-r["enterprises"], -r["count"], r["kind"], r["name"]))
         for row in rows:  # one warning per name, at its first place; `unresolved` lists every place
@@ -733,6 +739,9 @@ class SurveyReader:
             or self.resolve("indicator", raw["indicator"], f"{path}.indicator", sector_only=True)
         if iri is None:
             self._kept(ent, "indicator", raw["indicator"])
+            if isinstance(raw["indicator"], str) and isinstance(raw.get("unit"), str) and raw["unit"].strip():
+                # the suggestions offered for this name must take the unit written with it
+                self.units_of_unresolved.setdefault(("indicator", raw["indicator"]), set()).add(raw["unit"].strip())
             return
         ind = self.kb.indicators[iri]
         process = self.resolve("process", raw["process"], f"{path}.process", sector_only=True) \
@@ -762,6 +771,19 @@ class SurveyReader:
             return
         self._plausible(ind, value, path)
         ent.indicators.setdefault(iri, []).append((value, process))
+
+    def _takes_units(self, iri: str, units: set[str]) -> bool:
+        """Whether every unit written with a name converts to the unit of the indicator suggested for it."""
+        ind = self.kb.indicators.get(iri)
+        target = self.units.unit_expression(ind.unit) if ind is not None and ind.unit else None
+        if target is None:
+            return True
+        for unit in units:
+            try:
+                self.units.conversion(unit, target)
+            except UnitProblem:
+                return False
+        return True
 
     def _indicator_by_unit(self, name: Any, unit: Any) -> str | None:
         """The one indicator of the sector that the name denotes and whose unit the given unit converts to."""

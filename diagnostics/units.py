@@ -125,7 +125,8 @@ class UnitConverter:
 
     def expression(self, written: str) -> str:
         """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax);
-        a leading 万 multiplies by 10⁴ and 年/天 after a slash are years and days (万kWh/年)."""
+        a leading 万 multiplies by 10⁴, 年/天 after a slash are years and days (万kWh/年), and a ratio of named units
+        is read side by side (升/平米)."""
         iris = self._names.get(normalise(written))
         if iris:
             return self._expr[sorted(iris)[0]]
@@ -135,6 +136,10 @@ class UnitConverter:
             return f"({self.expression(per.group(1))}) / {'a' if per.group(2) in ('年', 'a') else 'd'}"
         if text.startswith("万") and len(text) > 1:
             return f"(10000 * {self.expression(text[1:])})"
+        ratio = re.fullmatch(r"(.+?)\s*(?:/|每)\s*(.+)", text)
+        if ratio and any(normalise(side) in self._names for side in ratio.groups()):
+            # a ratio of units the knowledge base names (升/平米, 吨/万m2): each side read on its own
+            return f"({self.expression(ratio.group(1))}) / ({self.expression(ratio.group(2))})"
         return written
 
     def unit_expression(self, unit_iri: str | None) -> str | None:

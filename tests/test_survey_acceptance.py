@@ -47,6 +47,23 @@ def test_per_year_output_units_are_understood_and_echoed(unit, value, expected):
     assert understood["written"] == unit and understood["places"] == ["enterprises[0].output.unit"]
 
 
+@pytest.mark.parametrize("unit, value, expected", [("升/平米", 34, 34), ("升每平方米", 34, 34), ("立方米/万平米", 0.5, 0.05)])
+def test_a_ratio_of_named_units_is_read_side_by_side(unit, value, expected):
+    found = read(survey(indicators=[{"indicator": "单位产品每次清洗取水量", "value": value, "unit": unit}]))
+    assert not found.problems, [p.as_dict() for p in found.problems]
+    ((number, _),) = next(iter(found.enterprises[0].indicators.values()))
+    assert number == pytest.approx(expected)
+
+
+def test_suggestions_for_an_unknown_indicator_take_its_unit():
+    # kWh/m² of electricity per area is no water per rinse (L/m²), however alike the names look
+    found = read(survey(indicators=[{"indicator": "单位面积耗电", "value": 12, "unit": "kWh/m2"}]))
+    rows = {r["name"]: r for r in found.unresolved}
+    water = "https://w3id.org/cpkb/id/electroplating/indicator/rinse-water-per-rinse"
+    assert water not in {s["iri"] for s in rows["单位面积耗电"]["suggestions"]}
+    assert rows["单位面积耗电"]["enterprise_ids"] == ["E1"]
+
+
 def test_a_unit_of_the_wrong_dimension_is_still_an_error():
     found = read(survey(indicators=[{"indicator": "单位产品每次清洗取水量", "value": 20, "unit": "kWh/m2"}]))
     assert [p.place for p in found.problems] == ["enterprises[0].indicators[0].unit"]

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import hmac
 import json
+import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -86,11 +87,42 @@ def _names_view(survey, upload: tuple[bytes, str]) -> dict:
     lang = request_language()
     data, filename = upload
     return {"rows": [{"name": r["name"], "kind": r["kind"], "kind_label": r["kind_label"][lang],
-                      "enterprises": r["enterprises"], "places": r["places"][:3], "count": r["count"],
+                      "enterprises": r["enterprises"], "enterprise_ids": r.get("enterprise_ids", [])[:8],
+                      "places": [{"path": p, "said": place_words(p, lang)} for p in r["places"][:3]],
+                      "count": r["count"],
                       "suggestions": [{"iri": s["iri"], "label": s["label"][lang], "score": s["score"]}
                                       for s in r["suggestions"]]} for r in survey.unresolved],
             "survey_b64": base64.b64encode(data).decode("ascii"), "filename": filename,
             "exclude_invalid": bool(request.form.get("exclude_invalid"))}
+
+
+_SECTION_WORDS = {
+    "scope": ("调查范围", "scope"), "facts": ("调查问题", "question"), "indicators": ("指标", "indicator"),
+    "materials": ("原辅材料", "material"), "processes": ("工序", "process"), "techniques": ("工艺/装备", "technique"),
+    "emissions": ("排放", "emission"), "output": ("产量", "output"), "streams": ("物流", "stream"),
+    "names": ("名称对照", "name map"), "properties": ("物料属性", "property"),
+}
+
+
+def place_words(path: str, lang: str) -> str:
+    """A survey place said in words for the page (`enterprises[1].materials[3].material` → 第2家企业 · 原辅材料第4项);
+    the path itself stays in the page as the cell's title, for finding it in the file."""
+    zh = lang == "zh"
+    cell = re.search(r"\s*\(([^()]*)\)$", path)   # an XLSX cell appended by the reader, e.g. (企业!B3)
+    words = []
+    for part in (path[:cell.start()] if cell else path).split("."):
+        m = re.fullmatch(r"([A-Za-z_]+)\[(\d+)\]", part)
+        name, index = (m.group(1), int(m.group(2)) + 1) if m else (part, None)
+        if name == "enterprises" and index:
+            words.append(f"第{index}家企业" if zh else f"enterprise {index}")
+        elif name in _SECTION_WORDS:
+            said = _SECTION_WORDS[name][0 if zh else 1]
+            words.append(f"{said}第{index}项" if zh and index else f"{said} {index}" if index else said)
+        elif words and words[-1].startswith(("调查问题", "question")):
+            words.append(f"「{part}」" if zh else f"“{part}”")
+    if cell:
+        words.append(cell.group(1))
+    return " · ".join(words) or path
 
 
 def _read_upload() -> tuple[bytes, str] | None:

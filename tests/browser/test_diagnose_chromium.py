@@ -51,3 +51,46 @@ def test_upload_broken_survey_shows_placed_errors(browser, live_server, screensh
     assert "scope.sector" in places
     assert all(p.strip() for p in places), "every error has its place"
     screenshot(browser, "diagnose-errors")
+
+
+def test_unresolved_names_are_confirmed_in_the_browser(browser, live_server, screenshot):
+    """The audit team's messy survey stops at the name confirmation page, in Chinese, with a choice per name; the
+    choices made in the page are what the diagnosis then applies."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(live_server + "/diagnose?lang=zh")
+    Select(browser.find_element(By.ID, "example")).select_by_value("electroplating_county_messy.yaml")
+    browser.find_element(By.CSS_SELECTOR, "#diagnose-form button[type=submit]").click()
+    rows = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#unresolved-names tbody tr"), timeout=60,
+                 message="the table of names to confirm")
+    assert len(rows) >= 10
+    page = browser.find_element(By.TAG_NAME, "main").text if browser.find_elements(By.TAG_NAME, "main") \
+        else browser.find_element(By.TAG_NAME, "body").text
+    assert "https://" not in page and "w3id" not in page          # labels only, never an IRI
+    assert "enterprises[" not in page and "第2家企业 · 原辅材料" in page  # places said in words (the path is the title)
+    screenshot(browser, "diagnose-names")
+    chosen, ignored = None, None
+    for row in rows:
+        written = row.find_element(By.CSS_SELECTOR, "td").text.strip()
+        select = Select(row.find_element(By.TAG_NAME, "select"))
+        values = [o.get_attribute("value") for o in select.options]
+        assert "" in values and "__ignore__" in values                # keep as written, ignore
+        if chosen is None and values[0].startswith("https://"):
+            select.select_by_index(0)                                   # the first suggestion
+            chosen = (written, values[0], select.options[0].text)
+        elif ignored is None:
+            select.select_by_value("__ignore__")
+            ignored = written
+    assert chosen and ignored
+    assert not any(o.text.startswith("http") for o in Select(rows[0].find_element(By.TAG_NAME, "select")).options)
+    browser.find_element(By.CSS_SELECTOR, "#names-form button[type=submit]").click()
+    try:
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#key-issues tr.key-issue"), timeout=120,
+              message="the report after confirming names")
+    finally:
+        screenshot(browser, "diagnose-after-names")
+    result = json.loads(browser.find_element(By.CSS_SELECTOR, "input[name=result]").get_attribute("value"))
+    applied = {(a["name"], a["as"]) for a in result["names_applied"]}
+    assert (chosen[0], chosen[1]) in applied, (chosen, sorted(applied)[:5])
+    assert ignored not in {u["name"] for u in result["unresolved"]}
