@@ -59,6 +59,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
     recommendations, rejected = recommend(kb, survey, key, enterprises, sector)
+    others = [i for i in issues if not i["key_issue"]]
+    _measures_for_findings(kb, survey, others, enterprises, sector)
     result = {
         "cpkb_diagnosis": RESULT_VERSION,
         "kb_version": kb.version,
@@ -71,7 +73,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
                      for eid in sorted(invalid)],
         "key_issues": key,
-        "other_findings": [i for i in issues if not i["key_issue"]],
+        "other_findings": others,
         "unconfirmed": unconfirmed,
         "recommendations": recommendations,
         "not_recommended": rejected,
@@ -418,6 +420,22 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     for rank, rec in enumerate(chosen, 1):
         rec["rank"] = rank
     return chosen, rejected
+
+
+def _measures_for_findings(kb: Knowledge, survey: Survey, findings: list[dict], enterprises: list[Enterprise],
+                           sector: str) -> None:
+    """A finding below the key-issue threshold is the enterprise's own to fix: each gets the measures that address
+    it and apply to the enterprises concerned (the same checks as the sector schemes), for its audit record."""
+    if not findings:
+        return
+    chosen, _ = recommend(kb, survey, findings, enterprises, sector)
+    for finding in findings:
+        finding["measures"] = [
+            {"measure": r["measure"], "labels": r["labels"], "cost_class": r["cost_class"], "route": r["route"],
+             "applies_to": [e for e in r["applies_to"] if e in finding["enterprises"]],
+             "prerequisite_unconfirmed": [e for e in r["prerequisite_unconfirmed"] if e in finding["enterprises"]]}
+            for r in chosen if finding["problem"] in r["problems"]]
+        finding["measures"] = [m for m in finding["measures"] if m["applies_to"]]
 
 
 _REJECTION = {

@@ -641,6 +641,7 @@ class _Builder:
         if other:
             ch.add("h2", self.tr("其他发现（未达认定条件，供企业自查）", "Other findings (below the conditions; for each enterprise to check)"))
             ch.add("table", self.issue_table("4", other, self.tr("其他发现", "Other findings"), self.tr("其他发现", "other findings")))
+            self._finding_measures(ch, other)
         unconfirmed = self.r.get("unconfirmed") or []
         if unconfirmed:
             ch.add("h2", self.tr("待现场核实的发现", "Findings to be confirmed on site"))
@@ -654,6 +655,18 @@ class _Builder:
                 Column(self.t("problem")), Column(self.t("enterprises")), Column(self.t("cause"))], rows,
                 key=self.tr("待现场核实", "to confirm")))
         return ch
+
+    def _finding_measures(self, ch: Chapter, findings: list[dict]) -> None:
+        """The measures each enterprise can take for its own findings (the sector schemes cover the key issues)."""
+        sep = "、" if self.lang == "zh" else ", "
+        rows = [[self.label(f["problem"]), _pick(m.get("labels"), self.lang),
+                 self.tr("无/低费", "no/low cost") if m.get("cost_class") == "low" else self.tr("中/高费", "medium/high cost"),
+                 sep.join(m.get("applies_to", []))]
+                for f in findings for m in f.get("measures") or []]
+        if rows:
+            ch.add("table", self.table("4", self.tr("其他发现的可选方案", "Measures for the other findings"), [
+                Column(self.t("problem")), Column(self.tr("方案", "Measure")), Column(self.tr("费用类别", "Cost class")),
+                Column(self.t("enterprises"))], rows, key=self.tr("其他发现的方案", "measures for other findings")))
 
     def _technique_status(self, ch: Chapter) -> None:
         """Each technique in use with a policy status (淘汰类, 限制类 …) and the basis of that status (model v2)."""

@@ -93,6 +93,18 @@ def test_dyeing_expected_findings_are_found():
     assert _dyeing_found("chlorine-bleaching-aox") == {"P14"}                               # K12
 
 
+def _finding_measures(problem: str) -> dict[str, list[str]]:
+    found = next(i for i in dyeing()["other_findings"] if i["problem"].endswith("/problem/" + problem))
+    return {m["measure"].rsplit("/", 1)[-1]: m["applies_to"] for m in found.get("measures", [])}
+
+
+def test_single_enterprise_findings_get_their_own_measures():
+    # the team expected lye recovery for P02 and urea substitution for the printers, below the key-issue threshold
+    assert _finding_measures("lye-not-recovered") == {"recover-mercerising-lye": ["P02"]}
+    urea = _finding_measures("urea-nitrogen-load")
+    assert any("urea" in m for m in urea) and all(set(e) <= {"P02", "P06", "P12"} for e in urea.values())
+
+
 def test_dyeing_must_not_say():
     r = dyeing()
     every = ("key_issues", "other_findings", "unconfirmed")

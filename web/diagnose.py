@@ -420,6 +420,11 @@ def report_view(result: dict) -> dict:
             "share_enterprises": prevalence.get("enterprises"), "share_output": prevalence.get("output"),
             # one line per cause, the enterprises sharing it together: never the same sentence twice
             "causes": builder_causes.get(issue.get("problem"), []),
+            # an other finding's own measures, for the enterprises concerned (key issues have the schemes)
+            "measures": [{"measure": _link(m.get("measure"), m.get("labels"), lang),
+                          "cost": pick(UI["scheme_low_cost" if m.get("cost_class") == "low" else "scheme_high_cost"],
+                                       lang, "").text,
+                          "applies_to": m.get("applies_to", [])} for m in issue.get("measures") or []],
         }
 
     indicator_units = {i["indicator"]: i.get("unit") for sy in (result.get("indicator_assessment") or {}).get("systems", [])

@@ -312,6 +312,7 @@ UI: dict[str, dict[str, str]] = {
     "scheme_low_cost": {"zh": "无/低费方案", "en": "No/low-cost options"},
     "scheme_high_cost": {"zh": "中/高费方案", "en": "Medium/high-cost options"},
     "other_findings": {"zh": "其他发现（未达关键问题阈值）", "en": "Other findings (below the key-issue threshold)"},
+    "measure_for_finding": {"zh": "可采用的方案：", "en": "Measure: "},
     "pilot_type": {"zh": "试点类型", "en": "Pilot type"},
     "region": {"zh": "区域", "en": "Region"},
     "basin_l": {"zh": "流域", "en": "Basin"},
