@@ -107,3 +107,27 @@ def test_sector_file_must_name_itself(mini_kb):
     (mini_kb / "sectors/demo.yaml").rename(mini_kb / "sectors/other.yaml")
     problems = _problems(mini_kb)
     assert any("other.yaml" in p and "whose id is the file name ('other')" in p for p in problems)
+
+
+def test_no_knowledge_cites_the_project_brief():
+    """The domain brief is a map for research, never a source: every fact cites the primary document behind it."""
+    from pathlib import Path
+
+    import yaml
+
+    kb_dir = Path(__file__).resolve().parent.parent / "kb"
+    cited = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if str(node.get("doc", "")).startswith("brief") or str(node.get("id", "")) == "brief-general":
+                cited.append(where)
+            for value in node.values():
+                walk(value, where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    for path in sorted(kb_dir.rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    assert not cited, f"cites the project's domain brief: {sorted(set(cited))}"
