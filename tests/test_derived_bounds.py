@@ -122,3 +122,16 @@ def test_a_materials_input_is_checked_where_it_is_written(tmp_path, materials, s
     with pytest.raises(SourceError) as err:
         compile_kb(kb)
     assert "zn-utilisation-floor" in str(err.value) and says in str(err.value)
+
+
+def test_two_lines_of_the_same_material_add_up_and_are_said():
+    # 锌板 4 t + 锌锭 2,000 kg are both zinc anodes: 6 t, not the last line alone; a line in area cannot be added
+    result = run([ent("A", {}, output=100000, materials=[
+        {"material": "锌板", "value": 4, "unit": "t/a"}, {"material": "锌锭", "value": 2000, "unit": "kg/a"},
+        {"material": "锌球", "value": 1, "unit": "万m2"}],
+        indicators=[{"indicator": "锌利用率", "value": 20, "unit": "%"}])])
+    said = [w["messages"]["zh"] for w in result["warnings"] if w.get("enterprise") == "A" and "同一种原料" in
+            w.get("messages", {}).get("zh", "")]
+    assert len(said) == 2 and "已相加" in said[0] and "只采用前一行" in said[1]
+    balance = next(w["message"] for w in result["warnings"] if w["message"].startswith("锌利用率：填报"))
+    assert "购入锌量6 t/a" in balance   # 3,600 kg ÷ 6 t = 60 % at least; 20 % is below half of it
