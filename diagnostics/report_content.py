@@ -873,16 +873,36 @@ class _Builder:
                 key=self.tr("达标情景", "scenarios")))
 
     def _symbiosis(self, ch: Chapter) -> None:
-        matches = (self.r.get("symbiosis") or {}).get("matches", [])
-        if not matches:
+        found = self.r.get("symbiosis") or {}
+        matches, pending, refused = (found.get(k) or [] for k in ("matches", "conditional", "refused"))
+        if not (matches or pending or refused):
             return
         ch.add("h2", self.tr("（五）园区共生机会", "Park symbiosis"))
-        ch.add("table", self.table("6", self.tr("园区共生机会", "Exchanges between enterprises"), [
-            Column(self.t("from")), Column(self.t("offer")), Column(self.t("to")), Column(self.t("demand")),
-            Column(self.t("amount"), None, "num"), Column(self.t("unit")), Column(self.t("fate"))],
-            [[m["from"], _pick(m.get("offer_labels"), self.lang), m["to"], _pick(m.get("demand_labels"), self.lang),
-              m.get("amount"), m.get("unit") or "—", m.get("fate_today") or "—"] for m in matches],
-            note=self.plain(_pick((self.r.get("symbiosis") or {}).get("basis"), self.lang)), key=self.tr("园区共生", "symbiosis")))
+        columns = [Column(self.t("from")), Column(self.t("offer")), Column(self.t("to")), Column(self.t("demand")),
+                   Column(self.t("amount"), None, "num"), Column(self.t("unit")),
+                   Column(self.tr("距离", "distance"), "km", "num"), Column(self.tr("品质与合规", "quality and legal basis"))]
+
+        def rows(items: list, extra) -> list:
+            return [[m["from"], _pick(m.get("offer_labels"), self.lang), m["to"], _pick(m.get("demand_labels"), self.lang),
+                     m.get("amount"), m.get("unit") or "—", m.get("distance_km"), _pick(m.get("conditions"), self.lang),
+                     *extra(m)] for m in items]
+        for n, (unit, before, after, outside) in enumerate(park_flow_sets(found, self.lang), 1):
+            for stage, when, flows in (("before", self.tr("现状", "today"), before),
+                                       ("after", self.tr("实施建议链接后", "with the proposed links"), after)):
+                ch.add("chart", self.chart("6", self.tr(f"园区物质与能量流（{unit}）：{when}", f"Park flows ({unit}): {when}"),
+                                           charts.park_flows(flows, outside, self.tr("资源", "resource")),
+                                           f"park-flows-{n}-{stage}"))
+        if matches:
+            ch.add("table", self.table("6", self.tr("园区共生机会（品质满足需求）", "Exchanges between enterprises (qualities met)"),
+                columns + [Column(self.tr("节约", "saving"))],
+                rows(matches, lambda m: [_pick(m.get("saving"), self.lang) or "—"]),
+                note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("园区共生", "symbiosis")))
+        if pending:
+            ch.add("table", self.table("6", self.tr("待核实的共生机会", "Exchanges to confirm"), columns,
+                rows(pending, lambda m: []), key=self.tr("待核实共生", "symbiosis to confirm")))
+        if refused:
+            ch.add("table", self.table("6", self.tr("不成立的交换及原因", "Exchanges ruled out, and why"), columns,
+                rows(refused, lambda m: []), key=self.tr("不成立的交换", "exchanges ruled out")))
 
     # chapter 7 -----------------------------------------------------------
     def ch_conclusion(self) -> Chapter:
@@ -1036,3 +1056,35 @@ def causes_by_problem(result: dict, lang: str = "zh") -> dict[str, list[dict]]:
 def build_report(result: dict, lang: str = "zh") -> Report:
     """The report's content in one language (zh or en) from a diagnosis result."""
     return _Builder(result, lang).build()
+
+
+
+_BOUGHT = {"zh": "外购/新取", "en": "bought or drawn"}
+_NO_FATE = {"zh": "去向未填", "en": "fate not given"}
+
+
+def park_flow_sets(found: dict, lang: str) -> list[tuple[str, list, list, set[str]]]:
+    """Per unit, the park's flows today (each offer to its fate, each demand from outside) and with the proposed
+    links (matched amounts between enterprises, what is left to its fate or from outside), for a Sankey diagram;
+    with the nodes that are not enterprises. Units in which nothing is exchanged are left out."""
+    left_out = {(r["enterprise"], r["resource"]): r["amount_left"] for r in found.get("unmatched_offers") or []}
+    taken: dict[tuple, float] = {}
+    before: dict[str, list] = {}
+    after: dict[str, list] = {}
+    outside = {_BOUGHT[lang]}
+    for m in found.get("matches") or []:
+        after.setdefault(m["unit"], []).append((m["from"], m["to"], m["amount"], _pick(m["offer_labels"], lang)))
+        taken[(m["to"], m["demand"])] = taken.get((m["to"], m["demand"]), 0.0) + m["amount"]
+    for st in found.get("streams") or []:
+        label, unit, key = _pick(st["labels"], lang), st["unit"], (st["enterprise"], st["resource"])
+        if st["direction"] == "out":
+            fate = st.get("fate") or _NO_FATE[lang]
+            outside.add(fate)
+            before.setdefault(unit, []).append((st["enterprise"], fate, st["amount"], label))
+            after.setdefault(unit, []).append((st["enterprise"], fate, left_out.get(key, 0.0), label))
+        else:
+            before.setdefault(unit, []).append((_BOUGHT[lang], st["enterprise"], st["amount"], label))
+            after.setdefault(unit, []).append((_BOUGHT[lang], st["enterprise"],
+                                               max(0.0, st["amount"] - taken.get(key, 0.0)), label))
+    return [(unit, flows, after[unit], outside) for unit, flows in before.items()
+            if any(m["unit"] == unit for m in found.get("matches") or [])]
