@@ -139,7 +139,8 @@ def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived
             values[inp.name] = units.conversion(written, item.formula.base_units[inp.name]).apply(value)
         except UnitProblem:
             return None, []
-        shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind})
+        shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind,
+                      **({"labels": inp.labels} if inp.labels else {})})
     try:
         return round(item.formula.evaluate(values), 6), shown
     except (ZeroDivisionError, OverflowError):
@@ -159,6 +160,8 @@ def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tu
     if inp.kind == "indicator":
         numbers = [v for v, _ in ent.indicators.get(inp.ref, []) if isinstance(v, float)]
         return (max(numbers), inp.unit_expr) if numbers else None
+    if inp.kind == "materials":
+        return _materials_value(units, ent, inp)
     # an emission figure of the dimension the input asks for (a concentration or a load)
     want = units.registry.Quantity(1.0, inp.unit_expr).dimensionality
     for em in ent.emissions:
@@ -168,6 +171,30 @@ def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tu
             if units.registry.Quantity(1.0, units.expression(em["unit"])).dimensionality == want:
                 return em["value"], em["unit"]
         except Exception:  # noqa: BLE001 - an unreadable unit is not this input
+            continue
+    return None
+
+
+def _materials_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
+    """The materials bought that count, each times its share, summed in the input's unit; None when the survey
+    names none of them with an amount. A survey's material amounts are annual, so a bare mass is read per year."""
+    total, found = 0.0, False
+    for material, share in inp.parts:
+        bought = ent.materials.get(material)
+        if not bought or bought.get("value") is None or not bought.get("unit"):
+            continue
+        amount = _annual(units, bought["value"], bought["unit"], inp.unit_expr)
+        if amount is None:
+            continue
+        total, found = total + amount * share, True
+    return (total, inp.unit_expr) if found else None
+
+
+def _annual(units: UnitConverter, value: float, written: str, target: str) -> float | None:
+    for expr in (written, f"({units.expression(written)}) / year"):
+        try:
+            return units.conversion(expr, target).apply(value)
+        except (UnitProblem, ValueError):
             continue
     return None
 
@@ -183,10 +210,16 @@ def formula_labels(kb: Knowledge, item: Derived) -> dict[str, str]:
     for lang in ("zh", "en"):
         names = {}
         for inp in item.inputs:
-            if inp.kind == "output":
+            if inp.labels:
+                names[inp.name] = inp.labels[lang]
+            elif inp.kind == "output":
                 names[inp.name] = _OUTPUT[lang]
             elif inp.kind == "value":
                 names[inp.name] = f"{inp.value:g}"
+            elif inp.kind == "materials":
+                names[inp.name] = ("（" if lang == "zh" else "(") + (" + " if lang == "en" else "＋").join(
+                    kb.label(m)[lang] + (f"×{share:g}" if share != 1 else "") for m, share in inp.parts) + \
+                    ("）" if lang == "zh" else ")")
             else:
                 names[inp.name] = kb.label(inp.ref)[lang]
         out[lang] = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: names.get(m.group(0), m.group(0)), item.formula.text) \

@@ -121,18 +121,25 @@ def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list
         for c in ent.model.contradictions:
             unit = c["unit"] or ""
             name = kb.label(c["target"]) if c["target"] else c["labels"]
-            shown = [_input_shown(kb, symbols, ent, i) for i in c["inputs"]]
-            inputs_zh = "、".join(label["zh"] + value for label, value in shown)
-            inputs_en = ", ".join(f"{label['en']} {value}" for label, value in shown)
+            reported = [_input_shown(kb, symbols, ent, i) for i in c["inputs"] if i["source"] != "value"]
+            taken = [_input_shown(kb, symbols, ent, i) for i in c["inputs"] if i["source"] == "value"]
+            inputs_zh = "、".join(label["zh"] + value for label, value in reported)
+            inputs_en = ", ".join(f"{label['en']} {value}" for label, value in reported)
+            if taken:   # constants of the knowledge base are not the enterprise's figures
+                inputs_zh += "（取" + "、".join(label["zh"] + value for label, value in taken) + "）"
+                inputs_en += " (taking " + ", ".join(f"{label['en']} {value}" for label, value in taken) + ")"
             low, high = sorted((abs(c["reported"]), abs(c["computed"])))
             apart = f"{high / low:.0f}" if low else "∞"
             zh_kind, en_kind = _BOUND_WORDS[c.get("bound")]
+            past_zh, past_en = ("；推算的下限已超过100%，所用数据至少有一项填错", "; the bound itself passes 100 %, so one "
+                                "of the figures used is wrong") if c.get("bound") == "lower" and unit == "%" and \
+                c["computed"] > 100 else ("", "")   # a share cannot pass 100 %
             out.append({"place": f"enterprises[{ent.index}]", "enterprise": ent.id,
                         "message": f"{name['zh']}：填报{c['reported']:.4g} {unit}，但按本企业填报的{inputs_zh}推算{zh_kind}"
-                                   f"{c['computed']:.4g} {unit}（{c['formula_labels']['zh']}），相差约{apart}倍，请核实。 / "
+                                   f"{c['computed']:.4g} {unit}（{c['formula_labels']['zh']}），相差约{apart}倍{past_zh}，请核实。 / "
                                    f"{name['en']}: reported {c['reported']:.4g} {unit}, but the enterprise's own "
                                    f"{inputs_en} give {en_kind}{c['computed']:.4g} {unit} ({c['formula_labels']['en']}): about "
-                                   f"{apart} times apart, please check."})
+                                   f"{apart} times apart{past_en}, please check."})
     return out
 
 
@@ -166,10 +173,16 @@ def other_sector_warnings(kb: Knowledge, sector: str, enterprises: list[Enterpri
 def _input_shown(kb: Knowledge, symbols: dict[str, str], ent: Enterprise, given: dict) -> tuple[dict, str]:
     """A formula input as an auditor wrote it: the fact's or indicator's name, the value and the unit symbol."""
     if given["source"] == "output":
-        return {"zh": "产量", "en": "output"}, f"{given['value']:g} {ent.output_unit or ''}/a"
-    label = kb.label(given["source"]) if given["source"] in kb.labels else {"zh": given["name"], "en": given["name"]}
+        return {"zh": "产量", "en": "output"}, f"{_number(given['value'])} {ent.output_unit or ''}/a"
+    label = given.get("labels") or (kb.label(given["source"]) if given["source"] in kb.labels else
+                                    {"zh": given["name"], "en": given["name"]})
     unit = "" if given["unit"] == "dimensionless" else symbols.get(given["unit"], given["unit"])  # a count has no unit
-    return label, f"{given['value']:g} {unit}".strip()
+    return label, f"{_number(given['value'])} {unit}".strip()
+
+
+def _number(value: float) -> str:
+    """A figure as a reader writes it: 1500000, not 1.5e+06; at most four significant digits after the point."""
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
 
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:

@@ -128,11 +128,13 @@ def load_requirements(graph: Graph, sector_of: dict[str, str], labels) -> dict[s
 @dataclass
 class FormulaInput:
     name: str
-    kind: str                    # fact | indicator | output | emission | value
+    kind: str                    # fact | indicator | output | emission | value | materials
     ref: str | None              # IRI of the fact, indicator or pollutant
     unit_expr: str               # pint expression the value is taken in
     stage: str | None = None
     value: float | None = None
+    parts: tuple[tuple[str, float], ...] = ()    # materials input: (material IRI, share counted)
+    labels: dict[str, str] | None = None         # a constant's or a materials sum's name for readers
 
 
 @dataclass
@@ -179,6 +181,10 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
             elif graph.value(node, CPKB.fromOutput) is not None:
                 base = product_unit.get(sector_of.get(iri, ""))
                 inputs.append(FormulaInput(name, "output", None, explicit or f"({base}) / year"))
+            elif graph.value(node, CPKB.hasPart) is not None:
+                parts = tuple(sorted((str(graph.value(p, CPKB.material)), float(graph.value(p, CPKB.share)))
+                                     for p in graph.objects(node, CPKB.hasPart)))
+                inputs.append(FormulaInput(name, "materials", None, explicit, parts=parts))
             elif graph.value(node, CPKB.pollutant) is not None:
                 inputs.append(FormulaInput(name, "emission", str(graph.value(node, CPKB.pollutant)), explicit,
                                            stage=str(graph.value(node, CPKB.emissionStage) or "emitted")))
@@ -188,6 +194,11 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
                 own = graph.value(ref, CPKB.unit)
                 expr = explicit or (units.get(str(own), {}).get("pint") if own is not None else None) or "dimensionless"
                 inputs.append(FormulaInput(name, kind, str(ref), expr))
+        for inp in inputs:
+            node = URIRef(f"{iri}#input-{inp.name}")
+            named = {lit.language: str(lit) for lit in graph.objects(node, SKOS.prefLabel)}
+            if named:
+                inp.labels = named
         unit_iri = str(graph.value(s, CPKB.unit))
         formula = compile_formula(str(graph.value(s, CPKB.formula)), {i.name: i.unit_expr for i in inputs},
                                   units[unit_iri]["pint"], registry)

@@ -843,7 +843,25 @@ class SurveyReader:
             if piri and found is not None:
                 props[piri] = (found[0], prop.get("unit") or found[1])
         if iri:
-            ent.materials[iri] = {"value": value, "unit": unit, "properties": props}
+            ent.materials[iri] = self._merged(ent.materials.get(iri), value, unit, props, raw["material"], path)
+
+    def _merged(self, before: dict | None, value, unit, props: dict, written: str, path: str) -> dict:
+        """Two lines naming the same material (锌板 and 锌锭 are both zinc anodes) add up; none is dropped."""
+        if before is None or before.get("value") is None or value is None:
+            return {"value": value if before is None or value is not None else before["value"],
+                    "unit": unit or (before or {}).get("unit"), "properties": {**(before or {}).get("properties", {}),
+                                                                               **props}}
+        try:
+            value = self.units.conversion(unit, before["unit"]).apply(value) if unit and before["unit"] else value
+        except (UnitProblem, ValueError):
+            self.warn(path, f"{written!r} is a material already listed, in a unit that cannot be added to the first "
+                      f"one ({before['unit']}); only the first line is used.",
+                      f"“{written}”与前面一行是同一种原料，单位（{unit}）无法与前一行（{before['unit']}）相加，只采用前一行。")
+            return before
+        self.warn(path, f"{written!r} is a material already listed under another name; the two amounts are added.",
+                  f"“{written}”与前面一行是同一种原料，两行用量已相加。")
+        return {"value": before["value"] + value, "unit": before["unit"],
+                "properties": {**before.get("properties", {}), **props}}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
         if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS):

@@ -391,7 +391,8 @@ class ModelFields:
         """Checked together with the formula (see _special_formula)."""
         if not isinstance(value, dict) or not value:
             self._problem(ctx, "`inputs` maps each name of the formula to {fact: F} | {indicator: I} | "
-                          "{output: true} | {emission: {pollutant: X, stage: …}, unit: U} | {value: n, unit: U}.")
+                          "{output: true} | {emission: {pollutant: X, stage: …}, unit: U} | {value: n, unit: U} | "
+                          "{materials: {M: share, …}, unit: U}.")
 
     def _special_formula(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         entry = ctx.data or {}
@@ -433,17 +434,31 @@ class ModelFields:
             return None
         g.add((node, RDF.type, CPKB.FormulaInput))
         g.add((node, CPKB.inputName, Literal(name)))
+        if "label" in spec:   # how a constant or a sum of materials is named to readers
+            label = spec["label"]
+            if not isinstance(label, dict) or not {"zh", "en"} <= set(label):
+                self._problem(ctx, f"input {name!r}: `label` is {{zh: …, en: …}}.", line)
+                return None
+            for lang in ("zh", "en"):
+                g.add((node, SKOS.prefLabel, Literal(str(label[lang]), lang=lang)))
         explicit = self._unit_expression(spec["unit"]) if "unit" in spec else None
         if "unit" in spec:
             unit = self._resolve(ctx, "unit", spec["unit"], line)
             if unit is None:
                 return None
             g.add((node, CPKB.unit, unit))
-        kinds = [k for k in ("fact", "indicator", "output", "emission", "value") if k in spec]
+        kinds = [k for k in ("fact", "indicator", "output", "emission", "value", "materials") if k in spec]
+        unknown = set(spec) - {"fact", "indicator", "output", "emission", "value", "materials", "unit", "label"}
+        if unknown:
+            self._problem(ctx, f"input {name!r}: unknown field(s) {', '.join(sorted(map(str, unknown)))}.", line)
+            return None
         if len(kinds) != 1:
-            self._problem(ctx, f"input {name!r} takes exactly one of fact, indicator, output, emission, value.", line)
+            self._problem(ctx, f"input {name!r} takes exactly one of fact, indicator, output, emission, value, "
+                          "materials.", line)
             return None
         kind = kinds[0]
+        if kind == "materials":
+            return self._materials_input(ctx, node, name, spec, explicit, line)
         if kind == "value":
             if not _number(spec["value"]):
                 self._problem(ctx, f"input {name!r}: `value` must be a number.", line)
@@ -484,6 +499,29 @@ class ModelFields:
             self._problem(ctx, f"input {name!r}: {spec[kind]!r} has no unit; give `unit:`.", line)
             return None
         return self._unit_expression_of(unit)
+
+    def _materials_input(self, ctx, node: URIRef, name: str, spec: dict, explicit: str | None, line) -> str | None:
+        """`{materials: {M: share, …}, unit: U}`: the annual amounts of the materials bought, each times the share of
+        it that counts (the zinc in zinc chloride), summed: a metal balance's input side."""
+        parts = spec["materials"]
+        if not isinstance(parts, dict) or not parts or not explicit:
+            self._problem(ctx, f"input {name!r}: a materials input is {{materials: {{M: share, …}}, unit: U}}, each "
+                          "share a number in (0, 1] (the part of the material that counts), U a mass per year.", line)
+            return None
+        g = ctx.graph
+        for k, (material, share) in enumerate(parts.items(), 1):
+            if not _number(share) or not 0 < float(share) <= 1:
+                self._problem(ctx, f"input {name!r}: the share of {material!r} must be a number in (0, 1].", line)
+                return None
+            target = self._resolve(ctx, "material", material, line)
+            if target is None:
+                return None
+            part = URIRef(f"{node}-part-{k}")
+            g.add((node, CPKB.hasPart, part))
+            g.add((part, RDF.type, CPKB.InputPart))
+            g.add((part, CPKB.material, target))
+            g.add((part, CPKB.share, _dec(share)))
+        return explicit
 
     # ------------------------------------------------------------------ (1) benchmark variants, (2) weights, (8)
 

@@ -51,6 +51,11 @@ def test_data_problems_are_said():
     # D1: E07's 6 L/m² against its own water balance (96,000 m³, 600,000 m², 4 stages: at least 40 L/m²)
     assert any(w["enterprise"] == "E07" and "推算至少为40 L/m²" in w["message"] for w in r["warnings"])
     assert rows["E07"]["class"] != "I"                                                       # not graded on it
+    # D2 and D5: the zinc balance. 150万 m² at 5 µm needs ≥ 54 t of zinc, E11 bought 15.6 t; E16's "9%" is below
+    # half of the ≥ 46.7 % its own area and zinc give (the team suspected 79 %)
+    zinc = {w["enterprise"]: w["message"] for w in r["warnings"] if w["message"].startswith("锌利用率：填报")}
+    assert "推算至少为347 %" in zinc["E11"] and "超过100%" in zinc["E11"]
+    assert "推算至少为46.67 %" in zinc["E16"]
     assert r["unresolved"], "names the engine did not understand are listed"
 
 
