@@ -164,6 +164,7 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
+    qualities: dict[str, dict] = field(default_factory=dict)   # stream quality IRI -> {unit, reads}
     alt_names: dict[str, list[str]] = field(default_factory=dict)   # IRI -> alternative names and key, as written
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
@@ -194,7 +195,7 @@ KIND_OF_CLASS = {
     CPKB.Basin: "basin", CPKB.ResourceType: "resource", CPKB.Unit: "unit", CPKB.SurveyFact: "fact",
     CPKB.Product: "product", CPKB.Problem: "problem", CPKB.Measure: "measure", CPKB.Rule: "rule",
     CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type", CPKB.RequirementSet: "requirement",
-    CPKB.DerivedQuantity: "derived", CPKB.GenerationFactor: "generation-factor",
+    CPKB.DerivedQuantity: "derived", CPKB.GenerationFactor: "generation-factor", CPKB.StreamQuality: "quality",
 }
 
 _DERIVED_LOCK = threading.RLock()
@@ -336,13 +337,33 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                               "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),
         resources=rows("resource", {"form": value(CPKB.form), "can_serve_as": many(CPKB.canServeAs),
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
-                                    "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit)}),
+                                    "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit),
+                                    "hw_codes": many(CPKB.code), "citations": lambda s: _citations(graph, s),
+                                    "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
+        qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads)}),
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),
         sector_targets={iri: load_targets(graph, URIRef(iri)) for iri, k in kinds.items() if k == "sector"},
         generation_factors=load_generation_factors(graph, sector_of),
     )
+
+
+def _citations(graph: Graph, subject) -> list[dict]:
+    """An entry's citations: document IRI, clause and whether it was read."""
+    out = []
+    for cite in graph.objects(subject, CPKB.citation):
+        doc = graph.value(cite, CPKB.document)
+        if doc is not None:
+            clause = graph.value(cite, CPKB.clause)
+            out.append({"document": str(doc), "clause": str(clause) if clause is not None else None,
+                        "verified": bool(graph.value(cite, CPKB.verified))})
+    return sorted(out, key=lambda c: (c["document"], c["clause"] or ""))
+
+
+def _labels_of(graph: Graph, subject, prop) -> dict[str, str] | None:
+    found = {lit.language or "zh": str(lit) for lit in graph.objects(subject, prop) if isinstance(lit, Literal)}
+    return found or None
 
 
 def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dict]:

@@ -873,16 +873,30 @@ class _Builder:
                 key=self.tr("达标情景", "scenarios")))
 
     def _symbiosis(self, ch: Chapter) -> None:
-        matches = (self.r.get("symbiosis") or {}).get("matches", [])
-        if not matches:
+        found = self.r.get("symbiosis") or {}
+        matches, pending, refused = (found.get(k) or [] for k in ("matches", "conditional", "refused"))
+        if not (matches or pending or refused):
             return
         ch.add("h2", self.tr("（五）园区共生机会", "Park symbiosis"))
-        ch.add("table", self.table("6", self.tr("园区共生机会", "Exchanges between enterprises"), [
-            Column(self.t("from")), Column(self.t("offer")), Column(self.t("to")), Column(self.t("demand")),
-            Column(self.t("amount"), None, "num"), Column(self.t("unit")), Column(self.t("fate"))],
-            [[m["from"], _pick(m.get("offer_labels"), self.lang), m["to"], _pick(m.get("demand_labels"), self.lang),
-              m.get("amount"), m.get("unit") or "—", m.get("fate_today") or "—"] for m in matches],
-            note=self.plain(_pick((self.r.get("symbiosis") or {}).get("basis"), self.lang)), key=self.tr("园区共生", "symbiosis")))
+        columns = [Column(self.t("from")), Column(self.t("offer")), Column(self.t("to")), Column(self.t("demand")),
+                   Column(self.t("amount"), None, "num"), Column(self.t("unit")),
+                   Column(self.tr("距离", "distance"), "km", "num"), Column(self.tr("品质与合规", "quality and legal basis"))]
+
+        def rows(items: list, extra) -> list:
+            return [[m["from"], _pick(m.get("offer_labels"), self.lang), m["to"], _pick(m.get("demand_labels"), self.lang),
+                     m.get("amount"), m.get("unit") or "—", m.get("distance_km"), _pick(m.get("conditions"), self.lang),
+                     *extra(m)] for m in items]
+        if matches:
+            ch.add("table", self.table("6", self.tr("园区共生机会（品质满足需求）", "Exchanges between enterprises (qualities met)"),
+                columns + [Column(self.tr("节约", "saving"))],
+                rows(matches, lambda m: [_pick(m.get("saving"), self.lang) or "—"]),
+                note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("园区共生", "symbiosis")))
+        if pending:
+            ch.add("table", self.table("6", self.tr("待核实的共生机会", "Exchanges to confirm"), columns,
+                rows(pending, lambda m: []), key=self.tr("待核实共生", "symbiosis to confirm")))
+        if refused:
+            ch.add("table", self.table("6", self.tr("不成立的交换及原因", "Exchanges ruled out, and why"), columns,
+                rows(refused, lambda m: []), key=self.tr("不成立的交换", "exchanges ruled out")))
 
     # chapter 7 -----------------------------------------------------------
     def ch_conclusion(self) -> Chapter:

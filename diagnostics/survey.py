@@ -140,7 +140,7 @@ def _outlet(written: Any) -> str | None:
 _IGNORE = {"忽略", "ignore", "ignored", "-", "—", "skip", "跳过", "不适用", "n/a"}
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
             "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
-            "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项"}
+            "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
 MAX_PLACES = 20   # places listed per unresolved name or unit; `count` says how many there were
 
 
@@ -921,9 +921,31 @@ class SurveyReader:
         if resource and "temperature_c" in self.kb.resources[resource]["needs"] and temp is None:
             self.warn(f"{path}.temperature_c", "this resource type needs a temperature to be matched.",
                       "这类资源需要温度才能匹配。")
+        qualities = self._qualities(ent, raw, path)
         if resource and value is not None and unit:
             ent.streams.append({"direction": direction, "resource": resource, "value": value, "unit": unit,
-                                "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process")})
+                                "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process"),
+                                "qualities": qualities})
+
+    def _qualities(self, ent: Enterprise, raw: dict, path: str) -> dict[str, tuple[float, str | None]]:
+        """A stream's qualities (压力, 游离酸, 含水率 …): what an offer is, or the bound a demand sets."""
+        out = {}
+        for k, prop in enumerate(self._list(raw, "properties", path)):
+            p = f"{path}.properties[{k}]"
+            if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
+                continue
+            iri = self.resolve("quality", prop["property"], f"{p}.property")
+            found = self.quantity(prop["value"], f"{p}.value")
+            unit = self.check_unit(prop["unit"], f"{p}.unit") if prop.get("unit") else None
+            if iri is None:
+                self._kept(ent, "quality", prop["property"])
+            elif found is not None:
+                out[iri] = (found[0], unit or found[1] or self._quality_unit(iri))
+        return out
+
+    def _quality_unit(self, iri: str) -> str | None:
+        unit = self.kb.qualities.get(iri, {}).get("unit")
+        return self.kb.units.get(unit, {}).get("symbol") if unit else None
 
     def read_fact(self, ent: Enterprise, key: Any, value: Any, path: str) -> None:
         if str(key).strip().casefold() in _NOTE_KEYS:   # 备注: a remark, not a question

@@ -224,6 +224,10 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),
+    "qualities": Kind("quality", CPKB.StreamQuality, {
+        "unit": ref("unit", CPKB.unit, required=True),
+        "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
+    }),
     "facts": SECTOR_SECTIONS["facts"],
     # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`
     "measures": Kind("shared-measure", CPKB.Measure, {

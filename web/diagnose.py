@@ -491,11 +491,15 @@ def report_view(result: dict) -> dict:
         total = metals["total"]
         heavy.append({"pollutant": None, "total": True, "baseline": total["baseline_t_per_a"], "unit": "t/a",
                       "low": total["combined_reduction_t_per_a"][0], "high": total["combined_reduction_t_per_a"][1]})
-    symbiosis = [{"from": m["from"], "to": m["to"],
-                  "offer": _link(m["offer"], m.get("offer_labels"), lang),
-                  "demand": _link(m["demand"], m.get("demand_labels"), lang),
-                  "amount": m["amount"], "unit": m["unit"], "fate": m.get("fate_today")}
-                 for m in (result.get("symbiosis") or {}).get("matches", [])]
+    found = result.get("symbiosis") or {}
+    symbiosis = {kind: [{"from": m["from"], "to": m["to"],
+                         "offer": _link(m["offer"], m.get("offer_labels"), lang),
+                         "demand": _link(m["demand"], m.get("demand_labels"), lang),
+                         "amount": m["amount"], "unit": m["unit"], "fate": m.get("fate_today"),
+                         "distance": m.get("distance_km"), "conditions": (m.get("conditions") or {}).get(lang),
+                         "saving": (m.get("saving") or {}).get(lang)}
+                        for m in found.get(kind) or []]
+                 for kind in ("matches", "conditional", "refused")}
     return {
         "title": scope.get("title") or ui_text("report_title"),
         "scope": {

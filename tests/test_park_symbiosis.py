@@ -1,0 +1,106 @@
+"""Park audits: exchanges between enterprises matched on quality and legal basis, each quantity promised once.
+
+The example (examples/park_plating_cluster.yaml) is recomputed here by hand: a central steam plant, four plating
+plants, the park's wastewater plant, a licensed acid-recovery works and a brick works without a licence."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from cpkb.diagnostics.engine import diagnose
+
+from diagnose_support import EXAMPLES, read, real_store
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text("utf-8"))
+RAW = yaml.safe_load((EXAMPLES / "park_plating_cluster.yaml").read_text(encoding="utf-8"))
+
+
+def run(raw: dict) -> dict:
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    return diagnose(survey, real_store(), {})
+
+
+@pytest.fixture(scope="module")
+def park() -> dict:
+    return run(RAW)
+
+
+def pairs(result: dict, kind: str) -> dict[tuple[str, str, str], dict]:
+    return {(m["from"], m["to"], m["offer"].rsplit("/", 1)[1]): m for m in result["symbiosis"][kind]}
+
+
+def test_matches_meet_every_bound_and_use_each_quantity_once(park):
+    got = {k: m["amount"] for k, m in pairs(park, "matches").items()}
+    # steam 16,000 t/a at 0.8 MPa: P01 needs 6,500 and P02 4,200 at ≥ 0.4 MPa; P03 needs 1.2 MPa and 200 °C → refused
+    assert got[("C01", "P01", "steam-low-pressure")] == 6500 and got[("C01", "P02", "steam-low-pressure")] == 4200
+    # 5,200 GJ/a of 120 °C heat, largest demand first: P04 3,600 (55 °C), then P03 the 1,600 that is left of its 2,400
+    assert got[("C01", "P04", "waste-heat-low")] == 3600 and got[("C01", "P03", "waste-heat-low")] == 1600
+    # spent HCl: only P01's (42 g/L ≥ 30 free acid, 95 ≤ 130 g/L iron) goes to the licensed works; its coagulant to W01
+    assert got[("P01", "R01", "spent-hcl-pickle-liquor")] == 620
+    assert got[("R01", "W01", "coagulant")] == 260
+    assert len(got) == 6
+    streams = {(e["id"], s["resource"], s["direction"]): s["value"] for e in RAW["enterprises"] for s in e["streams"]}
+    offered = {}
+    for (src, _, _), m in pairs(park, "matches").items():
+        offered[(src, m["offer_labels"]["zh"])] = offered.get((src, m["offer_labels"]["zh"]), 0) + m["amount"]
+    assert offered[("C01", "低压蒸汽")] == 10700 <= streams[("C01", "低压蒸汽", "产出")]
+    assert offered[("C01", "低温余热")] == 5200 == streams[("C01", "低温余热", "产出")]
+
+
+def test_a_missing_quality_makes_a_pair_conditional_sized_on_what_is_left(park):
+    pending = pairs(park, "conditional")
+    acid = pending[("P04", "R01", "spent-hcl-pickle-liquor")]
+    assert acid["amount"] == 300                        # R01 still needs 1,200 − 620 = 580; P04 offers 300
+    assert [q["quality"].rsplit("/", 1)[1] for q in acid["qualities_unknown"]] == ["iron-content"]
+    assert "待核实：供方未填铁离子含量（需不高于130 g/L）" in acid["conditions"]["zh"]
+    assert pending[("P01", "C01", "condensate")]["amount"] == 5200   # its conductivity is not stated
+
+
+def test_bounds_not_met_and_no_legal_basis_refuse_a_pair_with_the_reason(park):
+    refused = pairs(park, "refused")
+    p02 = refused[("P02", "R01", "spent-hcl-pickle-liquor")]
+    assert {q["quality"].rsplit("/", 1)[1]: q["offer"] for q in p02["qualities_failed"]} == \
+        {"free-acid": 18, "iron-content": 150}
+    assert "不满足：游离酸浓度18，需不低于30 g/L" in p02["conditions"]["zh"]
+    for src in ("P01", "P02", "P04"):                   # the brick works has neither licence nor exemption
+        assert "既无经营许可证也不符合豁免条件" in refused[(src, "R02", "spent-hcl-pickle-liquor")]["conditions"]["zh"]
+    steam = refused[("C01", "P03", "steam-low-pressure")]
+    assert {q["labels"]["zh"] for q in steam["qualities_failed"]} == {"压力", "温度"}
+    assert "氯离子" in refused[("W01", "C01", "reclaimed-water")]["conditions"]["zh"]   # 410 > 250 mg/L
+
+
+def test_distances_come_from_the_sites_coordinates(park):
+    m = pairs(park, "matches")[("C01", "P01", "steam-low-pressure")]
+    # by hand (equirectangular, good to a metre over a kilometre): Δφ 0.0035°, Δλ 0.0061° at 27.79° N
+    north = 0.0035 * math.pi / 180 * 6371
+    east = 0.0061 * math.pi / 180 * 6371 * math.cos(math.radians(27.79))
+    assert m["distance_km"] == pytest.approx(math.hypot(north, east), abs=0.01)
+    assert "蒸汽管道" in m["connection"]["zh"]
+
+
+def test_an_unknown_legal_basis_is_conditional_and_an_exemption_is_accepted():
+    raw = copy.deepcopy(RAW)
+    receiver = next(e for e in raw["enterprises"] if e["id"] == "R01")
+    del receiver["facts"]["接收危险废物的依据"]
+    unknown = run(raw)
+    assert ("P01", "R01", "spent-hcl-pickle-liquor") in pairs(unknown, "conditional")
+    assert "未填接收方接收危险废物的依据" in pairs(unknown, "conditional")[("P01", "R01", "spent-hcl-pickle-liquor")][
+        "conditions"]["zh"]
+    receiver["facts"]["接收危险废物的依据"] = "点对点定向利用"
+    assert pairs(run(raw), "matches")[("P01", "R01", "spent-hcl-pickle-liquor")]["amount"] == 620
+
+
+def test_the_park_result_is_schema_valid_and_chinese_pages_carry_no_codes(park):
+    jsonschema.validate(park, SCHEMA)
+    for kind in ("matches", "conditional", "refused"):
+        for m in park["symbiosis"][kind]:
+            assert "at-least" not in m["conditions"]["zh"] and "at-most" not in m["conditions"]["zh"]
+            assert "https://" not in m["conditions"]["zh"]
