@@ -97,6 +97,70 @@ def reduction_ranges(rows: list[tuple[str, float, float]], axis_title: str) -> d
                               "text": {"signal": "format(datum.low, '.3~g') + '～' + format(datum.high, '.3~g') + ' t/a'"}}}]}
 
 
+VEGA_SCHEMA = "https://vega.github.io/schema/vega/v5.json"
+FLOW_COLOURS = ["#3b73b9", "#e08a2c", "#4f9d69", "#b05fa6", "#c0392b", "#7f8c8d", "#b7a03b", "#2aa7a0", "#8e6c3a"]
+
+
+def park_flows(flows: list[tuple[str, str, float, str]], outside: set[str], legend_title: str) -> dict | None:
+    """A Sankey diagram of one unit's flows (source, target, amount, resource label), drawn as a Vega spec: nodes
+    stacked in two columns (sources left, receivers and fates right), ribbons as cubic Bézier paths whose width is the
+    amount. Vega has no Sankey layout, so the geometry is computed here; `outside` names the nodes (外购, 排空 …)
+    that are not enterprises, drawn grey."""
+    flows = [f for f in flows if f[2] > 0]
+    if not flows:
+        return None
+    left = list(dict.fromkeys(f[0] for f in flows))
+    right = list(dict.fromkeys(f[1] for f in flows))
+    total = sum(f[2] for f in flows)
+    gap, node_w, width, thinnest = 10.0, 12.0, 560.0, 2.0
+    height = max(160.0, 24.0 * max(len(left), len(right)) + 120)
+    scale = (height - gap * (max(len(left), len(right)) - 1)) / total
+    widths = [max(f[2] * scale, thinnest) for f in flows]   # a small flow beside a river of effluent stays visible
+
+    def stack(names: list[str], side: int) -> dict[str, list[float]]:
+        y, out = 0.0, {}
+        for name in names:
+            size = sum(w for f, w in zip(flows, widths) if f[side] == name)
+            out[name] = [y, size, y]   # top, height, next free y for ribbons
+            y += size + gap
+        return out
+    lpos, rpos = stack(left, 0), stack(right, 1)
+    x0, x1 = 150.0, width - 150.0
+    links, nodes = [], []
+    for (src, dst, amount, resource), w in zip(flows, widths):
+        ya, yb = lpos[src][2], rpos[dst][2]
+        lpos[src][2] += w
+        rpos[dst][2] += w
+        xa, xb, xm = x0 + node_w, x1, (x0 + node_w + x1) / 2
+        d = (f"M{xa:.1f},{ya:.1f}C{xm:.1f},{ya:.1f} {xm:.1f},{yb:.1f} {xb:.1f},{yb:.1f}"
+             f"L{xb:.1f},{yb + w:.1f}C{xm:.1f},{yb + w:.1f} {xm:.1f},{ya + w:.1f} {xa:.1f},{ya + w:.1f}Z")
+        links.append({"d": d, "resource": resource, "tip": f"{src} → {dst}: {amount:,.6g} ({resource})"})
+    for names, pos, x, align, dx in ((left, lpos, x0, "right", -6), (right, rpos, x1, "left", node_w + 6)):
+        for name in names:
+            top, size, _ = pos[name]
+            nodes.append({"x": x, "y": top, "h": max(size, 1.0), "label": name, "tx": x + dx, "ty": top + size / 2,
+                          "align": align, "outside": name in outside})
+    resources = list(dict.fromkeys(f[3] for f in flows))
+    text = {"font": {"value": FONT_STACK}, "fontSize": {"value": 12}}
+    return {"$schema": VEGA_SCHEMA, "width": width, "height": height, "padding": 8, "background": "white",
+            "config": {"legend": {"labelFont": FONT_STACK, "titleFont": FONT_STACK, "labelFontSize": 12,
+                                  "titleFontSize": 12, "labelLimit": 320}},
+            "data": [{"name": "links", "values": links}, {"name": "nodes", "values": nodes}],
+            "scales": [{"name": "colour", "type": "ordinal", "domain": resources,
+                        "range": (FLOW_COLOURS * (len(resources) // len(FLOW_COLOURS) + 1))[:len(resources)]}],
+            "legends": [{"fill": "colour", "title": legend_title, "orient": "bottom", "direction": "vertical"}],
+            "marks": [
+                {"type": "path", "from": {"data": "links"}, "encode": {"enter": {
+                    "path": {"field": "d"}, "fill": {"scale": "colour", "field": "resource"},
+                    "fillOpacity": {"value": 0.55}, "tooltip": {"field": "tip"}}}},
+                {"type": "rect", "from": {"data": "nodes"}, "encode": {"enter": {
+                    "x": {"field": "x"}, "y": {"field": "y"}, "width": {"value": node_w}, "height": {"field": "h"},
+                    "fill": {"signal": "datum.outside ? '#9e9e9e' : '#34495e'"}}}},
+                {"type": "text", "from": {"data": "nodes"}, "encode": {"enter": {
+                    "x": {"field": "tx"}, "y": {"field": "ty"}, "text": {"field": "label"}, "align": {"field": "align"},
+                    "baseline": {"value": "middle"}, **text}}}]}
+
+
 def _ensure_fonts() -> None:
     global _fonts_registered
     with _lock:
@@ -112,6 +176,8 @@ def to_svg(spec: dict) -> str:
     import vl_convert
 
     _ensure_fonts()
+    if spec.get("$schema") == VEGA_SCHEMA:
+        return vl_convert.vega_to_svg(spec)
     return vl_convert.vegalite_to_svg(spec)
 
 
@@ -120,4 +186,6 @@ def to_png(spec: dict, scale: float = 2.0) -> bytes:
     import vl_convert
 
     _ensure_fonts()
+    if spec.get("$schema") == VEGA_SCHEMA:
+        return vl_convert.vega_to_png(spec, scale=scale)
     return vl_convert.vegalite_to_png(spec, scale=scale)

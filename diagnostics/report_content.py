@@ -886,6 +886,12 @@ class _Builder:
             return [[m["from"], _pick(m.get("offer_labels"), self.lang), m["to"], _pick(m.get("demand_labels"), self.lang),
                      m.get("amount"), m.get("unit") or "—", m.get("distance_km"), _pick(m.get("conditions"), self.lang),
                      *extra(m)] for m in items]
+        for n, (unit, before, after, outside) in enumerate(park_flow_sets(found, self.lang), 1):
+            for stage, when, flows in (("before", self.tr("现状", "today"), before),
+                                       ("after", self.tr("实施建议链接后", "with the proposed links"), after)):
+                ch.add("chart", self.chart("6", self.tr(f"园区物质与能量流（{unit}）：{when}", f"Park flows ({unit}): {when}"),
+                                           charts.park_flows(flows, outside, self.tr("资源", "resource")),
+                                           f"park-flows-{n}-{stage}"))
         if matches:
             ch.add("table", self.table("6", self.tr("园区共生机会（品质满足需求）", "Exchanges between enterprises (qualities met)"),
                 columns + [Column(self.tr("节约", "saving"))],
@@ -1050,3 +1056,35 @@ def causes_by_problem(result: dict, lang: str = "zh") -> dict[str, list[dict]]:
 def build_report(result: dict, lang: str = "zh") -> Report:
     """The report's content in one language (zh or en) from a diagnosis result."""
     return _Builder(result, lang).build()
+
+
+
+_BOUGHT = {"zh": "外购/新取", "en": "bought or drawn"}
+_NO_FATE = {"zh": "去向未填", "en": "fate not given"}
+
+
+def park_flow_sets(found: dict, lang: str) -> list[tuple[str, list, list, set[str]]]:
+    """Per unit, the park's flows today (each offer to its fate, each demand from outside) and with the proposed
+    links (matched amounts between enterprises, what is left to its fate or from outside), for a Sankey diagram;
+    with the nodes that are not enterprises. Units in which nothing is exchanged are left out."""
+    left_out = {(r["enterprise"], r["resource"]): r["amount_left"] for r in found.get("unmatched_offers") or []}
+    taken: dict[tuple, float] = {}
+    before: dict[str, list] = {}
+    after: dict[str, list] = {}
+    outside = {_BOUGHT[lang]}
+    for m in found.get("matches") or []:
+        after.setdefault(m["unit"], []).append((m["from"], m["to"], m["amount"], _pick(m["offer_labels"], lang)))
+        taken[(m["to"], m["demand"])] = taken.get((m["to"], m["demand"]), 0.0) + m["amount"]
+    for st in found.get("streams") or []:
+        label, unit, key = _pick(st["labels"], lang), st["unit"], (st["enterprise"], st["resource"])
+        if st["direction"] == "out":
+            fate = st.get("fate") or _NO_FATE[lang]
+            outside.add(fate)
+            before.setdefault(unit, []).append((st["enterprise"], fate, st["amount"], label))
+            after.setdefault(unit, []).append((st["enterprise"], fate, left_out.get(key, 0.0), label))
+        else:
+            before.setdefault(unit, []).append((_BOUGHT[lang], st["enterprise"], st["amount"], label))
+            after.setdefault(unit, []).append((_BOUGHT[lang], st["enterprise"],
+                                               max(0.0, st["amount"] - taken.get(key, 0.0)), label))
+    return [(unit, flows, after[unit], outside) for unit, flows in before.items()
+            if any(m["unit"] == unit for m in found.get("matches") or [])]

@@ -177,6 +177,9 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
         if amount > 0:
             pending.append(_row(kb, pair, amount, places))
     return {
+        "streams": [{"enterprise": st.enterprise, "direction": d, "resource": st.resource,
+                     "labels": kb.label(st.resource), "amount": st.amount, "unit": st.unit, "fate": st.fate}
+                    for d, group in (("out", offers), ("in", demands)) for st in group],
         "matches": matches,
         "conditional": pending,
         "refused": [_row(kb, pair, min(pair[0].amount * pair[2], pair[1].amount), places, amounts=False)

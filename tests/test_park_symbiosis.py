@@ -104,3 +104,20 @@ def test_the_park_result_is_schema_valid_and_chinese_pages_carry_no_codes(park):
         for m in park["symbiosis"][kind]:
             assert "at-least" not in m["conditions"]["zh"] and "at-most" not in m["conditions"]["zh"]
             assert "https://" not in m["conditions"]["zh"]
+
+
+def test_the_park_flows_are_drawn_before_and_after_and_conserve_each_offer(park):
+    from cpkb.diagnostics import charts
+    from cpkb.diagnostics.report_content import park_flow_sets
+
+    sets = {unit: (before, after, outside) for unit, before, after, outside in park_flow_sets(park["symbiosis"], "zh")}
+    assert set(sets) == {"t/a", "GJ/a"}
+    before, after, outside = sets["t/a"]
+    steam_before = [f for f in before if f[0] == "C01" and f[3] == "低压蒸汽"]
+    assert steam_before == [("C01", "去向未填", 16000, "低压蒸汽")]
+    steam_after = {f[1]: f[2] for f in after if f[0] == "C01" and f[3] == "低压蒸汽" and f[2] > 0}
+    assert steam_after == {"P01": 6500, "P02": 4200, "去向未填": 5300}          # 16,000 in all, before and after
+    assert ("外购/新取", "R01", 580, "废盐酸酸洗液") in after                       # 1,200 needed, 620 from P01
+    svg = charts.to_svg(charts.park_flows(after, outside, "资源"))
+    assert "外购/新取" in svg and "P01" in svg and "<path" in svg
+    assert charts.to_png(charts.park_flows(before, outside, "资源"))[:8] == b"\x89PNG\r\n\x1a\n"
