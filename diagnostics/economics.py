@@ -17,7 +17,8 @@ from .units import UnitConverter, UnitProblem
 PAYBACK_FORMULA = "payback = investment / (savings × price − opex_change)"
 _BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("每条生产线", "per production line"),
           "per-t-per-d": ("每 t/d 处理能力", "per t/d of capacity"), "per-m3-per-d": ("每 m³/d 水处理能力", "per m³/d of capacity"),
-          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of plated output"), "per-output": ("每单位年产量", "per unit of annual output")}
+          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of plated output"), "per-output": ("每单位年产量", "per unit of annual output"),
+          "per-facility": ("每套共享设施（园区共建，计一次）", "per shared installation (built once for the park)")}
 
 
 def parse_prices(text: str) -> dict[str, float]:
@@ -52,9 +53,15 @@ def _scale(kb: Knowledge, ent: Enterprise, basis: str) -> float | None:
 
 
 def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise]) -> dict:
+    label = _BASIS.get(item["basis"], (item["basis"], item["basis"]))
+    if item["basis"] == "per-facility":  # one installation the enterprises share: counted once, not per enterprise
+        return {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
+                "basis_labels": {"zh": label[0], "en": label[1]},
+                "total": [round(item["low"], 4), round(item["high"], 4)] if enterprises else None,
+                "enterprises_scaled": len(enterprises), "enterprises_unscaled": [],
+                "verified": item["verified"], "sources": item["sources"]}
     known = [(e, _scale(kb, e, item["basis"])) for e in enterprises]
     scaled = [s for _, s in known if s is not None]
-    label = _BASIS.get(item["basis"], (item["basis"], item["basis"]))
     return {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
             "basis_labels": {"zh": label[0], "en": label[1]},
             "total": [round(item["low"] * sum(scaled), 4), round(item["high"] * sum(scaled), 4)] if scaled else None,

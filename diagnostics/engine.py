@@ -403,6 +403,8 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         applies, unconfirmed, reasons = [], [], defaultdict(list)
         prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
         check = prerequisite.evaluate if prerequisite is not None else None
+        if measure.also_when is not None:  # a linked shared measure: the sector's prerequisite and the shared one
+            check = _both(check, compiler.compile(measure.also_when).evaluate)
         for eid in sorted(targets):  # inline: this loop runs measures × enterprises times
             ent = by_id[eid]
             if introduces and introduces <= ent.techniques:
@@ -420,6 +422,11 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
+        if measure.shared:  # the sector's link to a measure of kb/shared/measures.yaml
+            entry["shared_measure"] = measure.shared
+            entry["scale"] = measure.scale
+            if measure.note is not None:
+                entry["note"] = measure.note.as_dict()
         if not applies:
             code = max(reasons, key=lambda k: len(reasons[k]))
             rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
@@ -450,6 +457,17 @@ def _measures_for_findings(kb: Knowledge, survey: Survey, findings: list[dict], 
              "prerequisite_unconfirmed": [e for e in r["prerequisite_unconfirmed"] if e in finding["enterprises"]]}
             for r in chosen if finding["problem"] in r["problems"]]
         finding["measures"] = [m for m in finding["measures"] if m["applies_to"]]
+
+
+def _both(first, second):
+    """Two prerequisites that must both hold, in three values: false wins, then unknown (None), then true."""
+    if first is None:
+        return second
+
+    def check(ent):
+        a, b = first(ent)[0], second(ent)[0]
+        return (False if False in (a, b) else None if None in (a, b) else True,)
+    return check
 
 
 _REJECTION = {

@@ -112,6 +112,10 @@ class Measure:
     sources: list[str]
     applicability: Labels
     economics: Economics = field(default_factory=Economics)
+    shared: str | None = None       # a sector's link to a shared measure: the shared measure's IRI
+    scale: str = "enterprise"       # enterprise | park (shared measures)
+    also_when: URIRef | None = None  # a link's own prerequisite, which holds together with the shared one
+    note: Labels | None = None      # a link's note: what is particular to the sector
 
 
 @dataclass
@@ -294,6 +298,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                 for iri, kind in kinds.items() if kind == "problem"}
     measures = {iri: _measure(graph, iri, labels, sector_of, kinds, first_key)
                 for iri, kind in kinds.items() if kind == "measure"}
+    measures.update(_linked_measures(graph, measures, labels, sector_of))
     rules = [Rule(iri, labels[iri], sector_of.get(iri, ""), str(graph.value(URIRef(iri), CPKB.detects)),
                   first_key(URIRef(iri), CPKB.severity), graph.value(URIRef(iri), CPKB.condition),
                   _strs(graph, URIRef(iri), DCTERMS.source))
@@ -396,6 +401,19 @@ def _choice_labels(graph: Graph, fact: URIRef) -> dict[str, dict[str, str]]:
 
 def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Measure:
     s = URIRef(iri)
+    effects = _measure_effects(graph, s)
+    applicability = Labels()
+    for lit in graph.objects(s, CPKB.applicability):
+        setattr(applicability, lit.language or "zh", str(lit))
+    scale = graph.value(s, CPKB.scale)
+    return Measure(iri, labels[iri], sector_of.get(iri, ""), _strs(graph, s, CPKB.addresses),
+                   _strs(graph, s, CPKB.process), first_key(s, CPKB.costClass), first_key(s, CPKB.route),
+                   _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
+                   graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability,
+                   load_economics(graph, s), scale=str(graph.value(scale, CPKB.key)) if scale is not None else "enterprise")
+
+
+def _measure_effects(graph: Graph, s) -> list[Effect]:
     effects = []
     for node in graph.objects(s, CPKB.hasEffect):
         for prop, kind in ((CPKB.onIndicator, "indicator"), (CPKB.onPollutant, "pollutant"),
@@ -416,14 +434,45 @@ def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Mea
                     str(graph.value(level, CPKB.key)) if level is not None else None,
                     (float(low), float(high)) if low is not None else None,
                     str(graph.value(node, CPKB.unit)) if graph.value(node, CPKB.unit) is not None else None))
-    applicability = Labels()
-    for lit in graph.objects(s, CPKB.applicability):
-        setattr(applicability, lit.language or "zh", str(lit))
-    return Measure(iri, labels[iri], sector_of.get(iri, ""), _strs(graph, s, CPKB.addresses),
-                   _strs(graph, s, CPKB.process), first_key(s, CPKB.costClass), first_key(s, CPKB.route),
-                   _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
-                   graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability,
-                   load_economics(graph, s))
+    return effects
+
+
+def _texts(graph: Graph, node, prop) -> Labels:
+    found = Labels()
+    for lit in graph.objects(node, prop):
+        setattr(found, lit.language or "zh", str(lit))
+    return found
+
+
+def _linked_measures(graph: Graph, measures: dict[str, Measure], labels: dict[str, Labels],
+                     sector_of: dict[str, str]) -> dict[str, Measure]:
+    """A sector's link to a shared measure, as the engine sees it: the shared measure (labels, cost, route,
+    effects, economics) with the sector's problems, processes, techniques, prerequisite and applicability. It is
+    keyed by the link's IRI, so that it is one of the sector's measures everywhere a sector measure is."""
+    out = {}
+    for link in graph.subjects(RDF.type, CPKB.MeasureLink):
+        shared = graph.value(link, CPKB.linksMeasure)
+        base = measures.get(str(shared))
+        if base is None:
+            continue
+        iri = str(link)
+        labels[iri] = base.labels            # the link has no labels of its own: it is shown as the measure
+        own = _measure_effects(graph, link)
+        applicability = _texts(graph, link, CPKB.applicability)
+        note = _texts(graph, link, SKOS.note)
+        out[iri] = Measure(
+            iri, base.labels, sector_of.get(iri, ""), _strs(graph, link, CPKB.addresses),
+            _strs(graph, link, CPKB.process) or list(base.processes), base.cost, base.route,
+            sorted(set(base.introduces) | set(_strs(graph, link, CPKB.introduces))),
+            sorted(set(base.replaces) | set(_strs(graph, link, CPKB.replaces))),
+            base.applies_when, [*base.effects, *own], sorted(set(base.sources) | set(_strs(graph, link, DCTERMS.source))),
+            applicability if (applicability.zh or applicability.en) else base.applicability, base.economics,
+            shared=base.iri, scale=base.scale, also_when=graph.value(link, CPKB.appliesWhen),
+            note=note if (note.zh or note.en) else None)
+        if applicability.zh or applicability.en:
+            out[iri].applicability.zh = out[iri].applicability.zh or applicability.en
+            out[iri].applicability.en = out[iri].applicability.en or applicability.zh
+    return out
 
 
 def _name_index(graph: Graph, kinds: dict[str, str], labels: dict[str, Labels]):

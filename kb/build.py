@@ -17,7 +17,8 @@ NQUADS_FILE = "cpkb.nq"
 DISK_DIR = "oxigraph"
 
 
-_PLURALS = {"Process": "processes", "ResourceType": "resource types", "SourceDocument": "source documents"}
+_PLURALS = {"Process": "processes", "ResourceType": "resource types", "SourceDocument": "source documents",
+            "SharedMeasure": "shared measures", "MeasureLink": "shared-measure links"}
 
 
 @dataclass

@@ -114,8 +114,9 @@ class Compiler(ModelFields):
 
     def _counts(self, schema: Graph) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for cls in (CPKB.Sector, CPKB.Process, CPKB.Technique, CPKB.Problem, CPKB.Measure, CPKB.Indicator,
-                    CPKB.Rule, CPKB.Pollutant, CPKB.Region, CPKB.Basin, CPKB.ResourceType, CPKB.SourceDocument):
+        for cls in (CPKB.Sector, CPKB.Process, CPKB.Technique, CPKB.Problem, CPKB.Measure, CPKB.SharedMeasure,
+                    CPKB.MeasureLink, CPKB.Indicator, CPKB.Rule, CPKB.Pollutant, CPKB.Region, CPKB.Basin,
+                    CPKB.ResourceType, CPKB.SourceDocument):
             name = str(cls).rsplit("/", 1)[-1]
             counts[name] = len({q[0] for q in self.dataset.quads((None, RDF.type, cls, None))})
         return counts
@@ -170,6 +171,7 @@ class Compiler(ModelFields):
                 self._index_entry(ctx, kind, entry)
 
     def _index_entry(self, ctx: _Ctx, kind: fmt.Kind, entry: Any) -> None:
+        _default_link_id(kind, entry)
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             self._problem(ctx, f"each {kind.name} entry must be a mapping with an `id`.", line_of(entry))
             return
@@ -204,6 +206,7 @@ class Compiler(ModelFields):
 
     @staticmethod
     def _iri(sector: str | None, kind: str, ident: str) -> URIRef:
+        kind = fmt.IRI_NAMES.get(kind, kind)
         return ID[f"{sector}/{kind}/{ident}"] if sector else ID[f"{kind}/{ident}"]
 
     # ------------------------------------------------------------------ pass 2: emit triples
@@ -222,6 +225,7 @@ class Compiler(ModelFields):
             if kind is None or not isinstance(entries, list) or (key == "sector" and sector):
                 continue
             for entry in entries:
+                _default_link_id(kind, entry)
                 if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                     self._emit_entry(ctx, kind, entry, self._iri(sector, kind.name, entry["id"]))
 
@@ -229,9 +233,13 @@ class Compiler(ModelFields):
         ctx = _Ctx(parent.file, parent.sector, parent.graph, f"{kind.name} {entry.get('id')}", line_of(entry), entry)
         g = ctx.graph
         g.add((iri, RDF.type, kind.rdf_class))
+        for cls in kind.extra_classes:
+            g.add((iri, RDF.type, cls))
         g.add((iri, CPKB.key, Literal(str(entry["id"]))))
         if parent.sector and kind.name != "sector":
             g.add((iri, CPKB.sector, ID[parent.sector]))
+        if kind.name == "measure-link":
+            self._check_link(ctx, entry)
         self._emit_common(ctx, iri, entry, kind)
         for key, value in entry.items():
             if key in fmt.COMMON_KEYS:
@@ -245,6 +253,18 @@ class Compiler(ModelFields):
         for key, spec in kind.fields.items():
             if spec.required and entry.get(key) in (None, "", []):
                 self._problem(ctx, f"missing required field {key!r} of a {kind.name}.")
+
+    def _check_link(self, ctx: _Ctx, entry: LineDict) -> None:
+        """A link names the shared measure, never re-labels it, and does not sit beside a sector measure of the
+        same id (that would be the copy the link replaces)."""
+        copied = [k for k in ("label", "alt", "definition") if k in entry]
+        if copied:
+            self._problem(ctx, f"a shared-measure link takes its {', '.join(copied)} from kb/shared/measures.yaml; "
+                          "write what is particular to the sector in `applicability` or `note`.")
+        own = self.index.get((ctx.sector, "measure"), {}).get(str(entry.get("measure")))
+        if own is not None:
+            self._problem(ctx, f"the sector also defines a measure {entry.get('measure')!r} ({own.file.name}:{own.line}): "
+                          "replace it by this link and keep its sector-specific detail as the link's note.")
 
     def _emit_common(self, ctx: _Ctx, iri: URIRef, entry: LineDict, kind: fmt.Kind) -> None:
         g = ctx.graph
@@ -674,6 +694,13 @@ class Compiler(ModelFields):
         ctx.graph.add((node, CPKB.threshold, Literal(_decimal(value), datatype=XSD.decimal)))
         link("unit", "unit", CPKB.unit)
         return True
+
+
+def _default_link_id(kind: fmt.Kind, entry: Any) -> None:
+    """A shared-measure link is written `- measure: ID`; its id is the shared measure's unless it gives one."""
+    if kind.name == "measure-link" and isinstance(entry, dict) and "id" not in entry \
+            and isinstance(entry.get("measure"), str):
+        entry["id"] = entry["measure"]
 
 
 def _decimal(value: float) -> str:

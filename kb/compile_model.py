@@ -198,13 +198,17 @@ class ModelFields:
             line = line_of(item)
             if isinstance(item, str):
                 item = {"measure": item}
-            if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in ("measure", "technique"):
-                self._problem(ctx, "`requires` items are measure ids or {technique: id} / {measure: id}.", line)
+            kinds = ("measure", "shared_measure", "technique")
+            if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in kinds:
+                self._problem(ctx, "`requires` items are measure ids or {technique: id} / {measure: id} / "
+                              "{shared_measure: id}.", line)
                 continue
             (kind, ref), = item.items()
+            if kind == "shared_measure" or (kind == "measure" and ctx.sector is None):
+                kind = "shared-measure"   # in kb/shared/measures.yaml a measure id is a shared measure
             target = self._resolve(ctx, kind, ref, line)
             if target is not None:
-                ctx.graph.add((iri, CPKB.requiresMeasure if kind == "measure" else CPKB.requiresTechnique, target))
+                ctx.graph.add((iri, CPKB.requiresTechnique if kind == "technique" else CPKB.requiresMeasure, target))
 
     def _effect_v2(self, ctx, node: URIRef, effect: dict, on: str, line) -> bool:
         """mode (relative | target | absolute) and acts_on (generated | emitted) of one effect."""

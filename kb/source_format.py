@@ -51,6 +51,8 @@ class Kind:
     rdf_class: object
     fields: dict[str, Field] = field(default_factory=dict)
     concept: bool = True  # a cpkb:Concept: labels, definition and sources are expected
+    extra_classes: tuple = ()   # further rdf:types of every entry (cpkb:SectorMeasure, cpkb:SharedMeasure)
+    iri_name: str | None = None  # the kind's segment in IRIs when it differs from `name`
 
 
 COMMON_KEYS = ("id", "label", "alt", "definition", "sources", "note")
@@ -111,7 +113,18 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "opex_change": special("money"),                   # {range, basis, sources} in 万元/a (negative: cheaper)
         "savings": special("savings"),                     # [{consumption, range, unit, basis, sources}]
         "requires": special("requires"),                   # measures or {technique: T} that must exist first
-    }),
+    }, extra_classes=(CPKB.SectorMeasure,)),
+    # links to measures of kb/shared/measures.yaml, with the sector's own applicability (kb/README.md)
+    "shared_measures": Kind("measure-link", CPKB.MeasureLink, {
+        "measure": ref("shared-measure", CPKB.linksMeasure, required=True),
+        "addresses": ref("problem", CPKB.addresses, many=True, required=True),
+        "processes": ref("process", CPKB.process, many=True),
+        "introduces": ref("technique", CPKB.introduces, many=True),
+        "replaces": ref("technique", CPKB.replaces, many=True),
+        "applies_when": special("condition"),
+        "effects": special("effects"),                     # the sector's own effects, added to the shared ones
+        "applicability": lit("text", CPKB.applicability),
+    }, concept=False),
     "requirements": Kind("requirement", CPKB.RequirementSet, {
         "document": ref("source", CPKB.document, required=True),
         "clause": lit("str", CPKB.clause),
@@ -216,10 +229,28 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
     }),
     "facts": SECTOR_SECTIONS["facts"],
+    # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`
+    "measures": Kind("shared-measure", CPKB.Measure, {
+        "scale": vocab("MeasureScale", CPKB.scale, required=True),     # enterprise | park
+        "categories": vocab("ProblemCategory", CPKB.addressesCategory, many=True, required=True),
+        "cost": vocab("CostClass", CPKB.costClass, required=True),
+        "route": vocab("Route", CPKB.route, required=True),
+        "applies_when": special("condition"),
+        "effects": special("effects"),
+        "applicability": lit("text", CPKB.applicability),
+        "cross_media": lit("text", CPKB.crossMedia),
+        "payback_years": special("payback"),
+        "investment": special("money"),
+        "opex_change": special("money"),
+        "savings": special("savings"),
+        "requires": special("requires"),
+    }, extra_classes=(CPKB.SharedMeasure,), iri_name="measure"),
 }
 
 # Kinds that live only in shared files; a bare id refers to them from anywhere.
 SHARED_KINDS = {k.name for k in SHARED_SECTIONS.values()} - {"fact"}
+# The IRI segment of each kind whose segment differs from its name (shared measures: id/measure/ID).
+IRI_NAMES = {k.name: k.iri_name for k in (*SECTOR_SECTIONS.values(), *SHARED_SECTIONS.values()) if k.iri_name}
 
 FACT_DATATYPES = ("boolean", "number", "choice")
 LEVEL_KEYS = ("I", "II", "III")
@@ -227,7 +258,8 @@ OPERATORS = ("<", "<=", ">", ">=", "=", "!=")
 EMISSION_STAGES = ("generated", "emitted")
 
 # Model v2 (kb/README.md): closed lists of the new fields.
-COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output")
+COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output",
+              "per-facility")   # per-facility: one shared installation (park scale), counted once
 EFFECT_MODES = ("relative", "target", "absolute")
 SOURCE_AGES = ("new", "existing")
 CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age")

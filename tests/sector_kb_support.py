@@ -36,7 +36,9 @@ def measured_indicators(sector: str) -> int:
 
 
 def unsourced_or_unlabelled(sector: str) -> list:
+    # a link to a shared measure takes its labels and sources from the shared measure
     return real_store().select(f"""SELECT ?x WHERE {{ ?x cpkb:sector {sector} .
+        FILTER NOT EXISTS {{ ?x a cpkb:MeasureLink }}
         FILTER (NOT EXISTS {{ ?x dcterms:source ?s }}
              || NOT EXISTS {{ ?x skos:prefLabel ?zh FILTER(lang(?zh) = 'zh') }}
              || NOT EXISTS {{ ?x skos:prefLabel ?en FILTER(lang(?en) = 'en') }}) }}""").rows

@@ -1,0 +1,204 @@
+"""Cross-sector measures (kb/shared/measures.yaml) and the sectors' links to them (`shared_measures`): the compiler's
+placed errors, the SPARQL view of a sector's measures, and the engine recommending a linked measure like a sector's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+from rdflib.namespace import RDF
+
+from cpkb.diagnostics.engine import diagnose
+from cpkb.kb.checks import check_shacl, union_graph
+from cpkb.kb.compile import compile_kb
+from cpkb.kb.errors import SourceError
+from cpkb.kb.namespaces import CPKB, ID
+
+from diagnose_support import read, real_store
+from sector_kb_support import count
+
+SHARED = '''measures:
+  - id: steam-traps
+    label: {zh: 疏水阀检查更换, en: steam trap repair}
+    alt: {zh: [疏水阀], en: [steam traps]}
+    definition: {zh: 检查更换疏水阀。, en: Test and replace steam traps.}
+    sources: [{doc: demo-standard}]
+    scale: enterprise
+    categories: [energy-use]
+    cost: low
+    route: equipment
+    savings:
+      - {consumption: fresh-water, range: [100, 200], unit: percent, basis: per-enterprise, sources: [{doc: demo-standard}]}
+  - id: shared-boiler
+    label: {zh: 集中供热, en: central steam}
+    definition: {zh: 园区集中供热。, en: Park central steam.}
+    sources: [{doc: demo-standard}]
+    scale: park
+    categories: [energy-use]
+    cost: high
+    route: materials-energy
+    requires: [steam-traps]
+    investment: {range: [500, 800], basis: per-facility, sources: [{doc: demo-standard}]}
+'''
+
+LINKS = '''
+shared_measures:
+  - measure: steam-traps
+    addresses: [high-rinse-water]
+    processes: [rinsing]
+    applicability: {zh: 演示行业的说明。, en: What is particular to the demo sector.}
+    note: {zh: 备注。, en: A note.}
+'''
+
+
+def _problems(kb: Path) -> list[str]:
+    with pytest.raises(SourceError) as info:
+        compile_kb(kb)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.fixture
+def linked_kb(mini_kb: Path) -> Path:
+    (mini_kb / "shared" / "measures.yaml").write_text(SHARED, encoding="utf-8")
+    demo = mini_kb / "sectors" / "demo.yaml"
+    text = demo.read_text(encoding="utf-8")
+    demo.write_text(text.replace("\nrules:\n", LINKS + "\nrules:\n", 1), encoding="utf-8")
+    return mini_kb
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_link_compiles_to_a_measure_link_node_and_passes_shacl(linked_kb):
+    compiled = compile_kb(linked_kb)
+    graph = union_graph(compiled)
+    shared, link = ID["measure/steam-traps"], ID["demo/measure-link/steam-traps"]
+    assert (shared, RDF.type, CPKB.Measure) in graph and (shared, RDF.type, CPKB.SharedMeasure) in graph
+    assert (shared, CPKB.scale, CPKB.ScaleEnterprise) in graph
+    assert (shared, CPKB.sector, None) not in graph
+    assert (link, RDF.type, CPKB.MeasureLink) in graph
+    assert (link, CPKB.linksMeasure, shared) in graph
+    assert (link, CPKB.sector, ID["demo"]) in graph
+    assert (link, CPKB.addresses, ID["demo/problem/high-rinse-water"]) in graph
+    assert (ID["demo/measure/adopt-countercurrent-rinse"], RDF.type, CPKB.SectorMeasure) in graph
+    assert (ID["measure/shared-boiler"], CPKB.requiresMeasure, shared) in graph
+    assert compiled.counts["SharedMeasure"] == 2 and compiled.counts["MeasureLink"] == 1
+    assert compiled.counts["Measure"] == 3   # the sector's own and the two shared ones; a link is not a measure
+    assert check_shacl(compiled, graph) == []
+
+
+def test_shacl_rejects_a_shared_measure_given_a_sector(linked_kb):
+    compiled = compile_kb(linked_kb)
+    graph = union_graph(compiled)
+    graph.add((ID["measure/steam-traps"], CPKB.sector, ID["demo"]))
+    findings = check_shacl(compiled, graph)
+    assert any("shared/measures.yaml" in f.where and "belongs to no sector" in f.message for f in findings)
+
+
+def test_unknown_shared_measure_is_a_placed_error_with_the_closest_ids(linked_kb):
+    _edit(linked_kb / "sectors/demo.yaml", "  - measure: steam-traps\n", "  - measure: steam-trap\n")
+    problems = _problems(linked_kb)
+    assert len(problems) == 1
+    assert "demo.yaml" in problems[0] and "[measure-link steam-trap]" in problems[0]
+    assert "unknown shared-measure 'steam-trap'" in problems[0] and "steam-traps" in problems[0]
+
+
+def test_a_link_to_an_unknown_problem_or_without_problems_is_an_error(linked_kb):
+    _edit(linked_kb / "sectors/demo.yaml", "    addresses: [high-rinse-water]\n    processes: [rinsing]\n    applicability",
+          "    addresses: [high-rinse]\n    processes: [rinsing]\n    applicability")
+    problems = _problems(linked_kb)
+    assert any("unknown problem 'high-rinse'" in p and "high-rinse-water" in p for p in problems)
+
+
+def test_a_link_may_not_relabel_the_measure_nor_sit_beside_a_copy(linked_kb):
+    _edit(linked_kb / "sectors/demo.yaml", "  - measure: steam-traps\n",
+          "  - measure: steam-traps\n    label: {zh: 疏水阀, en: traps}\n")
+    assert any("takes its label" in p for p in _problems(linked_kb))
+
+
+def test_a_sector_measure_that_copies_a_linked_one_is_an_error(linked_kb):
+    _edit(linked_kb / "sectors/demo.yaml", "  - id: adopt-countercurrent-rinse\n", "  - id: steam-traps\n")
+    assert any("also defines a measure 'steam-traps'" in p and "replace it by this link" in p
+               for p in _problems(linked_kb))
+
+
+def test_shared_measure_fields_are_checked(linked_kb):
+    _edit(linked_kb / "shared/measures.yaml", "    scale: park\n", "    scale: region\n")
+    _edit(linked_kb / "shared/measures.yaml", "    categories: [energy-use]\n    cost: low",
+          "    categories: [energy]\n    cost: low")
+    problems = _problems(linked_kb)
+    assert any("[shared-measure shared-boiler]" in p and "'region'" in p for p in problems)
+    assert any("[shared-measure steam-traps]" in p and "'energy'" in p for p in problems)
+
+
+def test_a_shared_measure_cannot_name_sector_indicators(linked_kb):
+    _edit(linked_kb / "shared/measures.yaml", "    savings:\n",
+          "    effects:\n      - {indicator: rinse-water, change: [-10, -5], sources: [{doc: demo-standard}]}\n    savings:\n")
+    assert any("unknown indicator 'rinse-water'" in p and "kb/shared" in p for p in _problems(linked_kb))
+
+
+# ---------------------------------------------------------------------- the real knowledge base
+
+PP = "<https://w3id.org/cpkb/id/papermaking>"
+
+
+def test_at_least_50_shared_measures_with_labels_sources_and_scale():
+    assert count("?x a cpkb:SharedMeasure ; skos:prefLabel ?zh ; skos:definition ?d ; dcterms:source ?s ; "
+                 "cpkb:scale ?sc ; cpkb:costClass ?c ; cpkb:route ?r FILTER(lang(?zh) = 'zh')") >= 20
+    assert count("?x a cpkb:SharedMeasure ; cpkb:scale cpkb:ScalePark") >= 2
+
+
+def test_sparql_lists_a_sectors_measures_with_the_linked_ones():
+    own = count(f"?x a cpkb:Measure ; cpkb:sector {PP}")
+    linked = count(f"[] a cpkb:MeasureLink ; cpkb:sector {PP} ; cpkb:linksMeasure ?x")
+    both = count(f"{{ ?x a cpkb:Measure ; cpkb:sector {PP} }} UNION "
+                 f"{{ [] a cpkb:MeasureLink ; cpkb:sector {PP} ; cpkb:linksMeasure ?x }}")
+    assert linked >= 5 and both == own + linked
+    # papermaking's metering problem is answered by the shared three-level metering
+    assert count(f"?x cpkb:sector {PP} ; cpkb:linksMeasure <https://w3id.org/cpkb/id/measure/three-level-energy-metering> ; "
+                 "cpkb:addresses <https://w3id.org/cpkb/id/papermaking/problem/no-three-level-metering>") == 1
+
+
+SURVEY = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某县造纸行业整体审核（计量测试）", "sector": "造纸", "pilot_type": "sector"},
+    "enterprises": [
+        {"id": f"M0{n}", "output": {"product": "箱纸板和瓦楞原纸", "value": 50000, "unit": "t"},
+         "processes": [{"process": "废纸碎浆"}, {"process": "抄纸"}, {"process": "废水处理"}],
+         "facts": {"has_energy_metering": False, "has_water_meters_per_line": n != 3}}
+        for n in (1, 2, 3)
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return diagnose(read(SURVEY), real_store(), {"key_issue_min_enterprises": 1})
+
+
+def test_engine_recommends_a_linked_shared_measure_for_a_sector_problem(result):
+    issues = {i["problem"].rsplit("/", 1)[-1]: set(i["enterprises"]) for i in result["key_issues"]}
+    assert issues.get("no-three-level-metering") == {"M01", "M02", "M03"}
+    recs = {r["measure"].rsplit("/", 1)[-1]: r for r in result["recommendations"]}
+    energy = recs["three-level-energy-metering"]
+    assert energy["shared_measure"] == "https://w3id.org/cpkb/id/measure/three-level-energy-metering"
+    assert "/papermaking/" in energy["measure"] and energy["scale"] == "enterprise"
+    assert energy["labels"]["zh"] == "能源三级计量"
+    assert sorted(energy["applies_to"]) == ["M01", "M02", "M03"]
+    assert "纸机" in energy["applicability"]["zh"]           # the sector's own applicability, not the shared text
+    assert energy["measure"] in result["schemes"]["low_cost"]
+    # the water link's prerequisite (no line water meters) holds only for M03
+    assert recs["three-level-water-metering"]["applies_to"] == ["M03"]
+
+
+def test_a_linked_measure_gets_economics_and_report_lines_like_a_sector_measure(result):
+    from cpkb.diagnostics.report import to_html
+
+    html = to_html(result, real_store())
+    assert "能源三级计量" in html
+    rec = next(r for r in result["recommendations"] if r["measure"].endswith("/three-level-energy-metering"))
+    assert rec["expected_effects"] == [] and rec["rank"] >= 1
