@@ -375,8 +375,8 @@ class _Builder:
         share, min_count = self.threshold()
         s = self.scope
         ch.add("p", self.tr(
-            f"本次审核为{self.sector()}行业{self.pilot()}，依据《关于深入推进重点行业清洁生产审核工作的通知》"
-            f"（环办科财函〔2022〕178号）开展。诊断以 CPKB 知识库（版本 {self.r.get('kb_version')}）收录的诊断规则、"
+            f"本次审核为{self.sector()}行业{self.pilot()}，按清洁生产审核创新试点（环办科财函〔2022〕178号）的要求"
+            f"开展。诊断以 CPKB 知识库（版本 {self.r.get('kb_version')}）收录的诊断规则、"
             "清洁生产评价指标体系和清洁生产方案为依据，对每家企业逐条判别，再汇总为行业的关键共性问题。"
             f"问题出现于不少于 {percent(share)} 的企业（或产量）且不少于 {min_count} 家企业时认定为关键共性问题；"
             "在用淘汰类工艺装备的，不论占比均列为否决项。",
@@ -406,9 +406,27 @@ class _Builder:
                  [self.t("diagnosed_at"), beijing_time(self.r.get("generated_at"))]]
         ch.add("table", self.table("1", self.tr("审核范围", "Scope"), [Column(self.t("item")), Column(self.t("content"))],
                                    rows, key=self.tr("审核范围", "scope")))
+        self._eligibility(ch)
         self._targets(ch)
         self._data_quality(ch)
         return ch
+
+    def _eligibility(self, ch: Chapter) -> None:
+        found = self.r.get("eligibility") or {}
+        if not found.get("conditions"):
+            return
+        words = {"met": self.tr("符合", "met"), "not-met": self.tr("不符合", "not met"), "unknown": self.tr("待确认", "unknown")}
+        rows = []
+        for c in found["conditions"]:
+            who = c.get("enterprises") or {}
+            rows.append([_pick(c["labels"], self.lang), words[c["status"]],
+                         "、".join(who.get("not-met") or []) or "—", "、".join(who.get("unknown") or []) or "—",
+                         self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in c["basis"])])
+        ch.add("table", self.table("1", self.tr("试点申报条件", "Pilot conditions"), [
+            Column(self.tr("条件", "condition")), Column(self.tr("结论", "status")),
+            Column(self.tr("不符合的企业", "enterprises not meeting it")), Column(self.tr("待确认的企业", "enterprises unknown")),
+            Column(self.tr("依据的调查问题", "survey questions it rests on"))], rows,
+            note=_pick(found.get("summary"), self.lang), key=self.tr("申报条件", "eligibility")))
 
     def _targets(self, ch: Chapter) -> None:
         """The reduction targets of the survey's region or basin (model v2), with their sources' state."""
