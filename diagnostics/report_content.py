@@ -812,6 +812,7 @@ class _Builder:
         self._heavy_metals(ch)
         self._economics(ch)
         self._symbiosis(ch)
+        self._shared_infrastructure(ch)
         return ch
 
     def _potential(self, ch: Chapter) -> None:
@@ -889,6 +890,21 @@ class _Builder:
                   s.get("unit") or "—", s.get("enterprises_moved"), s.get("enterprises_at_level"),
                   len(s.get("enterprises_without_data") or [])] for s in scenarios if isinstance(s, dict)],
                 key=self.tr("达标情景", "scenarios")))
+
+    def _shared_infrastructure(self, ch: Chapter) -> None:
+        found = self.r.get("shared_infrastructure") or {}
+        if not found.get("facilities"):
+            return
+        ch.add("h2", self.tr("（六）共享基础设施", "Shared infrastructure"))
+        ch.add("table", self.table("6", self.tr("建议共建共享的设施", "Facilities to build and share"), [
+            Column(self.tr("共享设施", "facility")), Column(self.tr("服务企业", "serves")),
+            Column(self.tr("针对的问题", "because of")), Column(self.tr("规模依据", "scale"))],
+            [[_pick(f["labels"], self.lang), self.tr("、", ", ").join(f["serves"]),
+              self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
+              self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
+              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else "—")]
+             for f in found["facilities"]],
+            note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("共享设施", "shared facilities")))
 
     def _symbiosis(self, ch: Chapter) -> None:
         found = self.r.get("symbiosis") or {}
