@@ -71,6 +71,17 @@ def test_discharge_standards_are_requirements():
     assert rules_with_condition(AF, "ViolatesCondition") >= 4
 
 
+def test_generation_factors_are_sourced_estimates_with_their_conditions():
+    # first-census sheep-slaughter factors: generated and emitted, by scale and treatment
+    assert count(f"?x a cpkb:GenerationFactor ; cpkb:sector {AF}") >= 20
+    rows = real_store().select(f"""SELECT ?k ?v WHERE {{ ?x a cpkb:GenerationFactor ; cpkb:sector {AF} ; cpkb:key ?k ;
+        cpkb:factorValue ?v }}""").rows
+    values = {str(r["k"]): float(r["v"]) for r in rows}
+    assert values["cod-sheep-large-generated"] == 495.0
+    assert values["cod-sheep-large-emitted-biological"] == 22.0
+    assert values["nh3-n-sheep-small-generated"] == 22.0
+
+
 def test_rules_of_every_kind_exist():
     for kind, least in (("TechniqueInUse", 5), ("TechniqueAbsent", 5), ("IndicatorThreshold", 2),
                         ("QuantityCondition", 2), ("FactCondition", 8), ("ContextCondition", 1)):
