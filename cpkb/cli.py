@@ -519,7 +519,8 @@ def _budget(text: str) -> float:
 
 @main.command()
 @click.argument("survey", type=click.Path(exists=True, dir_okay=False))
-@click.option("--budget", required=True, help="The investment budget, in 万元 (500, 500万元) or 元 (5000000元).")
+@click.option("--budget", default=None, help="The investment budget, in 万元 (500, 500万元) or 元 (5000000元); "
+              "required for the JSON portfolio, optional for the plan draft (-o plan.docx).")
 @click.option("--payback", type=float, default=None, help="Leave out measures whose payback is surely longer (years).")
 @click.option("--weights", default="", help="Weight per tonne of each pollutant, e.g. 'VOCs=1,NOx=2' "
               "(default: each pollutant by the share of its total removed).")
@@ -530,7 +531,8 @@ def _budget(text: str) -> float:
 @store_options
 def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, kb_dir, store_dir, endpoint,
          store_mode) -> None:
-    """The measure portfolio under a budget: which measures at which enterprises remove the most."""
+    """The measure portfolio under a budget (JSON), or with -o PLAN.docx the pilot's implementation-plan draft in
+    the seven sections of the notice's annex (with the portfolio when --budget is given)."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
     from cpkb.diagnostics.knowledge import normalise
     from cpkb.diagnostics.portfolio import plan as make_plan, plan_summary
@@ -538,7 +540,10 @@ def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, 
     from cpkb.diagnostics.survey import SurveyError, SurveyReader, parse_document
     from cpkb.summary import default_language
 
-    money = _budget(budget)
+    draft = bool(output) and output.lower().endswith(".docx")
+    if budget is None and not draft:
+        _fail("--budget is required for the portfolio (or write the plan draft with -o plan.docx).")
+    money = _budget(budget) if budget is not None else None
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     store, knowledge = _open_knowledge(settings)
     chosen_weights = {}
@@ -556,7 +561,13 @@ def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, 
         _fail(f"{survey}: " + "\n  ".join(str(p) for p in exc.problems))
     diagnosed = [e for e in parsed.enterprises if e.id not in parsed.invalid_ids]
     portfolio = make_plan(knowledge, parsed, diagnosed, result["recommendations"], money, payback,
-                          chosen_weights or None, settings, step)
+                          chosen_weights or None, settings, step) if money is not None else None
+    if draft:
+        from cpkb.diagnostics.pilot_plan import plan_docx
+
+        Path(output).write_bytes(plan_docx(result, portfolio, lang or default_language()))
+        click.echo(f"wrote {output}", err=True)
+        return
     payload = to_json(portfolio, pretty=True)
     if output:
         Path(output).write_bytes(payload)

@@ -25,6 +25,9 @@ from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
 from .potential import heavy_metal_potential, reduction_potential
+from .eligibility import eligibility
+from .portfolio import budget_steps
+from .shared_infra import shared_infrastructure
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
 
@@ -187,10 +190,16 @@ def _number(value: float) -> str:
 
 def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict]) -> dict:
     """What only regional/basin co-audits (reduction potential) and park audits (symbiosis) add."""
-    sections = {}
+    sections = {"eligibility": eligibility(kb, survey, enterprises)}
+    shared = shared_infrastructure(kb, survey, enterprises, recommendations)
+    if shared["facilities"]:
+        sections["shared_infrastructure"] = shared
     scope = survey.scope
     if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
         sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+        steps = budget_steps(kb, survey, enterprises, recommendations)
+        if steps is not None:
+            sections["portfolio"] = steps
     metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
     if metals:
         sections["heavy_metals"] = metals

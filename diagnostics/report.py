@@ -367,9 +367,14 @@ def to_docx(result: dict, lang: str = "zh", template: str | Path | None = None) 
 
     `template` is a .docx made like templates/audit_report.docx (its styles and page set-up, its placeholders
     {{ title }}, {{p cover }}, the chapter loop and {{ footer }}); restyle a copy of it to change the look."""
+    subtitle = "清洁生产整体审核诊断报告" if lang == "zh" else "Cleaner-production audit diagnosis report"
+    return report_docx(build_report(result, lang), subtitle, lang, template)
+
+
+def report_docx(rep: Report, subtitle: str, lang: str, template: str | Path | None = None) -> bytes:
+    """Any report content (the diagnosis report, the pilot's implementation-plan draft) as a Word document."""
     from docxtpl import DocxTemplate
 
-    rep = build_report(result, lang)
     tpl = DocxTemplate(str(template or TEMPLATE_DOCX))
     cover = tpl.new_subdoc()
     grid = cover.add_table(rows=0, cols=2)
@@ -385,8 +390,7 @@ def to_docx(result: dict, lang: str = "zh", template: str | Path | None = None) 
         body = tpl.new_subdoc()
         _body(body, chapter.blocks, lang)
         chapters.append({"title": chapter.title, "body": body})
-    tpl.render({"title": rep.title, "subtitle": "清洁生产整体审核诊断报告" if lang == "zh" else
-                "Cleaner-production audit diagnosis report", "cover": cover, "chapters": chapters,
+    tpl.render({"title": rep.title, "subtitle": subtitle, "cover": cover, "chapters": chapters,
                 "footer": rep.footer, "lang": lang}, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)

@@ -375,8 +375,8 @@ class _Builder:
         share, min_count = self.threshold()
         s = self.scope
         ch.add("p", self.tr(
-            f"本次审核为{self.sector()}行业{self.pilot()}，依据《关于深入推进重点行业清洁生产审核工作的通知》"
-            f"（环办科财函〔2022〕178号）开展。诊断以 CPKB 知识库（版本 {self.r.get('kb_version')}）收录的诊断规则、"
+            f"本次审核为{self.sector()}行业{self.pilot()}，按清洁生产审核创新试点（环办科财函〔2022〕178号）的要求"
+            f"开展。诊断以 CPKB 知识库（版本 {self.r.get('kb_version')}）收录的诊断规则、"
             "清洁生产评价指标体系和清洁生产方案为依据，对每家企业逐条判别，再汇总为行业的关键共性问题。"
             f"问题出现于不少于 {percent(share)} 的企业（或产量）且不少于 {min_count} 家企业时认定为关键共性问题；"
             "在用淘汰类工艺装备的，不论占比均列为否决项。",
@@ -406,9 +406,27 @@ class _Builder:
                  [self.t("diagnosed_at"), beijing_time(self.r.get("generated_at"))]]
         ch.add("table", self.table("1", self.tr("审核范围", "Scope"), [Column(self.t("item")), Column(self.t("content"))],
                                    rows, key=self.tr("审核范围", "scope")))
+        self._eligibility(ch)
         self._targets(ch)
         self._data_quality(ch)
         return ch
+
+    def _eligibility(self, ch: Chapter) -> None:
+        found = self.r.get("eligibility") or {}
+        if not found.get("conditions"):
+            return
+        words = {"met": self.tr("符合", "met"), "not-met": self.tr("不符合", "not met"), "unknown": self.tr("待确认", "unknown")}
+        rows = []
+        for c in found["conditions"]:
+            who = c.get("enterprises") or {}
+            rows.append([_pick(c["labels"], self.lang), words[c["status"]],
+                         "、".join(who.get("not-met") or []) or "—", "、".join(who.get("unknown") or []) or "—",
+                         self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in c["basis"])])
+        ch.add("table", self.table("1", self.tr("试点申报条件", "Pilot conditions"), [
+            Column(self.tr("条件", "condition")), Column(self.tr("结论", "status")),
+            Column(self.tr("不符合的企业", "enterprises not meeting it")), Column(self.tr("待确认的企业", "enterprises unknown")),
+            Column(self.tr("依据的调查问题", "survey questions it rests on"))], rows,
+            note=_pick(found.get("summary"), self.lang), key=self.tr("申报条件", "eligibility")))
 
     def _targets(self, ch: Chapter) -> None:
         """The reduction targets of the survey's region or basin (model v2), with their sources' state."""
@@ -794,6 +812,8 @@ class _Builder:
         self._heavy_metals(ch)
         self._economics(ch)
         self._symbiosis(ch)
+        self._shared_infrastructure(ch)
+        self._portfolio(ch)
         return ch
 
     def _potential(self, ch: Chapter) -> None:
@@ -871,6 +891,49 @@ class _Builder:
                   s.get("unit") or "—", s.get("enterprises_moved"), s.get("enterprises_at_level"),
                   len(s.get("enterprises_without_data") or [])] for s in scenarios if isinstance(s, dict)],
                 key=self.tr("达标情景", "scenarios")))
+
+    def _portfolio(self, ch: Chapter) -> None:
+        found = self.r.get("portfolio") or {}
+        if not found.get("steps"):
+            return
+        labels = found.get("pollutant_labels") or {}
+        pollutants = sorted({p for s in found["steps"] for p in s["reduction_t_per_a"]})
+        ch.add("h2", self.tr("（七）预算内方案组合", "Measure portfolio by budget"))
+        ch.add("table", self.table("6", self.tr("不同预算下的最优方案组合（整数规划）", "The best portfolio at each budget (integer programme)"),
+            [Column(self.tr("预算", "budget"), self.tr("万元", "10k yuan"), "num"),
+             Column(self.tr("投资", "investment"), self.tr("万元", "10k yuan"), "range"),
+             Column(self.tr("方案数", "measures"), None, "int")]
+            + [Column(self.tr(f"削减{_pick(labels.get(p), self.lang)}", f"{_pick(labels.get(p), self.lang)} removed"), "t/a", "range")
+               for p in pollutants],
+            [[s["budget_10k_yuan"], s["investment_10k_yuan"], len(s["chosen"])]
+             + [s["reduction_t_per_a"].get(p) for p in pollutants] for s in found["steps"]],
+            note=self.tr("每档预算单独求解最优组合（投资按区间上限计，满足前置条件和互斥替代）；缺少投资或效果数据的方案未参与：",
+                         "Each budget solved on its own (investment at the top of its range, prerequisites and "
+                         "alternatives respected); measures without cost or effect data are left out: ")
+            + (self.tr("、", ", ").join(_pick(w.get("labels"), self.lang) for w in found.get("without_data") or []) or "—"),
+            key=self.tr("方案组合", "portfolio")))
+        for pollutant, steps in ((found.get("abatement_cost_curve") or {}).get("curves") or {}).items():
+            named = [{**s, "label": f"{s['enterprise']} {_pick(s.get('labels'), self.lang)}"} for s in steps]
+            ch.add("chart", self.chart("6", self.tr(f"{_pick(labels.get(pollutant), self.lang)}边际减排成本曲线",
+                                                    f"Marginal abatement cost curve, {_pick(labels.get(pollutant), self.lang)}"),
+                                       charts.abatement_cost_curve(named, self.tr("累计削减量（t/a）", "removed (t/a)"),
+                                                                   self.tr("单位削减成本（元/t）", "cost (yuan/t)")),
+                                       f"macc-{pollutant.rsplit('/', 1)[-1]}"))
+
+    def _shared_infrastructure(self, ch: Chapter) -> None:
+        found = self.r.get("shared_infrastructure") or {}
+        if not found.get("facilities"):
+            return
+        ch.add("h2", self.tr("（六）共享基础设施", "Shared infrastructure"))
+        ch.add("table", self.table("6", self.tr("建议共建共享的设施", "Facilities to build and share"), [
+            Column(self.tr("共享设施", "facility")), Column(self.tr("服务企业", "serves")),
+            Column(self.tr("针对的问题", "because of")), Column(self.tr("规模依据", "scale"))],
+            [[_pick(f["labels"], self.lang), self.tr("、", ", ").join(f["serves"]),
+              self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
+              self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
+              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else "—")]
+             for f in found["facilities"]],
+            note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("共享设施", "shared facilities")))
 
     def _symbiosis(self, ch: Chapter) -> None:
         found = self.r.get("symbiosis") or {}

@@ -121,3 +121,27 @@ def test_the_park_flows_are_drawn_before_and_after_and_conserve_each_offer(park)
     svg = charts.to_svg(charts.park_flows(after, outside, "资源"))
     assert "外购/新取" in svg and "P01" in svg and "<path" in svg
     assert charts.to_png(charts.park_flows(before, outside, "资源"))[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def dyehouse(eid: str, coal: bool, nox_t: float | None = None) -> dict:
+    ent = {"id": eid, "output": {"product": "棉机织物", "value": 3000, "unit": "万米"},
+           "facts": {"自备燃煤锅炉": "是" if coal else "否", "是否在工业园区": "是"}}
+    if nox_t is not None:
+        ent["emissions"] = [{"pollutant": "NOx", "value": nox_t, "unit": "t/a"}]
+    return ent
+
+
+def test_a_park_measure_needed_by_several_enterprises_becomes_one_shared_facility():
+    raw = {"cpkb_survey": 1, "scope": {"sector": "印染", "pilot_type": "park", "park": "某印染园区", "year": 2024},
+           "enterprises": [dyehouse("D1", True, 12), dyehouse("D2", True, 8), dyehouse("D3", True),
+                           dyehouse("D4", False)]}
+    result = run(raw)
+    facilities = {f["measure"].rsplit("/", 1)[1]: f for f in result["shared_infrastructure"]["facilities"]}
+    steam = facilities["park-central-steam"]
+    assert steam["serves"] == ["D1", "D2", "D3"]                      # D4 has no coal boiler of its own
+    assert [b["problem"].rsplit("/", 1)[1] for b in steam["because"]] == ["own-coal-heating"]
+    # 3 × 3,000万米 = 9,000万米 = 900,000 hundred metres, the sector's product unit
+    assert steam["output_served"] == 900000 and "服务3家企业（D1、D2、D3）" in steam["summary"]["zh"]
+    jsonschema.validate(result, SCHEMA)
+    one = run({**raw, "enterprises": [dyehouse("D1", True), dyehouse("D4", False)]})
+    assert "shared_infrastructure" not in one                         # one enterprise is not a shared facility

@@ -148,8 +148,8 @@ PP = "<https://w3id.org/cpkb/id/papermaking>"
 
 def test_at_least_50_shared_measures_with_labels_sources_and_scale():
     assert count("?x a cpkb:SharedMeasure ; skos:prefLabel ?zh ; skos:definition ?d ; dcterms:source ?s ; "
-                 "cpkb:scale ?sc ; cpkb:costClass ?c ; cpkb:route ?r FILTER(lang(?zh) = 'zh')") >= 20
-    assert count("?x a cpkb:SharedMeasure ; cpkb:scale cpkb:ScalePark") >= 2
+                 "cpkb:scale ?sc ; cpkb:costClass ?c ; cpkb:route ?r FILTER(lang(?zh) = 'zh')") >= 50
+    assert count("?x a cpkb:SharedMeasure ; cpkb:scale cpkb:ScalePark") >= 6
 
 
 def test_sparql_lists_a_sectors_measures_with_the_linked_ones():
@@ -202,3 +202,34 @@ def test_a_linked_measure_gets_economics_and_report_lines_like_a_sector_measure(
     assert "能源三级计量" in html
     rec = next(r for r in result["recommendations"] if r["measure"].endswith("/three-level-energy-metering"))
     assert rec["expected_effects"] == [] and rec["rank"] >= 1
+
+
+def _dyeing_survey(pilot_type: str) -> dict:
+    scope = {"title": "某园区印染企业（集中供热测试）", "sector": "印染", "pilot_type": pilot_type}
+    if pilot_type == "park":
+        scope["park"] = "某印染园区"
+    return {"cpkb_survey": 1, "scope": scope, "enterprises": [
+        {"id": f"D0{n}", "output": {"product": "棉机织物", "value": 1000, "unit": "万米"},
+         "processes": [{"process": "公用工程", "techniques": ["自备燃煤锅炉"]}, {"process": "染色"}],
+         "facts": {"in_industrial_park": True, "uses_park_central_steam": False}} for n in (1, 2)]}
+
+
+def test_a_park_scale_link_is_recommended_only_in_a_park_audit():
+    def recs(pilot_type):
+        result = diagnose(read(_dyeing_survey(pilot_type)), real_store(), {"key_issue_min_enterprises": 1})
+        assert "own-coal-heating" in {i["problem"].rsplit("/", 1)[-1] for i in result["key_issues"]}
+        return {r["measure"].rsplit("/", 1)[-1]: r for r in result["recommendations"]}
+
+    park = recs("park")
+    assert park["park-central-steam"]["scale"] == "park"
+    assert park["park-central-steam"]["applies_to"] == ["D01", "D02"]
+    assert "switch-to-central-steam" in park            # the sector's own enterprise-level measure stays
+    assert "park-central-steam" not in recs("sector")    # the link's context prerequisite fails outside a park
+
+
+def test_a_park_facility_is_costed_once_not_per_enterprise():
+    from cpkb.diagnostics.economics import _scaled
+
+    item = {"low": 500.0, "high": 800.0, "basis": "per-facility", "verified": True, "sources": []}
+    block = _scaled(None, item, [object(), object(), object()])
+    assert block["total"] == [500.0, 800.0] and block["enterprises_scaled"] == 3
