@@ -97,6 +97,21 @@ def reduction_ranges(rows: list[tuple[str, float, float]], axis_title: str) -> d
                               "text": {"signal": "format(datum.low, '.3~g') + '～' + format(datum.high, '.3~g') + ' t/a'"}}}]}
 
 
+def abatement_cost_curve(steps: list[dict], x_title: str, y_title: str) -> dict | None:
+    """A marginal abatement cost curve: each measure at an enterprise a bar as wide as the tonnes it removes a year
+    and as high as its cost per tonne, cheapest first (steps carry `cumulative_t_per_a`, `t_per_a`, `yuan_per_t`)."""
+    if not steps:
+        return None
+    values = [{"label": s["label"], "x": s["cumulative_t_per_a"] - s["t_per_a"], "x2": s["cumulative_t_per_a"],
+               "y": s["yuan_per_t"]} for s in steps]
+    return {"$schema": SCHEMA, "width": 460, "height": 240, "config": _config(), "data": {"values": values},
+            "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5, "color": BLUE},
+            "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title}, "x2": {"field": "x2"},
+                         "y": {"field": "y", "type": "quantitative", "title": y_title}, "y2": {"datum": 0},
+                         "tooltip": [{"field": "label", "type": "nominal"},
+                                     {"field": "y", "type": "quantitative", "title": y_title, "format": ",.0f"}]}}
+
+
 VEGA_SCHEMA = "https://vega.github.io/schema/vega/v5.json"
 FLOW_COLOURS = ["#3b73b9", "#e08a2c", "#4f9d69", "#b05fa6", "#c0392b", "#7f8c8d", "#b7a03b", "#2aa7a0", "#8e6c3a"]
 

@@ -26,6 +26,7 @@ from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
 from .potential import heavy_metal_potential, reduction_potential
 from .eligibility import eligibility
+from .portfolio import budget_steps
 from .shared_infra import shared_infrastructure
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
@@ -196,6 +197,9 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     scope = survey.scope
     if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
         sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+        steps = budget_steps(kb, survey, enterprises, recommendations)
+        if steps is not None:
+            sections["portfolio"] = steps
     metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
     if metals:
         sections["heavy_metals"] = metals

@@ -136,6 +136,45 @@ def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommend
     }
 
 
+MAX_STEP_CANDIDATES = 400   # above this the page's budget steps are left to `cpkb plan` (one solve per step)
+
+
+def budget_steps(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],
+                 settings: dict | None = None, steps: int = 8) -> dict[str, Any] | None:
+    """The portfolio at `steps` budgets from an eighth of what every candidate together would cost up to all of it,
+    for the report's budget slider: each step solved exactly (HiGHS), so the page only chooses among optima."""
+    settings = settings or {}
+    pollutants = target_pollutants(kb, survey.scope) or sorted({e.target for r in recommendations
+                                                                for e in kb.measures[r["measure"]].effects
+                                                                if e.target_kind == "pollutant"})
+    loads = {p: {eid: row["t_per_a"] for eid, row in rows.items()}
+             for p, rows in baseline_loads(kb, survey, enterprises, pollutants).items()}
+    pool, left_out = candidates(kb, survey, enterprises, recommendations, pollutants,
+                                parse_prices(str(settings.get("prices") or "")))
+    pool = [c for c in pool if c.cuts and any(loads.get(p, {}).get(c.enterprise) for p in c.cuts)]
+    if not pool:
+        return None
+    if len(pool) > MAX_STEP_CANDIDATES:
+        return {"steps": [], "candidates": len(pool), "without_data": left_out,
+                "note": {"zh": f"候选方案{len(pool)}项，页面不预算分档；请用 cpkb plan --budget 求解。",
+                         "en": f"{len(pool)} candidates: no budget steps on the page; use cpkb plan --budget."}}
+    weight = _weights(loads, None)
+    top = sum(c.investment[1] for c in pool)
+    out = []
+    for k in range(1, steps + 1):
+        budget = round(top * k / steps, 2)
+        chosen = solve(kb, pool, loads, weight, budget, enterprises)
+        out.append({"budget_10k_yuan": budget, "chosen": [_row(kb, c, loads) for c in chosen],
+                    "investment_10k_yuan": [round(sum(c.investment[0] for c in chosen), 4),
+                                            round(sum(c.investment[1] for c in chosen), 4)],
+                    "reduction_t_per_a": _evaluate(kb, chosen, loads)})
+    return {"steps": out, "candidates": len(pool), "weights": {p: round(w, 8) for p, w in weight.items()},
+            "pollutant_labels": {p: kb.label(p) for p in pollutants},
+            "abatement_cost_curve": abatement_curve(kb, pool, loads, float(settings.get("discount_rate", 0.08)),
+                                                    int(settings.get("equipment_life_years", 10))),
+            "without_data": left_out}
+
+
 def _weights(loads: dict[str, dict[str, float]], given: dict[str, float] | None) -> dict[str, float]:
     """By default each pollutant counts by the share of its total removed, so tonnes of COD do not drown
     kilograms of nickel; a user's weights count per tonne."""

@@ -813,6 +813,7 @@ class _Builder:
         self._economics(ch)
         self._symbiosis(ch)
         self._shared_infrastructure(ch)
+        self._portfolio(ch)
         return ch
 
     def _potential(self, ch: Chapter) -> None:
@@ -890,6 +891,34 @@ class _Builder:
                   s.get("unit") or "—", s.get("enterprises_moved"), s.get("enterprises_at_level"),
                   len(s.get("enterprises_without_data") or [])] for s in scenarios if isinstance(s, dict)],
                 key=self.tr("达标情景", "scenarios")))
+
+    def _portfolio(self, ch: Chapter) -> None:
+        found = self.r.get("portfolio") or {}
+        if not found.get("steps"):
+            return
+        labels = found.get("pollutant_labels") or {}
+        pollutants = sorted({p for s in found["steps"] for p in s["reduction_t_per_a"]})
+        ch.add("h2", self.tr("（七）预算内方案组合", "Measure portfolio by budget"))
+        ch.add("table", self.table("6", self.tr("不同预算下的最优方案组合（整数规划）", "The best portfolio at each budget (integer programme)"),
+            [Column(self.tr("预算", "budget"), self.tr("万元", "10k yuan"), "num"),
+             Column(self.tr("投资", "investment"), self.tr("万元", "10k yuan"), "range"),
+             Column(self.tr("方案数", "measures"), None, "int")]
+            + [Column(self.tr(f"削减{_pick(labels.get(p), self.lang)}", f"{_pick(labels.get(p), self.lang)} removed"), "t/a", "range")
+               for p in pollutants],
+            [[s["budget_10k_yuan"], s["investment_10k_yuan"], len(s["chosen"])]
+             + [s["reduction_t_per_a"].get(p) for p in pollutants] for s in found["steps"]],
+            note=self.tr("每档预算单独求解最优组合（投资按区间上限计，满足前置条件和互斥替代）；缺少投资或效果数据的方案未参与：",
+                         "Each budget solved on its own (investment at the top of its range, prerequisites and "
+                         "alternatives respected); measures without cost or effect data are left out: ")
+            + (self.tr("、", ", ").join(_pick(w.get("labels"), self.lang) for w in found.get("without_data") or []) or "—"),
+            key=self.tr("方案组合", "portfolio")))
+        for pollutant, steps in ((found.get("abatement_cost_curve") or {}).get("curves") or {}).items():
+            named = [{**s, "label": f"{s['enterprise']} {_pick(s.get('labels'), self.lang)}"} for s in steps]
+            ch.add("chart", self.chart("6", self.tr(f"{_pick(labels.get(pollutant), self.lang)}边际减排成本曲线",
+                                                    f"Marginal abatement cost curve, {_pick(labels.get(pollutant), self.lang)}"),
+                                       charts.abatement_cost_curve(named, self.tr("累计削减量（t/a）", "removed (t/a)"),
+                                                                   self.tr("单位削减成本（元/t）", "cost (yuan/t)")),
+                                       f"macc-{pollutant.rsplit('/', 1)[-1]}"))
 
     def _shared_infrastructure(self, ch: Chapter) -> None:
         found = self.r.get("shared_infrastructure") or {}

@@ -218,3 +218,46 @@ def test_abatement_cost_curve_by_hand(plan_setup):
     assert step["t_per_a"] == pytest.approx(5.0) and step["yuan_per_t"] == pytest.approx(4470.88, abs=0.5)
     assert [s["yuan_per_t"] for s in steps] == sorted(s["yuan_per_t"] for s in steps)
     assert steps[-1]["cumulative_t_per_a"] == pytest.approx(sum(s["t_per_a"] for s in steps))
+
+
+def test_a_regional_result_carries_the_portfolio_at_each_budget_for_the_slider(plan_setup):
+    """The steps are each an optimum: within their budget, and never removing less as the budget grows."""
+    from cpkb.diagnostics.report_content import build_report
+
+    _, result = plan_setup
+    steps = result["portfolio"]["steps"]
+    assert len(steps) == 8
+    vocs = next(iter(steps[-1]["reduction_t_per_a"]))
+    highs = [s["reduction_t_per_a"].get(vocs, [0, 0])[1] for s in steps]
+    assert all(s["investment_10k_yuan"][1] <= s["budget_10k_yuan"] + 1e-9 for s in steps)
+    assert highs == sorted(highs) and highs[-1] <= 16.0
+    curve = result["portfolio"]["abatement_cost_curve"]["curves"][vocs]
+    assert [s["yuan_per_t"] for s in curve] == sorted(s["yuan_per_t"] for s in curve)
+    report = build_report(result, "zh")
+    captions = [c.caption for c in report.charts()]
+    assert any("边际减排成本曲线" in c for c in captions)
+    assert any(t.caption.endswith("不同预算下的最优方案组合（整数规划）") for t in report.tables())
+
+
+def test_the_report_page_has_a_budget_slider_over_every_step(plan_setup, tmp_path):
+    """Every step is on the page (readable without the script); the slider, hidden until the script runs, picks one."""
+    import json
+    import re
+
+    from flask import render_template
+
+    from cpkb.settings import load_settings
+    from cpkb.web.app import create_app
+    from cpkb.web.diagnose import report_view, sign
+
+    _, result = plan_setup
+    app = create_app({"CPKB": load_settings(store_dir=str(tmp_path / "s"), endpoint="", store_mode="memory",
+                                            kb_dir=""), "TESTING": True})
+    carried = json.dumps(result, ensure_ascii=False)
+    with app.test_request_context("/diagnose?lang=zh", headers={"Accept-Language": "zh"}):
+        page = render_template("diagnose/report.html", d=report_view(result), result_json=carried,
+                               result_signature=sign(carried))
+    assert "预算内方案组合" in page and "data-budget-steps" in page
+    assert len(re.findall(r'class="budget-step" data-step="\d+"', page)) == len(result["portfolio"]["steps"])
+    assert re.search(r'<label class="budget-slider" hidden>', page)
+    assert "https://w3id.org" not in re.sub(r'href="[^"]*"', "", page.split('id="portfolio"')[1].split("</section>")[0])

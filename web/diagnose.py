@@ -491,6 +491,14 @@ def report_view(result: dict) -> dict:
         total = metals["total"]
         heavy.append({"pollutant": None, "total": True, "baseline": total["baseline_t_per_a"], "unit": "t/a",
                       "low": total["combined_reduction_t_per_a"][0], "high": total["combined_reduction_t_per_a"][1]})
+    folio = result.get("portfolio") or {}
+    folio_labels = folio.get("pollutant_labels") or {}
+    portfolio = [{"budget": st["budget_10k_yuan"], "investment": st["investment_10k_yuan"],
+                  "reductions": [{"pollutant": _link(p, folio_labels.get(p), lang), "low": lo, "high": hi}
+                                 for p, (lo, hi) in sorted(st["reduction_t_per_a"].items())],
+                  "chosen": [{"enterprise": c["enterprise"], "measure": _link(c["measure"], c.get("labels"), lang),
+                              "investment": c["investment_10k_yuan"]} for c in st["chosen"]]}
+                 for st in folio.get("steps") or []]
     found = result.get("symbiosis") or {}
     symbiosis = {kind: [{"from": m["from"], "to": m["to"],
                          "offer": _link(m["offer"], m.get("offer_labels"), lang),
@@ -517,7 +525,7 @@ def report_view(result: dict) -> dict:
         "schemes": schemes,
         "enterprises": enterprises, "levels": levels, "level_max": max([lv["count"] for lv in levels] + [1]),
         "reduction_potential": potential, "heavy_metals": heavy,
-        "symbiosis": symbiosis,
+        "symbiosis": symbiosis, "portfolio": portfolio,
         # the same Vega-Lite charts as the Word report, drawn as SVG
         "charts": [{"key": c.key, "caption": c.caption.split(" ", 1)[-1], "svg": Markup(report.chart_svg(c))}
                    for c in content.charts()],

@@ -77,3 +77,21 @@
     if (facets) attachFacets(facets);
   });
 })();
+
+// The report's budget slider: every budget step is already on the page (solved by the engine); the slider only
+// shows one of them. Without this script all steps stay listed.
+(function () {
+  "use strict";
+  const input = document.querySelector("[data-budget-steps]");
+  if (!input) return;
+  const steps = Array.prototype.slice.call(document.querySelectorAll(".budget-step"));
+  const output = input.parentNode.querySelector("output");
+  function show() {
+    const k = parseInt(input.value, 10);
+    steps.forEach(function (el, i) { el.hidden = i !== k; });
+    output.textContent = steps[k] ? steps[k].getAttribute("data-budget") : "";
+  }
+  input.parentNode.hidden = false;
+  input.addEventListener("input", show);
+  show();
+})();
