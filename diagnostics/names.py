@@ -50,6 +50,9 @@ _NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*
 _SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"))
 _QUESTION = re.compile(r"是否|有无|已经|已")
 _CONCENTRATION = re.compile(r"[（(]?\s*\d+(?:\.\d+)?\s*%\s*[）)]?")
+# A count survey writers put after equipment (转炉×2, 烧结机3台) names the same technique; a size (90m2烧结机,
+# Φ3.0m水泥磨) is kept, because the size decides whether a unit is eliminated (淘汰类 thresholds are sizes).
+_COUNT_SUFFIX = re.compile(r"(?:\s*[×xX*]\s*\d+\s*(?:台|套|座|条|座)?|\s*\d+\s*(?:台|套|座|条))\s*$")
 _GENERIC_EN = re.compile(r"\b(process|technique|technology|line|system|equipment|method|unit|plant)s?\b")
 
 # Polarity: the characters that turn a word into its opposite. Each marker is read with the word it governs.
@@ -64,7 +67,12 @@ _VALENCE = re.compile(r"([一二三四五六七1-7])价")
 _VALENCE_EN = re.compile(r"\b(trivalent|hexavalent|divalent|tetravalent)\b")
 _VALENCE_SYMBOL = re.compile(r"\bcr\s*(?:\(\s*(iii|vi)\s*\)|(?:\^)?([36])\s*\+)")
 # substances whose mere mention in a name says "present" (氰化镀锌 contains cyanide)
-_SUBSTANCES = ("氰", "铬", "镍", "铅", "镉", "汞", "磷", "氟", "氨", "甲醛", "edta")
+_SUBSTANCES = ("氰", "铬", "镍", "铅", "镉", "汞", "磷", "氟", "氨", "甲醛", "edta", "氯", "溶剂", "苯", "碱回收")
+# Qualifiers that exclude each other: a name on one side is never offered for a name on the other only
+# (间歇蒸煮 / 连续蒸煮, 干熄焦 / 湿熄焦, 水性油墨 / 溶剂型油墨, 密闭 / 敞开).
+_ANTONYMS = ((("间歇",), ("连续",)), (("密闭", "封闭"), ("敞开", "敞口", "开放式")), (("干熄",), ("湿熄", "湿法熄焦")),
+             (("干法",), ("湿法",)), (("顶装",), ("捣固",)), (("水性", "水基"), ("溶剂型", "油性")),
+             (("直接排放", "直排"), ("间接排放", "纳管")))
 _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate": "铬", "nickel": "镍", "lead": "铅",
                  "cadmium": "镉", "mercury": "汞", "phosphate": "磷", "phosphorus": "磷", "fluoride": "氟",
                  "ammonia": "氨", "formaldehyde": "甲醛", "edta": "edta"}
@@ -104,6 +112,9 @@ def variants(text: str) -> tuple[str, ...]:
         out += [qualifier + base, base + qualifier]
         if all(_NEUTRAL_QUALIFIER.match(q) for q in inner):
             out.append(base)
+    sized = _COUNT_SUFFIX.sub("", raw).strip()
+    if sized and sized != raw.strip() and len(sized) >= 2:
+        out.append(fold(sized))
     if _CONCENTRATION.search(raw):   # 98%硫酸, 盐酸（31%）: the strength says which grade, not which chemical
         out.append(fold(_CONCENTRATION.sub("", raw)))
     for key in list(out):
@@ -125,7 +136,7 @@ def polarity(text: str) -> dict[str, int]:
     """What a name says about substances and qualities: word -> -2 (without: 无、非、不含), -1 (low: 低、微),
     +1 (mentioned: 氰化镀锌 holds cyanide), +2 (high or explicitly contained: 高、含); and '价' -> the valence
     named (三价铬 3, 六价铬 and 铬酸盐 6). Used only to keep opposites apart."""
-    key = fold(text).replace("含量", "")
+    key = fold(text).replace("含量", "").replace("元素氯", "氯")
     found: dict[str, int] = {}
     for i, ch in enumerate(key[:-1]):
         sign = -2 if ch in _NEGATIVE else -1 if ch in _LOW else 2 if ch in _POSITIVE or ch in _HIGH else 0
@@ -135,7 +146,7 @@ def polarity(text: str) -> dict[str, int]:
             if sign == -2 and len(word) == 2 and word[1] == "价" and word[0] in "一二三四五六七":
                 found["价!"] = "一二三四五六七".find(word[0]) + 1   # 无六价铬: free of this valence only
                 continue
-            stem = next((s for s in _SUBSTANCES if word.startswith(s)), word[:1])
+            stem = next((s for s in _SUBSTANCES if key.startswith(s, start)), word[:1])
             if ch == "不" and stem in "锈":      # 不锈钢 is stainless steel, not "no rust"
                 continue
             found.setdefault(stem, sign)
@@ -173,7 +184,13 @@ def polarity(text: str) -> dict[str, int]:
 
 def opposed(a: str, b: str) -> bool:
     """Whether two names say opposite things about the same substance or quality: without vs with any of it
-    (无铬 / 低铬 / 铬酸盐), low vs high (低浓度 / 高浓度), or different valences (三价铬 / 六价铬)."""
+    (无铬 / 低铬 / 铬酸盐), low vs high (低浓度 / 高浓度), different valences (三价铬 / 六价铬), or qualifiers that
+    exclude each other (间歇 / 连续, 干熄 / 湿熄, 水性 / 溶剂型)."""
+    fa, fb = fold(a), fold(b)
+    for left, right in _ANTONYMS:
+        sides = [(any(w in f for w in left), any(w in f for w in right)) for f in (fa, fb)]
+        if sides[0] != sides[1] and all(x != y for x, y in sides):   # each name on one side only, not the same one
+            return True
     pa, pb = polarity(a), polarity(b)
     if pa.get("价!") and pa.get("价!") == pb.get("价") or pb.get("价!") and pb.get("价!") == pa.get("价"):
         return True

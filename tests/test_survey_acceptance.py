@@ -132,3 +132,17 @@ def test_rules_that_need_a_name_kept_as_written_are_not_evaluated():
     not_evaluated = {r["rule"] for r in result["rules_not_evaluated"]}
     assert not_evaluated and not (fired & not_evaluated)
     assert result["unresolved"][0]["name"] == "某某专利清洗"
+
+
+def test_opposite_qualifiers_are_never_offered_for_each_other_and_counts_do_not_hide_a_technique():
+    """间歇/连续, 干熄/湿熄, 水性/溶剂型, 密闭/敞开 and 无碱回收/碱回收 exclude each other; "×2" or "3台" after equipment
+    is a count, not another technique, while a size stays (it decides whether a unit is eliminated)."""
+    from cpkb.diagnostics.names import opposed, variants
+
+    for a, b in (("间歇蒸煮", "连续蒸煮或置换蒸煮"), ("干熄焦", "湿法熄焦"), ("水性油墨", "溶剂型油墨"),
+                 ("封闭汽罩", "敞开式干燥部"), ("碱回收炉", "无碱回收"), ("无元素氯漂白", "含氯漂白（氯气或次氯酸盐）")):
+        assert opposed(a, b) and opposed(b, a), (a, b)
+    for a, b in (("连续蒸煮", "连续蒸煮或置换蒸煮"), ("干法熄焦", "干熄焦"), ("碱回收", "碱回收炉燃烧回收")):
+        assert not opposed(a, b), (a, b)
+    assert "烧结机" in variants("烧结机3台") and "转炉" in variants("转炉×2")
+    assert all("360" in v for v in variants("360m2烧结机")[:1])
