@@ -30,6 +30,7 @@ def test_processes_are_in_production_order_and_every_route_is_modelled():
             "stunning-bleeding", "scalding-dehairing", "evisceration", "by-product-rendering",
             "juice-extraction", "juice-clarification", "crystallisation",
             "milk-reception", "heat-treatment", "milk-evaporation-drying", "cip-cleaning",
+            "mashing-lautering", "wort-boiling", "fermentation-maturation", "beer-packaging",
             "effluent-treatment"} <= keys
 
 
@@ -137,6 +138,13 @@ SURVEY = {
                        {"process": "CIP清洗", "techniques": ["手工清洗"], "complete": True}],
          "facts": {"enterprise_subsector": "dairy", "raw_milk_per_day": 15, "has_product_recovery": False,
                    "discharge_destination": "municipal-sewer"}},
+        # a brewery: kettle vapour vented, CO2 vented, kieselguhr filtration with residues to drain
+        {"id": "A06", "output": {"product": "啤酒", "value": 100000, "unit": "kL"},
+         "processes": [{"process": "糖化", "techniques": [], "complete": False},
+                       {"process": "煮沸", "techniques": [], "complete": True},
+                       {"process": "发酵", "techniques": [], "complete": True},
+                       {"process": "过滤", "techniques": ["硅藻土过滤"], "complete": True}],
+         "facts": {"co2_recovered": False, "brewery_residue_fate": "to-drain"}},
     ],
 }
 
@@ -156,6 +164,7 @@ def test_a_small_agri_food_survey_finds_what_an_auditor_would(result):
         "scalding-losses": {"A02"},
         "sugar-residues-not-used": {"A04"}, "sugar-water-not-recycled": {"A04"}, "sugar-losses-uncontrolled": {"A04"},
         "milk-losses-to-drain": {"A05"}, "cleaning-without-recovery": {"A05"}, "evaporation-drying-energy-high": {"A05"},
+        "co2-vented": {"A06"}, "brewery-residues-to-drain": {"A06"}, "wort-boiling-energy-high": {"A06"},
     }
     for problem, enterprises in expect.items():
         assert enterprises <= found.get(AFI + "problem/" + problem, set()), problem
@@ -171,5 +180,5 @@ def test_the_recommendations_answer_the_findings(result):
     for measure in ("evaporate-steep-water", "close-process-water-loop", "install-blood-collection",
                     "dry-clean-lairage-and-guts", "switch-to-steam-scalding", "use-filter-mud-and-molasses",
                     "recycle-condenser-water", "product-push-out", "recovery-cip", "add-nutrient-removal",
-                    "retire-eliminated-equipment"):
+                    "retire-eliminated-equipment", "recover-fermentation-co2", "use-brewery-residues-as-feed"):
         assert AFI + "measure/" + measure in recs, measure

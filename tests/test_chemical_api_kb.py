@@ -83,7 +83,7 @@ SURVEY = {
                        {"process": "菌渣处理", "techniques": [], "complete": True},
                        {"process": "污水处理站", "techniques": ["A/O"], "complete": True}],
          "emissions": [{"pollutant": "COD", "value": 180, "unit": "mg/L", "stage": "emitted"}],
-         "facts": {"api_route": "发酵类", "mycelium_disposal": "卖给饲料厂", "ammonium_in_process": True,
+         "facts": {"api_route": "发酵类", "mycelium_disposal": "卖给饲料厂", "ammonium_in_process": True, "discharge_route": "直排",
                    "source_age": "existing"}},
         # a chemical-synthesis plant: open handling, crude recovery, carbon box only at 60 % removal, NMHC over the limit
         {"id": "S01", "output": {"product": "沙坦类原料药", "value": 500, "unit": "t"},
