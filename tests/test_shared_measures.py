@@ -91,6 +91,19 @@ def test_a_link_compiles_to_a_measure_link_node_and_passes_shacl(linked_kb):
     assert check_shacl(compiled, graph) == []
 
 
+def test_a_link_may_add_the_sectors_own_effects_and_techniques(linked_kb):
+    _edit(linked_kb / "sectors/demo.yaml", "    note: {zh: 备注。, en: A note.}\n",
+          "    note: {zh: 备注。, en: A note.}\n    introduces: [countercurrent-rinse]\n"
+          "    effects:\n      - {indicator: rinse-water, change: [-10, -5], sources: [{doc: demo-standard, verified: false}]}\n")
+    compiled = compile_kb(linked_kb)
+    graph = union_graph(compiled)
+    link = ID["demo/measure-link/steam-traps"]
+    assert (link, CPKB.introduces, ID["demo/technique/countercurrent-rinse"]) in graph
+    effect = graph.value(link, CPKB.hasEffect)
+    assert (effect, CPKB.onIndicator, ID["demo/indicator/rinse-water"]) in graph
+    assert check_shacl(compiled, graph) == []
+
+
 def test_shacl_rejects_a_shared_measure_given_a_sector(linked_kb):
     compiled = compile_kb(linked_kb)
     graph = union_graph(compiled)
