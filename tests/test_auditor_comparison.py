@@ -224,7 +224,7 @@ def test_paper_must_not_say():
         assert "E01" not in who, key                                       # nothing for the CFB with ultra-low emissions
     assert "E08" not in _paper_found("discharge-limit-exceeded", every)   # no GB 3544 on its ink wash water
     sets = {s["requirement"].rsplit("/", 1)[-1]: s for s in r["compliance"]["sets"]}
-    assert all(k.startswith("gb3544") for k in sets)                      # no GB 4287 or GB 8978 for paper effluent
+    assert all(k.startswith(("gb3544", "gb31825-2015")) for k in sets)    # no GB 4287 or GB 8978, no GB 31825-2024
     assert not sets["gb3544-table3-special"]["enterprises"].get("applies")   # Leshan is not a special-limit area
     assert not any(row["class"] == "I" for row in r["indicator_assessment"]["enterprises"])
     text = json.dumps({k: r[k] for k in ("key_issues", "other_findings", "unconfirmed", "conclusion")},

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from cpkb.diagnostics.engine import diagnose
 
-from diagnose_support import read, real_store
+from diagnose_support import EXAMPLES, read, real_store
 from sector_kb_support import (assert_sector_minimums, count, findings, loose_problems, max_limits, measured_indicators,
                                obsolete_labels, obsolete_with_basis, process_orders, rules_with_condition,
                                unsourced_or_unlabelled)
@@ -165,3 +166,59 @@ def test_a_hazardous_residue_is_never_recommended_as_feed():
     feed = f"<{APII}technique/mycelium-as-feed-tech>"
     assert count(f"?x a cpkb:Measure ; cpkb:sector {API} ; cpkb:introduces {feed}") == 0
     assert count(f"?x a cpkb:Measure ; cpkb:sector {API} ; cpkb:replaces {feed}") >= 1
+
+
+# ---------------------------------------------------------------- the 临海 audit team's survey and expectations
+# examples/chemical_api_linhai_messy.yaml and .expected.yaml were written by an audit team without seeing the tool;
+# examples/chemical_api_linhai_messy.comparison.md lists what matches and what is missed, with the reasons.
+
+@pytest.fixture(scope="module")
+def linhai():
+    raw = yaml.safe_load((EXAMPLES / "chemical_api_linhai_messy.yaml").read_text(encoding="utf-8"))
+    return diagnose(read(raw), real_store(), exclude_invalid=True)
+
+
+def test_linhai_expected_findings_are_found(linhai):
+    found = findings(linhai)
+
+    def at(problem):
+        return found.get(APII + "problem/" + problem, set())
+    assert at("low-solvent-recovery") >= {"E02"}                          # K1
+    assert at("fugitive-vocs-open-handling") >= {"E02", "E13", "E06", "E04"}   # K2, K6
+    assert at("vacuum-solvent-to-water") >= {"E02", "E13", "E04"}         # K3
+    assert at("weak-vocs-treatment") >= {"E02", "E13"}                    # K4
+    assert at("air-limit-exceeded") >= {"E02"}                            # K4: NMHC 138 > 100
+    assert at("toxic-solvent-use") >= {"E13", "E11"}                      # K5
+    assert at("discharge-limit-exceeded") >= {"E13", "E06"}               # K5 DCM 0.9, K8 anilines 3.6 at a 纳管 outlet
+    assert at("acid-gas-exceeded") >= {"E06", "E13"}                      # K7
+    assert at("cp-management-weak") >= {"E02", "E06", "E13"}              # K11
+    assert at("fermentation-odour") >= {"E10"}                            # K10: boundary odour 28 > 20
+
+
+def test_linhai_must_not_say(linhai):
+    found = findings(linhai)
+
+    def at(problem):
+        return found.get(APII + "problem/" + problem, set())
+    # 纳管 plants are not judged on COD, ammonia or TN against the direct-discharge column
+    assert not at("discharge-limit-exceeded") & {"E01", "E03", "E04", "E05", "E10", "E12", "E14"}
+    # no reference-oxygen folding of RTO gas (E01, E14) and no GB 37823 verdict on E05's incinerator
+    assert not (at("air-limit-exceeded") | at("acid-gas-exceeded")) & {"E01", "E05", "E14"}
+    # dichloromethane findings only where it is used
+    assert not at("toxic-solvent-use") & {"E01", "E02", "E03", "E04", "E10", "E12", "E14"}
+    # the good plants and the high-potency plant carry no finding; the fermentation plant only its odour
+    assert not {e for es in found.values() for e in es} & {"E01", "E03", "E05", "E12", "E14"}
+    assert {p for p, es in found.items() if "E10" in es} == {APII + "problem/fermentation-odour"}
+
+
+def test_linhai_declared_solvent_recovery_is_queried(linhai):
+    # D1: E11 declares 98 % recovery but buys 2400 t of its 2600 t of solvent a year
+    assert any(w.get("enterprise") == "E11" and w["message"].startswith("溶剂回收率：填报98")
+               for w in linhai["warnings"])
+
+
+def test_no_measure_brings_in_what_the_team_says_never_to_recommend():
+    bad = ("water-jet-vacuum-tech", "open-centrifuge-tech", "tray-oven-drying-tech", "uv-plasma-tech",
+           "activated-carbon-adsorption-tech", "mycelium-as-feed-tech", "manual-open-charging-tech")
+    for t in bad:
+        assert count(f"?x a cpkb:Measure ; cpkb:sector {API} ; cpkb:introduces <{APII}technique/{t}>") == 0, t

@@ -118,3 +118,28 @@ def test_the_recommendations_answer_the_findings(result):
     for measure in ("install-chemical-recovery", "convert-to-ecf-bleaching", "control-nutrient-dosing",
                     "use-biogas-as-fuel", "incinerate-sludge-for-energy"):
         assert PPI + "measure/" + measure in recs, measure
+
+
+def _pulp_mill(ident: str, energy: float, paper: bool = False) -> dict:
+    processes = [{"process": "蒸煮", "techniques": ["连续蒸煮"], "complete": True},
+                 {"process": "碱回收", "techniques": ["碱回收炉"], "complete": True}]
+    if paper:
+        processes.append({"process": "抄纸", "techniques": ["多盘过滤机"], "complete": True})
+    return {"id": ident, "output": {"product": "纸浆", "value": 5.2, "unit": "万Adt"},
+            "materials": [{"material": "竹片", "value": 12, "unit": "万t"}], "processes": processes,
+            "indicators": [{"indicator": "单位产品综合能耗", "value": energy, "unit": "kgce/Adt"}],
+            "facts": {"source_age": "existing"}}
+
+
+def test_gb31825_limits_market_pulp_only():
+    """GB 31825-2015's market-pulp limit (unbleached chemical pulp 340 kgce/Adt) binds a mill that makes pulp only;
+    an integrated mill is not judged on it, since its survey mixes pulp and paper energy; data of 2026 are not judged
+    against it (GB 31825-2024 applies from 1 May 2025)."""
+    survey = {"cpkb_survey": 1, "scope": {"title": "能耗限额（测试）", "sector": "造纸", "pilot_type": "sector",
+                                          "year": 2024},
+              "enterprises": [_pulp_mill("Q1", 380), _pulp_mill("Q2", 300), _pulp_mill("Q3", 380, paper=True)]}
+    found = findings(diagnose(read(survey), real_store(), {"key_issue_min_enterprises": 1}))
+    assert found.get(PPI + "problem/energy-above-limit", set()) == {"Q1"}
+    later = {**survey, "scope": {**survey["scope"], "year": 2026}}
+    found = findings(diagnose(read(later), real_store(), {"key_issue_min_enterprises": 1}))
+    assert not found.get(PPI + "problem/energy-above-limit")
