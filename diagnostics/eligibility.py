@@ -52,8 +52,8 @@ def eligibility(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) ->
     scope_facts = survey.scope.get("facts") or {}
     rows = []
     for cond in CONDITIONS:
-        if pilot not in cond.pilot_types:
-            continue
+        if pilot not in cond.pilot_types or any(FACT + f not in kb.facts for f in cond.facts):
+            continue   # a knowledge base without the condition's questions cannot judge it
         basis = [{"fact": FACT + f, "labels": kb.label(FACT + f)} for f in cond.facts]
         if cond.per_enterprise:
             by = {"met": [], "not-met": [], "unknown": []}

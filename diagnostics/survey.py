@@ -385,6 +385,13 @@ class SurveyReader:
                        f"单位“{unit}”无法换算为 {symbol}（量纲不符或未知单位）；请改用可换算为 {symbol} 的单位。")
             return None
 
+    def _unitless(self, pollutant: str) -> bool:
+        return pollutant.rsplit("/", 1)[-1] in ("ph", "ph-value")
+
+    def _may_be_negative(self, unit_iri: str | None) -> bool:
+        dimension = str(self.kb.units.get(unit_iri, {}).get("dimension") or "") if unit_iri else ""
+        return dimension.startswith("energy")
+
     def check_unit(self, unit: Any, path: str) -> str | None:
         if not isinstance(unit, str) or not unit.strip():
             self.error(path, "a unit is required here (e.g. t/a, mg/m3, kg/t).", "此处需要单位（如 t/a、mg/m3、kg/t）。")
@@ -631,13 +638,21 @@ class SurveyReader:
                 continue
             value, unit_in_cell = found
             unit = item.get("unit") or unit_in_cell
-            if target and unit and self._other_measure(unit, target):
+            other = self._other_measure(unit, target) if target and unit else False
+            if other:
                 symbol = self.kb.units[target]["symbol"]
-                self.warn(f"{p}.unit", f"output {value:g} {unit} is not a quantity of {symbol}, the measure of the "
-                                       "sector's output: kept as written and not counted; this enterprise is not "
-                                       "graded on indicators per unit of output.",
-                          f"产量 {value:g} {unit} 不是本行业产量的计量（{symbol}）：按原文保留、不计入产量；"
-                          "该企业不按单位产品指标评级。")
+                if other == "unknown":   # 刀, 万樘: an output counted in a unit of its own is kept, never refused
+                    self.warn(f"{p}.unit", f"output {value:g} {unit}: {unit!r} is not a unit the knowledge base knows; "
+                                           f"kept as written and not counted (the sector's output is counted in "
+                                           f"{symbol}); this enterprise is not graded on indicators per unit of output.",
+                              f"产量 {value:g} {unit}：“{unit}”不是知识库已知的单位，按原文保留、不计入产量（本行业产量按"
+                              f"{symbol}计）；该企业不按单位产品指标评级。")
+                else:
+                    self.warn(f"{p}.unit", f"output {value:g} {unit} is not a quantity of {symbol}, the measure of the "
+                                           "sector's output: kept as written and not counted; this enterprise is not "
+                                           "graded on indicators per unit of output.",
+                              f"产量 {value:g} {unit} 不是本行业产量的计量（{symbol}）：按原文保留、不计入产量；"
+                              "该企业不按单位产品指标评级。")
                 ent.output_written.append({"value": value, "unit": unit})
                 continue
             if target and unit:
@@ -652,9 +667,9 @@ class SurveyReader:
             counted = True
         ent.output = total if counted or not ent.output_written else None
 
-    def _other_measure(self, unit: str, target_iri: str) -> bool:
+    def _other_measure(self, unit: str, target_iri: str) -> bool | str:
         """A known unit of another dimension than the product's (tonnes where m² is counted): another measure of
-        output, not a mistake in the number."""
+        output, not a mistake in the number; "unknown" for a unit of its own (刀, 万樘), kept as written too."""
         if not isinstance(unit, str):  # a list or number as unit: convert() places that error
             return False
         target = self.units.unit_expression(target_iri)
@@ -669,7 +684,7 @@ class SurveyReader:
         try:
             self.units.dimension_of(per_year(unit) or unit)
         except UnitProblem:
-            return False   # an unknown unit: an error, reported by convert
+            return "unknown"
         return True
 
     def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
@@ -754,7 +769,8 @@ class SurveyReader:
                 return
             ent.indicators.setdefault(iri, []).append((level, process))
             return
-        found = self.quantity(raw["value"], f"{path}.value")
+        # energy per product can be negative (a converter recovers more gas than it burns: 转炉工序能耗 −28 kgce/t)
+        found = self.quantity(raw["value"], f"{path}.value", allow_negative=self._may_be_negative(ind.unit))
         if found is None:
             return
         value, unit_in_cell = found
@@ -871,6 +887,8 @@ class SurveyReader:
             self._kept(ent, "pollutant", raw["pollutant"])
         found = self.quantity(raw["value"], f"{path}.value")
         unit_written = raw.get("unit") or (found[1] if found else None)
+        if not unit_written and pollutant and self._unitless(pollutant):
+            unit_written = "dimensionless"   # pH has no unit
         unit = self.check_unit(unit_written, f"{path}.unit")
         stage = raw.get("stage", "emitted")
         if isinstance(stage, str):

@@ -131,6 +131,9 @@ class UnitConverter:
         if iris:
             return self._expr[sorted(iris)[0]]
         text = unicodedata.normalize("NFKC", written).strip()
+        noted = re.fullmatch(r"(.+?)\s*[(]([^()]{1,12})[)]", text)   # 万吨（干基）, t(湿基): the basis is a note
+        if noted and not re.search(r"[/*^]", noted.group(2)):
+            return self.expression(noted.group(1))
         per = re.fullmatch(r"(.+?)\s*(?:/|每)\s*(年|a|天|d|日)", text)
         if per and per.group(1) != text:
             return f"({self.expression(per.group(1))}) / {'a' if per.group(2) in ('年', 'a') else 'd'}"
