@@ -234,6 +234,112 @@ def test_paper_must_not_say():
     assert not hazardous                                                  # lime mud, rejects and sludge are not HW
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 池州 cement (examples/cement_chizhou_messy.expected.yaml; misses in cement_chizhou_messy.comparison.md).
+
+GRINDING_STATIONS = {"E04", "E05", "E12"}
+KILN_ONLY_MEASURES = ("install-waste-heat-power", "raise-whr-output", "install-sncr", "install-kiln-scr",
+                      "install-kiln-fgd", "retrofit-grate-cooler", "upgrade-preheater-calciner",
+                      "retrofit-staged-combustion", "seal-kiln-system", "control-ammonia-dosing",
+                      "replace-small-clinker-line")
+
+
+@functools.lru_cache(maxsize=1)
+def cement() -> dict:
+    raw = yaml.safe_load((EXAMPLES / "cement_chizhou_messy.yaml").read_text(encoding="utf-8"))
+    return diagnose(read(raw), real_store())
+
+
+def _cement_found(problem: str, sections=("key_issues", "other_findings")) -> set[str]:
+    r = cement()
+    return {e for s in sections for i in r[s] if i["problem"].endswith("/problem/" + problem) for e in i["enterprises"]}
+
+
+def _cement_measures() -> dict[str, set[str]]:
+    r = cement()
+    out: dict[str, set[str]] = {}
+    for rec in r["recommendations"]:
+        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
+    for i in r["key_issues"] + r["other_findings"]:
+        for m in i.get("measures", []):
+            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
+    return out
+
+
+def _cement_sets() -> dict[str, dict]:
+    return {s["requirement"].rsplit("/", 1)[-1]: s["enterprises"] for s in cement()["compliance"]["sets"]}
+
+
+def test_cement_expected_findings_are_found():
+    assert _cement_found("air-limit-exceeded") >= {"E03", "E05", "E11"}        # K1 SO2 260, K3 NH3 12, K7 packer 26
+    assert "E11" in _cement_found("sulfur-raw-materials-so2", ("key_issues", "other_findings", "unconfirmed"))
+    assert _cement_found("ammonia-slip") == {"E03"}                              # K3
+    assert _cement_found("energy-above-baseline") == {"E03"}                     # K4: 118 > 117
+    assert _cement_found("waste-heat-not-recovered") == {"E03"}                  # K4: no WHR
+    assert _cement_found("high-clinker-heat") >= {"E02", "E03", "E10", "E11", "E14"}   # K4: short of benchmark 100
+    assert not _cement_found("high-clinker-heat") & {"E01", "E09"}
+    assert _cement_found("high-grinding-power") >= {"E03", "E05", "E14"}         # K5
+    assert _cement_found("ule-gap") >= {"E02", "E03", "E09", "E11", "E14"}       # K9 (gap to the ultra-low levels)
+    assert _cement_found("no-cp-management") == {"E03", "E05"}                   # K10
+
+
+def test_cement_expected_measures_are_proposed():
+    m = _cement_measures()
+    assert "E11" in m["install-kiln-fgd"]
+    assert "E03" in m["install-waste-heat-power"]
+    assert "E03" in m["convert-esp-to-bag"]
+    assert {"E03", "E05"} <= m["enclose-storage"]
+    assert {"E03", "E05"} <= m["cp-management-and-staff"]
+    assert {"E03", "E14"} <= m["convert-to-finish-grinding"]
+
+
+def test_cement_data_problems_are_said():
+    r = cement()
+    said = {(w.get("enterprise"), w["message"]) for w in r["warnings"]}
+    assert any(e == "E05" and "0.33" in m and "33" in m for e, m in said)      # D7: share written as a fraction
+    sets = _cement_sets()
+    for key in ("gb4915-table2", "cement-ule-2024", "clinker-energy-baseline"):
+        assert "E06" not in sets[key].get("applies", []), key                  # D5: no cement limits on lime
+    assert set(sets["clinker-energy-baseline"].get("not_applicable", [])) >= GRINDING_STATIONS
+    rows = {row["enterprise"]: row for row in r["indicator_assessment"]["enterprises"]}
+    assert all(rows[e]["class"] is None for e in ("E06", "E07", "E13"))          # D4–D6: not graded
+    assert r["unresolved"]                                                     # D8
+
+
+def test_cement_must_not_say():
+    r = cement()
+    every = ("key_issues", "other_findings", "unconfirmed")
+    measures = _cement_measures()
+    for key in KILN_ONLY_MEASURES:                                             # no kiln measure for grinding stations
+        assert not measures.get(key, set()) & GRINDING_STATIONS, key
+    for problem in ("high-clinker-heat", "energy-above-baseline", "waste-heat-not-recovered", "kiln-nox-high",
+                    "ammonia-slip", "small-clinker-line"):
+        assert not _cement_found(problem, every) & GRINDING_STATIONS, problem
+    assert not _cement_found("eliminated-technique-in-use", every)             # no shaft, wet or hollow kiln here
+    assert not any("shaft" in k or "wet-kiln" in k for k in measures)
+    assert "install-sncr" not in measures or "E11" not in measures["install-sncr"]   # E11 has SNCR: FGD, not SNCR
+    for key in ("install-sncr", "install-kiln-scr", "retrofit-staged-combustion", "control-ammonia-dosing"):
+        assert not measures.get(key, set()) & {"E01", "E13"}, key              # both already ultra-low on NOx
+    for e in ("E06", "E07", "E13"):                                            # lime works, idle plant, no output
+        assert not any(e in who for who in measures.values()), e
+    findings = [(i["problem"], e) for s in every for i in r[s] for e in i["enterprises"]]
+    assert not [p for p, e in findings if e == "E08" and ("hazardous" in p or "coprocess" in p)]
+    assert not [p for p, e in findings if "supplementary" in p or "clinker-factor" in p or "solid-waste" in p]
+    for s in every:                                                            # E10's 210 ppm is not 210 mg/m³
+        for i in r[s]:
+            for ev in i["evidence"]:
+                if ev["enterprise"] == "E10":
+                    assert not any(f.get("subject", "").endswith("/nox") and f.get("value") == 210.0
+                                   for f in ev["facts"])
+    for s in every:                                                            # no O2 conversion anywhere
+        for i in r[s]:
+            for ev in i["evidence"]:
+                assert not any((f.get("o2") or {}).get("normalised") for f in ev["facts"])
+    rows = {row["enterprise"]: row for row in r["indicator_assessment"]["enterprises"]}
+    assert rows["E09"]["class"] != "I"                                         # its 92 kgce/t is not credible
+    assert "E03" not in {e for p, e in findings if "eliminated" in p}          # 2500 t/d is not catalogue-eliminated
+
+
 # -- agri-food: the 绥化 audit team (starch, slaughtering, dairy); examples/agri_food_suihua_messy.comparison.md
 
 @functools.lru_cache(maxsize=1)
