@@ -320,6 +320,7 @@ def test_cement_must_not_say():
     assert "install-sncr" not in measures or "E11" not in measures["install-sncr"]   # E11 has SNCR: FGD, not SNCR
     for key in ("install-sncr", "install-kiln-scr", "retrofit-staged-combustion", "control-ammonia-dosing"):
         assert not measures.get(key, set()) & {"E01", "E13"}, key              # both already ultra-low on NOx
+    assert not _cement_found("kiln-nox-high", every) & {"E01", "E13"}          # SCR in place, NOx 45 and 48
     for e in ("E06", "E07", "E13"):                                            # lime works, idle plant, no output
         assert not any(e in who for who in measures.values()), e
     findings = [(i["problem"], e) for s in every for i in r[s] for e in i["enterprises"]]
