@@ -322,6 +322,7 @@ def test_cement_must_not_say():
     assert "install-sncr" not in measures or "E11" not in measures["install-sncr"]   # E11 has SNCR: FGD, not SNCR
     for key in ("install-sncr", "install-kiln-scr", "retrofit-staged-combustion", "control-ammonia-dosing"):
         assert not measures.get(key, set()) & {"E01", "E13"}, key              # both already ultra-low on NOx
+    assert not _cement_found("kiln-nox-high", every) & {"E01", "E13"}          # SCR in place, NOx 45 and 48
     for e in ("E06", "E07", "E13"):                                            # lime works, idle plant, no output
         assert not any(e in who for who in measures.values()), e
     findings = [(i["problem"], e) for s in every for i in r[s] for e in i["enterprises"]]
@@ -340,3 +341,104 @@ def test_cement_must_not_say():
     rows = {row["enterprise"]: row for row in r["indicator_assessment"]["enterprises"]}
     assert rows["E09"]["class"] != "I"                                         # its 92 kgce/t is not credible
     assert "E03" not in {e for p, e in findings if "eliminated" in p}          # 2500 t/d is not catalogue-eliminated
+
+
+# -- agri-food: the 绥化 audit team (starch, slaughtering, dairy); examples/agri_food_suihua_messy.comparison.md
+
+@functools.lru_cache(maxsize=1)
+def agri() -> dict:
+    raw = yaml.safe_load((EXAMPLES / "agri_food_suihua_messy.yaml").read_text(encoding="utf-8"))
+    return diagnose(read(raw), real_store())
+
+
+_AGRI_EVERY = ("key_issues", "other_findings", "unconfirmed")
+
+
+def _agri_found(problem: str, sections=_AGRI_EVERY) -> set[str]:
+    return {e for s in sections for i in agri()[s] if i["problem"].endswith("/problem/" + problem)
+            for e in i["enterprises"]}
+
+
+def _agri_measures() -> dict[str, set[str]]:
+    r = agri()
+    out: dict[str, set[str]] = {}
+    for rec in r["recommendations"]:
+        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
+    for i in r["key_issues"] + r["other_findings"] + r["unconfirmed"]:
+        for m in i.get("measures", []):
+            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
+    return out
+
+
+def test_agri_survey_is_read():
+    r = agri()
+    assert not r["excluded"] and len(r["enterprises"]) == 14    # dairy (C14) records are diagnosed, not refused
+    assert r["unresolved"], "names the engine did not understand are listed"
+
+
+def test_agri_expected_findings_are_found():
+    assert _agri_found("process-water-once-through") == {"E02"}            # K1 (新鲜水洗涤淀粉, no closed loop)
+    assert _agri_found("steep-water-not-recovered") == {"E02"}             # K2 (浸泡水直接进污水站)
+    assert _agri_found("biogas-not-used") == {"E02", "E13"}                # K4 (沼气火炬燃烧)
+    assert _agri_found("wet-flushing-of-solids") == {"E06"}                # K6 (水冲清粪, 胃肠内容物水冲)
+    assert "E06" in _agri_found("scalding-losses")                          # K6 (浸烫池)
+    assert _agri_found("cleaning-without-recovery") == {"E11"}             # K10 (手工清洗, CIP碱液不回收)
+    assert _agri_found("odour-uncollected") == {"E14"}                     # K11 (化制车间未负压收集)
+    assert _agri_found("no-cp-management") == {"E02", "E03", "E06", "E11"}  # K12
+
+
+def test_agri_expected_measures_are_proposed():
+    m = _agri_measures()
+    assert "E02" in m["close-process-water-loop"]
+    assert "E02" in m["evaporate-steep-water"]
+    assert {"E02", "E13"} <= m["use-biogas-as-fuel"]
+    assert "E06" in m["dry-clean-lairage-and-guts"] and "E06" in m["switch-to-steam-scalding"]
+    assert "E11" in m["recovery-cip"]
+    assert m["collect-and-treat-odour"] == {"E14"}
+    assert m["cp-management-and-staff"] == {"E02", "E03", "E06", "E11"}
+
+
+def test_agri_data_problems_are_said():
+    r = agri()
+    said = {(w.get("enterprise"), w["message"]) for w in r["warnings"]}
+    assert any(e == "E04" and "其他行业" in m for e, m in said)             # D6: the ethanol plant
+    # D2: E13's water is not metered; the estimate in a free-text fact is kept as written, not read as a number
+    assert any(u["name"] == "取水量" and "E13" in u["enterprise_ids"] for u in r["unresolved"])
+    # D9: free-text answers are not read as yes/no
+    assert any(e == "E06" and "总表一只" in m for e, m in said)
+    rows = r["indicator_assessment"]["enterprises"]
+    assert not any(row["class"] for row in rows if row["enterprise"] in {"E04", "E08", "E12"})   # not graded
+
+
+def test_agri_must_not_say():
+    r = agri()
+    # 纳管 concentrations are not exceedances of direct-discharge limits; no standard of another subsector applies
+    assert not _agri_found("discharge-limit-exceeded") & {"E07", "E09", "E10", "E12", "E13", "E14"}
+    for s in r["compliance"]["sets"]:
+        key = s["requirement"].rsplit("/", 1)[-1]
+        hit = set(s["enterprises"].get("applies", [])) | {x.get("enterprise") for x in s.get("exceeded", [])}
+        if key.startswith("gb25461"):
+            assert not hit & {"E03", "E05", "E06", "E07", "E08", "E09", "E10", "E11", "E12", "E14"}, key
+        if key.startswith("gb13457"):
+            assert not hit & {"E01", "E02", "E03", "E09", "E10", "E11", "E12", "E13"}, key
+        if s.get("area") == "special":
+            assert not s["enterprises"].get("applies"), key        # Heilongjiang is not a special-limit area
+    # starch problems only for the corn-starch plants (never E03's potato starch, never a slaughterhouse or dairy)
+    for p in ("process-water-once-through", "steep-water-not-recovered", "low-dry-substance-yield"):
+        assert _agri_found(p) <= {"E01", "E02", "E13"}, p
+    # by-products are not wastes; nothing sends rendering products to feed
+    assert not _agri_found("by-products-not-utilised")
+    measures = _agri_measures()
+    for key, who in measures.items():
+        assert not who & {"E01", "E05", "E09"}, key                    # the good-practice plants get nothing
+        assert not who & {"E04", "E08"}, key                           # another sector; no output
+    for key in ("evaporate-steep-water", "mvr-evaporation"):
+        assert not measures.get(key, set()) & {"E01", "E13"}, key       # they already make steep liquor
+    assert not _agri_found("eliminated-capacity-in-use") & {"E05", "E09", "E12"}
+    findings = {e for s in _AGRI_EVERY for i in r[s] for e in i["enterprises"]}
+    assert not findings & {"E01", "E05", "E09"}
+    text = json.dumps({k: r[k] for k in ("key_issues", "other_findings", "unconfirmed", "recommendations",
+                                         "conclusion")}, ensure_ascii=False)
+    for word in ("R22", "HCFC", "氟利昂", "VOCs", "电镀", "违法", "特别排放限值"):
+        assert word not in text, word
+    assert not any(row["class"] == "I" for row in r["indicator_assessment"]["enterprises"])
