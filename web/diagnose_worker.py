@@ -78,6 +78,14 @@ def diagnose_job(job: dict, store, knowledge, settings: dict[str, Any]) -> tuple
         return ("error", type(exc).__name__)
 
 
+def _warm(knowledge) -> None:
+    from cpkb.diagnostics.names import matcher_for
+    from cpkb.diagnostics.places import places_for
+
+    matcher_for(knowledge)
+    places_for(knowledge)
+
+
 def serve(conn_in, conn, source: dict) -> None:
     """The worker's loop: open the store and the knowledge, cap memory, say ready, answer jobs."""
     from cpkb.diagnostics.knowledge import knowledge_for
@@ -93,6 +101,7 @@ def serve(conn_in, conn, source: dict) -> None:
         store = open_store(settings)
         knowledge = knowledge_for(store)
         converter_for(knowledge, SurveyLimits.from_settings(settings))  # pint's registry, built once per worker
+        _warm(knowledge)   # the name matcher and place index, so that the first small survey is not the slow one
         cap = limit_memory(int(settings["diagnose_memory_mb"]))
     except Exception as exc:  # report and leave: the pool logs it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))

@@ -3,6 +3,8 @@ survey names (diagnostics/names.py), so a typo (逆流漂冼, countercurent) mee
 
 from __future__ import annotations
 
+from rapidfuzz import fuzz
+
 from cpkb.diagnostics.knowledge import knowledge_for
 from cpkb.diagnostics.names import matcher_for
 
@@ -26,6 +28,8 @@ def did_you_mean(store, index: KBIndex, query: str, lang: str, limit: int = 5) -
             if suggestion.score >= MIN_SCORE and index.has(suggestion.iri):
                 found[suggestion.iri] = max(found.get(suggestion.iri, 0.0), suggestion.score)
     best = max(found.values(), default=0.0)
+    # equal scores: the entry whose own label is closest to the query first (a match through an alternative name,
+    # 逆流浸泡 for 玉米浸泡, shows a label the reader did not type)
     ranked = sorted(((iri, score) for iri, score in found.items() if score >= best - CLOSE_TO_BEST),
-                    key=lambda item: (-item[1], item[0]))[:limit]
+                    key=lambda item: (-item[1], -fuzz.ratio(query, kb.label(item[0]).get(lang) or ""), item[0]))[:limit]
     return [{"entry": index.term(iri, lang), "score": round(score, 3)} for iri, score in ranked]
