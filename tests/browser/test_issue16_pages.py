@@ -156,6 +156,8 @@ def test_a_typo_gets_did_you_mean_from_the_survey_name_matcher(real_client):
         assert offered and any(expected in o for o in offered[:3]), (typo, offered)
         html = real_client.get(f"/search?q={typo}").get_data(as_text=True)
         assert 'id="did-you-mean"' in html and "您是不是要找" in html
-        follow = real_client.get(unescape(re.search(r'id="did-you-mean".*?<a href="([^"]+)"', html, re.S).group(1)))
+        block = html.split('id="did-you-mean"', 1)[1]
+        link = next(m.group(1) for m in re.finditer(r'<a href="([^"]+)"[^>]*>(.*?)</a>', block, re.S) if "逆流" in m.group(2))
+        follow = real_client.get(unescape(link))
         assert follow.status_code == 200 and "逆流" in follow.get_data(as_text=True)
     assert real_client.get("/search.json?q=镀铬").get_json()["did_you_mean"] == []   # found things: no guessing
