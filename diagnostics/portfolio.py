@@ -91,11 +91,10 @@ def _left(rec: dict, reason: str) -> dict:
     return {"measure": rec["measure"], "labels": rec["labels"], "reason": reason, "explanation": _LEFT[reason]}
 
 
-def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],
-         budget: float, payback_limit: float | None = None, weights: dict[str, float] | None = None,
-         settings: dict | None = None, step: float = 100.0) -> dict[str, Any]:
-    """The portfolio within `budget` (万元), and what the next `step` 万元 would add."""
-    settings = settings or {}
+def _inputs(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],
+            settings: dict) -> tuple[list[str], dict[str, dict[str, float]], list[Candidate], list[dict]]:
+    """What every portfolio starts from: the pollutants followed, each enterprise's load of them, the candidates and
+    the recommendations left out for lack of data."""
     pollutants = target_pollutants(kb, survey.scope) or sorted({e.target for r in recommendations
                                                                 for e in kb.measures[r["measure"]].effects
                                                                 if e.target_kind == "pollutant"})
@@ -103,6 +102,15 @@ def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommend
              for p, rows in baseline_loads(kb, survey, enterprises, pollutants).items()}
     found, left_out = candidates(kb, survey, enterprises, recommendations, pollutants,
                                  parse_prices(str(settings.get("prices") or "")))
+    return pollutants, loads, found, left_out
+
+
+def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],
+         budget: float, payback_limit: float | None = None, weights: dict[str, float] | None = None,
+         settings: dict | None = None, step: float = 100.0) -> dict[str, Any]:
+    """The portfolio within `budget` (万元), and what the next `step` 万元 would add."""
+    settings = settings or {}
+    pollutants, loads, found, left_out = _inputs(kb, survey, enterprises, recommendations, settings)
     excluded = [c for c in found if payback_limit is not None and c.payback and c.payback[0] > payback_limit]
     pool = [c for c in found if c not in excluded]
     weight = _weights(loads, weights)
@@ -144,13 +152,7 @@ def budget_steps(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], r
     """The portfolio at `steps` budgets from an eighth of what every candidate together would cost up to all of it,
     for the report's budget slider: each step solved exactly (HiGHS), so the page only chooses among optima."""
     settings = settings or {}
-    pollutants = target_pollutants(kb, survey.scope) or sorted({e.target for r in recommendations
-                                                                for e in kb.measures[r["measure"]].effects
-                                                                if e.target_kind == "pollutant"})
-    loads = {p: {eid: row["t_per_a"] for eid, row in rows.items()}
-             for p, rows in baseline_loads(kb, survey, enterprises, pollutants).items()}
-    pool, left_out = candidates(kb, survey, enterprises, recommendations, pollutants,
-                                parse_prices(str(settings.get("prices") or "")))
+    pollutants, loads, pool, left_out = _inputs(kb, survey, enterprises, recommendations, settings)
     pool = [c for c in pool if c.cuts and any(loads.get(p, {}).get(c.enterprise) for p in c.cuts)]
     if not pool:
         return None
