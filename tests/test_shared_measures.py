@@ -261,7 +261,7 @@ def _number(query: str) -> float:
 
 def test_shared_measures_carry_sourced_economics():
     with_econ = count(f"?x a cpkb:SharedMeasure . {_ECON}")
-    assert with_econ >= 3
+    assert with_econ >= 11
     # every cost item and saving names the document it comes from
     assert count("?m a cpkb:SharedMeasure ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
