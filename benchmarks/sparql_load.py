@@ -216,6 +216,50 @@ def attack(url: str, duration: float, prefix: str) -> dict:
             "over_1s": sum(1 for x in latencies if x > 1.0), "attackers": dict(sorted(statuses.items()))}
 
 
+# ---------------------------------------------------------------------- CPU accounting
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by pid, at any depth: cpkb serve's SPARQL and diagnosis workers."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def cpu_split(pid: int):
+    """A snapshot; calling its result later gives (front s, workers s) spent since, for the server at pid."""
+    workers = _descendants(pid)
+    before = {p: _cpu_s(p) for p in [pid] + workers}
+
+    def since() -> tuple[float, float]:
+        now = {p: _cpu_s(p) for p in [pid] + _descendants(pid)}
+        front = now[pid] - before[pid]
+        return front, sum(now[p] - before.get(p, 0.0) for p in now if p != pid)
+    return since
+
+
 # ---------------------------------------------------------------------- profile
 
 def profile(pid: int, seconds: float) -> str:
@@ -316,10 +360,15 @@ def main() -> None:
         names = list(servers)
         for mode, title in (("same", "same query"), ("new", "new literal each time")):
             runs: dict[str, list[dict]] = {name: [] for name in names}
+            spent = [0.0, 0.0]
             for round_no in range(args.rounds):
                 for name in names[round_no % 2:] + names[: round_no % 2]:
+                    since = cpu_split(cpkb.pid)
                     runs[name].append(generator(servers[name], args.clients, args.duration / args.rounds, prefix,
                                                 mode, script))
+                    if name == "cpkb serve":
+                        front, workers = since()
+                        spent = [spent[0] + front, spent[1] + workers]
             print(f"\n  {title}:")
             figures = {}
             for name in names:
@@ -331,6 +380,11 @@ def main() -> None:
                       f"p50 {statistics.mean(x['p50_ms'] for x in r):6.2f} ms   p99 {statistics.mean(x['p99_ms'] for x in r):7.2f} ms   "
                       f"{sum(x['requests'] for x in r)} requests, {sum(x['bad'] for x in r)} not 200, "
                       f"{sum(x['socket_errors'] for x in r)} socket errors")
+            served = sum(x["requests"] for x in runs["cpkb serve"])
+            print(f"    cpkb serve CPU per request: web process {1e6 * spent[0] / served:.0f} µs, query workers "
+                  f"{1e6 * spent[1] / served:.0f} µs (raw oxigraph serve: at most "
+                  f"{1e6 * (os.cpu_count() or 1) / figures['raw oxigraph serve']:.0f} µs of the machine's "
+                  f"{os.cpu_count()} cores per request, HTTP and the load generator included)")
             goal = 0.7 if mode == "same" else 0.3
             print(f"    ratio cpkb / raw oxigraph: {figures['cpkb serve'] / figures['raw oxigraph serve']:.2f}"
                   f" (goal >= {goal})")
