@@ -261,7 +261,7 @@ def _number(query: str) -> float:
 
 def test_shared_measures_carry_sourced_economics():
     with_econ = count(f"?x a cpkb:SharedMeasure . {_ECON}")
-    assert with_econ >= 11
+    assert with_econ >= 21
     # every cost item and saving names the document it comes from
     assert count("?m a cpkb:SharedMeasure ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
@@ -276,3 +276,7 @@ def test_a_few_shared_figures_read_back_through_sparql():
     assert _number(f"SELECT ?v WHERE {{ <{SM}park-shared-rto> cpkb:investment/cpkb:maxValue ?v }}") == 300
     assert str(real_store().select(f"SELECT ?v WHERE {{ <{SM}park-shared-rto> cpkb:investment/cpkb:costBasis ?v }}")
                .rows[0]["v"]) == "per-facility"
+    # dyehouse reuse plants: 0.12–1.0 万元 per m3/d of reuse capacity
+    assert _number(f"SELECT ?v WHERE {{ <{SM}treated-water-reuse> cpkb:investment/cpkb:minValue ?v }}") == 0.12
+    # the Zhungeer central-heating retrofit saved about 4 233 tce a year, counted once for the park
+    assert _number(f"SELECT ?v WHERE {{ <{SM}park-central-steam> cpkb:hasSaving/cpkb:maxValue ?v }}") == 4233

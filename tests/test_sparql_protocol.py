@@ -180,6 +180,7 @@ def test_browser_gets_the_query_page(url):
     page = response.text
     assert 'id="sparql-query"' in page and "PREFIX cpkb: &lt;https://w3id.org/cpkb/def/&gt;" in page
     assert "sparql/editor.js" in page and "<script>" not in page  # no inline script
+    assert "yasgui/yasgui.min.js" in page and "sparql/yasgui-setup.js" in page
     assert "http://" not in page.split("<body")[0].replace("http://www.w3.org", "")  # nothing from a CDN
     assert page.count('class="example"') >= 6
     prefilled = requests.get(url, params={"query": SECTORS}, headers={"Accept": BROWSER})
@@ -189,6 +190,10 @@ def test_browser_gets_the_query_page(url):
     css = requests.get(base + "/static/sparql/sparql.css")
     assert js.status_code == 200 and "X-CPKB-Truncated" in js.text
     assert css.status_code == 200
+    bundle = requests.get(base + "/static/yasgui/yasgui.min.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 500_000  # built from npm, committed, served here
+    vocabulary = requests.get(url + "/vocabulary").json()
+    assert "https://w3id.org/cpkb/def/Sector" in vocabulary["classes"] and vocabulary["prefixes"]["cpkb"]
 
 
 def test_download_and_labels(url):

@@ -509,6 +509,25 @@ def labels() -> Response:
                     mimetype="application/json")
 
 
+@bp.route("/sparql/vocabulary", methods=["GET"])
+def vocabulary() -> Response:
+    """The classes and properties the knowledge base uses, with the prefixes: what the query editor autocompletes
+    (instead of asking Linked Open Vocabularies on the internet). Read once per app."""
+    slot = _slot(current_app)
+    if "vocabulary" not in slot["sd"]:
+        executor = get_executor()
+        try:
+            classes = [row[0] for row in _rows(executor, "SELECT DISTINCT ?c WHERE { ?s a ?c } ORDER BY ?c")]
+            properties = [row[0] for row in _rows(executor, "SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p")]
+        except Refused as refused:
+            return _fail(refused.status, refused.message)
+        slot["sd"]["vocabulary"] = json.dumps({"prefixes": PREFIXES, "classes": classes, "properties": properties},
+                                              ensure_ascii=False)
+    response = Response(slot["sd"]["vocabulary"], mimetype="application/json")
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
+
+
 # ---------------------------------------------------------------------- the query page
 
 @dataclass
@@ -574,6 +593,10 @@ def _page(settings: dict[str, Any], query: str | None = None) -> Response:
         html = render_template("sparql/query.html", layout="sparql/layout.html", **context)
     response = Response(html, mimetype="text/html")
     response.headers["Vary"] = "Accept"
+    # YASGUI's editor and tables set style attributes from its bundle; scripts stay 'self' only
+    response.headers["Content-Security-Policy"] = re.sub(
+        r"style-src ([^;]*)", lambda m: "style-src " + m.group(1) + " 'unsafe-inline'",
+        settings["content_security_policy"], count=1)
     return response
 
 

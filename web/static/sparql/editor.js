@@ -1,8 +1,9 @@
-// The SPARQL query page: a small highlighting editor, the example gallery, and a results table with labels.
+// The SPARQL query page without YASGUI (its bundle failed to load): a small highlighting editor, the example gallery,
+// and a results table with labels. yasgui-setup.js takes the page over when window.Yasgui exists.
 (function () {
   "use strict";
   var page = document.getElementById("sparql-page");
-  if (!page) return;
+  if (!page || window.Yasgui) return;
   var endpoint = page.dataset.endpoint, labelsUrl = page.dataset.labels;
   var prefixes = JSON.parse(page.dataset.prefixes || "{}");
   var area = document.getElementById("sparql-query");
