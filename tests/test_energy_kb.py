@@ -87,6 +87,13 @@ def test_measures_carry_economics_where_a_source_gives_them():
     assert with_econ >= 6
 
 
+def test_by_products_and_heat_are_resource_types_for_park_symbiosis():
+    keys = {str(r["k"]) for r in real_store().select(
+        "SELECT ?k WHERE { ?r a cpkb:ResourceType ; cpkb:key ?k }").rows}
+    assert {"fly-ash", "bottom-ash", "fgd-gypsum", "desulfurisation-ash", "waste-heat-low", "waste-heat-very-low",
+            "steam-low-pressure", "district-heating"} <= keys
+
+
 SURVEY = {
     "cpkb_survey": 1,
     "scope": {"title": "某县火电和供热行业整体审核（测试）", "sector": "火电", "pilot_type": "sector", "year": 2024},
