@@ -79,6 +79,13 @@ def test_gb16171_and_ultra_low_limits_are_requirements():
     assert rules_with_condition(CK, "ContextCondition") >= 1
 
 
+def test_generation_factors_and_park_resources_exist():
+    assert count(f"?x a cpkb:GenerationFactor ; cpkb:sector {CK}") >= 1
+    keys = {str(r["k"]) for r in real_store().select(
+        "SELECT ?k WHERE { ?r a cpkb:ResourceType ; cpkb:key ?k }").rows}
+    assert {"coke-oven-gas", "waste-heat-high", "coke-breeze", "coking-tar-residue", "desulfurisation-salts"} <= keys
+
+
 SURVEY = {
     "cpkb_survey": 1,
     "scope": {"title": "某市焦化行业整体审核（测试）", "sector": "焦化", "pilot_type": "region", "region": "京津冀",
