@@ -130,6 +130,11 @@ _OUTLETS = (("车间排口", "workshop-outlet"), ("车间排放口", "workshop-o
             ("排气筒", "stack"), ("烟囱", "stack"), ("厂界", "boundary"))
 
 
+def _blank(value: Any) -> bool:
+    """An empty cell: nothing, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _outlet(written: Any) -> str | None:
     """The monitoring point a survey names where a process is asked (车间排口 → workshop-outlet)."""
     if not isinstance(written, str):
@@ -606,9 +611,16 @@ class SurveyReader:
             return False
         ok = True
         for key in required:
-            if item.get(key) in (None, ""):
+            if key == "value" and _blank(item.get(key)):
+                continue   # a line without its figure is silence, said below once the names are checked
+            if _blank(item.get(key)):
                 self.error(f"{path}.{key}", "required.", "必填。")
                 ok = False
+        if ok and "value" in required and _blank(item.get("value")):
+            self.warn(f"{path}.value", "no value given: the line is skipped (survey.md: silence is not evidence; "
+                                       "the rules that need it are reported as not evaluated).",
+                      "未填数值：此行不计入（缺失数据不作为证据，依赖它的规则列为未评估）。")
+            ok = False
         if item.keys() <= allowed:  # the usual case: nothing unknown
             return ok
         for key in sorted(set(item) - allowed, key=str):
@@ -665,7 +677,7 @@ class SurveyReader:
                 ent.output_unit = unit
             total += value
             counted = True
-        ent.output = total if counted or not ent.output_written else None
+        ent.output = total if counted else None   # no figure counted is no output known, not an output of zero
 
     def _other_measure(self, unit: str, target_iri: str) -> bool | str:
         """A known unit of another dimension than the product's (tonnes where m² is counted): another measure of

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 
+import pytest
 import yaml
 
 from cpkb.diagnostics.engine import diagnose
@@ -442,3 +443,113 @@ def test_agri_must_not_say():
     for word in ("R22", "HCFC", "氟利昂", "VOCs", "电镀", "违法", "特别排放限值"):
         assert word not in text, word
     assert not any(row["class"] == "I" for row in r["indicator_assessment"]["enterprises"])
+
+
+# -- packaging printing: the 龙港 audit team (flexible packaging, cartons, boxes, labels, cups);
+#    examples/packaging_printing_longgang_messy.comparison.md. E05 writes an ozone figure with no value, an error
+#    of the reader's, so the survey is diagnosed with the enterprises in error set aside.
+
+@functools.lru_cache(maxsize=1)
+def longgang() -> dict:
+    raw = yaml.safe_load((EXAMPLES / "packaging_printing_longgang_messy.yaml").read_text(encoding="utf-8"))
+    return diagnose(read(raw), real_store(), exclude_invalid=True)
+
+
+_LONGGANG_EVERY = ("key_issues", "other_findings", "unconfirmed")
+
+
+def _longgang_found(problem: str, sections=("key_issues", "other_findings")) -> set[str]:
+    return {e for s in sections for i in longgang()[s] if i["problem"].endswith("/packaging-printing/problem/" + problem)
+            for e in i["enterprises"]}
+
+
+def _longgang_measures() -> dict[str, set[str]]:
+    r = longgang()
+    out: dict[str, set[str]] = {}
+    for rec in r["recommendations"]:
+        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
+    for i in r["key_issues"] + r["other_findings"]:
+        for m in i.get("measures", []):
+            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
+    return out
+
+
+# (problem, the enterprises the team named for it, others the engine may add with the survey's own data behind them)
+LONGGANG_FINDINGS = [
+    ("high-voc-inks", {"E01", "E02", "E06", "E08"}, set()),            # sector issue 1: solvent gravure ink, no substitute
+    ("solvent-lamination-vocs", {"E01", "E08"}, set()),               # E01 260 t solvent vs 85 t solventless; E08 dry only
+    ("aromatic-solvents-used", {"E02", "E07"}, {"E10"}),              # toluene ink and thinner; E10 buys 180 t toluene
+    ("ineffective-vocs-treatment", {"E02", "E07"}, set()),            # UV光氧催化, 水喷淋+UV光解
+    ("stack-limit-exceeded", {"E02", "E07"}, set()),                  # NMHC 126 and 88 mg/m³ (above 80, whatever the age)
+    ("alcohol-dampening", {"E03", "E07"}, set()),                     # 酒精润版, IPA bought for the fountain
+    ("solvent-manual-cleaning", {"E03"}, set()),                      # 溶剂型洗车水手工擦洗, 9.5 t press wash bought
+    ("solvent-film-laminating", {"E07"}, set()),                      # 即涂型覆膜机（溶剂胶）
+    ("fugitive-ink-storage", {"E02", "E08"}, set()),                  # 开放式墨槽, 开放式墨盘
+    ("poor-capture-fugitive", {"E02", "E08"}, set()),                 # hoods only; 熟化室（未收集）
+    ("no-cp-management", {"E02", "E07"}, {"E04", "E10", "E12"}),      # has_cp_manager: false in the survey
+    ("ink-voc-over-limit", set(), {"E02"}),                           # not expected: 78 % VOCs > 75 % of GB 38507
+    ("solvent-not-recovered", {"E01"}, set()),                        # sector issue 6: 680 t ethyl acetate + 120 t IPA
+]
+
+
+def test_longgang_survey_is_read():
+    r = longgang()
+    assert {e["enterprise"] for e in r["excluded"]} <= {"E05"}     # only the ozone figure with no value is refused
+    assert len(r["unresolved"]) <= 30                              # 128 names before the review
+
+
+@pytest.mark.parametrize("problem, expected, allowed", LONGGANG_FINDINGS, ids=[f[0] for f in LONGGANG_FINDINGS])
+def test_longgang_expected_findings_are_found(problem, expected, allowed):
+    found = _longgang_found(problem)
+    assert found >= expected, f"{problem}: missing {sorted(expected - found)}"
+    assert found <= expected | allowed, f"{problem}: not expected {sorted(found - expected - allowed)}"
+
+
+def test_longgang_solvent_recovery_for_the_big_ethyl_acetate_users():
+    # E08 (405 t of ester solvents) is unconfirmed: its treatment list is not declared complete
+    assert _longgang_found("solvent-not-recovered", _LONGGANG_EVERY) == {"E01", "E06", "E08"}
+    assert "E01" in _longgang_measures()["install-adsorption-recovery"]
+
+
+LONGGANG_MEASURES = [
+    ("switch-to-water-based-ink", {"E01", "E02", "E06", "E08"}),
+    ("convert-to-solventless-lamination", {"E08"}),
+    ("replace-aromatic-solvents", {"E02", "E07"}),
+    ("alcohol-free-dampening", {"E03", "E07"}),
+    ("low-voc-cleaning-agents", {"E03"}),
+    ("precoated-film-laminating", {"E07"}),
+    ("capture-curing-room-exhaust", {"E08"}),
+    ("enclosed-doctor-chambers", {"E02", "E08"}),
+    ("install-rotor-catalytic", {"E02", "E07"}),
+    ("cp-management-and-staff", {"E02", "E07"}),
+]
+
+
+@pytest.mark.parametrize("measure, expected", LONGGANG_MEASURES, ids=[m[0] for m in LONGGANG_MEASURES])
+def test_longgang_expected_measures_are_proposed(measure, expected):
+    assert _longgang_measures().get(measure, set()) >= expected
+
+
+def test_longgang_limits():
+    sets = {s["requirement"].rsplit("/", 1)[-1]: s for s in longgang()["compliance"]["sets"]}
+    exceeded = {x["enterprise"] for x in sets["gb41616-table1-existing"].get("exceeded", [])}
+    assert exceeded == {"E02", "E07"}                              # 126 and 88; E10 46, E06 42, E03 38, E01 18.6 pass
+    for key in ("gb16297-table2-printing", "db44-815-gravure-period2"):   # not in force in 2025 / not Guangdong
+        assert not sets[key]["enterprises"].get("applies"), key
+
+
+def test_longgang_must_not_say():
+    r = longgang()
+    findings = {(i["problem"].rsplit("/", 1)[-1], e) for s in _LONGGANG_EVERY for i in r[s] for e in i["enterprises"]}
+    assert not {e for _, e in findings} & {"E05", "E09", "E11"}    # LED-UV labels, alcohol-free heatset, idle plant
+    assert not {p for p, e in findings if e == "E01"} & {"ineffective-vocs-treatment", "stack-limit-exceeded",
+                                                         "carbon-saturated", "vocs-untreated", "aromatic-solvents-used"}
+    for problem in ("high-voc-inks", "aromatic-solvents-used", "solvent-lamination-vocs", "stack-limit-exceeded"):
+        assert not {e for p, e in findings if p == problem} & {"E03", "E04", "E12"}, problem   # offset / water-based
+    assert "E07" not in {e for p, e in findings if p == "high-voc-inks"}     # offset ink; its VOCs are the glue's
+    measures = _longgang_measures()
+    gravure_only = {"E01", "E02", "E06", "E08"}
+    for key in ("low-voc-offset-inks", "uv-or-water-varnishing", "alcohol-free-dampening", "precoated-film-laminating"):
+        assert not measures.get(key, set()) & gravure_only, key
+    for key in ("switch-to-water-based-ink", "convert-to-solventless-lamination", "install-rotor-rto"):
+        assert not measures.get(key, set()) & {"E04", "E05", "E09", "E11", "E12"}, key

@@ -222,3 +222,18 @@ def test_no_measure_brings_in_what_the_team_says_never_to_recommend():
            "activated-carbon-adsorption-tech", "mycelium-as-feed-tech", "manual-open-charging-tech")
     for t in bad:
         assert count(f"?x a cpkb:Measure ; cpkb:sector {API} ; cpkb:introduces <{APII}technique/{t}>") == 0, t
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {API} . {econ}") >= 3
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {API} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # an MVR system for 10 t/h at 3-5 million yuan (trade article); payback 1.5-2.8 years
+    row = real_store().select(f"SELECT ?v WHERE {{ <{APII}measure/install-mvr-evaporation> cpkb:investment/cpkb:maxValue ?v }}").rows[0]
+    assert float(row["v"]) == 500
+    # a vendor RTO at 10 000 m3/h: 0.5-0.8 million yuan of energy plus 0.1-0.2 million upkeep a year
+    row = real_store().select(f"SELECT ?v WHERE {{ <{APII}measure/install-rto> cpkb:opexChange/cpkb:minValue ?v }}").rows[0]
+    assert float(row["v"]) == 60

@@ -143,3 +143,15 @@ def test_gb31825_limits_market_pulp_only():
     later = {**survey, "scope": {**survey["scope"], "year": 2026}}
     found = findings(diagnose(read(later), real_store(), {"key_issue_min_enterprises": 1}))
     assert not found.get(PPI + "problem/energy-above-limit")
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PP} . {econ}") >= 3
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {PP} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # about 90 t of alkali a day recovered over 340 days (Xinya Paper, 2005)
+    row = real_store().select(f"SELECT ?v WHERE {{ <{PPI}measure/install-chemical-recovery> cpkb:hasSaving/cpkb:maxValue ?v }}").rows[0]
+    assert float(row["v"]) == 30600

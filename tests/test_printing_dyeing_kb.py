@@ -130,3 +130,18 @@ def test_the_recommendations_answer_the_findings(result):
     for measure in ("adopt-urea-free-printing", "recover-mercerising-lye", "retire-eliminated-equipment",
                     "clean-stenter-exhaust"):
         assert PDI + "measure/" + measure in recs, measure
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PD} . {econ}") >= 7
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {PD} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # one imported digital printing machine, 6.8 million yuan (2011)
+    row = real_store().select(f"SELECT ?v WHERE {{ <{PDI}measure/adopt-digital-printing> cpkb:investment/cpkb:maxValue ?v }}").rows[0]
+    assert float(row["v"]) == 680
+    # a 10-million-metre synthetic leather plant recovers about 800 t of DMF a year
+    row = real_store().select(f"SELECT ?v WHERE {{ <{PDI}measure/recover-dmf> cpkb:hasSaving/cpkb:maxValue ?v }}").rows[0]
+    assert float(row["v"]) == 800
