@@ -40,6 +40,8 @@ def test_every_technique_has_a_status_and_the_eliminated_ones_are_there():
                  "cpkb:document ?d") >= 1
     assert count(f"?x a cpkb:Technique ; cpkb:sector {EN} ; cpkb:status cpkb:StatusAdvanced") >= 10
     assert obsolete_with_basis(EN) >= 3
+    # every status, common and advanced ones too, names the document it rests on
+    assert count(f"?x a cpkb:Technique ; cpkb:sector {EN} FILTER NOT EXISTS {{ ?x cpkb:hasStatusBasis/cpkb:document ?d }}") == 0
 
 
 def test_every_problem_is_tied_to_processes_and_to_what_it_worsens_and_has_a_rule_and_a_measure():
