@@ -646,3 +646,44 @@ def test_blind_limits():
     assert {("N02", "as"), ("N02", "so2"), ("N04", "cd"), ("N07", "fluoride")} <= exceeded("baiyin")
     assert ("P04", "nmhc") in exceeded("guangrao")                        # boundary NMHC 6.8 > 4.0
     assert not {e for e, _ in exceeded("chiping")} & {"E01", "E05"}       # ultra-low plants
+
+
+def _blind_measures(key: str) -> dict[str, set[str]]:
+    r = blind(key)
+    out: dict[str, set[str]] = {}
+    for rec in r["recommendations"]:
+        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
+    for i in r["key_issues"] + r["other_findings"]:
+        for m in i.get("measures", []):
+            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
+    return out
+
+
+# (survey, measure, enterprises the team proposed the same scheme for and the engine proposes it to today)
+BLIND_MEASURES = [
+    ("chiping", "enclose-coal-yard", {"E02"}),
+    ("chiping", "ammonia-to-urea", {"E02"}),                     # SCR third layer + 液氨改尿素
+    ("chiping", "turbine-flow-path-retrofit", {"E02"}),          # 汽轮机通流改造
+    ("xiaoyi", "build-cdq", {"K02", "K09"}),
+    ("xiaoyi", "optimise-ammonia-still", {"K02"}),               # 常压蒸氨改负压
+    ("xiaoyi", "low-nox-oven-heating", {"K02"}),                 # 废气循环/分段加热
+    ("xiaoyi", "use-surplus-cog-for-power", {"K04", "K09"}),     # tail gas and COG to boilers instead of the flare
+    ("xiaoyi", "cog-to-chemicals", {"K09"}),                     # COG to LNG or hydrogen
+    ("xiaoyi", "advanced-treatment-and-reuse", {"K09"}),
+    ("xiaoyi", "upgrade-semi-coke-retorts", {"K04"}),
+    ("baiyin", "convert-to-double-absorption", {"N02"}),
+    ("baiyin", "continuous-converting", {"N02"}),
+    ("baiyin", "sulfide-treatment-of-waste-acid", {"N02"}),
+    ("baiyin", "add-tail-gas-desulfurisation", {"N04"}),
+    ("baiyin", "heavy-metal-wastewater-upgrade", {"N04"}),
+    ("baiyin", "pot-process-control", {"N07"}),                  # 效应控制、加料制度
+    ("baiyin", "pot-hooding-discipline", {"N07"}),               # 集气罩密封
+    ("baiyin", "retire-eliminated-capacity", {"N09"}),
+    ("guangrao", "retire-eliminated-refining-capacity", {"P04"}),
+    ("guangrao", "convert-fixed-roof-to-floating-roof", {"P10"}),   # 罐区改内浮顶
+]
+
+
+@pytest.mark.parametrize("key, measure, expected", BLIND_MEASURES, ids=[f"{k}-{m}" for k, m, _ in BLIND_MEASURES])
+def test_blind_expected_measures_are_proposed(key, measure, expected):
+    assert _blind_measures(key).get(measure, set()) >= expected
