@@ -21,7 +21,7 @@ INDICATOR_FIELDS = frozenset({"indicator", "process", "unit", "value"})
 MATERIAL_FIELDS = frozenset({"material", "process", "properties", "unit", "value"})
 PROPERTY_FIELDS = frozenset({"property", "unit", "value"})
 EMISSION_FIELDS = frozenset({"o2_ref_pct", "o2_measured_pct", "point", "pollutant", "process", "stage", "unit",
-                             "value"})
+                             "value", "fate"})   # fate: where the effluent goes (直排, 纳管), free text
 # monitoring points an emission figure may state (the vocabulary of requirement limits, ontology MonitoringPoint)
 EMISSION_POINTS = ("workshop-outlet", "total-outlet", "stack", "boundary", "process")
 STREAM_FIELDS = frozenset({"direction", "resource", "value", "unit", "temperature_c", "process", "fate", "properties"})
