@@ -316,8 +316,9 @@ PROGRESS_MIN_ENTERPRISES = 2000
 
 @main.command()
 @click.argument("survey", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["json", "html", "xlsx", "docx"]), default="json",
-              show_default=True, help="What to write: the JSON result or a report.")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "xlsx", "docx", "records"]), default="json",
+              show_default=True, help="What to write: the JSON result, a report, or the per-enterprise audit records "
+              "(一企一档: a ZIP with one Word document per enterprise and an index workbook).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--exclude-invalid", is_flag=True,
               help="Set enterprises with errors aside and diagnose the rest (they are listed in the result).")
@@ -338,8 +339,8 @@ def diagnose(survey, fmt, output, exclude_invalid, quiet, lang, names_file, kb_d
     lang = lang or default_language()
     names = _read_names(names_file)
 
-    if fmt in ("xlsx", "docx") and not output and sys.stdout.isatty():
-        _fail(f"--format {fmt} writes a binary file: give -o FILE.{fmt}.")
+    if fmt in ("xlsx", "docx", "records") and not output and sys.stdout.isatty():
+        _fail(f"--format {fmt} writes a binary file: give -o FILE.{'zip' if fmt == 'records' else fmt}.")
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
     store, knowledge = _open_knowledge(settings)
     size, limit = Path(survey).stat().st_size, int(settings["max_survey_file_bytes"])
@@ -393,6 +394,12 @@ def _write_result(result: dict, fmt: str, output: str | None, lang: str, store) 
     try:
         if fmt == "json":
             written = report.write_json(result, target, pretty=True)
+        elif fmt == "records":
+            from cpkb.diagnostics.audit_records import records_zip
+
+            payload = records_zip(result, lang)
+            target.write(payload)
+            written = len(payload)
         else:
             payload = report.to_html(result, store, lang=lang).encode("utf-8") if fmt == "html" else \
                 getattr(report, f"to_{fmt}")(result, lang=lang)

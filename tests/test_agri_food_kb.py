@@ -182,3 +182,15 @@ def test_the_recommendations_answer_the_findings(result):
                     "recycle-condenser-water", "product-push-out", "recovery-cip", "add-nutrient-removal",
                     "retire-eliminated-equipment", "recover-fermentation-co2", "use-brewery-residues-as-feed"):
         assert AFI + "measure/" + measure in recs, measure
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {AF} . {econ}") >= 5
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {AF} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # worked examples on the Taiwan calculators: refrigeration compressor 1.1 years, chiller 1.9 years
+    row = real_store().select(f"SELECT ?v WHERE {{ <{AFI}measure/refrigeration-upgrade> cpkb:maxPaybackYears ?v }}").rows[0]
+    assert float(row["v"]) == 1.9

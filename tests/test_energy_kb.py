@@ -40,6 +40,8 @@ def test_every_technique_has_a_status_and_the_eliminated_ones_are_there():
                  "cpkb:document ?d") >= 1
     assert count(f"?x a cpkb:Technique ; cpkb:sector {EN} ; cpkb:status cpkb:StatusAdvanced") >= 10
     assert obsolete_with_basis(EN) >= 3
+    # every status, common and advanced ones too, names the document it rests on
+    assert count(f"?x a cpkb:Technique ; cpkb:sector {EN} FILTER NOT EXISTS {{ ?x cpkb:hasStatusBasis/cpkb:document ?d }}") == 0
 
 
 def test_every_problem_is_tied_to_processes_and_to_what_it_worsens_and_has_a_rule_and_a_measure():
@@ -87,6 +89,13 @@ def test_measures_carry_economics_where_a_source_gives_them():
     assert with_econ >= 6
 
 
+def test_by_products_and_heat_are_resource_types_for_park_symbiosis():
+    keys = {str(r["k"]) for r in real_store().select(
+        "SELECT ?k WHERE { ?r a cpkb:ResourceType ; cpkb:key ?k }").rows}
+    assert {"fly-ash", "bottom-ash", "fgd-gypsum", "desulfurisation-ash", "waste-heat-low", "waste-heat-very-low",
+            "steam-low-pressure", "district-heating"} <= keys
+
+
 SURVEY = {
     "cpkb_survey": 1,
     "scope": {"title": "某县火电和供热行业整体审核（测试）", "sector": "火电", "pilot_type": "sector", "year": 2024},
@@ -100,6 +109,9 @@ SURVEY = {
                        {"process": "除尘", "techniques": ["电除尘器"], "complete": True},
                        {"process": "脱硫", "techniques": ["石灰石-石膏湿法脱硫"], "complete": True},
                        {"process": "热网", "techniques": [], "complete": True}],
+         "materials": [{"material": "原煤", "value": 28, "unit": "万t",
+                        "properties": [{"property": "硫分", "value": 1.1, "unit": "%"}]},
+                       {"material": "液氨", "value": 900, "unit": "t/a"}],
          "indicators": [{"indicator": "供电煤耗", "value": 325, "unit": "g/kWh"}],
          "emissions": [{"pollutant": "NOx", "value": 80, "unit": "mg/m3", "o2_ref_pct": 6, "stage": "emitted"}],
          "facts": {"is_chp": True, "ule_retrofit_done": False, "source_age": "existing"}},
@@ -130,6 +142,10 @@ def test_a_small_power_and_heat_survey_finds_what_an_auditor_would(result):
         assert enterprises <= found.get(ENI + "problem/" + problem, set()), problem
     # NOx 80 mg/m3 meets the GB 13223 limit of 100 for an existing PC unit: the plant is over the ultra-low level only
     assert "H01" not in found.get(ENI + "problem/stack-limit-exceeded", set())
+
+
+def test_the_survey_names_resolve(result):
+    assert not result["unresolved"], result["unresolved"]
 
 
 def test_the_recommendations_answer_the_findings(result):

@@ -169,3 +169,15 @@ def test_the_recommendations_answer_the_findings_and_never_propose_an_obsolete_t
         f"SELECT ?m ?t WHERE {{ ?m a cpkb:Measure ; cpkb:sector {PK} ; cpkb:introduces ?t }}").rows
         if str(r["m"]) in recs}
     assert not obsolete & introduced
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PK} . {econ}") >= 6
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {PK} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # two small solvent recyclers, A$2 700 for 40 L a week (our division)
+    row = real_store().select(f"SELECT ?v WHERE {{ <{PKI}measure/spent-wash-distillation> cpkb:minPaybackYears ?v }}").rows[0]
+    assert float(row["v"]) == 0.65

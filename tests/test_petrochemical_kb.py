@@ -3,11 +3,21 @@ survey diagnosed end to end."""
 
 from __future__ import annotations
 
-from diagnose_support import real_store
-from sector_kb_support import count, obsolete_labels, obsolete_with_basis, process_orders, unsourced_or_unlabelled
+import pytest
+
+from cpkb.diagnostics.engine import diagnose
+
+from diagnose_support import read, real_store
+from sector_kb_support import (assert_sector_minimums, count, findings, loose_problems, max_limits, measured_indicators,
+                               obsolete_labels, obsolete_with_basis, process_orders, rules_with_condition,
+                               unsourced_or_unlabelled)
 
 PC = "<https://w3id.org/cpkb/id/petrochemical>"
 PCI = "https://w3id.org/cpkb/id/petrochemical/"
+
+
+def test_petrochemical_meets_the_sector_minimums():
+    assert_sector_minimums(PC)
 
 
 def test_processes_are_in_production_order_and_the_key_units_are_modelled():
@@ -23,7 +33,6 @@ def test_processes_are_in_production_order_and_the_key_units_are_modelled():
 
 
 def test_every_technique_has_a_status_and_the_eliminated_ones_are_there_with_their_basis():
-    assert count(f"?x a cpkb:Technique ; cpkb:sector {PC}") >= 25
     assert count(f"?x a cpkb:Technique ; cpkb:sector {PC} FILTER NOT EXISTS {{ ?x cpkb:status ?s }}") == 0
     assert {"200万吨/年及以下常减压装置", "明火加热釜式蒸馏装置", "废旧橡胶和塑料土法炼油"} <= obsolete_labels(PC)
     assert obsolete_with_basis(PC) >= 4
@@ -31,5 +40,125 @@ def test_every_technique_has_a_status_and_the_eliminated_ones_are_there_with_the
     assert count(f"?x a cpkb:Technique ; cpkb:sector {PC} ; cpkb:status cpkb:StatusRestricted") >= 3
 
 
+def test_every_problem_is_tied_to_processes_and_has_a_rule_and_a_measure():
+    assert loose_problems(PC) == []
+
+
+def test_indicators_carry_units_and_directions():
+    assert measured_indicators(PC) >= 10
+
+
 def test_every_sector_entry_is_sourced_and_labelled_in_both_languages():
     assert unsourced_or_unlabelled(PC) == []
+
+
+def _limits_by_key(sector: str) -> dict[tuple[str, str], float]:
+    """Each limit of the sector's requirement sets by (set, limit key): sets with one limit per row and stack."""
+    rows = real_store().select(f"""SELECT ?set ?k ?v WHERE {{ ?r a cpkb:RequirementSet ; cpkb:sector {sector} ;
+        cpkb:key ?set ; cpkb:hasLimit ?l . ?l cpkb:key ?k ; cpkb:maxValue ?v }}""").rows
+    return {(str(r["set"]), str(r["k"])): float(r["v"]) for r in rows}
+
+
+def test_gb31570_limits_are_requirements():
+    limits = max_limits(PC)
+    assert limits[("gb31570-table1-water", "cod")] == 60.0
+    assert limits[("gb31570-table2-water-special", "cod")] == 50.0
+    assert limits[("gb31570-table1-water", "nh3-n")] == 8.0
+    assert limits[("gb31570-table1-water", "oil")] == 5.0
+    assert limits[("gb31570-table5-boundary", "nmhc")] == 4.0
+    stacks = _limits_by_key(PC)
+    assert stacks[("gb31570-table3-air", "heater-nox")] == 150.0
+    assert stacks[("gb31570-table4-air-special", "heater-nox-s")] == 100.0
+    assert stacks[("gb31570-table3-air", "fcc-so2")] == 100.0
+    assert stacks[("gb31570-table4-air-special", "fcc-so2-s")] == 50.0
+    assert stacks[("gb31570-table3-air", "sru-so2")] == 400.0
+    assert stacks[("gb31570-table4-air-special", "sru-so2-s")] == 100.0
+    assert stacks[("gb31570-table3-air", "sru-nox")] == 150.0      # added by the 2024 amendment
+    assert stacks[("gb31570-table1-water", "drainage-crude")] == 0.5
+    assert rules_with_condition(PC, "ViolatesCondition") >= 4
+    assert rules_with_condition(PC, "ContextCondition") >= 2
+
+
+def test_measures_carry_published_economics_where_a_source_gave_them():
+    with_economics = count(f"""?x a cpkb:Measure ; cpkb:sector {PC} .
+        {{ ?x cpkb:investment ?i }} UNION {{ ?x cpkb:minPaybackYears ?p }}""")
+    assert with_economics >= 6
+
+
+def test_vocs_balance_and_loading_factor_are_there():
+    assert count(f"?x a cpkb:GenerationFactor ; cpkb:sector {PC}") >= 2
+    assert count(f"?x a cpkb:DerivedQuantity ; cpkb:sector {PC}") >= 4
+
+
+SURVEY = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某市石化行业整体审核（测试）", "sector": "石化", "pilot_type": "region", "region": "长三角",
+              "year": 2024},
+    "enterprises": [
+        # a small local refinery: 1.5 Mt/a topping unit, cone-roof gasoline tanks, splash loading, open separators with
+        # a UV unit, no LDAR, COD over the limit
+        {"id": "R01", "output": {"product": "原油加工量", "value": 150, "unit": "万t"},
+         "processes": [{"process": "罐区", "techniques": ["拱顶罐"], "complete": True},
+                       {"process": "常减压", "techniques": ["200万吨/年及以下常减压装置"], "complete": True},
+                       {"process": "装车", "techniques": ["喷溅式装车"], "complete": True},
+                       {"process": "污水处理场", "techniques": ["隔油池未加盖", "UV光解"], "complete": True}],
+         "emissions": [{"pollutant": "COD", "value": 85, "unit": "mg/L", "stage": "emitted"}],
+         "facts": {"has_ldar_programme": False, "cdu_unit_capacity": 150, "has_loading_vapour_recovery": False,
+                   "volatile_fixed_roof_tanks": 6, "source_age": "existing"}},
+        # a 8 Mt/a refinery: FCC without scrubbing, Claus without tail-gas treating at 650 mg/m3 SO2, hot heater stacks;
+        # LDAR and vapour recovery in place, effluent compliant
+        {"id": "R02", "output": {"product": "原油加工量", "value": 800, "unit": "万t"},
+         "processes": [{"process": "常减压", "techniques": ["换热网络优化"], "complete": True},
+                       {"process": "催化裂化", "techniques": ["三旋"], "complete": True},
+                       {"process": "硫磺回收", "techniques": ["二级克劳斯"], "complete": True},
+                       {"process": "加热炉", "techniques": ["低氮燃烧器"], "complete": True},
+                       {"process": "装车", "techniques": ["底部装车", "油气回收"], "complete": True}],
+         "emissions": [{"pollutant": "SO2", "value": 650, "unit": "mg/m3", "process": "硫磺回收", "stage": "emitted"},
+                       {"pollutant": "COD", "value": 45, "unit": "mg/L", "stage": "emitted"}],
+         "facts": {"has_ldar_programme": True, "cdu_unit_capacity": 800, "has_loading_vapour_recovery": True,
+                   "heater_stack_temperature": 175, "source_age": "existing"}},
+        # a naphtha cracker without refining: in-plant NMHC above GB 37822 and energy per tonne of ethylene above
+        # the baseline level
+        {"id": "E03", "output": {"product": "乙烯", "value": 80, "unit": "万t"},
+         "processes": [{"process": "乙烯装置", "techniques": ["低氮燃烧器"], "complete": True},
+                       {"process": "污水处理场", "techniques": ["污水场加盖"], "complete": True}],
+         "indicators": [{"indicator": "吨乙烯能耗", "value": 700, "unit": "kgoe/t"}],
+         "facts": {"has_ldar_programme": True, "inplant_nmhc_1h": 14, "wwtp_covered": True,
+                   "source_age": "existing"}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return diagnose(read(SURVEY), real_store(), {"key_issue_min_enterprises": 1})
+
+
+def test_a_small_refinery_survey_finds_what_an_auditor_would(result):
+    found = findings(result)
+    expect = {
+        "eliminated-capacity-in-use": {"R01"}, "tank-breathing-losses": {"R01"}, "loading-vapour-loss": {"R01"},
+        "equipment-leaks-uncontrolled": {"R01"}, "wwtp-open-surfaces": {"R01"},
+        "low-efficiency-vocs-treatment": {"R01"}, "discharge-limit-exceeded": {"R01"},
+        "fcc-flue-gas-emissions": {"R02"}, "sulfur-recovery-tail-gas": {"R02"}, "heater-low-efficiency": {"R02"},
+        "energy-above-benchmark": {"E03"},
+    }
+    for problem, enterprises in expect.items():
+        assert enterprises <= found.get(PCI + "problem/" + problem, set()), problem
+    # R02 recovers its loading vapour, runs LDAR and discharges COD 45 mg/L against a limit of 60
+    for problem in ("loading-vapour-loss", "equipment-leaks-uncontrolled", "discharge-limit-exceeded",
+                    "eliminated-capacity-in-use"):
+        assert "R02" not in found.get(PCI + "problem/" + problem, set()), problem
+    # the cracker runs LDAR but its in-plant NMHC (14 mg/m3) is above the GB 37822 limit of 10
+    assert "E03" in found.get(PCI + "problem/equipment-leaks-uncontrolled", set())
+    assert "E03" not in found.get(PCI + "problem/wwtp-open-surfaces", set())
+
+
+def test_the_recommendations_answer_the_findings(result):
+    recs = {r["measure"] for r in result["recommendations"]}
+    for measure in ("retire-eliminated-refining-capacity", "install-loading-vapour-recovery",
+                    "cover-wwtp-and-treat-offgas", "fcc-flue-gas-scrubbing", "add-tail-gas-treating",
+                    "heater-air-preheater"):
+        assert PCI + "measure/" + measure in recs, measure
+    # LDAR is the shared measure, linked from this sector
+    assert any(m.endswith("measure-link/vocs-leak-detection-and-repair") for m in recs)

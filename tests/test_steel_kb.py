@@ -192,3 +192,18 @@ def test_the_recommendations_answer_the_findings(result):
                     "install-sinter-fgd-scr", "enclose-stockyard", "install-acid-regeneration",
                     "upgrade-eaf-fume-system"):
         assert STI + "measure/" + measure in recs, measure
+
+
+def test_measures_carry_sourced_economics():
+    """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
+    econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
+            "UNION { ?x cpkb:opexChange [] }")
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {ST} . {econ}") >= 3
+    assert count(f"?m a cpkb:Measure ; cpkb:sector {ST} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
+                 "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
+    # Xiangtan's four TRTs, about 320 million kWh a year
+    row = real_store().select(f"SELECT ?v WHERE {{ <{STI}measure/install-trt> cpkb:hasSaving/cpkb:maxValue ?v }}").rows[0]
+    assert float(row["v"]) == 320000000
+    # Masteel (Hefei) surplus-gas power plant, about 117 million yuan
+    row = real_store().select(f"SELECT ?v WHERE {{ <{STI}measure/add-gas-holder-and-gas-power> cpkb:investment/cpkb:minValue ?v }}").rows[0]
+    assert float(row["v"]) == 11700

@@ -312,10 +312,16 @@ def _export(result: dict, fmt: str) -> Response:
         if request.endpoint != "diagnose.api":
             response.headers["Content-Disposition"] = "attachment; filename=cpkb-diagnosis.json"
         return response
-    if fmt not in ("html", "xlsx", "docx"):
-        abort(400, description=f"format {fmt!r} is not one of json, html, xlsx, docx")
+    if fmt not in ("html", "xlsx", "docx", "records"):
+        abort(400, description=f"format {fmt!r} is not one of json, html, xlsx, docx, records")
     lang = request.values.get("lang") or request_language()
     lang = lang if lang in ("zh", "en") else "zh"
+    if fmt == "records":  # 一企一档: one Word document per enterprise, in bulk
+        from cpkb.diagnostics.audit_records import records_zip
+
+        response = Response(records_zip(result, lang), mimetype="application/zip")
+        response.headers["Content-Disposition"] = "attachment; filename=cpkb-audit-records.zip"
+        return response
     body = report.to_html(result, lang=lang).encode("utf-8") if fmt == "html" else getattr(report, f"to_{fmt}")(result, lang=lang)
     mimetypes = {"html": "text/html",  # a standalone file with its own styles: downloaded, not shown under the CSP
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -290,6 +290,7 @@ UI: dict[str, dict[str, str]] = {
     "download_json": {"zh": "下载 JSON", "en": "Download JSON"},
     "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
     "download_docx": {"zh": "下载 Word", "en": "Download Word"},
+    "download_records": {"zh": "下载一企一档", "en": "Download per-enterprise records (one Word file each)"},
     "download_html": {"zh": "下载网页版", "en": "Download HTML"},
     "survey_guide": {"zh": "调查表说明", "en": "Survey guide"},
     "did_you_mean": {"zh": "您是不是要找：", "en": "Did you mean:"},

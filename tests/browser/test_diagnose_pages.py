@@ -66,7 +66,7 @@ def test_sector_template_download(real_client):
     assert real_client.get("/diagnose/template/no-such-sector.xlsx").status_code == 404
 
 
-@pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("docx", b"PK"), ("html", b"<")])
+@pytest.mark.parametrize("fmt, magic", [("xlsx", b"PK"), ("docx", b"PK"), ("html", b"<"), ("records", b"PK")])
 def test_report_downloads_xlsx_docx_html(real_client, fmt, magic):
     body = (REPO / "examples" / EXAMPLE).read_bytes()
     response = real_client.post(f"/api/diagnose?filename={EXAMPLE}&format={fmt}", data=body,
