@@ -317,8 +317,9 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
             "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
             "processes": p.processes if p else [], "severity": severity,
             "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
-            "count": len(ids), "enterprises": listed,
-            **({"not_counted": sorted(every - counted)} if every - counted else {}),
+            "count": len(listed), "enterprises": listed,
+            # records set apart: listed where the finding is theirs, but out of the prevalence (`counted` of them)
+            **({"not_counted": sorted(every - counted), "counted": len(ids)} if every - counted else {}),
             "key_issue": key,
             "veto": veto, "veto_enterprises": veto_ids,
             "evidence": found,
