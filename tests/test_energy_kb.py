@@ -153,3 +153,30 @@ def test_the_recommendations_answer_the_findings(result):
     for measure in ("ule-comprehensive-retrofit", "ammonia-to-urea", "enclose-coal-yard",
                     "replace-scrubber-with-bag-filter", "connect-boilers-to-chp-network"):
         assert ENI + "measure/" + measure in recs, measure
+
+
+def test_key_region_and_basin_rules_use_the_survey_context():
+    """In the Fenwei Plain and the Yellow River basin a 20 t/h chain-grate boiler must go (key regions: below 35 t/h),
+    a coal unit without its ultra-low retrofit is a key issue and FGD wastewater may not be discharged."""
+    survey = {"cpkb_survey": 1,
+              "scope": {"title": "汾渭平原热电和锅炉协同审核（测试）", "sector": "能源", "pilot_type": "region",
+                        "region": "汾渭平原", "basin": "黄河", "year": 2024},
+              "enterprises": [
+                  {"id": "R01", "output": {"product": "发电量", "value": 12, "unit": "亿kWh"},
+                   "processes": [{"process": "锅炉", "techniques": ["循环流化床锅炉", "炉内喷钙"], "complete": True},
+                                 {"process": "汽轮机", "techniques": ["抽凝式汽轮机"], "complete": True},
+                                 {"process": "脱硫", "techniques": ["石灰石-石膏法"], "complete": True},
+                                 {"process": "废水处理", "techniques": ["三联箱"], "complete": True}],
+                   "facts": {"ule_retrofit_done": False, "fgd_wastewater_discharged": True, "is_chp": True}},
+                  {"id": "R02", "output": {"product": "蒸汽产量", "value": 90000, "unit": "t"},
+                   "processes": [{"process": "锅炉房", "techniques": ["链条炉排锅炉"], "complete": True}],
+                   "facts": {"boiler_capacity": 20}},
+              ]}
+    result = diagnose(read(survey), real_store(), {"key_issue_min_enterprises": 1})
+    assert not result["unresolved"], result["unresolved"]
+    found = findings(result)
+    assert "R01" in found.get(ENI + "problem/ultra-low-not-met", set())
+    assert "R01" in found.get(ENI + "problem/fgd-wastewater-discharge", set())
+    assert "R02" in found.get(ENI + "problem/small-coal-boiler-in-use", set())
+    recs = {r["measure"] for r in result["recommendations"]}
+    assert ENI + "measure/fgd-wastewater-zld" in recs

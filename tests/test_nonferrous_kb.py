@@ -77,7 +77,7 @@ SURVEY = {
         # an old copper smelter: reverberatory furnace, PS converters without secondary hoods, single-absorption acid,
         # open concentrate yard, arsenic cake piled on site, acid tail gas at 620 mg/m3 against 400
         {"id": "C01", "output": {"product": "阴极铜", "value": 60000, "unit": "t"},
-         "processes": [{"process": "熔炼", "techniques": ["反射炉"], "complete": True},
+         "processes": [{"process": "铜熔炼", "techniques": ["反射炉"], "complete": True},
                        {"process": "吹炼", "techniques": ["PS转炉"], "complete": True},
                        {"process": "制酸", "techniques": ["一转一吸"], "complete": True},
                        {"process": "污酸处理", "techniques": ["石灰中和"], "complete": True}],

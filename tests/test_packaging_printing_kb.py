@@ -175,7 +175,7 @@ def test_measures_carry_sourced_economics():
     """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {PK} . {econ}") >= 6
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PK} . {econ}") >= 7
     assert count(f"?m a cpkb:Measure ; cpkb:sector {PK} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # two small solvent recyclers, A$2 700 for 40 L a week (our division)

@@ -136,7 +136,7 @@ def test_measures_carry_sourced_economics():
     """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {PD} . {econ}") >= 7
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PD} . {econ}") >= 8
     assert count(f"?m a cpkb:Measure ; cpkb:sector {PD} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # one imported digital printing machine, 6.8 million yuan (2011)

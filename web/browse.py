@@ -530,6 +530,7 @@ def _row_data(index: KBIndex, row, lang: str) -> dict:
     return {
         "measure": index.term(row.iri, lang),
         "sector": index.term(row.sector, lang) if row.sector else None,
+        "linked_sectors": index.sort_terms(row.linked_sectors, lang),
         "processes": [index.term(p, lang) for p in row.processes],
         "problems": [index.term(p, lang) for p in row.problems],
         "pollutants": [index.term(p, lang) for p in row.pollutants],
@@ -605,7 +606,7 @@ def _export_rows(index: KBIndex, lang: str) -> list[list[str]]:
             f"{index.label(e['target'], lang).text if e['target'] else ''} {_range_text(e['min'], e['max'])}"
             for e in r.effects)
         payback = _range_text(*r.payback, pct=False) if any(v is not None for v in r.payback) else ""
-        out.append([r.iri, labels.get("zh", ""), labels.get("en", ""), names([r.sector] if r.sector else []),
+        out.append([r.iri, labels.get("zh", ""), labels.get("en", ""), names([r.sector] if r.sector else r.linked_sectors),
                     names(r.processes), names(r.problems), names(r.pollutants), names([r.cost] if r.cost else []),
                     names([r.route] if r.route else []), effects, payback,
                     pick(index.texts(r.iri, P["applicability"]), lang).text])

@@ -202,6 +202,8 @@ UI: dict[str, dict[str, str]] = {
     "clear_filters": {"zh": "清除筛选", "en": "Clear filters"},
     "measure": {"zh": "方案", "en": "Measure"},
     "sector": {"zh": "行业", "en": "Sector"},
+    "shared_measure": {"zh": "跨行业通用", "en": "cross-sector"},
+    "and_more": {"zh": "等 N 个行业", "en": "and others (N sectors)"},
     "process": {"zh": "工序", "en": "Process"},
     "addresses": {"zh": "解决问题", "en": "Addresses"},
     "pollutants": {"zh": "污染物", "en": "Pollutants"},

@@ -42,7 +42,7 @@ SECTOR_COUNTED = ["Process", "Problem", "Measure", "Technique", "Indicator", "Ru
 FACETS = ["sector", "process", "problem", "pollutant", "cost", "route"]
 
 P = {name: str(CPKB[name]) for name in (
-    "sector", "process", "order", "addresses", "costClass", "route", "hasEffect", "onIndicator",
+    "sector", "process", "order", "addresses", "linksMeasure", "costClass", "route", "hasEffect", "onIndicator",
     "onPollutant", "onConsumption", "minChangePct", "maxChangePct", "concernsPollutant", "detects",
     "key", "minPaybackYears", "maxPaybackYears", "partOf", "severity", "applicability", "crossMedia",
     "citation", "hasBenchmark", "appliesWhen", "condition", "operand", "level", "value", "requirement",
@@ -92,6 +92,7 @@ class MeasureRow:
     effects: list[dict]
     payback: tuple[float | None, float | None]
     facet_keys: dict[str, set[str]] = field(default_factory=dict)
+    linked_sectors: list[str] = field(default_factory=list)  # a shared measure: the sectors that link it
 
 
 @dataclass
@@ -270,7 +271,12 @@ class KBIndex:
         self.measures: list[MeasureRow] = []
         self.facet_iri: dict[tuple[str, str], str] = {}
         for m in sorted(self.by_kind.get("Measure", [])):
-            problems = self.iris(m, P["addresses"])
+            problems, processes = self.iris(m, P["addresses"]), self.iris(m, P["process"])
+            links = self.subjects(P["linksMeasure"], m)  # a shared measure reaches sectors through their links
+            linked = sorted({s for link in links for s in self.iris(link, P["sector"])})
+            for link in links:
+                problems += [x for x in self.iris(link, P["addresses"]) if x not in problems]
+                processes += [x for x in self.iris(link, P["process"]) if x not in processes]
             effects, pollutants = [], set()
             for e in self.iris(m, P["hasEffect"]):
                 target = (self.first_iri(e, P["onIndicator"]) or self.first_iri(e, P["onPollutant"])
@@ -282,11 +288,11 @@ class KBIndex:
             for prob in problems:
                 pollutants.update(self.iris(prob, P["concernsPollutant"]))
             row = MeasureRow(
-                iri=m, sector=self.first_iri(m, P["sector"]), processes=self.iris(m, P["process"]),
+                iri=m, sector=self.first_iri(m, P["sector"]), processes=processes, linked_sectors=linked,
                 problems=problems, pollutants=sorted(pollutants), cost=self.first_iri(m, P["costClass"]),
                 route=self.first_iri(m, P["route"]), effects=effects,
                 payback=(self.number(m, P["minPaybackYears"]), self.number(m, P["maxPaybackYears"])))
-            values = {"sector": [row.sector] if row.sector else [], "process": row.processes,
+            values = {"sector": [row.sector] if row.sector else row.linked_sectors, "process": row.processes,
                       "problem": row.problems, "pollutant": row.pollutants,
                       "cost": [row.cost] if row.cost else [], "route": [row.route] if row.route else []}
             for facet, iris in values.items():

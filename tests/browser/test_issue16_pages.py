@@ -161,3 +161,22 @@ def test_a_typo_gets_did_you_mean_from_the_survey_name_matcher(real_client):
         follow = real_client.get(unescape(link))
         assert follow.status_code == 200 and "逆流" in follow.get_data(as_text=True)
     assert real_client.get("/search.json?q=镀铬").get_json()["did_you_mean"] == []   # found things: no guessing
+
+
+def test_a_sector_catalogue_lists_the_shared_measures_it_links(real_client):
+    """Shared measures reach a sector through its links: filtering by the sector shows them, tagged, with the
+    sector's problems they address; the CSV names the linking sectors."""
+    from cpkb.web.index import get_index
+
+    with real_client.application.app_context():
+        index = get_index()
+        shared = [r for r in index.measures if r.sector is None and r.linked_sectors]
+        linked_by_paper = [r for r in shared if "https://w3id.org/cpkb/id/papermaking" in r.linked_sectors]
+        label = index.label(linked_by_paper[0].iri, "zh").text
+    assert len(shared) >= 30 and linked_by_paper
+    html = real_client.get("/measures?sector=papermaking&lang=zh&sort=label").get_data(as_text=True)
+    own = len(re.findall(r'<td class="m">', html))
+    assert "跨行业通用" in html and own <= 100
+    csv = real_client.get("/measures.csv?sector=papermaking&lang=zh").get_data(as_text=True)
+    row = next(line for line in csv.splitlines() if linked_by_paper[0].iri in line)
+    assert label in row and "造纸" in row
