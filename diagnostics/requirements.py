@@ -9,6 +9,8 @@ reference oxygen before they are compared: C_ref = C × (21 − O₂ref) / (21 �
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -116,6 +118,8 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 continue
             if limit.process and em.get("process") and em["process"] != limit.process:
                 continue
+            if _medium(em["unit"]) and _medium(target) and _medium(em["unit"]) != _medium(target):
+                continue  # mg/L is a water figure, mg/m³ an air one: never one against the other's limit
             try:
                 value = units.conversion(em["unit"], target).apply(em["value"]) if target else em["value"]
             except UnitProblem:
@@ -156,6 +160,21 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
         check["ratio"] = round(compared / limit.high, 4) if limit.high and not limit.is_range else None
         out.append(check)
     return out
+
+
+_PER_LITRE = re.compile(r"/\s*(?:l|liter|litre|升)\b|/\s*l$|/\s*升", re.I)
+_PER_CUBIC_METRE = re.compile(r"/\s*n?m(?:\*\*3|\^3|3|³)|/\s*(?:标)?立方米|/\s*cubic_meter", re.I)
+
+
+def _medium(unit: str | None) -> str | None:
+    """water for a concentration per litre, air for one per cubic metre, None when the unit says neither."""
+    if not unit:
+        return None
+    if _PER_LITRE.search(unit):
+        return "water"
+    if _PER_CUBIC_METRE.search(unit):
+        return "air"
+    return None
 
 
 def _oxygen(value: float, em: dict, o2_ref: float) -> tuple[float, dict]:

@@ -131,3 +131,21 @@ def test_the_recommendations_answer_the_findings(result):
                     "enclose-material-storage", "arsenic-residue-compliant-disposal", "replace-small-cells",
                     "spl-compliant-storage", "pot-gas-desulfurisation"):
         assert NFI + "measure/" + measure in recs, measure
+
+
+def test_a_water_figure_is_never_judged_against_an_air_limit():
+    """The 白银 team's survey, unchanged: its wastewater lead figures in mg/L (no outlet named) are never compared
+    with an air limit in mg/m³ (0.08 mg/L once counted as 80 mg/m³), while its stack figures still are."""
+    from pathlib import Path
+
+    from cpkb.diagnostics.requirements import _medium
+    from cpkb.diagnostics.survey import SurveyReader, parse_document
+    from diagnose_support import knowledge
+
+    path = Path(__file__).parent / "data" / "blind" / "nonferrous.yaml"
+    raw, cells = parse_document(path.read_bytes(), path.name)
+    result = diagnose(SurveyReader(knowledge(), cells).read(raw), real_store(), exclude_invalid=True)
+    checks = [c for s in result["compliance"]["sets"] for c in s["checks"]]
+    assert any(_medium(c["measured_unit"]) == "air" for c in checks)
+    for check in checks:
+        assert _medium(check["measured_unit"]) in (None, _medium(check["unit"])), check
