@@ -328,8 +328,11 @@ class ConditionCompiler:
                     value = self.units.conversion(em["unit"], target).apply(em["value"]) if target else em["value"]
                 except UnitProblem:
                     continue  # another kind of figure (concentration vs load): not this test
+                hit = compare(value, threshold)
+                if em.get("below_detection") and hit == (op in (">", ">=")):
+                    continue   # below a detection limit at or past the threshold: the figure cannot tell
                 unknown = False
-                if compare(value, threshold):
+                if hit:
                     return True, [{"test": "emission", "pollutant": pollutant, "value": value, "op": op,
                                    "threshold": threshold, "stage": stage, "process": em["process"]}]
             return (None, []) if unknown else (False, [])

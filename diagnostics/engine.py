@@ -55,7 +55,8 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     sector = survey.scope["sector"]
     compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
     findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
-    total_output = sum(e.output or 0.0 for e in enterprises)
+    # idle, output-less and other-sector records are diagnosed but not counted in the sector's figures
+    total_output = sum(e.output or 0.0 for e in enterprises if not e.set_apart)
     # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
     issues = aggregate(kb, findings, enterprises, total_output, threshold, min(min_count, max(len(enterprises), 1)))
     unconfirmed = unconfirmed_findings(kb, tentative, issues)
@@ -288,11 +289,15 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
     share and is found in at least `min_count` enterprises (a share alone would make every finding of a survey of
     three enterprises "shared"); veto items (淘汰类) first."""
     output = {e.id: e.output or 0.0 for e in enterprises}
+    # records set apart (idle the whole year, no output, another sector: survey.py) do not count in the prevalence
+    counted = {e.id for e in enterprises if not e.set_apart} or {e.id for e in enterprises}
+    min_count = min(min_count, len(counted))
     veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []
     for problem, found in findings.items():
-        ids = sorted({f["enterprise"] for f in found})
-        share = len(ids) / len(enterprises)
+        every = {f["enterprise"] for f in found}
+        ids = sorted(every & counted)
+        share = len(ids) / len(counted)
         out_share = (sum(output[i] for i in ids) / total_output) if total_output else None
         severity = max((f["severity"] for f in found), key=lambda s: SEVERITY_WEIGHT.get(s, 0))
         p = kb.problems.get(problem)
@@ -304,13 +309,18 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
                            for fact in f["facts"] if fact.get("test") == "uses" for t in fact["techniques"]
                            if kb.technique_status.get(t) == "obsolete"})
         veto = bool(veto_ids)
+        key = veto or (len(ids) >= min_count and (share >= threshold or (out_share is not None and out_share >= threshold)))
+        # a shared key issue is the counted enterprises' (and an eliminated technique standing is a veto even in an
+        # idle plant); a finding below it stays every enterprise's own, set apart or not
+        listed = sorted(set(ids) | set(veto_ids)) if key else sorted(every)
         issues.append({
             "problem": problem, "labels": kb.label(problem), "category": p.category if p else None,
             "processes": p.processes if p else [], "severity": severity,
             "prevalence": {"enterprises": round(share, 4), "output": round(out_share, 4) if out_share is not None else None},
-            "count": len(ids), "enterprises": ids,
-            "key_issue": veto or (len(ids) >= min_count
-                                  and (share >= threshold or (out_share is not None and out_share >= threshold))),
+            "count": len(listed), "enterprises": listed,
+            # records set apart: listed where the finding is theirs, but out of the prevalence (`counted` of them)
+            **({"not_counted": sorted(every - counted), "counted": len(ids)} if every - counted else {}),
+            "key_issue": key,
             "veto": veto, "veto_enterprises": veto_ids,
             "evidence": found,
         })

@@ -144,6 +144,15 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
         check["compared"] = round(compared, 6)
         # a single value is an upper limit; a range (pH 6–9) is exceeded on either side
         check["exceeded"] = (compared > limit.high or compared < limit.low) if limit.is_range else compared > limit.high
+        if em.get("below_detection"):   # 未检出 / <0.5: the figure is an upper bound, the detection limit
+            check["below_detection"] = True
+            check["detection_limit"] = em.get("detection_limit")
+            if check["exceeded"] and not limit.is_range:
+                # a detection limit above the limit: the true value may be under either; not judged
+                check["exceeded"] = False
+                check["undetermined"] = {"zh": f"检出限{compared:g}高于限值{limit.high:g}，未检出不能判断是否达标",
+                                         "en": f"the detection limit {compared:g} is above the limit {limit.high:g}: "
+                                               "not detected cannot tell whether it is met"}
         check["ratio"] = round(compared / limit.high, 4) if limit.high and not limit.is_range else None
         out.append(check)
     return out

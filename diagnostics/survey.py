@@ -15,7 +15,9 @@ from typing import Any
 
 import orjson
 import yaml
+from rdflib import URIRef
 
+from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
 from .enterprise_model import EnterpriseModel
@@ -24,9 +26,12 @@ from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERP
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .limits import SurveyLimits, shown
+from .choices import discharge_route, match_choice, route_answer, route_facts
+from .concentration import from_ppm, is_volume_fraction
+from .consumption_facts import consumption_facts
 from .names import matcher_for
 from .places import places_for
-from .quantities import per_year, read_quantity, yes_no
+from .quantities import Quantity, per_year, read_quantity, yes_no
 from .safe_load import check_tree, load_json, load_yaml
 from .units import UnitConverter, UnitProblem, converter_for
 from .workbook import read_csv, read_workbook, split_techniques
@@ -61,6 +66,9 @@ class Enterprise:
     output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
     notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
+    routes: list[tuple[str, str, str]] = field(default_factory=list)   # discharge route read: (route, text, place)
+    consumptions: list[dict] = field(default_factory=list)  # material lines with an amount: {written, value, unit, …}
+    set_apart: dict[str, dict] = field(default_factory=dict)   # idle / other-sector: not counted in prevalence
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
 
@@ -130,6 +138,11 @@ _OUTLETS = (("车间排口", "workshop-outlet"), ("车间排放口", "workshop-o
             ("排气筒", "stack"), ("烟囱", "stack"), ("厂界", "boundary"))
 
 
+def _about_water(label: str) -> bool:
+    """Whether an indicator counts water (水耗, 取水量), where tonnes and cubic metres are used alike; 水泥 is cement."""
+    return "水" in (label or "").replace("水泥", "")
+
+
 def _blank(value: Any) -> bool:
     """An empty cell: nothing, or only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -143,6 +156,14 @@ def _outlet(written: Any) -> str | None:
 
 
 _IGNORE = {"忽略", "ignore", "ignored", "-", "—", "skip", "跳过", "不适用", "n/a"}
+# facts that say a record does not count: idle the whole year (停产), or of another sector (误报)
+_STATUS_KEYS = {**{normalise(k): "idle" for k in (
+    "idle_whole_year", "idle", "idle_all_year", "idle_year", "shut_down", "shutdown", "not_operating",
+    "out_of_operation", "全年停产", "停产", "全年停运", "停运", "停产整改", "关停", "已关停", "全年未生产", "全年停工",
+    "是否停产", "是否全年停产")},
+    **{normalise(k): "other_sector" for k in (
+        "other_sector", "not_in_sector", "out_of_sector", "wrong_sector", "非本行业", "其他行业", "不属于本行业",
+        "不属本行业", "行业不符", "误报", "是否误报")}}
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
             "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
             "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
@@ -315,9 +336,18 @@ class SurveyReader:
 
     def quantity(self, value: Any, path: str, allow_negative: bool = False) -> tuple[float, str | None] | None:
         """A number, and the unit written after it in the same cell ("9%", "12 t/a") if any."""
+        found = self.reading(value, path, allow_negative)
+        return (found.value, found.unit) if found else None
+
+    def reading(self, value: Any, path: str, allow_negative: bool = False) -> Quantity | None:
+        """A number as typed (diagnostics/quantities.py), checked, with how it was read said where it was more
+        than a number: below the detection limit (未检出, <0.5) or a count of equal units (2×5000t/d)."""
         found = read_quantity(value)
         if found is None:
-            self.error(path, f"expected a number, got {value!r}.", f"此处应为数值，实际为 {value!r}。")
+            self.error(path, f"expected a number, got {value!r}; write a number, optionally with its unit "
+                             "(12 t/a, 9%, 1.9万), 未检出/ND or <0.5 below the detection limit, or leave it empty.",
+                       f"此处应为数值，实际为 {value!r}；请填数值（可带单位，如 12 t/a、9%、1.9万），低于检出限填 未检出/ND "
+                       "或 <0.5，没有数据就留空。")
             return None
         number = found.value
         if math.isnan(number) or math.isinf(number):
@@ -332,9 +362,45 @@ class SurveyReader:
             self.error(path, f"negative quantity {value!r}: survey quantities are ≥ 0 (survey.md, rules for bad input).",
                        f"数量为负（{value!r}）：调查中的数量应 ≥ 0。")
             return None
-        if found.approximate:
+        unit = f" {found.unit}" if found.unit else ""
+        if found.below_detection and found.detection_limit is not None:
+            self.warn(path, f"{value!r} is below the detection limit ({found.detection_limit:g}{unit}): read as at most "
+                            f"{found.detection_limit:g} and compared as such (a limit at or above it is met; one below "
+                            "it cannot be judged).",
+                      f"“{value}”低于检出限（{found.detection_limit:g}{unit}）：按不超过 {found.detection_limit:g} 读取并据此比较"
+                      "（不低于检出限的限值视为达到，低于检出限的无法判断）。")
+        elif found.below_detection:
+            self.warn(path, f"{value!r} (not detected): read as below the detection limit, taken as 0 and compared as "
+                            "such; write the limit (未检出（<0.5）) where a limit may be lower than it.",
+                      f"“{value}”（未检出）：按低于检出限读取，记为 0 并据此比较；如限值可能低于检出限，请写明检出限（如 未检出（<0.5））。")
+        elif found.count is not None:
+            self.warn(path, f"{value!r} read as {found.count} × {found.each:g} = {number:g}{unit}.",
+                      f"“{value}”按 {found.count}×{found.each:g}={number:g}{unit} 读取。")
+        elif found.approximate:
             self.warn(path, f"{value!r} read as {number:g} (an approximate figure).", f"“{value}”按 {number:g} 读取（约数）。")
-        return number, found.unit
+        return found
+
+    def cell_unit(self, column: Any, cell: str | None, path: str) -> Any:
+        """The unit of a figure written both in the value's cell (2.8万t) and in the unit column (t/a): the cell's,
+        which is nearer the number, where it converts to the column's (万t → t/a as a per-year mass); said when the
+        two disagree. Either alone is the unit."""
+        if not cell or _blank(column):
+            return column if not _blank(column) else cell
+        if not isinstance(column, str) or normalise(column) == normalise(cell):
+            return column
+        annual = per_year(column)
+        for candidate in (cell, f"{cell}/a" if annual and not per_year(cell) else None):
+            if not candidate:
+                continue
+            try:
+                self.units.conversion(candidate, self.units.expression(column))
+                return candidate
+            except (UnitProblem, ValueError):
+                continue
+        self.warn(path, f"the value's cell says {cell!r} and the unit column {column!r}: read in {cell!r}, the unit "
+                        "written with the number.",
+                  f"数值单元格写的单位是“{cell}”，单位栏是“{column}”：按数值旁的“{cell}”读取。")
+        return cell
 
     def text(self, value: Any, path: str) -> str | None:
         """Free text echoed into the result (title, park, enterprise name): a number is taken as its text,
@@ -355,9 +421,10 @@ class SurveyReader:
             entry["places"].append(self._place(path))
 
     def convert(self, value: float, unit: Any, target_unit_iri: str | None, path: str,
-                annual: bool = False) -> float | None:
+                annual: bool = False, water: bool = False) -> float | None:
         """value in `unit` converted to the KB unit; errors for unknown units and wrong dimensions. For an annual
-        quantity (`annual`) a per-year unit (m2/a, 万米/年) is read as the quantity of one year."""
+        quantity (`annual`) a per-year unit (m2/a, 万米/年) is read as the quantity of one year; for an amount of
+        water (`water`) tonnes and cubic metres are used alike (发电水耗 2.6 kg/kWh is 2.6 m³/MWh), said so."""
         target = self.units.unit_expression(target_unit_iri)
         if target is None:
             return value
@@ -385,10 +452,30 @@ class SurveyReader:
                     return converted
                 except UnitProblem:
                     pass
+            if water:
+                converted = self._as_water(value, unit, target)
+                if converted is not None:
+                    self._understood(unit, f"{symbol} (water: 1 t = 1 m³)", path + ".unit")
+                    self.warn(path + ".unit", f"{value:g} {unit} of water read as {converted:.4g} {symbol} (1 t of water "
+                                              "= 1 m³).", f"水量 {value:g} {unit} 按 1 t = 1 m³ 读作 {converted:.4g} {symbol}。")
+                    return converted
             self.error(path + ".unit", f"{exc}; use a unit convertible to {symbol} (survey.md: a unit of the wrong "
                                        "dimension is an error).",
                        f"单位“{unit}”无法换算为 {symbol}（量纲不符或未知单位）；请改用可换算为 {symbol} 的单位。")
             return None
+
+    def _as_water(self, value: float, unit: str, target: str) -> float | None:
+        """An amount of water in a mass where a volume is asked (or the other way): 1 t = 1 m³."""
+        try:
+            expr = self.units.expression(unit)
+        except Exception:  # noqa: BLE001 - an unreadable unit is refused by the caller
+            return None
+        for candidate in (f"({expr}) * meter**3 / tonne", f"({expr}) * tonne / meter**3"):
+            try:
+                return self.units.conversion(candidate, target).apply(value)
+            except (UnitProblem, ValueError):
+                continue
+        return None
 
     def _unitless(self, pollutant: str) -> bool:
         return pollutant.rsplit("/", 1)[-1] in ("ph", "ph-value")
@@ -584,6 +671,7 @@ class SurveyReader:
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
         ent.lists_complete = self.lists_complete
+        scoped = dict(ent.facts)
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.",
@@ -591,7 +679,57 @@ class SurveyReader:
         else:
             for key, value in facts.items():
                 self.read_fact(ent, key, value, f"{path}.facts.{key}")
+        own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
+        self._answer_routes(ent, own)
+        consumption_facts(self, ent, own)
+        self._say_set_apart(ent, path)
         return ent
+
+    def _answer_routes(self, ent: Enterprise, own: set[str]) -> None:
+        """The discharge route an emission's place or fate names (直排口, 总排口（间接排放至园区污水厂）) answers the
+        sector's discharge-route facts where the enterprise did not answer them itself."""
+        if not ent.routes:
+            return
+        routes = sorted({route for route, _, _ in ent.routes})
+        if len(routes) > 1:
+            places = "; ".join(f"{place} {text!r}" for _, text, place in ent.routes[:4])
+            self.warn(ent.routes[0][2], f"the survey writes both direct and indirect discharge for this enterprise "
+                                        f"({places}); the discharge route is left to its own answer.",
+                      f"该企业的排放去向同时写了直接排放和间接排放（{places}）；排放去向按企业自己的回答，不据此推断。")
+            return
+        route, text, place = ent.routes[0]
+        for fact in route_facts(self.kb, self.sector):
+            if fact.iri in own:
+                continue
+            label = self.kb.label(fact.iri)
+            answer = route_answer(fact, route, text, self.kb.facts[fact.iri]["choice_names"])
+            if answer is None:
+                options = "、".join(self._choice_label(fact.iri, c) for c in sorted(fact.sides[route]))
+                self.warn(place, f"{text!r} says {route} discharge, but “{label['en']}” has several such answers "
+                                 f"({options}); left unanswered.",
+                          f"“{text}”表明{'直接' if route == 'direct' else '间接'}排放，但“{label['zh']}”有多个相应回答"
+                          f"（{options}）；按未回答处理。")
+                continue
+            if fact.datatype == "choice":
+                ent.facts[fact.iri] = (answer,)
+                shown_zh = shown_en = self._choice_label(fact.iri, answer)
+            else:
+                ent.facts[fact.iri] = answer
+                shown_zh, shown_en = ("是", "yes") if answer else ("否", "no")
+            self.warn(place, f"{text!r} read as the answer “{shown_en}” to “{label['en']}”.",
+                      f"“{text}”按“{label['zh']}”的回答“{shown_zh}”读取。")
+
+    def _say_set_apart(self, ent: Enterprise, path: str) -> None:
+        """An enterprise idle the whole year, with no output, or of another sector: diagnosed and listed, but not
+        counted in the sector's prevalence of problems or its shared key issues (engine.aggregate)."""
+        if ent.output == 0 and not ent.output_written and "idle" not in ent.set_apart:
+            ent.set_apart["idle"] = {"place": self._place(f"{path}.output"), "written": "0"}
+        for reason, found in ent.set_apart.items():
+            what_en, what_zh = {"idle": ("idle the whole year or without output", "全年停产或无产量"),
+                                "other_sector": ("of another sector", "不属于本行业")}[reason]
+            self.warn(found["place"], f"{ent.id} is {what_en} ({found['written']}): its findings are listed, but it is "
+                                      "not counted in the sector's prevalence of problems or its shared key issues.",
+                      f"{ent.id}{what_zh}（{found['written']}）：其问题照常列出，但不计入行业问题的普遍程度和关键共性问题。")
 
     def _list(self, raw: dict, key: str, path: str) -> list:
         value = raw.get(key)
@@ -649,7 +787,7 @@ class SurveyReader:
             if found is None:
                 continue
             value, unit_in_cell = found
-            unit = item.get("unit") or unit_in_cell
+            unit = self.cell_unit(item.get("unit"), unit_in_cell, f"{p}.unit")
             other = self._other_measure(unit, target) if target and unit else False
             if other:
                 symbol = self.kb.units[target]["symbol"]
@@ -786,11 +924,11 @@ class SurveyReader:
         if found is None:
             return
         value, unit_in_cell = found
-        unit = raw.get("unit") or unit_in_cell
+        unit = self.cell_unit(raw.get("unit"), unit_in_cell, f"{path}.unit")
         percent = ind.unit and self.kb.units.get(ind.unit, {}).get("symbol") == "%"
         if percent:
             self._percent(value, raw["value"], unit, f"{path}.value", ind.labels.zh)
-        value = self.convert(value, unit, ind.unit, path)
+        value = self.convert(value, unit, ind.unit, path, water=_about_water(ind.labels.zh))
         if value is None:
             return
         if percent and value > 100:
@@ -853,12 +991,12 @@ class SurveyReader:
         if iri is None:
             self._kept(ent, "material", raw["material"])
         value, unit = None, None
-        if raw.get("value") is not None:
+        if not _blank(raw.get("value")):
             found = self.quantity(raw["value"], f"{path}.value")
             if found:
                 value, unit = found
         if raw.get("unit"):
-            unit = self.check_unit(raw["unit"], f"{path}.unit")
+            unit = self.check_unit(self.cell_unit(raw["unit"], unit, f"{path}.unit"), f"{path}.unit")
         props = {}
         for k, prop in enumerate(self._list(raw, "properties", path)):
             p = f"{path}.properties[{k}]"
@@ -869,9 +1007,12 @@ class SurveyReader:
             if piri is None:
                 self._kept(ent, "property", prop["property"])
             if piri and found is not None:
-                props[piri] = (found[0], prop.get("unit") or found[1])
+                props[piri] = (found[0], self.cell_unit(prop.get("unit"), found[1], f"{p}.unit"))
         if iri:
             ent.materials[iri] = self._merged(ent.materials.get(iri), value, unit, props, raw["material"], path)
+        if value is not None and isinstance(written, str):   # 新鲜水, 电, 蒸汽: also the facts formulas ask for
+            ent.consumptions.append({"written": written, "value": value, "unit": unit, "place": self._place(path),
+                                     "consumption": energy or self.matcher.resolve("consumption", written)})
 
     def _merged(self, before: dict | None, value, unit, props: dict, written: str, path: str) -> dict:
         """Two lines naming the same material (锌板 and 锌锭 are both zinc anodes) add up; none is dropped."""
@@ -897,10 +1038,13 @@ class SurveyReader:
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
         if pollutant is None:
             self._kept(ent, "pollutant", raw["pollutant"])
-        found = self.quantity(raw["value"], f"{path}.value")
-        unit_written = raw.get("unit") or (found[1] if found else None)
+        found = self.reading(raw["value"], f"{path}.value")
+        unit_written = self.cell_unit(raw.get("unit"), found.unit if found else None, f"{path}.unit")
         if not unit_written and pollutant and self._unitless(pollutant):
             unit_written = "dimensionless"   # pH has no unit
+        value = found.value if found else None
+        if found is not None and is_volume_fraction(unit_written):
+            value, unit_written = self._from_ppm(pollutant, raw["pollutant"], found.value, unit_written, path)
         unit = self.check_unit(unit_written, f"{path}.unit")
         stage = raw.get("stage", "emitted")
         if isinstance(stage, str):
@@ -919,21 +1063,65 @@ class SurveyReader:
                     oxygen[key] = o2
         point = raw.get("point")
         if point is not None and point not in EMISSION_POINTS:
-            self.error(f"{path}.point", f"point is one of {', '.join(EMISSION_POINTS)} (the monitoring point).",
-                       f"监测点位应为 {'、'.join(EMISSION_POINTS)} 之一。")
-            point = None
+            where = _outlet(point) or ("total-outlet" if discharge_route(point) else None)
+            if where is None:
+                self.warn(f"{path}.point", f"{point!r} is not a monitoring point the limits know "
+                                           f"({', '.join(EMISSION_POINTS)}); ignored.",
+                          f"“{point}”不是限值所用的监测点位（{'、'.join(EMISSION_POINTS)}）；已忽略。")
+            if pollutant and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water":
+                self._route(ent, point, f"{path}.point")
+            point = where
         written = raw.get("process")
-        where = _outlet(written)
-        if where and point is None:   # 车间排口, 排气筒: where the figure was measured, not a process
+        water = bool(pollutant) and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water"
+        # 直排 of a water pollutant is a discharge route; of an air pollutant it is exhaust let out untreated
+        route = self._route(ent, written, f"{path}.process") if water else None
+        if water:
+            self._route(ent, raw.get("fate"), f"{path}.fate")
+        # 车间排口, 排气筒: where the figure was measured, not a process; 直排口, 纳管口 are the final outlet
+        where = _outlet(written) or ("total-outlet" if route else None)
+        if where and point is None:
             point = where
         process = self.resolve("process", written, f"{path}.process", sector_only=True) \
             if written and not where else None
-        if pollutant and found is not None and unit:
-            ent.emissions.append({"pollutant": pollutant, "value": found[0], "unit": unit, "stage": stage,
-                                  "process": process, "point": point, **oxygen})
+        if pollutant and value is not None and unit:
+            emission = {"pollutant": pollutant, "value": value, "unit": unit, "stage": stage,
+                        "process": process, "point": point, **oxygen}
+            if found.below_detection:   # the value is the detection limit (0 when none was written): a bound
+                emission.update(below_detection=True, detection_limit=found.detection_limit)
+            ent.emissions.append(emission)
+
+    def _from_ppm(self, pollutant: str | None, written: Any, value: float, unit: str,
+                  path: str) -> tuple[float | None, str | None]:
+        """A gas figure in ppm as mg/m³ at standard conditions (22.4 L/mol) where the pollutant's molar mass is
+        known, a water figure as mg/L; otherwise kept in ppm, which no limit in mg/m³ is compared with (said)."""
+        converted = from_ppm(self.kb, pollutant, value) if pollutant else None
+        if converted is None or converted.value is None:
+            self.warn(f"{path}.unit", f"{value:g} {unit} of {written!r}: no molar mass is known for it, so the figure is "
+                                      "kept in ppm and not compared with limits in mg/m³; give it in mg/m³.",
+                      f"“{written}”{value:g} {unit}：没有该污染物的摩尔质量，无法换算为 mg/m³，按 ppm 保留，不与以 mg/m³ "
+                      "计的限值比较；请填 mg/m³。")
+            return value, unit
+        if converted.unit == "mg/L":
+            self.warn(f"{path}.unit", f"{value:g} {unit} of {written!r} in water read as {value:g} mg/L.",
+                      f"水中“{written}”{value:g} {unit} 按 {value:g} mg/L 读取。")
+        else:
+            self.warn(f"{path}.unit", f"{value:g} {unit} of {written!r} converted to {converted.value:.4g} mg/m³ "
+                                      f"(× {converted.formula} {converted.factor * 22.4:.2f} g/mol ÷ 22.4 L/mol, "
+                                      "standard conditions).",
+                      f"“{written}”{value:g} {unit} 按标准状态换算为 {converted.value:.4g} mg/m³（×{converted.formula}摩尔质量"
+                      f"{converted.factor * 22.4:.2f} g/mol ÷ 22.4 L/mol）。")
+        return converted.value, converted.unit
+
+    def _route(self, ent: Enterprise, written: Any, path: str) -> str | None:
+        """直排 / 纳管 / 间接排放 written where a figure was measured or where the effluent goes: kept, to answer the
+        sector's discharge-route facts once the enterprise's own answers are read (read_enterprise)."""
+        route = discharge_route(written)
+        if route:
+            ent.routes.append((route, str(written), self._place(path)))
+        return route
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("direction", "resource", "value", "unit"), STREAM_FIELDS):
+        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS):
             return
         direction = raw["direction"]
         if isinstance(direction, str):
@@ -944,8 +1132,9 @@ class SurveyReader:
         resource = self.resolve("resource", raw["resource"], f"{path}.resource")
         if resource is None:
             self._kept(ent, "resource", raw["resource"])
-        value = self.number(raw["value"], f"{path}.value")
-        unit = self.check_unit(raw["unit"], f"{path}.unit")
+        found = self.quantity(raw["value"], f"{path}.value")
+        value = found[0] if found else None
+        unit = self.check_unit(self.cell_unit(raw["unit"], found[1] if found else None, f"{path}.unit"), f"{path}.unit")
         temp = self.number(raw["temperature_c"], f"{path}.temperature_c", allow_negative=True) \
             if raw.get("temperature_c") is not None else None
         if resource and "temperature_c" in self.kb.resources[resource]["needs"] and temp is None:
@@ -981,6 +1170,17 @@ class SurveyReader:
         if str(key).strip().casefold() in _NOTE_KEYS:   # 备注: a remark, not a question
             ent.notes.append(str(value))
             return
+        status = _STATUS_KEYS.get(normalise(str(key)).replace("-", "_"))
+        if status:   # idle_whole_year, 停产, other_sector: whether the record counts in the sector's figures
+            answer = yes_no(value)
+            if answer:
+                shown_value = str(value).lower() if isinstance(value, bool) else value
+                ent.set_apart[status] = {"place": self._place(path), "written": f"{key}: {shown_value}"}
+            elif answer is None and not _blank(value):
+                self.warn(path, f"{value!r} does not say whether {key} holds (answer 是/否); the record is counted.",
+                          f"“{value}”未说明“{key}”是否成立（请填 是/否）；该记录照常计入。")
+            if self.matcher.resolve("fact", str(key), self.sector) is None:
+                return   # understood here: not a name left unresolved
         if self.matcher.resolve("fact", str(key), self.sector) is None:
             tech = self.matcher.resolve("technique", str(key), self.sector)
             if tech:   # 是否三价铬钝化: a question whether a technique is in use; a yes puts it in use
@@ -1015,17 +1215,83 @@ class SurveyReader:
             unit_iri = fact.get("unit")
             if unit_iri and self.kb.units.get(unit_iri, {}).get("symbol") == "%":
                 self._percent(number, value, unit_in_cell, path, label["zh"])
+            elif unit_in_cell and unit_iri:   # 2.8万t/a is 28 000 t/a, never 2.8
+                number = self._fact_in_unit(number, unit_in_cell, unit_iri, value, label, path)
+                if number is None:
+                    return
             value = number
         elif kind == "choice":  # one choice, or several (a list, or text separated by 、 , ;)
-            given = value if isinstance(value, list) else re.split(r"\s*[、,;，；/]\s*", str(value).strip())
-            chosen = [fact["choice_names"].get(normalise(str(v))) for v in given if str(v).strip()]
-            if not chosen or None in chosen:
-                options = "、".join(self._choice_labels(iri))
-                self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” ({options}); left unanswered.",
-                          f"“{value}”不是“{label['zh']}”的可选回答（{options}）；按未回答处理。")
+            chosen = self._choices(iri, value, path, label)
+            if chosen is None:
                 return
-            value = tuple(sorted(set(chosen)))
+            value = chosen
         ent.facts[iri] = value
+
+    def _fact_in_unit(self, number: float, unit: str, unit_iri: str, written: Any, label: dict,
+                      path: str) -> float | None:
+        """A number fact written with its unit in the cell, in the fact's unit (per-year units for annual facts).
+        A counting word the fact's unit does not know (2台, 3级) leaves a count as written; any other unit that
+        does not convert leaves the fact unanswered, warned: its number alone would be wrong."""
+        target = self.units.unit_expression(unit_iri)
+        symbol = self.kb.units.get(unit_iri, {}).get("symbol") or ""
+        if target is None:
+            return number
+        candidates = [unit, per_year(unit)]
+        if unit_iri.endswith("-per-a") and not per_year(unit):
+            candidates.append(f"({self.units.expression(unit)}) / year")   # 96000 t of an annual amount: a year's
+        water = _about_water(label["zh"])
+        for candidate in filter(None, candidates):
+            try:
+                converted = self.units.conversion(candidate, target).apply(number)
+            except (UnitProblem, ValueError):
+                converted = self._as_water(number, candidate, target) if water else None
+                if converted is None:
+                    continue
+                self.warn(path, f"{written!r} of water read as {converted:,.6g} {symbol} (1 t of water = 1 m³).",
+                          f"“{written}”（水）按 1 t = 1 m³ 读作 {converted:,.6g} {symbol}。")
+            self._understood(unit, symbol if candidate == unit else f"{symbol} (per year)", f"{path}.unit")
+            return converted
+        known = True
+        try:
+            self.units.dimension_of(unit)
+        except UnitProblem:
+            known = False
+        dimension = str(self.kb.units.get(unit_iri, {}).get("dimension") or "").rsplit("/", 1)[-1]
+        if not known and dimension in ("", "dimensionless", "count"):
+            return number
+        self.warn(path, f"{written!r}: the unit {unit!r} does not convert to {symbol}, the unit of “{label['en']}”; "
+                        f"left unanswered (write the figure in {symbol}).",
+                  f"“{written}”：单位“{unit}”无法换算为“{label['zh']}”的单位 {symbol}；按未回答处理（请按 {symbol} 填写）。")
+        return None
+
+    def _choices(self, iri: str, value: Any, path: str, label: dict) -> tuple[str, ...] | None:
+        """The choices a free-text answer names: exactly (one, or several separated by 、 , ;), else the choice the
+        text begins with or contains, qualifiers aside (间接排放（纳管至园区污水厂） → 间接排放), warned with what was
+        read; None (warned) when no choice, or more than one, fits."""
+        names = self.kb.facts[iri]["choice_names"]
+        given = value if isinstance(value, list) else [value]
+        parts = [str(v) for v in given if str(v).strip()]
+        if not isinstance(value, list) and normalise(str(value)) not in names:
+            parts = [v for v in re.split(r"\s*[、,;，；/]\s*", str(value).strip()) if v]
+        exact = [names.get(normalise(v)) for v in parts]
+        if parts and None not in exact:
+            return tuple(sorted(set(exact)))
+        hits = [match_choice(v, names) for v in (parts if isinstance(value, list) else [str(value)])]
+        if hits and None not in hits:
+            chosen = tuple(sorted({c for h in hits for c in h.choices}))
+            read = "、".join(self._choice_label(iri, c) for c in chosen)
+            self.warn(path, f"{value!r} read as the answer “{read}” to “{label['en']}” (the text "
+                            f"{'begins with' if hits[0].how == 'begins' else 'names'} it; check it is meant).",
+                      f"“{value}”按“{label['zh']}”的回答“{read}”读取（{'以该选项开头' if hits[0].how == 'begins' else '文中写明该选项'}；"
+                      "请核实）。")
+            return chosen
+        options = "、".join(self._choice_labels(iri))
+        self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” ({options}); left unanswered.",
+                  f"“{value}”不是“{label['zh']}”的可选回答（{options}）；按未回答处理。")
+        return None
+
+    def _choice_label(self, fact_iri: str, choice: str) -> str:
+        return self.kb.facts[fact_iri].get("choice_labels", {}).get(choice, {}).get("zh") or choice
 
     def _choice_labels(self, fact_iri: str) -> list[str]:
         return sorted(v["zh"] for v in self.kb.facts[fact_iri].get("choice_labels", {}).values()) \

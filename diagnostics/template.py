@@ -16,8 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cpkb.kb.store import Store
 
 from .knowledge import Knowledge, knowledge_for, normalise
-from .survey_format import SCOPE_FIELDS, SCOPE_ZH
-from .workbook import SHEETS
+from .survey_format import SCOPE_FIELDS, SCOPE_ZH, SHEETS
 
 VALIDATED_ROWS = 5000          # rows of each list sheet that carry the drop-down lists
 LISTS_SHEET = "lists"

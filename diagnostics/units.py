@@ -125,7 +125,7 @@ class UnitConverter:
 
     def expression(self, written: str) -> str:
         """The pint expression for a unit as written in a survey (KB symbol, label or alt label, or pint syntax);
-        a leading 万 multiplies by 10⁴, 年/天 after a slash are years and days (万kWh/年), and a ratio of named units
+        a leading 万 multiplies by 10⁴ and 亿 by 10⁸, 年/天 after a slash are years and days (万kWh/年), and a ratio of named units
         is read side by side (升/平米)."""
         iris = self._names.get(normalise(written))
         if iris:
@@ -137,8 +137,9 @@ class UnitConverter:
         per = re.fullmatch(r"(.+?)\s*(?:/|每)\s*(年|a|天|d|日)", text)
         if per and per.group(1) != text:
             return f"({self.expression(per.group(1))}) / {'a' if per.group(2) in ('年', 'a') else 'd'}"
-        if text.startswith("万") and len(text) > 1:
-            return f"(10000 * {self.expression(text[1:])})"
+        for prefix, factor in (("万", "10000"), ("亿", "100000000")):   # 万t, 亿kWh, 亿m3
+            if text.startswith(prefix) and len(text) > 1:
+                return f"({factor} * {self.expression(text[len(prefix):])})"
         ratio = re.fullmatch(r"(.+?)\s*(?:/|每)\s*(.+)", text)
         if ratio and any(normalise(side) in self._names for side in ratio.groups()):
             # a ratio of units the knowledge base names (升/平米, 吨/万m2): each side read on its own

@@ -180,3 +180,46 @@ def test_key_region_and_basin_rules_use_the_survey_context():
     assert "R02" in found.get(ENI + "problem/small-coal-boiler-in-use", set())
     recs = {r["measure"] for r in result["recommendations"]}
     assert ENI + "measure/fgd-wastewater-zld" in recs
+
+
+def test_a_county_heat_survey_in_the_teams_own_words():
+    """Names a county audit team writes resolve (wet limestone-gypsum FGD written 石灰石-石膏湿法, 布袋, 多管旋风, open
+    biomass yards, 煤 and 块煤 as fuel, UF+RO+EDI); the ultra-low levels bind a coal-fired generating unit even when
+    its boiler is not named; a coal boiler house within reach of a CHP network and a plant returning no condensate are
+    found."""
+    survey = {"cpkb_survey": 1,
+              "scope": {"title": "县域热电和供热锅炉审核（测试）", "sector": "火电", "pilot_type": "region",
+                        "region": "京津冀及周边", "basin": "黄河", "year": 2024},
+              "enterprises": [
+                  {"id": "C01", "output": {"product": "发电量", "value": 20000, "unit": "万kWh"},
+                   "materials": [{"material": "原煤", "value": 20, "unit": "万t/a"}],
+                   "processes": [{"process": "锅炉燃烧", "techniques": ["循化流化床"]},
+                                 {"process": "汽轮发电", "techniques": ["抽凝机", "冷却塔"]},
+                                 {"process": "脱销", "techniques": ["SCR", "液氨脱硝"]},
+                                 {"process": "烟气除尘", "techniques": ["静电除尘"]},
+                                 {"process": "烟气脱硫", "techniques": ["石灰石-石膏湿法"]},
+                                 {"process": "化学水处理", "techniques": ["超滤+两级反渗透+EDI"]}],
+                   "emissions": [{"pollutant": "氮氧化物", "value": 68, "unit": "mg/m3", "o2_ref_pct": 6}]},
+                  {"id": "C02", "output": {"product": "上网电量", "value": 9000, "unit": "万kWh"},
+                   "materials": [{"material": "生物质", "value": 12, "unit": "万t/a"}],
+                   "processes": [{"process": "燃料储运", "techniques": ["露天料场"]},
+                                 {"process": "烟气除尘", "techniques": ["旋风+布袋"]},
+                                 {"process": "烟气脱硫", "techniques": ["半干法"]}]},
+                  {"id": "C03", "output": {"product": "蒸汽", "value": 21, "unit": "万t"},
+                   "materials": [{"material": "煤", "value": 3.7, "unit": "万t/a"}, {"material": "块煤", "value": 0.2, "unit": "万t/a"}],
+                   "processes": [{"process": "锅炉燃烧", "techniques": ["链条蒸汽锅炉"]},
+                                 {"process": "烟气除尘", "techniques": ["布袋", "多管旋风"]}],
+                   "indicators": [{"indicator": "凝结水回收率", "value": 0, "unit": "%"}],
+                   "facts": {"district_heating_available": True, "ultra_low_emission": False}},
+              ]}
+    result = diagnose(read(survey), real_store(), {"key_issue_min_enterprises": 1})
+    assert not result["unresolved"], result["unresolved"]
+    found = findings(result)
+    assert "C01" in found.get(ENI + "problem/ultra-low-not-met", set())
+    assert "C02" in found.get(ENI + "problem/fugitive-coal-dust", set())
+    assert "C03" in found.get(ENI + "problem/coal-boiler-within-chp-reach", set())
+    assert "C03" in found.get(ENI + "problem/steam-condensate-not-returned", set())
+    # the boiler house generates no power: the coal-power ultra-low levels do not bind it
+    assert "C03" not in found.get(ENI + "problem/ultra-low-not-met", set())
+    recs = {r["measure"] for r in result["recommendations"]}
+    assert ENI + "measure/connect-boilers-to-chp-network" in recs

@@ -59,3 +59,249 @@ def test_the_blind_packaging_survey_is_no_longer_refused_for_a_blank_ozone_figur
     found = blind("packaging_printing_longgang_messy")
     assert not found.problems, [str(p) for p in found.problems]
     assert _warned(found, "enterprises[4].emissions[1].value", "silence")
+
+
+# ---------------------------------------------------------------------- 2. text values teams write
+
+@pytest.mark.parametrize("written, value, unit, note", [
+    ("未检出", 0.0, None, "below"), ("ND", 0.0, None, "below"), ("N.D.(0.5 mg/L)", 0.5, "mg/L", "below"),
+    ("<0.5", 0.5, None, "below"), ("＜0.5 mg/m3", 0.5, "mg/m3", "below"), ("未检出（<0.05）", 0.05, None, "below"),
+    ("约43亿kWh", 43.0, "亿kWh", None), ("2.8万t/a", 2.8, "万t/a", None), ("1.9万", 19000.0, None, None),
+    ("5.8亿", 5.8e8, None, None), ("2×5000t/d", 10000.0, "t/d", "count"), ("3 x 130 t/h", 390.0, "t/h", "count"),
+])
+def test_text_values_are_read_with_their_unit_multiplier_and_kind(written, value, unit, note):
+    from cpkb.diagnostics.quantities import read_quantity
+
+    found = read_quantity(written)
+    assert (found.value, found.unit, found.note) == (pytest.approx(value), unit, note)
+
+
+def test_a_figure_with_its_unit_in_the_cell_uses_that_unit_everywhere():
+    from diagnose_support import knowledge
+
+    found = read(survey(materials=[{"material": "锌板", "value": "2.8万t/a"}],
+                        emissions=[{"pollutant": "COD", "value": "2.8万t/a"}], facts={"年清洗用水量": "2.8万m3/a"}))
+    alone = read(survey(materials=[{"material": "锌板", "value": "1.9万", "unit": "t/a"}]))
+    assert not found.problems and not alone.problems, [str(p) for p in found.problems + alone.problems]
+    ent, units = found.enterprises[0], found.units
+    amounts = [units.conversion(m["unit"], "t/a").apply(m["value"]) for e in (ent, alone.enterprises[0])
+               for m in e.materials.values()]
+    assert amounts == [pytest.approx(28000), pytest.approx(19000)]          # never 2.8 or 1.9
+    (cod,) = ent.emissions
+    assert units.conversion(cod["unit"], "t/a").apply(cod["value"]) == pytest.approx(28000)
+    kb = knowledge()
+    rinse = next(iri for iri, f in kb.facts.items() if f["key"] == "annual-rinse-water")
+    assert ent.facts[rinse] == pytest.approx(28000)
+
+
+def test_a_count_of_units_is_multiplied_and_warned():
+    found = read(survey("水泥", facts={"生产线规模": "2×5000t/d"}))
+    (warning,) = _warned(found, "enterprises[0].facts.生产线规模", "2 × 5000 = 10000")
+    assert "2×5000=10000" in warning.zh
+
+
+def test_below_the_detection_limit_is_read_as_such_and_compared_as_such():
+    """<0.004 under a limit of 0.2 is met; <0.5 over it cannot be judged; 未检出 alone is below an unknown limit."""
+    from cpkb.diagnostics.engine import diagnose
+
+    from diagnose_support import real_store
+
+    raw = survey(output={"product": "五金件", "value": 10, "unit": "万m2"},
+                 emissions=[{"pollutant": "六价铬", "value": "<0.004", "unit": "mg/L", "process": "车间排口"},
+                            {"pollutant": "总铬", "value": "<5", "unit": "mg/L", "process": "车间排口"},
+                            {"pollutant": "总镍", "value": "未检出", "unit": "mg/L", "process": "车间排口"}])
+    raw["scope"]["year"] = 2024
+    found = read(raw)
+    assert not found.problems, [str(p) for p in found.problems]
+    assert [e.get("below_detection") for e in found.enterprises[0].emissions] == [True, True, True]
+    assert [e["detection_limit"] for e in found.enterprises[0].emissions] == [0.004, 5, None]
+    assert len(_warned(found, "enterprises[0].emissions", "detection limit")) == 3
+    checks = {c["subject"].rsplit("/", 1)[-1]: c for s in diagnose(found, real_store())["compliance"]["sets"]
+              for c in s["checks"]}
+    assert checks["cr6"]["below_detection"] and not checks["cr6"]["exceeded"] and "undetermined" not in checks["cr6"]
+    assert not checks["cr-total"]["exceeded"] and "检出限" in checks["cr-total"]["undetermined"]["zh"]
+    assert not checks["ni"]["exceeded"]
+
+
+# ---------------------------------------------------------------------- 3. ppm for a gas
+
+def test_ppm_of_a_gas_with_a_known_molar_mass_becomes_mg_per_m3_and_is_warned():
+    found = read(survey(emissions=[{"pollutant": "NOx", "value": 210, "unit": "ppm", "o2_ref_pct": 10},
+                                   {"pollutant": "SO2", "value": "35ppm"}]))
+    assert not found.problems, [str(p) for p in found.problems]
+    nox, so2 = found.enterprises[0].emissions
+    assert (nox["unit"], nox["value"]) == ("mg/m3", pytest.approx(210 * 46.01 / 22.4))
+    assert (so2["unit"], so2["value"]) == ("mg/m3", pytest.approx(35 * 64.06 / 22.4))
+    (warning,) = _warned(found, "enterprises[0].emissions[0].unit", "22.4")
+    assert "NO2" in warning.message and "mg/m³" in warning.zh
+
+
+def test_ppm_of_a_mixture_is_kept_and_said_not_compared():
+    found = read(survey(emissions=[{"pollutant": "VOCs", "value": 80, "unit": "ppm"}]))
+    assert not found.problems
+    (em,) = found.enterprises[0].emissions
+    assert em["unit"] == "ppm"
+    (warning,) = _warned(found, "enterprises[0].emissions[0].unit", "not compared")
+    assert "摩尔质量" in warning.zh
+
+
+# ---------------------------------------------------------------------- 4. free-text choices with qualifiers
+
+@pytest.mark.parametrize("written, choice", [
+    ("间接排放（纳管，园区污水处理厂，协议限值COD 500 mg/L、SS 400 mg/L）", "indirect"),
+    ("直排岷江（有排污口论证）", "direct"), ("厂内处理后直排（岷江），在线监测已联网", "direct"),
+])
+def test_a_choice_written_with_qualifiers_is_matched_and_warned(written, choice):
+    from cpkb.diagnostics.choices import match_choice
+    from cpkb.diagnostics.knowledge import normalise
+
+    names = {normalise(n): c for n, c in (("直接排放", "direct"), ("直排", "direct"), ("间接排放", "indirect"),
+                                          ("纳管", "indirect"))}
+    assert match_choice(written, names).choices == (choice,)
+    assert match_choice("釜式蒸馏（间歇）", {normalise("釜式蒸馏"): "batch", normalise("连续精馏"): "cont"}).choices \
+        == ("batch",)
+    assert match_choice("未纳管", names) is None          # a negated answer is not the answer
+
+
+def test_the_blind_papermaking_survey_reads_its_discharge_routes_with_qualifiers():
+    found = blind("papermaking_leshan_messy")
+    kb = found.knowledge
+    route = next(iri for iri, f in kb.facts.items() if f["key"] == "discharge-route"
+                 and kb.sector_of.get(iri, "").endswith("/papermaking"))
+    ents = {e.id: e for e in found.enterprises}
+    assert ents["E12"].facts[route] == ("indirect",) and ents["E01"].facts[route] == ("direct",)
+    (warning,) = _warned(found, "enterprises[11].facts.排放去向", "read as the answer")
+    assert "间接排放" in warning.zh
+
+
+# ---------------------------------------------------------------------- 5. discharge route from an emission's place
+
+def test_the_discharge_route_written_where_a_figure_was_measured_answers_the_route_facts():
+    kb_facts = {}
+    direct = read(survey("印染", emissions=[{"pollutant": "COD", "value": 60, "unit": "mg/L", "process": "直排口（太浦河）"}]))
+    indirect = read(survey("印染", emissions=[{"pollutant": "COD", "value": 300, "unit": "mg/L",
+                                               "process": "总排口（间接排放至园区污水厂）"}]))
+    air = read(survey("印染", emissions=[{"pollutant": "颗粒物", "value": 20, "unit": "mg/m3", "process": "定型机直排"}]))
+    kb = direct.knowledge
+    for key in ("discharge-route", "discharges-to-sewer"):
+        kb_facts[key] = next(iri for iri, f in kb.facts.items() if f["key"] == key
+                             and kb.sector_of.get(iri, "").endswith("/printing-dyeing"))
+    assert not direct.problems and not indirect.problems
+    assert direct.enterprises[0].facts[kb_facts["discharge-route"]] == ("direct",)
+    assert direct.enterprises[0].facts[kb_facts["discharges-to-sewer"]] is False
+    assert direct.enterprises[0].emissions[0]["point"] == "total-outlet"
+    assert indirect.enterprises[0].facts[kb_facts["discharge-route"]] == ("other-indirect",)
+    assert indirect.enterprises[0].facts[kb_facts["discharges-to-sewer"]] is True
+    assert _warned(indirect, "enterprises[0].emissions[0].process", "read as the answer")
+    assert not set(kb_facts.values()) & set(air.enterprises[0].facts)     # 直排 of exhaust is no discharge route
+
+
+def test_an_enterprise_answer_wins_over_the_route_read_from_a_place():
+    found = read(survey("印染", emissions=[{"pollutant": "COD", "value": 60, "unit": "mg/L", "process": "直排口"}],
+                        facts={"废水排放去向": "纳管"}))
+    kb = found.knowledge
+    route = next(iri for iri, f in kb.facts.items() if f["key"] == "discharge-route"
+                 and kb.sector_of.get(iri, "").endswith("/printing-dyeing"))
+    assert found.enterprises[0].facts[route] == ("municipal-plant",)
+
+
+def test_the_blind_chemical_api_survey_answers_its_discharge_route_from_the_sewer_outlets():
+    found = blind("chemical_api_linhai_messy")
+    kb = found.knowledge
+    route = next(iri for iri, f in kb.facts.items() if f["key"] == "discharge-route"
+                 and kb.sector_of.get(iri, "").endswith("/chemical-api"))
+    answered = {e.id for e in found.enterprises if e.facts.get(route) == ("indirect",)}
+    assert len(answered) >= 6
+
+
+# ---------------------------------------------------------------------- 6. idle and other-sector records
+
+SET_APART = {"energy": {"E08": "idle", "E13": "other_sector"}, "coking": {"K06": "idle", "K07": "other_sector"},
+             "nonferrous": {"N09": "idle", "N10": "other_sector"}, "petrochemical": {"P06": "idle"},
+             "packaging_printing_longgang_messy": {"E11": "idle"}}
+
+
+@pytest.mark.parametrize("name", sorted(SET_APART))
+def test_idle_and_other_sector_records_of_the_blind_surveys_are_set_apart_and_warned(name):
+    found = blind(name)
+    apart = {e.id: sorted(e.set_apart) for e in found.enterprises if e.set_apart}
+    for ident, reason in SET_APART[name].items():
+        assert reason in apart.get(ident, []), (ident, apart)
+        assert any(w.enterprise == ident and "not counted" in w.message and "不计入" in w.zh for w in found.warnings)
+
+
+def test_set_apart_records_do_not_count_in_prevalence_or_key_issues():
+    from cpkb.diagnostics.engine import diagnose
+
+    from diagnose_support import real_store
+
+    found = blind("packaging_printing_longgang_messy")
+    result = diagnose(found, real_store())
+    apart = {e.id for e in found.enterprises if e.set_apart}
+    counted = len(found.enterprises) - len(apart)
+    assert apart == {"E11"}
+    for issue in result["key_issues"] + result["other_findings"]:
+        assert issue["prevalence"]["enterprises"] == pytest.approx(issue.get("counted", issue["count"]) / counted,
+                                                                   abs=1e-4)
+        assert issue.get("not_counted", []) == sorted(set(issue.get("not_counted", [])) & apart)
+        if issue["key_issue"]:
+            assert not (set(issue["enterprises"]) & apart) - set(issue["veto_enterprises"])
+
+
+# ---------------------------------------------------------------------- 7. consumptions listed among the materials
+
+def test_consumptions_listed_among_materials_feed_the_formulas_that_need_them():
+    from cpkb.diagnostics.engine import diagnose
+
+    from diagnose_support import real_store
+
+    found = read(survey("造纸", output={"product": "瓦楞原纸", "value": 10, "unit": "万t"},
+                        materials=[{"material": "外购电", "value": 3000, "unit": "万kWh"},
+                                   {"material": "新鲜水（地表水）", "value": "120万m3/a"},
+                                   {"material": "蒸汽（园区集中供汽）", "value": 20, "unit": "万t/a"}]))
+    assert not found.problems, [str(p) for p in found.problems]
+    kb = found.knowledge
+    facts = {kb.facts[iri]["key"]: v for iri, v in found.enterprises[0].facts.items()}
+    assert facts["annual-electricity"] == pytest.approx(3e7)
+    assert facts["annual-fresh-water"] == pytest.approx(1.2e6)
+    assert facts["annual-steam-use"] == pytest.approx(2e5)
+    assert len(_warned(found, "enterprises[0].materials", "for the formulas")) == 3
+    derived = {d["target"].rsplit("/", 1)[-1]: d["value"] for d in diagnose(found, real_store())["derived_values"]}
+    assert derived["power-per-t"] == pytest.approx(300) and derived["water-intake"] == pytest.approx(12)
+
+
+def test_a_team_answer_is_never_replaced_and_raw_materials_are_not_consumptions():
+    found = read(survey("造纸", materials=[{"material": "电", "value": 3000, "unit": "万kWh"}],
+                        facts={"年用电量": "2500万kWh"}))
+    kb = found.knowledge
+    facts = {kb.facts[iri]["key"]: v for iri, v in found.enterprises[0].facts.items()}
+    assert facts["annual-electricity"] == pytest.approx(2.5e7)
+    coating = read(survey("工业涂装", materials=[{"material": "水性漆", "value": 210, "unit": "t/a"}]))
+    assert not coating.enterprises[0].facts
+
+
+# ---------------------------------------------------------------------- every blind survey gets in
+
+@pytest.mark.parametrize("name", ["energy", "coking", "nonferrous", "petrochemical", "packaging_printing_longgang_messy",
+                                  "agri_food_suihua_messy", "cement_chizhou_messy", "chemical_api_linhai_messy",
+                                  "electroplating_county_messy", "industrial_coating_yongkang_messy",
+                                  "papermaking_leshan_messy", "printing_dyeing_wujiang_messy", "steel_wuan_messy"])
+def test_every_blind_survey_reads_without_an_error(name):
+    found = blind(name)
+    assert not found.problems, [str(p) for p in found.problems]
+    assert all(w.zh and w.message for w in found.warnings)
+
+
+def test_the_readers_and_the_template_do_not_import_one_another_in_a_cycle():
+    """survey.py → workbook.py → template.py, each only one way; the tables they share are in survey_format.py."""
+    import ast
+
+    folder = Path(__file__).resolve().parent.parent / "diagnostics"
+    modules = ("survey", "workbook", "template", "survey_format")
+    edges = {}
+    for name in modules:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        edges[name] = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1
+                       and node.module in modules}
+    assert edges["survey_format"] == set() and "workbook" not in edges["template"] | edges["survey_format"]
+    assert "survey" not in edges["workbook"] | edges["template"]
