@@ -193,7 +193,9 @@ def test_a_county_heat_survey_in_the_teams_own_words():
               "enterprises": [
                   {"id": "C01", "output": {"product": "发电量", "value": 20000, "unit": "万kWh"},
                    "materials": [{"material": "原煤", "value": 20, "unit": "万t/a"}],
-                   "processes": [{"process": "汽轮发电", "techniques": ["抽凝机"]},
+                   "processes": [{"process": "锅炉燃烧", "techniques": ["循化流化床"]},
+                                 {"process": "汽轮发电", "techniques": ["抽凝机", "冷却塔"]},
+                                 {"process": "脱销", "techniques": ["SCR", "液氨脱硝"]},
                                  {"process": "烟气除尘", "techniques": ["静电除尘"]},
                                  {"process": "烟气脱硫", "techniques": ["石灰石-石膏湿法"]},
                                  {"process": "化学水处理", "techniques": ["超滤+两级反渗透+EDI"]}],
