@@ -103,7 +103,11 @@ def test_thin_path_sends_the_same_security_headers_as_flask(url):
     refused = requests.post(url, data={"query": "LOAD <http://example.org/>"}, timeout=10)  # thin path, refused
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     for name in SECURITY:
-        assert page.headers[name] == answer.headers[name] == refused.headers[name], name
+        shown = page.headers[name]
+        if name == "Content-Security-Policy":  # the query page lets YASGUI set style attributes; scripts stay 'self'
+            assert "script-src 'self';" in shown and "unsafe-inline' " not in shown.split("style-src")[0]
+            shown = shown.replace(" 'unsafe-inline'", "")
+        assert shown == answer.headers[name] == refused.headers[name], name
     assert refused.status_code == 403
 
 
