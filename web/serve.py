@@ -44,6 +44,19 @@ def tolerate_raw_utf8_uris() -> None:
         _done = True
 
 
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM, as service managers and scripts stop a server) ends the server like Ctrl+C, so that the
+    atexit handlers stop the SPARQL and diagnosis workers: by default SIGTERM ends Python at once, and a worker
+    busy with a query that never ends would then run on, orphaned, for good."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(app, host: str, port: int, threads: int, on_ready=None) -> None:
     """Serve until interrupted; ServeError when the address cannot be bound. on_ready() runs once listening."""
     from waitress.server import create_server
@@ -64,6 +77,7 @@ def run(app, host: str, port: int, threads: int, on_ready=None) -> None:
                          f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host.") from None
     if on_ready:
         on_ready()
+    _stop_on_sigterm()
     try:
         server.run()
     except KeyboardInterrupt:
