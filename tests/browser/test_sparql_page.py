@@ -25,6 +25,7 @@ def _wait(predicate, timeout: float = 15.0, message: str = "condition"):
 
 
 def _open(browser, url: str) -> None:
+    browser.get_log("browser")  # the driver is shared: drain what earlier tests' pages logged
     browser.execute_script("window.localStorage && window.localStorage.clear()") if browser.current_url.startswith(
         "http") else None
     browser.get(url)
