@@ -84,6 +84,8 @@ def read_quantity(value: Any) -> Quantity | None:
     unit = match.group(4) or None
     if unit and unit[0].isdigit():
         return None       # "12 15" or "1-2": not one number
+    if unit and "(" in unit:  # 2400 t（财务采购台账：…）: a note in brackets after the unit is the team's, not the unit's
+        unit = unit.split("(", 1)[0].strip() or None
     return _with_multiplier(Quantity(number, unit, bool(match.group(1) or match.group(3))))
 
 

@@ -305,3 +305,13 @@ def test_the_readers_and_the_template_do_not_import_one_another_in_a_cycle():
                        and node.module in modules}
     assert edges["survey_format"] == set() and "workbook" not in edges["template"] | edges["survey_format"]
     assert "survey" not in edges["workbook"] | edges["template"]
+
+
+def test_a_note_in_brackets_after_the_unit_is_not_part_of_the_unit():
+    """The 临海 team wrote 2400 t（财务采购台账：二氯甲烷980+甲醇720+丙酮700）: 2400 t, the bracket is their note."""
+    from cpkb.diagnostics.quantities import read_quantity
+
+    found = read_quantity("2400 t（财务采购台账：二氯甲烷980+甲醇720+丙酮700）")
+    assert (found.value, found.unit) == (2400.0, "t")
+    assert read_quantity("35 mg/m3（折算）").unit == "mg/m3"
+    assert read_quantity("未检出（<0.5）").detection_limit == 0.5
