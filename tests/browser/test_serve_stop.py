@@ -17,15 +17,17 @@ JSON = {"Accept": "application/sparql-results+json"}
 EXPLOSION = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
-def _workers_of(store_dir: Path) -> list[int]:
+def _workers_of(store_dir: Path, parent: int | None = None) -> list[int]:
+    """Live SPARQL workers on this store; only the children of `parent` when given (other tests' apps share it)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            state, ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
         except OSError:
             continue
-        if b"sparql_worker" in command and str(store_dir).encode() in command and state != "Z":
+        ppid = int(ppid) if parent else None
+        if b"sparql_worker" in command and str(store_dir).encode() in command and state != "Z" and ppid == parent:
             found.append(int(pid))
     return found
 
@@ -49,7 +51,7 @@ def test_sigterm_stops_the_workers_even_mid_query(real_store_dir):
         threading.Thread(target=lambda: requests.get(url, params={"query": EXPLOSION}, headers=JSON, timeout=60),
                          daemon=True).start()
         time.sleep(1.0)
-        workers = _workers_of(real_store_dir)
+        workers = _workers_of(real_store_dir, server.pid)
         assert workers
     finally:
         server.terminate()
