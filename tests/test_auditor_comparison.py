@@ -142,17 +142,20 @@ def _paper_found(problem: str, sections=("key_issues", "other_findings")) -> set
     return {e for s in sections for i in r[s] if i["problem"].endswith("/problem/" + problem) for e in i["enterprises"]}
 
 
-def _paper_measures() -> dict[str, set[str]]:
-    """Every measure the result proposes, with the enterprises it is proposed for (recommendations of the key
-    issues and the measures of single-enterprise findings)."""
-    r = paper()
+def proposed_measures(r: dict, sections=("key_issues", "other_findings")) -> dict[str, set[str]]:
+    """Every measure a result proposes, by id, with the enterprises it is proposed for (recommendations of the key
+    issues and the measures of the findings in `sections`)."""
     out: dict[str, set[str]] = {}
     for rec in r["recommendations"]:
         out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
-    for i in r["key_issues"] + r["other_findings"]:
+    for i in (i for s in sections for i in r[s]):
         for m in i.get("measures", []):
             out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
     return out
+
+
+def _paper_measures() -> dict[str, set[str]]:
+    return proposed_measures(paper())
 
 
 def test_paper_survey_is_read():
@@ -259,14 +262,7 @@ def _cement_found(problem: str, sections=("key_issues", "other_findings")) -> se
 
 
 def _cement_measures() -> dict[str, set[str]]:
-    r = cement()
-    out: dict[str, set[str]] = {}
-    for rec in r["recommendations"]:
-        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
-    for i in r["key_issues"] + r["other_findings"]:
-        for m in i.get("measures", []):
-            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
-    return out
+    return proposed_measures(cement())
 
 
 def _cement_sets() -> dict[str, dict]:
@@ -361,14 +357,7 @@ def _agri_found(problem: str, sections=_AGRI_EVERY) -> set[str]:
 
 
 def _agri_measures() -> dict[str, set[str]]:
-    r = agri()
-    out: dict[str, set[str]] = {}
-    for rec in r["recommendations"]:
-        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
-    for i in r["key_issues"] + r["other_findings"] + r["unconfirmed"]:
-        for m in i.get("measures", []):
-            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
-    return out
+    return proposed_measures(agri(), ("key_issues", "other_findings", "unconfirmed"))
 
 
 def test_agri_survey_is_read():
@@ -464,14 +453,7 @@ def _longgang_found(problem: str, sections=("key_issues", "other_findings")) -> 
 
 
 def _longgang_measures() -> dict[str, set[str]]:
-    r = longgang()
-    out: dict[str, set[str]] = {}
-    for rec in r["recommendations"]:
-        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
-    for i in r["key_issues"] + r["other_findings"]:
-        for m in i.get("measures", []):
-            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
-    return out
+    return proposed_measures(longgang())
 
 
 # (problem, the enterprises the team named for it, others the engine may add with the survey's own data behind them)
@@ -662,14 +644,7 @@ def test_blind_limits():
 
 
 def _blind_measures(key: str) -> dict[str, set[str]]:
-    r = blind(key)
-    out: dict[str, set[str]] = {}
-    for rec in r["recommendations"]:
-        out.setdefault(rec["measure"].rsplit("/", 1)[-1], set()).update(rec["applies_to"])
-    for i in r["key_issues"] + r["other_findings"]:
-        for m in i.get("measures", []):
-            out.setdefault(m["measure"].rsplit("/", 1)[-1], set()).update(m["applies_to"])
-    return out
+    return proposed_measures(blind(key))
 
 
 # (survey, measure, enterprises the team proposed the same scheme for and the engine proposes it to today)
