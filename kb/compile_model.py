@@ -323,8 +323,8 @@ class ModelFields:
                 if point is not None:
                     g.add((node, CPKB.monitoringPoint, point))
             else:
-                self._problem(ctx, "a limit needs `where` (workshop-outlet, total-outlet, stack, boundary or "
-                              "process).", line)
+                self._problem(ctx, "a limit needs `where` (workshop-outlet, total-outlet, stack, boundary, "
+                              "in-plant or process).", line)
             if "o2_ref_pct" in item:
                 o2 = item["o2_ref_pct"]
                 if not _number(o2) or not 0 <= o2 < 21:

@@ -200,6 +200,9 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "roles": vocab("PollutantRole", CPKB.role, many=True),
         "broader": ref("pollutant", SKOS.broader, many=True),
         "cas": lit("str", CPKB.cas),
+        "molar_mass": lit("number", CPKB.molarMass),          # g/mol, for ppm → mg/m³
+        "molar_mass_as": lit("str", CPKB.molarMassAs),        # the formula the molar mass is of (NO2 for NOx)
+        "measured_as": ref("pollutant", CPKB.measuredAs),     # the item standards limit it by (VOCs → NMHC)
     }),
     "regions": Kind("region", CPKB.Region, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
