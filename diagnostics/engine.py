@@ -59,7 +59,11 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     total_output = sum(e.output or 0.0 for e in enterprises if not e.set_apart)
     # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
     issues = aggregate(kb, findings, enterprises, total_output, threshold, min(min_count, max(len(enterprises), 1)))
-    unconfirmed = unconfirmed_findings(kb, tentative, issues)
+    # a finding that rests only on a technique missing from an incomplete list is for a site visit to verify; a
+    # plant idle the whole year has nothing running to verify, so it gets none (its confirmed findings stay)
+    idle = {e.id for e in enterprises if "idle" in e.set_apart}
+    tentative = {problem: [f for f in found if f.get("enterprise") not in idle] for problem, found in tentative.items()}
+    unconfirmed = unconfirmed_findings(kb, {p: f for p, f in tentative.items() if f}, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
     recommendations, rejected = recommend(kb, survey, key, enterprises, sector)

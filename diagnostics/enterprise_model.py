@@ -15,5 +15,6 @@ class EnterpriseModel:
     not_applicable: dict[str, dict] = field(default_factory=dict)   # indicator IRI -> reason {zh, en}
     not_scored: dict[str, dict] = field(default_factory=dict)       # indicator IRI -> reason {zh, en}
     compliance: list[dict] = field(default_factory=list)         # checks of measured values against limits
+    unplaced: list[dict] = field(default_factory=list)   # figures at a place no limit can be matched to: not judged
     contradictions: list[dict] = field(default_factory=list)     # reported figures their siblings contradict
     requirement_status: dict[str, dict] = field(default_factory=dict)   # set IRI -> {applies: bool|None, why}

@@ -61,7 +61,7 @@ class Limit:
     low: float
     high: float
     unit: str | None             # unit IRI
-    point: str                   # workshop-outlet | total-outlet | stack | boundary | process
+    point: str                   # workshop-outlet | total-outlet | stack | boundary | in-plant | process
     o2_ref_pct: float | None
     averaging: str | None
     process: str | None

@@ -283,6 +283,9 @@ class NameMatcher:
             if base and base != text:
                 found = {iri for iri in self.candidates(kind, base, sector)
                          if not any(opposed(qualifier, name) or opposed(text, name) for name, _ in self._names_of(iri))}
+        if len(found) > 1 and sector:   # 溶剂台账 names a shared fact and a sector's own: the sector's is meant
+            own = {iri for iri in found if self.kb.sector_of.get(iri) == sector}
+            found = own if len(own) == 1 else found
         return next(iter(found)) if len(found) == 1 else None
 
     def resolve_any(self, kind: str, text: str, sector: str | None = None) -> tuple[str, str] | None:

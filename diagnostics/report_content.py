@@ -520,6 +520,10 @@ class _Builder:
                              _pick(item.get("labels"), self.lang), c.get("measured"), c.get("compared"), limit,
                              c.get("unit") or "—", self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within"),
                              how or "—"])
+            for u in item.get("place_unknown", []):   # a figure at a place no limit can be matched to
+                rows.append([u.get("enterprise"), _pick(u.get("subject_labels"), self.lang), _pick(item.get("labels"), self.lang),
+                             u.get("measured"), None, None, u.get("measured_unit") or "—",
+                             self.tr("位置未知，未判断", "place unknown, not judged"), _pick(u.get("why"), self.lang)])
         if rows:
             ch.add("table", self.table("2", self.tr("逐项比对", "Each figure against its limit"), [
                 Column(self.t("enterprise")), Column(self.tr("对象", "subject")), Column(self.tr("限值要求", "requirement")),

@@ -73,6 +73,9 @@ def _compliance(result: dict) -> Table | None:
                          _n(c["compared"]), f"{limit} {c.get('unit') or ''}".strip(), c.get("clause") or "",
                          "超标" if c["exceeded"] else "达标", "；".join(x for x in (o2, derived) if x),
                          "是" if c.get("verified") else "否（待核对原文）"])
+        for u in s.get("place_unknown", []):
+            rows.append([u["enterprise"], s["labels"]["zh"], u["subject_labels"]["zh"], _n(u["measured"]), "", "", "",
+                         "位置未知，未判断", u["why"]["zh"], ""])
         unknown = s["enterprises"].get("unknown", [])
         if unknown:
             notes.append(f"{s['labels']['zh']}：{len(unknown)}家企业是否适用未知（{'；'.join(sorted({r['zh'] for r in s['reasons'].values()}))}）")

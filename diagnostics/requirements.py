@@ -15,6 +15,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from rdflib import URIRef
+
+from cpkb.kb.namespaces import CPKB
+
 from .knowledge import Knowledge
 from .knowledge_model import Limit, RequirementSet
 from .survey import Enterprise, Survey
@@ -87,6 +91,7 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
     """Every applicable limit of the sector's requirement sets against the enterprise's figures."""
     sets = [r for r in kb.requirement_sets.values() if r.sector == sector]
     checks: list[dict] = []
+    ent.model.unplaced = []
     evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
     for req in sorted(sets, key=lambda r: r.iri):
         binding, why = applies(req, ent.model.context, sets, evaluate)
@@ -97,7 +102,64 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
             if limit.applies_when is not None and evaluate(limit.applies_when)[0] is not True:
                 continue
             checks.extend(_check(kb, survey, ent, req, limit))
+    # a figure judged against one limit of a set is not also "place unknown" for another limit of it, nor is a
+    # figure whose words name another kind of point than every limit of its pollutant in the set (a stack's
+    # figure is no boundary figure)
+    ent.model.unplaced = [u for u in ent.model.unplaced if u["requirement"] not in u["emission"].get("_judged", ())
+                          and _may_be_at(u["emission"], kb.requirement_sets[u["requirement"]], u["subject"])]
+    for em in ent.emissions:
+        em.pop("_judged", None)
     return checks
+
+
+def _stated_as(kb: Knowledge, ent: Enterprise, em: dict, subject: str) -> bool:
+    """Whether a figure of a pollutant that standards limit by another item (VOCs by NMHC, `measured_as`) stands
+    for that item here: never beside a figure of the item itself at the same place."""
+    if str(kb.graph.value(URIRef(em["pollutant"]), CPKB.measuredAs) or "") != subject:
+        return False
+    return not any(other["pollutant"] == subject and other["stage"] == "emitted" and other.get("point") == em.get("point")
+                   and other.get("process") == em.get("process") and other.get("place_unknown") == em.get("place_unknown")
+                   for other in ent.emissions)
+
+
+def _may_be_at(em: dict, req: RequirementSet, subject: str) -> bool:
+    """Whether a figure at an unknown place may be one the set's limits of its pollutant are about."""
+    points = em.get("place_points")
+    if not points:
+        return True
+    return any(limit.point in points or limit.process for limit in req.limits if limit.subject == subject)
+
+
+def _place_unknown(em: dict, limit: Limit, req: RequirementSet) -> bool:
+    """Whether a figure written at a place the knowledge does not know (尾气锅炉) cannot be matched to the limit's
+    place. A limit of one process takes it when the place clearly names that process (survey.py, place_process);
+    a limit of no process when the place's point, written or told by its words (烟气: a stack), is the limit's —
+    of two possible points (出水: either effluent outlet), only when the set limits the pollutant at one of them."""
+    if not em.get("place_unknown"):
+        return False
+    if limit.process:
+        return em.get("place_process") != limit.process
+    if em.get("point"):
+        return em["point"] != limit.point
+    points = em.get("place_points") or ()
+    if limit.point not in points:
+        return True
+    if len(points) > 1:
+        limited = {other.point for other in req.limits if other.subject == limit.subject and not other.process}
+        return len(limited & set(points)) != 1
+    return False
+
+
+def _unplaced(kb: Knowledge, ent: Enterprise, req: RequirementSet, limit: Limit, em: dict) -> None:
+    """Said once per figure and requirement set: 位置未知，不作判断."""
+    if any(u["emission"] is em and u["requirement"] == req.iri for u in ent.model.unplaced):
+        return
+    place = em["place_unknown"]
+    ent.model.unplaced.append({
+        "emission": em, "requirement": req.iri, "subject": limit.subject, "subject_labels": kb.label(limit.subject),
+        "measured": em["value"], "measured_unit": em["unit"], "place": place,
+        "why": _why(f"排放位置“{place}”未知，无法对应到限值的监控位置，不作判断",
+                    f"place {place!r} unknown: it cannot be matched to the place of a limit, so it is not judged")})
 
 
 def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, limit: Limit) -> list[dict]:
@@ -112,7 +174,9 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
     figures = []
     if limit.subject_kind == "pollutant":
         for em in ent.emissions:
-            if em["pollutant"] != limit.subject or em["stage"] != "emitted":
+            if em["stage"] != "emitted":
+                continue
+            if em["pollutant"] != limit.subject and not _stated_as(kb, ent, em, limit.subject):
                 continue
             if em.get("point") and limit.point and em["point"] != limit.point:
                 continue
@@ -124,6 +188,10 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 value = units.conversion(em["unit"], target).apply(em["value"]) if target else em["value"]
             except UnitProblem:
                 continue  # a load or a factor, not a concentration: not this limit's figure
+            if _place_unknown(em, limit, req):
+                _unplaced(kb, ent, req, limit, em)
+                continue
+            em.setdefault("_judged", set()).add(req.iri)
             figures.append((value, em))
     elif limit.subject_kind == "quantity" and limit.subject in ent.model.quantities:
         derived = kb.derived[limit.subject]
@@ -141,6 +209,10 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                  "point_measured": em.get("point")}
         if em.get("derived"):
             check["derived"] = em["derived"]
+        if em.get("pollutant") and em["pollutant"] != limit.subject:   # VOCs compared as NMHC, said so
+            shown, item = kb.label(em["pollutant"]), kb.label(limit.subject)
+            check["measured_as"] = {"zh": f"{shown['zh']}按标准所用的控制项目“{item['zh']}”比较（以{item['zh']}计）",
+                                    "en": f"{shown['en']} compared as {item['en']}, the item the standard limits"}
         compared = value
         if limit.o2_ref_pct is not None:
             compared, note = _oxygen(value, em, limit.o2_ref_pct)
@@ -218,10 +290,12 @@ def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict
             if key != "applies":
                 reasons[ent.id] = found["why"]
         checks = [dict(c, enterprise=e.id) for e in enterprises for c in e.model.compliance if c["requirement"] == req.iri]
+        unplaced = [{**{k: v for k, v in u.items() if k != "emission"}, "enterprise": e.id}
+                    for e in enterprises for u in e.model.unplaced if u["requirement"] == req.iri]
         out.append({"requirement": req.iri, "labels": req.labels, "document": req.document,
                     "document_labels": kb.sources[req.document].as_dict() if req.document in kb.sources else None,
                     "clause": req.clause, "area": req.area, "enterprises": dict(status), "reasons": reasons,
-                    "checks": checks, "exceeded": [c for c in checks if c["exceeded"]],
+                    "checks": checks, "exceeded": [c for c in checks if c["exceeded"]], "place_unknown": unplaced,
                     "not_measured": sorted(set(status["applies"]) - {c["enterprise"] for c in checks})})
     return {"sets": out, "o2_formula": O2_FORMULA,
             "note": {"zh": "限值要求与清洁生产指标的Ⅰ、Ⅱ、Ⅲ级基准值分开判断；烟气浓度先折算到限值的基准氧含量再比较。",

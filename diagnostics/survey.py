@@ -27,12 +27,13 @@ from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERP
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .limits import SurveyLimits, shown
 from .choices import discharge_route, match_choice, route_answer, route_facts
-from .concentration import from_ppm, is_volume_fraction
+from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
-from .names import matcher_for
+from .names import fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
 from .safe_load import check_tree, load_json, load_yaml
+from .sized_names import Size, joined_parts, sized_name
 from .units import UnitConverter, UnitProblem, converter_for
 from .workbook import read_csv, read_workbook, split_techniques
 
@@ -69,6 +70,7 @@ class Enterprise:
     routes: list[tuple[str, str, str]] = field(default_factory=list)   # discharge route read: (route, text, place)
     consumptions: list[dict] = field(default_factory=list)  # material lines with an amount: {written, value, unit, …}
     set_apart: dict[str, dict] = field(default_factory=dict)   # idle / other-sector: not counted in prevalence
+    sized: list[dict] = field(default_factory=list)   # equipment written with count and size: what was read
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
 
@@ -131,16 +133,25 @@ def read_survey(data: bytes, filename: str, store: Store, knowledge: Knowledge |
 
 # ---------------------------------------------------------------------- validation
 
-_JOINED = re.compile(r"\s*[+＋]\s*")
 _NOTE_KEYS = {"备注", "说明", "注", "附注", "remark", "remarks", "note", "notes", "comment", "comments"}
 _OUTLETS = (("车间排口", "workshop-outlet"), ("车间排放口", "workshop-outlet"), ("车间或生产设施排放口", "workshop-outlet"),
             ("总排口", "total-outlet"), ("总排放口", "total-outlet"), ("废水总排", "total-outlet"),
+            ("厂区内", "in-plant"), ("厂内监控点", "in-plant"), ("厂内无组织", "in-plant"),   # GB 37822 附录A, not 厂界
             ("排气筒", "stack"), ("烟囱", "stack"), ("厂界", "boundary"))
 
 
 def _about_water(label: str) -> bool:
     """Whether an indicator counts water (水耗, 取水量), where tonnes and cubic metres are used alike; 水泥 is cement."""
     return "水" in (label or "").replace("水泥", "")
+
+
+def _bigrams(names: list[str]) -> set[str]:
+    """The two-character Chinese pieces of names in their folded form (锅炉, 机组, 焦炉)."""
+    out: set[str] = set()
+    for name in names:
+        key = fold(name)
+        out.update(key[i:i + 2] for i in range(len(key) - 1) if not key[i:i + 2].isascii())
+    return out
 
 
 def _blank(value: Any) -> bool:
@@ -155,6 +166,14 @@ def _outlet(written: Any) -> str | None:
     return next((point for word, point in _OUTLETS if word in written), None)
 
 
+# a place written in a team's own words matches a process only when the name says it clearly (names.py scores)
+PLACE_SCORE = 0.7
+PLACE_MARGIN = 0.1
+# words that say what kind of monitoring point an unknown place is: off-gas of a stack, effluent of an outlet
+_AIR_PLACE = (("烟气", "尾气", "废气", "排气", "地面站", "烟囱", "排放口", "出口", "焚烧炉", "除尘器后"), ("stack",))
+_WATER_PLACE = (("出水", "排水", "废水", "外排", "排放口", "出口"), ("total-outlet", "workshop-outlet"))
+_POINT_ZH = {"stack": "排气筒", "total-outlet": "废水总排放口", "workshop-outlet": "车间或生产设施排放口"}
+_BRACKET = re.compile(r"[（(][^）)]*[）)]")   # 催化再生烟气（实测O2 3.8%）: the note says nothing of the place
 _IGNORE = {"忽略", "ignore", "ignored", "-", "—", "skip", "跳过", "不适用", "n/a"}
 # facts that say a record does not count: idle the whole year (停产), or of another sector (误报)
 _STATUS_KEYS = {**{normalise(k): "idle" for k in (
@@ -680,6 +699,7 @@ class SurveyReader:
             for key, value in facts.items():
                 self.read_fact(ent, key, value, f"{path}.facts.{key}")
         own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
+        self._size_facts(ent)
         self._answer_routes(ent, own)
         consumption_facts(self, ent, own)
         self._say_set_apart(ent, path)
@@ -851,33 +871,131 @@ class SurveyReader:
             techniques = [techniques]
         found = set()
         for k, tname in enumerate(techniques):
-            parts = self._combined("technique", tname)
-            if parts:   # 两级逆流+喷淋: two techniques written in one cell, each known
-                found.update(parts)
-                continue
-            tech = self.resolve("technique", tname, f"{path}.techniques[{k}]", sector_only=True)
-            if tech:
+            for tech in self._techniques(ent, tname, f"{path}.techniques[{k}]", proc):
                 found.add(tech)
                 if proc and proc not in self.kb.technique_processes.get(tech, ()):
                     self.warn(f"{path}.techniques[{k}]", f"{tname!r} is not listed for this process in the knowledge "
                                                          "base; it is kept and counted where rules look for it.",
                               f"知识库未把“{tname}”列在这一工序下；仍保留，规则检查时计入。")
-            else:
-                self._kept(ent, "technique", tname, proc)
         ent.techniques.update(found)
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
             if self.read_complete(raw.get("complete"), f"{path}.complete"):
                 ent.complete_processes.add(proc)
 
-    def _combined(self, kind: str, name: Any) -> set[str] | None:
-        """The concepts of a name written as several joined by + (常温酸洗+酸雾抑制剂), when the whole is not a
-        name and every part is one; None otherwise."""
-        if not isinstance(name, str) or not _JOINED.search(name) or self.matcher.resolve(kind, name, self.sector):
+    def _known(self, kind: str, name: str) -> bool:
+        """Whether a name resolves as written, or the survey's name map says what it is."""
+        return self._mapped(kind, name.strip())[0] or self.matcher.resolve(kind, name, self.sector) is not None
+
+    def _techniques(self, ent: Enterprise, name: Any, path: str, proc: str | None) -> list[str]:
+        """The techniques one written name stands for: the name itself when it is one; else each part of a name
+        that joins several (SCR+湿法脱硫, 布袋+湿电, RTO/RCO), a part that is no name kept and warned about; else the
+        name without the count and size of its units (3×130t/h循环流化床锅炉), the figures kept for the size facts."""
+        if not isinstance(name, str) or self._known("technique", name):
+            tech = self.resolve("technique", name, path, sector_only=True)
+            if tech is None:
+                self._kept(ent, "technique", name, proc)
+            return [tech] if tech else []
+        parts = joined_parts(name)
+        if len(parts) > 1:
+            found = {part: self._sized(ent, part, path) for part in parts}
+            if any(found.values()):
+                for part, tech in found.items():
+                    if tech is None:
+                        self._note_unresolved("technique", part, path)
+                        self._kept(ent, "technique", part, proc)
+                missing = [p for p, t in found.items() if t is None]
+                if missing:
+                    self.warn(path, f"{name!r} read as {len(parts)} techniques; {', '.join(map(repr, missing))} "
+                                    "matched none of the knowledge base and is kept as written.",
+                              f"“{name}”按 {len(parts)} 项工艺读取；其中“{'”“'.join(missing)}”未能识别，按原文保留。")
+                return [t for t in found.values() if t]
+        tech = self._sized(ent, name, path)
+        if tech is None:
+            tech = self.resolve("technique", name, path, sector_only=True)   # kept as written, with suggestions
+            if tech is None:
+                self._kept(ent, "technique", name, proc)
+        return [tech] if tech else []
+
+    def _sized(self, ent: Enterprise, name: str, path: str) -> str | None:
+        """The technique a name means, as written or without the count and size of its units (2×600MW超临界机组 is
+        超临界机组: two units of 600 MW, kept for the size facts); None, unnoted, when neither is a name."""
+        if self._known("technique", name):
+            return self.resolve("technique", name, path, sector_only=True)
+        sized = sized_name(name)
+        if not sized.read or not self._known("technique", sized.name):
             return None
-        parts = [p.strip() for p in _JOINED.split(name) if p.strip()]
-        found = {self.matcher.resolve(kind, p, self.sector) for p in parts}
-        return found if len(parts) > 1 and None not in found else None
+        tech = self.resolve("technique", sized.name, path, sector_only=True)
+        if tech:
+            ent.sized.append({"sized": sized, "technique": tech, "place": self._place(path), "path": path})
+        return tech
+
+    def _size_facts(self, ent: Enterprise) -> None:
+        """What was read off equipment names (3×130t/h锅炉): said, and each size given to the one number fact of
+        the sector it converts to and whose names share a word with the equipment's (锅炉额定蒸发量, 单机容量,
+        炭化室高度); the smallest unit written, as those facts ask; never over the enterprise's own answer."""
+        if not ent.sized:
+            return
+        taken: dict[str, tuple[float, dict, Size]] = {}
+        for entry in ent.sized:
+            sized = entry["sized"]
+            unused = []
+            for size in sized.sizes:
+                fact = self._size_fact(size, sized.name, entry["technique"]) if size.role != "length" else None
+                if fact is None:
+                    unused.append(size)
+                    continue
+                iri, value = fact
+                if iri not in taken or value < taken[iri][0]:
+                    taken[iri] = (value, entry, size)
+            label = self.kb.label(entry["technique"])
+            count_en = f"{sized.count} unit(s)" + (" of " if sized.sizes else "") if sized.count else ""
+            count_zh = f"{sized.count} 台（套）" + ("，每台" if sized.sizes else "") if sized.count else ""
+            sizes = "、".join(s.text() for s in sized.sizes)
+            rest_en = f"; {', '.join(s.text() for s in unused)} kept with the record: no size fact of the sector " \
+                      "takes it" if unused else ""
+            rest_zh = f"；{'、'.join(s.text() for s in unused)} 随记录保留：本行业没有对应的规模事实" if unused else ""
+            self.warn(entry["path"], f"{sized.written!r} read as {label['en']} ({count_en}{', '.join(s.text() for s in sized.sizes)})"
+                                     f"{rest_en}.",
+                      f"“{sized.written}”按“{label['zh']}”识别（{count_zh}{sizes}）{rest_zh}。")
+        for iri, (value, entry, size) in taken.items():
+            label = self.kb.label(iri)
+            symbol = self.kb.units.get(self.kb.facts[iri].get("unit"), {}).get("symbol") or ""
+            if iri in ent.facts:
+                self.warn(entry["path"], f"the enterprise answers “{label['en']}” itself ({ent.facts[iri]:g} {symbol}); "
+                                         f"the {size.text()} read off {entry['sized'].written!r} is not used for it.",
+                          f"企业已回答“{label['zh']}”（{ent.facts[iri]:g} {symbol}），不采用从“{entry['sized'].written}”"
+                          f"读出的 {size.text()}。")
+                continue
+            ent.facts[iri] = value
+            self.warn(entry["path"], f"“{label['en']}” taken as {value:g} {symbol}, the smallest unit written "
+                                     f"({entry['sized'].written!r}).",
+                      f"“{label['zh']}”按所写最小一台取 {value:g} {symbol}（“{entry['sized'].written}”）。")
+
+    def _size_fact(self, size: Size, name: str, technique: str) -> tuple[str, float] | None:
+        """The one number fact of the sector a size fills: its unit converts, and its names share a word with the
+        equipment's (ties and no shared word: none)."""
+        words = _bigrams([name, *self._names(technique)])
+        scored = []
+        for iri, fact in self.kb.facts.items():
+            if fact["datatype"] != "number" or not fact.get("unit") or self.kb.sector_of.get(iri) != self.sector:
+                continue
+            target = self.units.unit_expression(fact["unit"])
+            try:
+                value = self.units.conversion(size.unit, target).apply(size.value) if target else None
+            except (UnitProblem, ValueError):
+                continue
+            shared = len(words & _bigrams(self._names(iri)))
+            if value is not None and shared:
+                scored.append((shared, iri, value))
+        scored.sort(reverse=True)
+        if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+            return None
+        return scored[0][1], scored[0][2]
+
+    def _names(self, iri: str) -> list[str]:
+        label = self.kb.label(iri)
+        return [label["zh"], label["en"], *self.kb.alt_names.get(iri, ())]
 
     def read_complete(self, value: Any, path: str) -> bool:
         """A 'this list names every technique in use' flag: absence from a complete list is evidence."""
@@ -931,6 +1049,7 @@ class SurveyReader:
         value = self.convert(value, unit, ind.unit, path, water=_about_water(ind.labels.zh))
         if value is None:
             return
+        self._ambiguous_unit(unit, f"{path}.unit", ind.unit)
         if percent and value > 100:
             self.error(f"{path}.value", f"a share of {value:g} % is over 100 % (survey.md: shares over 100 % are errors).",
                        f"占比 {value:g}% 超过 100%。")
@@ -997,6 +1116,9 @@ class SurveyReader:
                 value, unit = found
         if raw.get("unit"):
             unit = self.check_unit(self.cell_unit(raw["unit"], unit, f"{path}.unit"), f"{path}.unit")
+        if unit and self.units.readings(unit):   # g/kWh among materials: nothing tells which is meant
+            self._ambiguous_unit(unit, f"{path}.unit")
+            unit = None
         props = {}
         for k, prop in enumerate(self._list(raw, "properties", path)):
             p = f"{path}.properties[{k}]"
@@ -1045,6 +1167,7 @@ class SurveyReader:
         value = found.value if found else None
         if found is not None and is_volume_fraction(unit_written):
             value, unit_written = self._from_ppm(pollutant, raw["pollutant"], found.value, unit_written, path)
+        unit_written = self._per_output_of_pollutant(unit_written, f"{path}.unit")
         unit = self.check_unit(unit_written, f"{path}.unit")
         stage = raw.get("stage", "emitted")
         if isinstance(stage, str):
@@ -1062,9 +1185,11 @@ class SurveyReader:
                 elif o2 is not None:
                     oxygen[key] = o2
         point = raw.get("point")
+        unknown_place = None   # a place written that names no monitoring point and no process of the sector
         if point is not None and point not in EMISSION_POINTS:
             where = _outlet(point) or ("total-outlet" if discharge_route(point) else None)
             if where is None:
+                unknown_place = str(point)
                 self.warn(f"{path}.point", f"{point!r} is not a monitoring point the limits know "
                                            f"({', '.join(EMISSION_POINTS)}); ignored.",
                           f"“{point}”不是限值所用的监测点位（{'、'.join(EMISSION_POINTS)}）；已忽略。")
@@ -1079,13 +1204,19 @@ class SurveyReader:
             self._route(ent, raw.get("fate"), f"{path}.fate")
         # 车间排口, 排气筒: where the figure was measured, not a process; 直排口, 纳管口 are the final outlet
         where = _outlet(written) or ("total-outlet" if route else None)
+        if where == "in-plant" and water:   # 厂区内污水站: a place of the plant, not the air monitoring point
+            where = None
         if where and point is None:
             point = where
         process = self.resolve("process", written, f"{path}.process", sector_only=True) \
             if written and not where else None
+        if written and not where and process is None and not _blank(written):
+            unknown_place = str(written)   # 化产区罐区尾气, 转炉环集烟气: judged against no limit (requirements.py)
         if pollutant and value is not None and unit:
             emission = {"pollutant": pollutant, "value": value, "unit": unit, "stage": stage,
                         "process": process, "point": point, **oxygen}
+            if unknown_place:
+                emission.update(self._place_match(unknown_place, pollutant, f"{path}.process"))
             if found.below_detection:   # the value is the detection limit (0 when none was written): a bound
                 emission.update(below_detection=True, detection_limit=found.detection_limit)
             ent.emissions.append(emission)
@@ -1105,12 +1236,69 @@ class SurveyReader:
             self.warn(f"{path}.unit", f"{value:g} {unit} of {written!r} in water read as {value:g} mg/L.",
                       f"水中“{written}”{value:g} {unit} 按 {value:g} mg/L 读取。")
         else:
+            mass, volume = converted.factor * MOLAR_VOLUME_L_PER_MOL, MOLAR_VOLUME_L_PER_MOL
             self.warn(f"{path}.unit", f"{value:g} {unit} of {written!r} converted to {converted.value:.4g} mg/m³ "
-                                      f"(× {converted.formula} {converted.factor * 22.4:.2f} g/mol ÷ 22.4 L/mol, "
-                                      "standard conditions).",
+                                      f"(× {converted.formula} {mass:.2f} g/mol ÷ {volume:g} L/mol, standard conditions).",
                       f"“{written}”{value:g} {unit} 按标准状态换算为 {converted.value:.4g} mg/m³（×{converted.formula}摩尔质量"
-                      f"{converted.factor * 22.4:.2f} g/mol ÷ 22.4 L/mol）。")
+                      f"{mass:.2f} g/mol ÷ {volume:g} L/mol）。")
         return converted.value, converted.unit
+
+    def _place_match(self, place: str, pollutant: str, path: str) -> dict:
+        """What a place the knowledge does not know (催化再生烟气, 生化出水, 尾气锅炉) can still be matched to for
+        the limits (requirements.py): the one process of the sector it clearly names (score ≥ PLACE_SCORE and
+        PLACE_MARGIN ahead of the next), and the kind of point its words say (烟气 a stack, 出水 an effluent
+        outlet); said so. Nothing matched leaves the figure unjudged, never judged against every limit."""
+        found: dict[str, Any] = {"place_unknown": place}
+        texts = [place] + ([_BRACKET.sub("", place).strip()] if _BRACKET.search(place) else [])
+        ranked = max((self.matcher.suggest("process", t, self.sector, limit=2, neighbours=False) for t in texts if t),
+                     key=lambda r: r[0].score if r else 0.0)
+        if ranked and ranked[0].score >= PLACE_SCORE and (len(ranked) < 2 or ranked[0].score - ranked[1].score
+                                                          >= PLACE_MARGIN):
+            found["place_process"] = ranked[0].iri
+        water = str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water"
+        words = _WATER_PLACE if water else _AIR_PLACE
+        if any(w in place for w in words[0]):
+            found["place_points"] = words[1]
+        said_en, said_zh = [], []
+        if "place_process" in found:
+            label = self.kb.label(found["place_process"])
+            said_en.append(f"the limits of the process {label['en']}")
+            said_zh.append(f"工序“{label['zh']}”的限值")
+        if "place_points" in found:
+            said_en.append(f"limits at a {' or '.join(found['place_points'])} of no particular process")
+            said_zh.append("不限工序的" + "或".join(_POINT_ZH[p] for p in found["place_points"]) + "限值")
+        if said_en:
+            self.warn(path, f"the place {place!r} is not a process of the knowledge base; its figure is compared only "
+                            f"with {' and '.join(said_en)}.",
+                      f"排放位置“{place}”不是知识库中的工序；该数值只与{'和'.join(said_zh)}比较。")
+        return found
+
+    def _per_output_of_pollutant(self, unit: Any, path: str) -> Any:
+        """A unit written on an emission line that names two units (g/kWh: coal equivalent or pollutant per kWh) is
+        the one that measures a mass of pollutant (g污染物/kWh), said so."""
+        readings = self.units.readings(unit) if isinstance(unit, str) else []
+        mass = [iri for iri in readings if str(self.kb.units[iri].get("dimension") or "").startswith("mass")]
+        if len(mass) != 1:
+            return unit
+        symbol = self.kb.units[mass[0]]["symbol"]
+        self.warn(path, f"{unit!r} on an emission line read as {symbol} (pollutant per unit), not as coal equivalent.",
+                  f"污染物一栏的“{unit}”按 {symbol}（单位产出的污染物量）读取，不作标准煤耗。")
+        return symbol
+
+    def _ambiguous_unit(self, unit: Any, path: str, target_unit_iri: str | None = None) -> None:
+        """Says how a unit that names two units of the knowledge base (g/kWh) was read, or that nothing tells."""
+        readings = self.units.readings(unit) if isinstance(unit, str) else []
+        if not readings:
+            return
+        names = "、".join(self.kb.units[i]["symbol"] for i in readings)
+        if target_unit_iri is None:
+            self.warn(path, f"{unit!r} may mean {names}; nothing here tells which, so it is not read as either (write "
+                            "the unit that is meant).",
+                      f"“{unit}”可能是 {names} 中的任一种，此处无从判断，不按任一种猜测（请写明所指单位）。")
+            return
+        symbol = self.kb.units[target_unit_iri]["symbol"]
+        self.warn(path, f"{unit!r} (which may mean {names}) read as {symbol}, the unit of the indicator it is given for.",
+                  f"“{unit}”（可指 {names}）按所属指标的单位 {symbol} 读取。")
 
     def _route(self, ent: Enterprise, written: Any, path: str) -> str | None:
         """直排 / 纳管 / 间接排放 written where a figure was measured or where the effluent goes: kept, to answer the
@@ -1190,7 +1378,7 @@ class SurveyReader:
                     self.warn(path, f"{value!r} does not say whether {self.kb.label(tech)['en']} is in use "
                                     "(answer 是/否).", f"“{value}”未说明是否使用{self.kb.label(tech)['zh']}（请填 是/否）。")
                 return
-        iri = self.resolve("fact", str(key), path, sector_only=True)
+        iri = self._joined_fact(str(key), path) or self.resolve("fact", str(key), path, sector_only=True)
         if iri is None:
             self._kept(ent, "fact", str(key))
             return
@@ -1226,6 +1414,20 @@ class SurveyReader:
                 return
             value = chosen
         ent.facts[iri] = value
+
+    def _joined_fact(self, key: str, path: str) -> str | None:
+        """A question written as several names of one fact (溶剂台账/VOCs台账): that fact, when every part that is a
+        name names it and the whole is not a name itself."""
+        if self._known("fact", key):
+            return None
+        parts = joined_parts(key)
+        found = {self.matcher.resolve("fact", p, self.sector) for p in parts} - {None}
+        if len(parts) < 2 or len(found) != 1:
+            return None
+        iri = found.pop()
+        self.warn(path, f"{key!r} read as “{self.kb.label(iri)['en']}” (its parts name that one question).",
+                  f"“{key}”按“{self.kb.label(iri)['zh']}”读取（各部分都指这一问题）。")
+        return iri
 
     def _fact_in_unit(self, number: float, unit: str, unit_iri: str, written: Any, label: dict,
                       path: str) -> float | None:

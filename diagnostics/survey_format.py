@@ -24,7 +24,7 @@ PROPERTY_FIELDS = frozenset({"property", "unit", "value"})
 EMISSION_FIELDS = frozenset({"o2_ref_pct", "o2_measured_pct", "point", "pollutant", "process", "stage", "unit",
                              "value", "fate"})   # fate: where the effluent goes (直排, 纳管), free text
 # monitoring points an emission figure may state (the vocabulary of requirement limits, ontology MonitoringPoint)
-EMISSION_POINTS = ("workshop-outlet", "total-outlet", "stack", "boundary", "process")
+EMISSION_POINTS = ("workshop-outlet", "total-outlet", "stack", "boundary", "in-plant", "process")
 STREAM_FIELDS = frozenset({"direction", "resource", "value", "unit", "temperature_c", "process", "fate", "properties"})
 
 PILOT_TYPES = ("sector", "park", "region", "basin")
@@ -147,7 +147,8 @@ SHEETS: tuple[Sheet, ...] = (
            Column("o2_ref_pct", "基准氧含量%", "o2_ref_pct", "number"),
            Column("o2_measured_pct", "实测氧含量%", "o2_measured_pct", "number"),
            Column("point", "监控位置", "point",
-                  help="workshop-outlet 车间排口 | total-outlet 总排口 | stack 排气筒 | boundary 厂界"),
+                  help="workshop-outlet 车间排口 | total-outlet 总排口 | stack 排气筒 | boundary 厂界 | "
+                       "in-plant 厂区内监控点"),
            Column("fate", "去向", "fate", help="where the effluent goes: 直排 | 纳管 / 间接排放")),
           "污染物年产生量或排放量、浓度或单位产品产生量。", "Annual loads, concentrations or factors per unit product."),
     Sheet("streams", "资源流", "streams",

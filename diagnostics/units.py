@@ -146,6 +146,12 @@ class UnitConverter:
             return f"({self.expression(ratio.group(1))}) / ({self.expression(ratio.group(2))})"
         return written
 
+    def readings(self, written: str) -> list[str]:
+        """The units of the knowledge base a written unit names, when it names several (g/kWh is grams of coal
+        equivalent or grams of pollutant per kWh); empty otherwise."""
+        iris = self._names.get(normalise(written)) if isinstance(written, str) else None
+        return sorted(iris) if iris and len(iris) > 1 else []
+
     def unit_expression(self, unit_iri: str | None) -> str | None:
         return self._expr.get(unit_iri) if unit_iri else None
 
@@ -165,6 +171,19 @@ class UnitConverter:
 
     def _make(self, written: str, target_expr: str) -> Conversion:
         check_unit_text(written, self.limits)
+        readings = self.readings(written)
+        if readings:   # the target tells which unit is meant: the one reading that converts to it
+            fits = []
+            for iri in readings:
+                try:
+                    fits.append(self._make(self._expr[iri], target_expr))
+                except UnitProblem:
+                    continue
+            if len({(f.factor, f.offset) for f in fits}) == 1:
+                return fits[0]
+            if not fits:
+                raise UnitProblem(f"unit {shown(written, 40)} has the wrong dimension for this value",
+                                  f"单位 {shown(written, 40)} 的量纲与该数值不符")
         source = self.expression(written)
         try:
             zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude

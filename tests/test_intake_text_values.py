@@ -315,3 +315,174 @@ def test_a_note_in_brackets_after_the_unit_is_not_part_of_the_unit():
     assert (found.value, found.unit) == (2400.0, "t")
     assert read_quantity("35 mg/m3（折算）").unit == "mg/m3"
     assert read_quantity("未检出（<0.5）").detection_limit == 0.5
+
+
+# ---------------------------------------------------------------------- 8. count and size inside equipment names
+
+def _processes(sector: str, *techniques: str, facts: dict | None = None):
+    found = read(survey(sector, processes=[{"process": "锅炉" if sector == "能源" else "炼焦",
+                                            "techniques": list(techniques)}], facts=facts or {}))
+    assert not found.problems, [str(p) for p in found.problems]
+    kb = found.knowledge
+    ent = found.enterprises[0]
+    return found, {kb.label(t)["zh"] for t in ent.techniques}, {kb.facts[i]["key"]: v for i, v in ent.facts.items()}
+
+
+@pytest.mark.parametrize("written, remainder", [
+    ("3×130t/h循环流化床锅炉", "循环流化床锅炉"), ("2×42孔捣固焦炉", "捣固焦炉"), ("B12MW背压机", "背压机"),
+    ("4.3m顶装焦炉", "顶装焦炉"), ("2×600MW超临界机组", "超临界机组"), ("Φ2.6×13m球磨×2（开路）", "球磨(开路)"),
+    ("燃煤有机热载体炉2.8MW", "燃煤有机热载体炉"), ("360m2烧结机×2", "烧结机"),
+])
+def test_the_count_and_size_of_units_are_read_off_an_equipment_name(written, remainder):
+    from cpkb.diagnostics.sized_names import sized_name
+
+    assert sized_name(written).name == remainder
+    assert sized_name("1760圆网多缸纸机").name == "1760圆网多缸纸机"      # a bare number is part of the name
+    assert not sized_name("130t/h").read and not sized_name("每小时35蒸吨以下燃煤锅炉").read
+
+
+def test_equipment_written_with_count_and_size_resolves_and_fills_the_size_facts():
+    found, techniques, facts = _processes("能源", "3×130t/h循环流化床锅炉", "1×75t/h循环流化床锅炉", "2×600MW超临界机组",
+                                          "3×58MW链条热水锅炉")
+    assert {"循环流化床锅炉", "超临界机组", "链条炉排锅炉"} <= techniques
+    assert facts["boiler-capacity"] == 75            # the smallest boiler written, as the fact asks
+    assert facts["unit-capacity"] == 600             # 58 MW of a hot-water boiler is no generating unit's size
+    (read_as,) = _warned(found, "enterprises[0].processes[0].techniques[0]", "read as")
+    assert "3 台" in read_as.zh and "130 t/h" in read_as.zh
+    (kept,) = _warned(found, "enterprises[0].processes[0].techniques[3]", "kept with the record")
+    assert "58 MW" in kept.zh                         # never lost silently
+    _, techniques, facts = _processes("焦化", "2×42孔4.3m顶装焦炉（JN43-80）")
+    assert techniques == {"顶装煤"} and facts["coke-chamber-height"] == pytest.approx(4.3)
+
+
+def test_the_enterprise_own_answer_wins_over_a_size_read_off_a_name():
+    found, _, facts = _processes("能源", "3×130t/h循环流化床锅炉", facts={"锅炉额定蒸发量": 35})
+    assert facts["boiler-capacity"] == 35
+    assert _warned(found, "enterprises[0].processes[0].techniques[0]", "is not used for it")
+
+
+# ---------------------------------------------------------------------- 9. names joined with + ＋ /
+
+def test_each_part_of_a_joined_name_resolves_and_an_unknown_part_warns():
+    found, techniques, _ = _processes("能源", "SCR＋湿法脱硫", "布袋+湿电", "低氮燃烧/某某新工艺")
+    assert {"选择性催化还原（SCR）", "石灰石-石膏湿法脱硫", "袋式除尘器", "湿式电除尘器"} <= techniques
+    (warning,) = _warned(found, "enterprises[0].processes[0].techniques[2]", "read as 2 techniques")
+    assert "某某新工艺" in warning.zh
+    assert any(row["name"] == "某某新工艺" for row in found.unresolved)
+    _, techniques, _ = _processes("包装印刷", "RTO/RCO")
+    assert {"蓄热式热力氧化（RTO）", "催化燃烧（CO/RCO）"} <= techniques
+    from cpkb.diagnostics.sized_names import joined_parts
+
+    assert joined_parts("2.8万t/a") == ["2.8万t/a"] and joined_parts("130t/h锅炉") == ["130t/h锅炉"]
+
+
+# ---------------------------------------------------------------------- 10. a figure at a place no limit knows
+
+def _compliance(raw: dict):
+    from cpkb.diagnostics.engine import diagnose
+
+    from diagnose_support import real_store
+
+    raw["scope"]["year"] = 2024
+    found = read(raw)
+    assert not found.problems, [str(p) for p in found.problems]
+    return found, diagnose(found, real_store())["compliance"]["sets"]
+
+
+def test_a_figure_at_an_unknown_place_is_judged_against_no_limit_and_said_so():
+    found, sets = _compliance(survey("焦化", emissions=[
+        {"pollutant": "NOx", "value": 265, "unit": "mg/m3", "process": "尾气锅炉烟气（某某自备）"},
+        {"pollutant": "NOx", "value": 900, "unit": "mg/m3", "point": "排气筒"}]))
+    assert found.enterprises[0].emissions[0]["place_unknown"] == "尾气锅炉烟气（某某自备）"
+    measured = {c["measured"] for s in sets for c in s["checks"]}
+    assert 265 not in measured and 900 in measured       # the stack figure is still judged
+    unplaced = [u for s in sets for u in s["place_unknown"]]
+    assert unplaced and {u["measured"] for u in unplaced} == {265}
+    assert unplaced[0]["why"]["zh"].startswith("排放位置“尾气锅炉烟气（某某自备）”未知") and "not judged" in unplaced[0]["why"]["en"]
+    per_set = [len(s["place_unknown"]) for s in sets if s["place_unknown"]]
+    assert max(per_set) == 1                              # said once per figure and set, not once per limit
+
+
+# ---------------------------------------------------------------------- 11. the in-plant monitoring point
+
+@pytest.mark.parametrize("place", ["厂区内无组织（车间外1m，1h均值）", "车间门外（厂区内监控点）", "厂内监控点"])
+def test_the_in_plant_point_is_its_own_place_and_meets_the_gb37822_annex_limit(place):
+    found, sets = _compliance(survey("包装印刷", emissions=[{"pollutant": "非甲烷总烃", "value": 15.3, "unit": "mg/m3",
+                                                             "process": place}]))
+    (em,) = found.enterprises[0].emissions
+    assert em["point"] == "in-plant" and "place_unknown" not in em
+    checks = [c for s in sets for c in s["checks"]]
+    assert checks and all(c["point"] == "in-plant" for c in checks)    # never a stack or boundary limit
+    assert any(c["exceeded"] and c["limit_value"] == 10 and c["document"].endswith("gb-37822-2019") for c in checks)
+    boundary = read(survey("包装印刷", emissions=[{"pollutant": "非甲烷总烃", "value": 2, "unit": "mg/m3",
+                                                  "process": "厂界下风向"}])).enterprises[0].emissions[0]
+    assert boundary["point"] == "boundary"
+
+
+# ---------------------------------------------------------------------- 12. combined pollutants
+
+def test_combined_pollutants_resolve_to_what_the_standards_use_and_benzene_series_is_its_own():
+    from cpkb.diagnostics.names import matcher_for
+
+    from diagnose_support import knowledge
+
+    kb = knowledge()
+    matcher = matcher_for(kb)
+    key = lambda name: (matcher.resolve("pollutant", name) or "").rsplit("/", 1)[-1]  # noqa: E731
+    assert key("苯系物") == "benzene-series" and key("苯") == "benzene"       # never silently benzene
+    assert key("总烃") == "thc" and key("非甲烷总烃") == "nmhc" and key("VOCs") == "vocs"
+    found, sets = _compliance(survey("包装印刷", emissions=[
+        {"pollutant": "VOCs", "value": 95, "unit": "mg/m3", "point": "排气筒"},
+        {"pollutant": "苯系物", "value": 44, "unit": "mg/m3", "point": "排气筒"},
+        {"pollutant": "VOCs", "value": 86, "unit": "t/a"}]))
+    checks = [c for s in sets for c in s["checks"]]
+    as_nmhc = [c for c in checks if c["subject"].endswith("/nmhc") and c["measured"] == 95]
+    assert as_nmhc and all("以非甲烷总烃计" in c["measured_as"]["zh"] for c in as_nmhc)
+    assert not [c for c in checks if c["measured"] == 44]      # no limit of 苯系物 was read: never benzene's
+    assert not [c for c in checks if c["measured"] == 86]      # a load is no concentration
+
+
+# ---------------------------------------------------------------------- 13. g/kWh: coal equivalent or pollutant
+
+def test_g_per_kwh_is_read_by_the_indicator_or_column_it_belongs_to_and_warned_where_nothing_tells():
+    found = read(survey("能源", indicators=[{"indicator": "供电标煤耗", "value": 312, "unit": "g/kWh"},
+                                             {"indicator": "单位发电量二氧化硫排放量", "value": 0.12, "unit": "g/kWh"}],
+                        emissions=[{"pollutant": "SO2", "value": 0.12, "unit": "g/kWh"}],
+                        materials=[{"material": "燃煤", "value": 300, "unit": "g/kWh"}]))
+    assert not found.problems, [str(p) for p in found.problems]
+    ent = found.enterprises[0]
+    assert sorted(v[0][0] for v in ent.indicators.values()) == [pytest.approx(0.12), pytest.approx(312)]
+    assert _warned(found, "enterprises[0].indicators[0].unit", "read as gce/kWh")
+    assert _warned(found, "enterprises[0].indicators[1].unit", "read as g污染物/kWh")
+    (em,) = ent.emissions
+    assert em["unit"] == "g污染物/kWh"
+    (warning,) = _warned(found, "enterprises[0].materials[0].unit", "nothing here tells")
+    assert "无从判断" in warning.zh
+
+
+# ---------------------------------------------------------------------- 14. molar masses are knowledge
+
+def test_molar_masses_are_read_from_the_knowledge_base_with_their_source():
+    from rdflib import URIRef
+
+    from cpkb.diagnostics.concentration import molar_mass
+    from cpkb.kb.namespaces import CPKB
+
+    from diagnose_support import knowledge
+
+    kb = knowledge()
+    nox = next(i for i in kb.kinds if i.endswith("/pollutant/nox"))
+    assert molar_mass(kb, nox) == (pytest.approx(46.01), "NO2")
+    assert molar_mass(kb, next(i for i in kb.kinds if i.endswith("/pollutant/vocs"))) is None
+    assert float(kb.graph.value(URIRef(nox), CPKB.molarMass)) == pytest.approx(46.01)   # compiled into the store
+    assert not (Path(__file__).resolve().parent.parent / "diagnostics" / "molar_masses.json").exists()
+
+
+# ---------------------------------------------------------------------- 15. the VOCs-ledger fact by its other names
+
+@pytest.mark.parametrize("key", ["has_solvent_ledger", "溶剂台账", "溶剂台账/VOCs台账", "VOCs台账"])
+def test_the_solvent_ledger_names_answer_the_vocs_ledger_fact(key):
+    found = read(survey("包装印刷", facts={key: "否"}))
+    kb = found.knowledge
+    assert {kb.facts[i]["key"]: v for i, v in found.enterprises[0].facts.items()}.get("has-vocs-ledger") is False
+    assert not any(row["name"] == key for row in found.unresolved)
