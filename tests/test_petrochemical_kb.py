@@ -278,6 +278,10 @@ def test_a_basic_chemicals_survey_finds_what_an_auditor_would(basic_result):
     energy_sets = {c["requirement"]: c for c in basic_result["compliance"]["sets"]}
     nitric_energy = energy_sets[PCI + "requirement/gb29141-nitric-energy"]["checks"]
     assert [(c["enterprise"], c["exceeded"]) for c in nitric_energy] == [("N06", True)]
+    # a negative limit (acid plants export energy) has no "times the limit": −80 against −110 is exceeded, not 0.73×
+    acid_energy = [c for s in energy_sets.values() for c in s["checks"] if c["enterprise"] == "S01"
+                   and c.get("measured") == -80]
+    assert acid_energy and all(c["exceeded"] and c["ratio"] is None for c in acid_energy)
 
 
 def test_the_basic_chemicals_recommendations_answer_the_findings(basic_result):
