@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
+from werkzeug.sansio.utils import get_current_url
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
@@ -114,6 +115,7 @@ class AnswerCache:
         self.entries = int(settings.get("sparql_cache_entries") or 0)
         self.entry_bytes = int(settings.get("sparql_cache_entry_bytes") or 0)
         self._lru = LRU(self.entries)
+        self._sent = LRU(self.entries)  # whole responses by raw request: see _raw_key
         self.hits = 0
         self.misses = 0
 
@@ -131,8 +133,19 @@ class AnswerCache:
         if len(answer.body) <= self.entry_bytes:
             self._lru.put(key, answer)
 
+    def sent(self, raw_key) -> tuple | None:
+        """The response (status, headers, body) already sent for these exact request bytes, if any."""
+        response = self._sent.get(raw_key) if self.entries else None
+        if response is not None:
+            self.hits += 1
+        return response
+
+    def keep_sent(self, raw_key, response: tuple) -> None:
+        self._sent.put(raw_key, response)
+
     def clear(self) -> None:
         self._lru.clear()
+        self._sent.clear()
 
 
 # ---------------------------------------------------------------------- the request
@@ -203,19 +216,20 @@ def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
 
 
 def _form(req, limit: int):
-    if req.content_length is None:
-        # no declared length: read at most the limit ourselves before letting werkzeug parse it
-        cached = getattr(req, "_cpkb_form", None)
-        if cached is not None:
-            return cached
-        raw = req.stream.read(limit + 1)
-        if len(raw) > limit:
-            raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
-        from werkzeug.datastructures import MultiDict
-        from urllib.parse import parse_qsl
-        req._cpkb_form = MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        return req._cpkb_form
-    return req.form
+    """The form-encoded body, read once (at most `limit` bytes) and decoded as werkzeug would (UTF-8, bad bytes
+    replaced, blank values kept); parsed here because werkzeug's form parser cost a third of a new query's time in
+    this process."""
+    cached = getattr(req, "_cpkb_form", None)
+    if cached is not None:
+        return cached
+    raw = req.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
+    from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
+    req._cpkb_form = MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    return req._cpkb_form
 
 
 def _merged(args, form):
@@ -279,7 +293,13 @@ def _unacceptable(form: str) -> Refused:
 
 def _endpoint_iri(req) -> str:
     """The endpoint's own absolute IRI (what url_for('sparql.endpoint', _external=True) gives)."""
-    return req.root_url + "sparql"
+    return _root_url(req.scheme, req.host, req.root_path) + "sparql"
+
+
+@lru_cache(maxsize=64)
+def _root_url(scheme: str, host: str, root_path: str) -> str:
+    """werkzeug's root_url, computed once per address (its IRI decoding took a tenth of a new query's time)."""
+    return get_current_url(scheme, host, root_path)
 
 
 # ---------------------------------------------------------------------- truncation in the body
@@ -398,15 +418,46 @@ def client_of(req, settings: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- the thin path for queries
 
 def _security_headers(response: Response, settings: dict[str, Any]) -> Response:
-    """The headers web/security.py adds after every Flask request (tests compare both paths)."""
-    response.headers.setdefault("Content-Security-Policy", settings["content_security_policy"])
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    """The headers web/security.py adds after every Flask request (tests compare both paths); a thin-path
+    response has none of them yet, so they are added in one go."""
+    if "Content-Security-Policy" not in response.headers:
+        response.headers.extend([("Content-Security-Policy", settings["content_security_policy"]),
+                                 ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                                 ("X-Frame-Options", "DENY")])
     return response
 
 
-def _fast_answer(app, environ) -> Response | None:
+def _as_sent(response: Response) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status, headers and body of a thin-path response, without werkzeug's per-response WSGI pass (redirect and
+    conditional-request handling none of these bytes answers need; Content-Length is already set)."""
+    return response.status, response.headers.to_wsgi_list(), response.get_data()
+
+
+def _read_body(app, environ) -> bytes | None:
+    """A POST body of declared length within the endpoint's limit, read once and put back for whoever reads next;
+    b"" for GET; None when Flask's route must read (and maybe refuse) it."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return b""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return None
+    if length < 0 or length > int(app.config["CPKB"]["max_sparql_body_bytes"]):
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _raw_key(environ, body: bytes) -> tuple:
+    """Everything of a request that a query answer depends on, as received: the method (CORS), the address the
+    endpoint IRI is made of, the query string, the body and how to read it, and the Accept header."""
+    return (environ.get("REQUEST_METHOD"), environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"),
+            environ.get("QUERY_STRING"), environ.get("CONTENT_TYPE"), environ.get("HTTP_ACCEPT"), body)
+
+
+def _fast_answer(app, environ, body: bytes) -> Response | None:
     """A query request answered without Flask's request context (no session, no URL routing, no template
     machinery: nothing a query answer uses), or None to let the Flask route answer it.
 
@@ -417,23 +468,11 @@ def _fast_answer(app, environ) -> Response | None:
     if not slot or slot["executor"] is None:
         return None
     settings = app.config["CPKB"]
-    method = environ.get("REQUEST_METHOD")
-    body = None
-    if method == "POST":
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            return None
-        if length < 0 or length > int(settings["max_sparql_body_bytes"]):
-            return None  # no declared length, or too long: Flask's route reads (and refuses) it
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
     req = FastRequest(environ)
     try:
         sparql = _read_request(req, settings)
         if sparql.query is None or _wants_html(req):
-            if body is not None:
-                environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
+            environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
             return None
         response = _run(req, app, sparql, settings)
     except Refused as refused:
@@ -460,9 +499,22 @@ def _install_fast_path(state) -> None:
     def wsgi_app(environ, start_response):
         if (environ.get("PATH_INFO") == prefix and environ.get("REQUEST_METHOD") in ("GET", "POST")
                 and "lang=" not in environ.get("QUERY_STRING", "")):  # ?lang= sets a cookie: Flask's work
-            response = _fast_answer(app, environ)
-            if response is not None:
-                return response(environ, start_response)
+            body = _read_body(app, environ)
+            if body is not None:
+                cache = _slot(app)["cache"]
+                key = _raw_key(environ, body)
+                sent = cache.sent(key)
+                if sent is not None:  # the very same request bytes were answered from the cache before
+                    status, headers, content = sent
+                    start_response(status, headers)
+                    return [content]
+                response = _fast_answer(app, environ, body)
+                if response is not None:
+                    sent = _as_sent(response)
+                    if response.headers.get(CACHE_HEADER) == "hit":  # cacheable, and now known to repeat
+                        cache.keep_sent(key, sent)
+                    start_response(sent[0], sent[1])
+                    return [sent[2]]
         return flask_wsgi(environ, start_response)
 
     app.wsgi_app = wsgi_app
