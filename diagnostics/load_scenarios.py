@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
-from .potential import surrogates
+from .potential import final_outlet, surrogates
 from .requirements import _check, _medium
 from .survey import Enterprise, Survey
 
@@ -97,13 +97,13 @@ def _subjects(ent: Enterprise, pollutant: str, measured_as: set[str]) -> set[str
 
 def _figures(ent: Enterprise, subjects: set[str]) -> int:
     """How many concentration figures of the pollutant the enterprise gives (in one medium)."""
-    count = {"air": 0, "water": 0}
+    found: dict[str, list[dict]] = {"air": [], "water": []}
     for em in ent.emissions:
         if em["pollutant"] in subjects and em["stage"] == "emitted" and not em.get("derived"):
             medium = _medium(em["unit"])
             if medium:
-                count[medium] += 1
-    return max(count.values())
+                found[medium].append(em)
+    return max(len(final_outlet(ems, medium)) for medium, ems in found.items())
 
 
 def _checks(kb: Knowledge, survey: Survey, ent: Enterprise, sets: list, subjects: set[str],

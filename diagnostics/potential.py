@@ -119,14 +119,16 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             remaining[eid][1] *= 1 + high / 100
             cut = [per_ent[eid] * (before[0] - remaining[eid][0]), per_ent[eid] * (before[1] - remaining[eid][1])]
             seq = [seq[0] + cut[0], seq[1] + cut[1]]
-            by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": sorted([round(c, 6) for c in cut]),
-                                "acts_on_t_per_a": sorted([round(per_ent[eid] * before[0], 6),
-                                                           round(per_ent[eid] * before[1], 6)])})
+            # [weaker-effect case, stronger-effect case], not sorted: in the stronger case the measures before
+            # this one left less, so a later measure may remove less there; each end adds up to the combined end
+            by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": [round(cut[1], 6), round(cut[0], 6)],
+                                "acts_on_t_per_a": [round(per_ent[eid] * before[1], 6),
+                                                    round(per_ent[eid] * before[0], 6)]})
         base = sum(per_ent[e] for e in ents)
         measures.append({"measure": rec["measure"], "labels": rec["labels"], "enterprises": ents,
                          "baseline_t_per_a": round(base, 6), "change_pct": [low, high],
                          "reduction_alone_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)]),
-                         "reduction_t_per_a": sorted([round(seq[0], 6), round(seq[1], 6)]),
+                         "reduction_t_per_a": [round(seq[1], 6), round(seq[0], 6)],   # weaker, stronger case
                          **({"alternative_to": alternative_to} if alternative_to else {})})
     total = sum(per_ent.values())
     best = sum(per_ent[e] * (1 - f[0]) for e, f in remaining.items())
@@ -281,13 +283,33 @@ def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) ->
             "formula_labels": labels, "inputs": inputs}
 
 
+# Narrower pollutants that measure the whole of a broader one: the total-organics parameters by which Chinese air
+# standards control VOCs (NMHC, "the commonest VOCs surrogate", and TVOC, kb/shared/pollutants.yaml). A narrower
+# pollutant that is only a part (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole.
+TOTAL_MEASURES = {"nmhc", "tvoc"}
+
+
+FINAL_OUTLET = {"water": "total-outlet", "air": "stack"}
+
+
+def final_outlet(figures: list, medium: str) -> list:
+    """Of several figures of one pollutant, the one at the final outlet (总排口 for water) when exactly one is: a
+    workshop-outlet figure beside it is an internal point, not what leaves the enterprise."""
+    if len(figures) > 1:
+        final = [f for f in figures if (f[1] if isinstance(f, tuple) else f).get("point") == FINAL_OUTLET[medium]]
+        if len(final) == 1:
+            return final
+    return figures
+
+
 def surrogates(kb: Knowledge, pollutant: str) -> list[str]:
-    """Pollutants measured as a surrogate of this one (skos:broader in kb/shared/pollutants.yaml: NMHC, the VOCs
-    surrogate of the Chinese emission standards, for VOCs)."""
+    """Pollutants whose concentration stands for this one's: a narrower pollutant (skos:broader) that measures the
+    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs."""
     from rdflib import URIRef
     from rdflib.namespace import SKOS
 
-    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant)) if kb.kinds.get(str(s)) == "pollutant")
+    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant))
+                  if kb.kinds.get(str(s)) == "pollutant" and str(s).rsplit("/", 1)[-1] in TOTAL_MEASURES)
 
 
 def _as(kb: Knowledge, em: dict, pollutant: str, lang: str) -> str:
@@ -335,6 +357,8 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
         except UnitProblem:
             continue
         figures[medium].append((value, em))
+    for medium in figures:
+        figures[medium] = final_outlet(figures[medium], medium)
     if len(figures["air"]) == 1:
         flow, hours = _fact_number(kb, ent, FLOW_FACT), _fact_number(kb, ent, HOURS_FACT)
         if flow and hours:

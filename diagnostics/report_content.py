@@ -858,7 +858,7 @@ class _Builder:
                              b.get("reduction_t_per_a")])
             for m in p.get("by_measure") or []:
                 seq.append([_pick(p.get("labels"), self.lang), _pick(m.get("labels"), self.lang), len(m.get("enterprises") or []),
-                            m.get("reduction_alone_t_per_a"), m.get("reduction_t_per_a"),
+                            m.get("reduction_alone_t_per_a"), *(m.get("reduction_t_per_a") or [None, None]),
                             len(m.get("alternative_to") or {})])
         if rows:
             ch.add("table", self.table("6", self.tr("各企业基准排放量及其取得方式", "Baseline per enterprise and how it was obtained"), [
@@ -873,10 +873,14 @@ class _Builder:
             ch.add("table", self.table("6", self.tr("各方案削减量（按推荐次序作用于剩余排放量）",
                                                     "Reduction per measure (in recommended order, on what is left)"), [
                 Column(self.t("pollutant")), Column(self.t("measure")), Column(self.t("applies"), self.t("unit_ent"), "int"),
-                Column(self.tr("单独实施", "alone"), "t/a", "range"), Column(self.tr("依次实施", "in sequence"), "t/a", "range"),
+                Column(self.tr("单独实施", "alone"), "t/a", "range"),
+                Column(self.tr("依次实施（效果取弱端）", "in sequence, weaker effects"), "t/a", "num"),
+                Column(self.tr("依次实施（效果取强端）", "in sequence, stronger effects"), "t/a", "num"),
                 Column(self.tr("作为替代方案未计", "not counted as alternative"), self.t("unit_ent"), "int")], seq,
-                note=self.tr("“依次实施”一栏之和等于合计削减量，同一吨不重复计算。",
-                             "The in-sequence column adds up to the combined reduction; no tonne is counted twice."),
+                note=self.tr("“依次实施”两栏各自之和等于合计削减量的两端，同一吨不重复计算；效果取强端时前面的方案削减更多，"
+                             "后面的方案可削减的剩余量因而更少。",
+                             "Each in-sequence column adds up to one end of the combined reduction, no tonne counted "
+                             "twice; with the stronger effects the measures before leave less, so a later one may remove less."),
                 key=self.tr("逐项削减", "per measure")))
         o3 = (self.r.get("reduction_potential") or {}).get("o3_precursors")
         if o3:
