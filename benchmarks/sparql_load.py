@@ -312,7 +312,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of each workload on each server")
     parser.add_argument("--rounds", type=int, default=2, help="turns the servers take within that time")
     parser.add_argument("--attack", type=float, default=30.0, help="seconds of the attack workload (0: none)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads of cpkb serve (its default: 8)")
+    parser.add_argument("--threads", type=int, default=8, help="threads of cpkb serve calling the app (its default: 8)")
     parser.add_argument("--kb", default="", help="knowledge source folder (default: the bundled one)")
     parser.add_argument("--lean", action="store_true", help="use the lean Python clients even if wrk is installed")
     parser.add_argument("--profile", action="store_true", help="sample cpkb serve with py-spy (new-literal load)")

@@ -279,26 +279,34 @@ def export(fmt, output, kb_dir, store_dir, endpoint, store_mode) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads of the WSGI server.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads calling the app (granian's blocking threads).")
 @store_options
 def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
-    """The web app (browser, SPARQL endpoint) on the waitress WSGI server; builds the store when missing."""
-    from cpkb.kb.build import open_store
+    """The web app (browser, SPARQL endpoint) on the granian server; builds the store when missing."""
+    from cpkb.kb.build import ensure_store, open_store
     from cpkb.kb.errors import SourceError
     from cpkb.kb.store import StoreError
     from cpkb.web.app import create_app
-    from cpkb.web.serve import ServeError, run
+    from cpkb.web.serve import ServeError, check_address, run
 
     settings = _settings(kb_dir, store_dir, endpoint, store_mode)
-    try:  # open (and if needed build) before listening, so the first visitor does not wait
-        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines())))
+    try:
+        check_address(host, port)  # before minutes of building, not after
+    except ServeError as exc:
+        _fail(str(exc))
+    try:  # build when needed before listening: build errors are reported here, once
+        ensure_store(settings, on_build=lambda r: click.echo("\n".join(r.lines())))
     except (SourceError, StoreError) as exc:
         _fail(str(exc))
-    app = create_app({"CPKB": settings})
-    app.extensions["cpkb_store"]["store"] = store
+
+    def make_app():  # in the serving process: the store is opened there, before the first visitor
+        app = create_app({"CPKB": settings})
+        store = app.extensions["cpkb_store"]["store"] = open_store(settings)
+        click.echo(f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)")
+        return app
+
     try:
-        run(app, host, port, threads, on_ready=lambda: click.echo(
-            f"CPKB serving {store.description} on http://{host}:{port}/ (Ctrl+C to stop)"))
+        run(make_app, host, port, threads)
     except ServeError as exc:
         _fail(str(exc))
 

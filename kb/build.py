@@ -135,6 +135,20 @@ def store_is_current(settings: dict[str, Any], kb_dir: Path | None = None) -> bo
     return store_problem(settings, kb_dir) is None
 
 
+def ensure_store(settings: dict[str, Any], kb_dir: Path | None = None, on_build=None) -> None:
+    """(Re)build the embedded store when missing, stale or damaged, without opening it (see open_store)."""
+    if settings.get("endpoint"):
+        return
+    kb_dir = kb_dir or kb_dir_of(settings)
+    if store_problem(settings, kb_dir) is not None:
+        with _locked(settings):
+            problem = store_problem(settings, kb_dir)  # another process may have rebuilt it meanwhile
+            if problem is not None:
+                report = _rebuild(settings, kb_dir, problem)
+                if on_build:
+                    on_build(report)
+
+
 def open_store(settings: dict[str, Any], kb_dir: Path | None = None, on_build=None) -> Store:
     """The store the settings name; the embedded one is (re)built first when missing, stale or damaged.
 
@@ -144,16 +158,8 @@ def open_store(settings: dict[str, Any], kb_dir: Path | None = None, on_build=No
     """
     if settings.get("endpoint"):
         return remote_store(settings)
-    kb_dir = kb_dir or kb_dir_of(settings)
+    ensure_store(settings, kb_dir, on_build)
     store_dir = Path(settings["store_dir"])
-    problem = store_problem(settings, kb_dir)
-    if problem is not None:
-        with _locked(settings):
-            problem = store_problem(settings, kb_dir)  # another process may have rebuilt it meanwhile
-            if problem is not None:
-                report = _rebuild(settings, kb_dir, problem)
-                if on_build:
-                    on_build(report)
     if settings.get("store_mode") == "disk":
         store = OxigraphStore(store_dir / DISK_DIR, read_only=True)
         expected = read_manifest(store_dir).get("triples")

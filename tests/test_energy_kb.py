@@ -86,7 +86,16 @@ def test_the_key_limits_are_requirements_with_their_reference_oxygen():
 def test_measures_carry_economics_where_a_source_gives_them():
     with_econ = count(f"""?x a cpkb:Measure ; cpkb:sector {EN} .
         {{ ?x cpkb:investment ?i }} UNION {{ ?x cpkb:minPaybackYears ?p }}""")
-    assert with_econ >= 6
+    assert with_econ >= 8
+    # physical savings per unit of output count too (soot blowing, low-temperature economiser, reclaimed water)
+    with_savings = count(f"?x a cpkb:Measure ; cpkb:sector {EN} ; cpkb:hasSaving ?s")
+    assert with_savings >= 3
+
+
+def test_the_cross_sector_measures_a_power_plant_needs_are_linked():
+    linked = {str(r["k"]) for r in real_store().select(f"""SELECT ?k WHERE {{ [] a cpkb:MeasureLink ; cpkb:sector {EN} ;
+        cpkb:linksMeasure ?m . ?m cpkb:key ?k }}""").rows}
+    assert {"regular-cp-audit", "led-lighting", "high-efficiency-motors", "rooftop-pv"} <= linked
 
 
 def test_by_products_and_heat_are_resource_types_for_park_symbiosis():
@@ -223,3 +232,33 @@ def test_a_county_heat_survey_in_the_teams_own_words():
     assert "C03" not in found.get(ENI + "problem/ultra-low-not-met", set())
     recs = {r["measure"] for r in result["recommendations"]}
     assert ENI + "measure/connect-boilers-to-chp-network" in recs
+
+
+def test_coal_rate_and_boiler_efficiency_are_compared_with_the_energy_limits():
+    """GB 21258-2024 Table 1 (level 3) and GB 24500-2020 are requirements the engine compares a survey with: a wet-cooled
+    1000 MW ultra-supercritical unit at 290 gce/kWh is under the 300 line of the older rule but over its 283 limit; a
+    10 t/h chain-grate boiler that already has a low-temperature economiser still falls short of the 80 % minimum."""
+    survey = {"cpkb_survey": 1,
+              "scope": {"title": "火电和供热锅炉能效限额核查（测试）", "sector": "火电", "pilot_type": "sector", "year": 2025},
+              "enterprises": [
+                  {"id": "L01", "output": {"product": "发电量", "value": 550000, "unit": "万kWh"},
+                   "processes": [{"process": "锅炉", "techniques": ["煤粉炉"], "complete": True},
+                                 {"process": "汽轮机", "techniques": ["超超临界机组"], "complete": True},
+                                 {"process": "冷却", "techniques": ["湿式冷却塔"], "complete": True}],
+                   "indicators": [{"indicator": "供电煤耗", "value": 290, "unit": "g/kWh"}],
+                   "facts": {"unit_capacity": 1000, "is_chp": False, "source_age": "existing"}},
+                  {"id": "L02", "output": {"product": "蒸汽产量", "value": 60000, "unit": "t"},
+                   "processes": [{"process": "锅炉房", "techniques": ["链条炉", "低温省煤器"], "complete": True}],
+                   "indicators": [{"indicator": "锅炉热效率", "value": 76, "unit": "%"}],
+                   "facts": {"boiler_capacity": 10, "source_age": "existing"}},
+              ]}
+    result = diagnose(read(survey), real_store(), {"key_issue_min_enterprises": 1})
+    assert not result["unresolved"], result["unresolved"]
+    checks = {(c["enterprise"], c["key"]): c for s in result["compliance"]["sets"] for c in s["checks"]}
+    coal = checks[("L01", "usc-1000")]
+    assert coal["limit_value"] == 283 and coal["exceeded"]
+    boiler = checks[("L02", "grate-small")]
+    assert boiler["limit_value"] == [80, 100] and boiler["exceeded"]
+    found = findings(result)
+    assert "L01" in found.get(ENI + "problem/high-coal-consumption", set())
+    assert "L02" in found.get(ENI + "problem/high-stack-heat-loss", set())

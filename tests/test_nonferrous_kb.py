@@ -65,6 +65,20 @@ def test_the_emission_standards_are_requirements():
     assert rules_with_condition(NF, "ViolatesCondition") >= 4
 
 
+def test_measures_carry_economics_where_a_source_gives_them():
+    """Investment, payback or physical savings read in a source (cases and one catalogue entry), and the links to
+    the cross-sector measures a smelter plainly needs."""
+    with_econ = count(f"""?x a cpkb:Measure ; cpkb:sector {NF} .
+        {{ ?x cpkb:investment ?i }} UNION {{ ?x cpkb:minPaybackYears ?p }} UNION {{ ?x cpkb:hasSaving ?s }}""")
+    assert with_econ >= 8
+    payback = {str(r["k"]): float(r["p"]) for r in real_store().select(f"""SELECT ?k ?p WHERE {{ ?m a cpkb:Measure ;
+        cpkb:sector {NF} ; cpkb:key ?k ; cpkb:minPaybackYears ?p }}""").rows}
+    assert payback.get("high-current-density-cu-refining") == 2.0
+    linked = {str(r["k"]) for r in real_store().select(f"""SELECT ?k WHERE {{ [] a cpkb:MeasureLink ; cpkb:sector {NF} ;
+        cpkb:linksMeasure ?m . ?m cpkb:key ?k }}""").rows}
+    assert {"regular-cp-audit", "led-lighting", "high-efficiency-motors", "rooftop-pv"} <= linked
+
+
 def test_generation_factors_and_context_rules_exist():
     assert count(f"?x a cpkb:GenerationFactor ; cpkb:sector {NF}") >= 2
     assert rules_with_condition(NF, "ContextCondition") >= 2

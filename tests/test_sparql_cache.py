@@ -120,3 +120,26 @@ def test_a_posted_body_still_reaches_the_page(url):
     assert "marker_in_page" in page.text
     description = requests.post(url, data={"format": "ttl"}, timeout=10)  # no query: the service description
     assert description.status_code == 200 and "sparql-service-description" in description.text
+
+
+def test_a_request_repeated_byte_for_byte_gets_the_response_already_sent(url):
+    """From the third identical request on, the answer is the kept response itself (no request parsing at all):
+    same status, headers and body as the second; anything the answer depends on still changes it."""
+    query = _unique(SECTORS)
+    answers = [requests.post(url, data={"query": query}, headers=JSON, timeout=10) for _ in range(4)]
+    assert [a.headers["X-CPKB-Cache"] for a in answers] == ["miss", "hit", "hit", "hit"]
+    for later in answers[2:]:
+        assert later.status_code == 200 and later.content == answers[1].content
+        assert {k: v for k, v in later.headers.items() if k != "Date"} == \
+            {k: v for k, v in answers[1].headers.items() if k != "Date"}
+    by_get = [requests.get(url, params={"query": query}, headers=JSON, timeout=10) for _ in range(2)]
+    assert all(a.headers["Access-Control-Allow-Origin"] == "*" for a in by_get)  # GET has CORS, POST has not
+    xml = [requests.post(url, data={"query": query}, timeout=10,
+                         headers={"Accept": "application/sparql-results+xml"}) for _ in range(3)]
+    assert all(a.headers["Content-Type"].startswith("application/sparql-results+xml") for a in xml)
+    host = url.split("//")[1].split("/")[0]
+    other_host = url.replace(host, host.replace("127.0.0.1", "localhost"))
+    base_query = _unique("SELECT ?x WHERE { BIND(<rel> AS ?x) }")
+    iris = {requests.post(u, data={"query": base_query}, headers=JSON, timeout=10).json()["results"]["bindings"][0]
+            ["x"]["value"] for u in (url, url, url, other_host, other_host, other_host)}
+    assert iris == {url.rsplit("/", 1)[0] + "/rel", other_host.rsplit("/", 1)[0] + "/rel"}

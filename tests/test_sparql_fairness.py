@@ -95,3 +95,34 @@ def test_two_attackers_do_not_starve_a_third_client(tmp_path, capsys):
     # (waiting for an attacker's worker) would wait up to 6 s, the time limit
     assert median < 0.25, latencies
     assert worst < 4.5, latencies
+
+
+def test_a_worker_being_replaced_is_no_free_slot(tmp_path):
+    """After a query overran, its worker is killed and replaced (seconds on the real store). Until the new one is in
+    service, the fair shares must count one slot less: before, the slot came back at once, a heavy client took it,
+    and a light client passed the shares only to wait in the pool for the respawn (10.7 s in the load benchmark)."""
+    from cpkb.web.sparql_exec import EmbeddedExecutor
+    from cpkb.web.sparql_guard import Refused
+
+    settings = mini_settings(tmp_path, sparql_workers=1, sparql_kept_workers=1)
+    executor = EmbeddedExecutor(settings)
+    workers, share = executor.pool, executor.pool.share
+    job = {"query": EXPLOSION + " # overrun", "prefixes": {}, "results_type": "application/sparql-results+json",
+           "graph_type": None, "max_rows": 10, "default_graphs": None, "named_graphs": None, "base_iri": None}
+    replaced = threading.Event()
+    back = workers.pool.on_replaced
+    workers.pool.on_replaced = lambda: (replaced.wait(30), back())  # hold the new worker back until we have looked
+    try:
+        assert len(share._free) == workers.pool._idle.qsize() == 2
+        with pytest.raises(Refused) as stopped:
+            executor.run(job, 0.3, "heavy")
+        assert stopped.value.status == 504
+        assert len(share._free) == 1  # the killed worker's slot is out until its replacement is in service
+        replaced.set()
+        deadline = time.monotonic() + 30
+        while len(share._free) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(share._free) == workers.pool._idle.qsize() == 2
+    finally:
+        replaced.set()
+        executor.close()

@@ -1,86 +1,73 @@
-"""Runs the app on waitress for `cpkb serve`: a busy port is one clear line, not a traceback, and a request line
-with raw UTF-8 (`GET /search?q=镀铬` as curl or a script may send it) is read instead of refused with 400.
+"""Runs the app on granian for `cpkb serve`: a busy port is one clear line, not a traceback.
+
+granian (HTTP in Rust, the app called through WSGI) rather than a pure-Python server: on the SPARQL endpoint's
+cached answers waitress spent ~300 µs of CPU per request in HTTP parsing and thread hand-offs, more than the answer
+itself (benchmarks/sparql_load.py). granian also reads a request line with raw UTF-8 (`GET /search?q=镀铬` as curl
+or a script may send it) as a browser's percent-encoded one.
+
+granian serves from a worker process it forks: the app is made there (make_app), and the app's own SPARQL and
+diagnosis workers are stopped when that process ends (on Ctrl+C or `kill`, which granian passes on to it).
 """
 
 from __future__ import annotations
 
 import errno
-import threading
-from urllib.parse import quote
-
-_patched = threading.Lock()
-_done = False
+import socket
+from typing import Callable
 
 
 class ServeError(RuntimeError):
     """The server could not start; the message says why and what to do."""
 
 
-def _percent_encode_raw_bytes(uri: bytes) -> bytes:
-    """Bytes outside ASCII percent-encoded (RFC 3986 §2.1), the rest untouched: what a browser would have sent."""
-    if uri.isascii():
-        return uri
-    return quote(uri, safe=bytes(range(0x21, 0x7F))).encode("ascii")
+def check_address(host: str, port: int) -> None:
+    """ServeError with the fix when the address cannot be bound (granian would log a traceback and exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServeError(f"端口 {port} 已被占用（{host}:{port}，也许另一个 cpkb serve 正在运行）：换一个端口，"
+                                 f"例如 --port {port + 1}。 / Port {port} on {host} is in use (another cpkb serve?): "
+                                 f"choose another, e.g. --port {port + 1}.") from None
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                raise ServeError(f"无权监听端口 {port}：端口 1024 以下需要管理员权限，请换用如 --port 8000。 / "
+                                 f"Not allowed to listen on port {port}: ports below 1024 need root; use e.g. "
+                                 "--port 8000.") from None
+            raise ServeError(f"无法监听 {host}:{port}（{exc.strerror or exc}）：检查 --host。 / "
+                             f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host.") from None
 
 
-def tolerate_raw_utf8_uris() -> None:
-    """Teach waitress's request-line parser to accept raw UTF-8 (it answers 400 "Bad URI" to any non-ASCII byte).
+def _stop_workers_at_exit(app) -> None:
+    """Stop the app's SPARQL and diagnosis workers when granian's worker process ends. multiprocessing ends its
+    processes without running atexit handlers, but it does run its own finalizers."""
+    from multiprocessing.util import Finalize
 
-    waitress offers no option for this; its parser calls the module function split_uri, so that one function is
-    wrapped, once per process: the request is then exactly the one a browser sends for the same address.
-    """
-    global _done
-    with _patched:
-        if _done:
-            return
-        from waitress import parser
+    from .diagnose import close_diagnoser
+    from .sparql import close_executor
 
-        original = parser.split_uri
+    def stop() -> None:
+        close_executor(app)
+        close_diagnoser(app)
 
-        def split_uri(uri: bytes):
-            return original(_percent_encode_raw_bytes(uri))
-
-        parser.split_uri = split_uri
-        _done = True
+    Finalize(app, stop, exitpriority=10)
 
 
-def _stop_on_sigterm() -> None:
-    """`kill` (SIGTERM, as service managers and scripts stop a server) ends the server like Ctrl+C, so that the
-    atexit handlers stop the SPARQL and diagnosis workers: by default SIGTERM ends Python at once, and a worker
-    busy with a query that never ends would then run on, orphaned, for good."""
-    import signal
+def run(make_app: Callable[[], object], host: str, port: int, threads: int) -> None:
+    """Serve until interrupted; ServeError when the address cannot be bound. make_app() runs in the serving
+    process that granian forks."""
+    from granian.constants import Interfaces
+    from granian.server import Server
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
+    check_address(host, port)  # again: the port may have been taken while the store was opened
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
+    def load(_target: str):
+        app = make_app()
+        _stop_workers_at_exit(app)
+        return app
 
-
-def run(app, host: str, port: int, threads: int, on_ready=None) -> None:
-    """Serve until interrupted; ServeError when the address cannot be bound. on_ready() runs once listening."""
-    from waitress.server import create_server
-
-    tolerate_raw_utf8_uris()
-    try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="cpkb")
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"端口 {port} 已被占用（{host}:{port}，也许另一个 cpkb serve 正在运行）：换一个端口，"
-                             f"例如 --port {port + 1}。 / Port {port} on {host} is in use (another cpkb serve?): "
-                             f"choose another, e.g. --port {port + 1}.") from None
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise ServeError(f"无权监听端口 {port}：端口 1024 以下需要管理员权限，请换用如 --port 8000。 / "
-                             f"Not allowed to listen on port {port}: ports below 1024 need root; use e.g. "
-                             "--port 8000.") from None
-        raise ServeError(f"无法监听 {host}:{port}（{exc.strerror or exc}）：检查 --host。 / "
-                         f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check --host.") from None
-    if on_ready:
-        on_ready()
-    _stop_on_sigterm()
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    server = Server("cpkb", address=host, port=port, interface=Interfaces.WSGI, workers=1,
+                    blocking_threads=threads, backpressure=threads, log_level="error")
+    server.serve(target_loader=load)

@@ -114,6 +114,7 @@ class AnswerCache:
         self.entries = int(settings.get("sparql_cache_entries") or 0)
         self.entry_bytes = int(settings.get("sparql_cache_entry_bytes") or 0)
         self._lru = LRU(self.entries)
+        self._sent = LRU(self.entries)  # whole responses by raw request: see _raw_key
         self.hits = 0
         self.misses = 0
 
@@ -131,8 +132,19 @@ class AnswerCache:
         if len(answer.body) <= self.entry_bytes:
             self._lru.put(key, answer)
 
+    def sent(self, raw_key) -> tuple | None:
+        """The response (status, headers, body) already sent for these exact request bytes, if any."""
+        response = self._sent.get(raw_key) if self.entries else None
+        if response is not None:
+            self.hits += 1
+        return response
+
+    def keep_sent(self, raw_key, response: tuple) -> None:
+        self._sent.put(raw_key, response)
+
     def clear(self) -> None:
         self._lru.clear()
+        self._sent.clear()
 
 
 # ---------------------------------------------------------------------- the request
@@ -406,7 +418,31 @@ def _security_headers(response: Response, settings: dict[str, Any]) -> Response:
     return response
 
 
-def _fast_answer(app, environ) -> Response | None:
+def _read_body(app, environ) -> bytes | None:
+    """A POST body of declared length within the endpoint's limit, read once and put back for whoever reads next;
+    b"" for GET; None when Flask's route must read (and maybe refuse) it."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return b""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return None
+    if length < 0 or length > int(app.config["CPKB"]["max_sparql_body_bytes"]):
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _raw_key(environ, body: bytes) -> tuple:
+    """Everything of a request that a query answer depends on, as received: the method (CORS), the address the
+    endpoint IRI is made of, the query string, the body and how to read it, and the Accept header."""
+    return (environ.get("REQUEST_METHOD"), environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"),
+            environ.get("QUERY_STRING"), environ.get("CONTENT_TYPE"), environ.get("HTTP_ACCEPT"), body)
+
+
+def _fast_answer(app, environ, body: bytes) -> Response | None:
     """A query request answered without Flask's request context (no session, no URL routing, no template
     machinery: nothing a query answer uses), or None to let the Flask route answer it.
 
@@ -417,23 +453,11 @@ def _fast_answer(app, environ) -> Response | None:
     if not slot or slot["executor"] is None:
         return None
     settings = app.config["CPKB"]
-    method = environ.get("REQUEST_METHOD")
-    body = None
-    if method == "POST":
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            return None
-        if length < 0 or length > int(settings["max_sparql_body_bytes"]):
-            return None  # no declared length, or too long: Flask's route reads (and refuses) it
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
     req = FastRequest(environ)
     try:
         sparql = _read_request(req, settings)
         if sparql.query is None or _wants_html(req):
-            if body is not None:
-                environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
+            environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
             return None
         response = _run(req, app, sparql, settings)
     except Refused as refused:
@@ -460,9 +484,21 @@ def _install_fast_path(state) -> None:
     def wsgi_app(environ, start_response):
         if (environ.get("PATH_INFO") == prefix and environ.get("REQUEST_METHOD") in ("GET", "POST")
                 and "lang=" not in environ.get("QUERY_STRING", "")):  # ?lang= sets a cookie: Flask's work
-            response = _fast_answer(app, environ)
-            if response is not None:
-                return response(environ, start_response)
+            body = _read_body(app, environ)
+            if body is not None:
+                cache = _slot(app)["cache"]
+                key = _raw_key(environ, body)
+                sent = cache.sent(key)
+                if sent is not None:  # the very same request bytes were answered from the cache before
+                    status, headers, content = sent
+                    start_response(status, headers)
+                    return [content]
+                response = _fast_answer(app, environ, body)
+                if response is not None:
+                    if response.headers.get(CACHE_HEADER) == "hit":  # cacheable, and now known to repeat
+                        cache.keep_sent(key, (response.status, response.get_wsgi_headers(environ).to_wsgi_list(),
+                                              response.get_data()))
+                    return response(environ, start_response)
         return flask_wsgi(environ, start_response)
 
     app.wsgi_app = wsgi_app

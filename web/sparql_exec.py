@@ -9,6 +9,7 @@ query_timeout_s; a worker that overruns is killed and replaced in the background
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -56,9 +57,11 @@ class SparqlWorkers:
     """The query workers (web/worker_pool.py running web/sparql_worker.py); pool problems become HTTP answers."""
 
     def __init__(self, source: dict, size: int, share: FairShare, start_timeout_s: float = 60.0):
-        self.pool = WorkerPool("cpkb.web.sparql_worker", source, size, start_timeout_s, name="SPARQL worker")
-        self.size = self.pool.size
         self.share = share  # who may have a worker now (web/sparql_fair.py); the pool says which one
+        self._slot_ids = itertools.count(size)
+        self.pool = WorkerPool("cpkb.web.sparql_worker", source, size, start_timeout_s, name="SPARQL worker",
+                               on_replaced=lambda: self.share.add_slot(next(self._slot_ids)))
+        self.size = self.pool.size
 
     @property
     def info(self) -> dict:
@@ -70,26 +73,25 @@ class SparqlWorkers:
         slot = self.share.acquire(client, timeout_s)
         overran = False
         try:
-            return self._run(job, timeout_s)
-        except Refused as refused:
-            overran = refused.status == 504
-            raise
-        finally:
-            self.share.release(client, slot, overran)
-
-    def _run(self, job: dict, timeout_s: float) -> Answer:
-        try:
             reply = self.pool.run(job, timeout_s)
         except WorkerProblem as problem:
-            if problem.kind == "busy":
-                raise Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.") from None
-            if problem.kind == "died":
-                raise Refused(503, "The query worker stopped unexpectedly; the query was not answered. "
-                                   "Try again.") from None
-            raise Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped "
-                               f"after {problem.elapsed_s:.1f} s. Narrow it (more specific patterns, "
-                               "LIMIT) and try again.") from None
+            overran = problem.kind == "timeout"
+            if problem.kind != "busy":
+                # its worker was killed and is being replaced (seconds): the slot comes back with the new worker,
+                # so that the shares never promise a worker the pool does not have
+                slot = None
+            raise self._refusal(problem, timeout_s) from None
+        finally:
+            self.share.release(client, slot, overran)
         return _job_answer(reply, timeout_s)
+
+    def _refusal(self, problem: WorkerProblem, timeout_s: float) -> Refused:
+        if problem.kind == "busy":
+            return Refused(503, f"All {self.size} query workers are busy; try again in a few seconds.")
+        if problem.kind == "died":
+            return Refused(503, "The query worker stopped unexpectedly; the query was not answered. Try again.")
+        return Refused(504, f"The query ran longer than the limit of {timeout_s:g} s and was stopped after "
+                            f"{problem.elapsed_s:.1f} s. Narrow it (more specific patterns, LIMIT) and try again.")
 
     def close(self) -> None:
         self.pool.close()

@@ -115,8 +115,9 @@ class WorkerPool:
     """`size` workers running `module`, each answering one job at a time."""
 
     def __init__(self, module: str, source: dict, size: int, start_timeout_s: float = 60.0, name: str = "worker",
-                 retire_on: tuple[str, ...] = ()):
+                 retire_on: tuple[str, ...] = (), on_replaced=None):
         self.module = module
+        self.on_replaced = on_replaced  # called when a replacement worker is in service (the fair shares count it)
         self.retire_on = retire_on  # replies (by first item) after which the worker is replaced, e.g. "memory"
         self.source = source
         self.size = max(1, size)
@@ -136,7 +137,7 @@ class WorkerPool:
         if not self._all:
             raise RuntimeError(f"no {name} process could start")
 
-    def _add(self) -> None:
+    def _add(self, replacement: bool = False) -> None:
         try:
             worker = Worker(self.module, self.source, self.start_timeout_s)
         except (RuntimeError, OSError) as exc:
@@ -149,6 +150,8 @@ class WorkerPool:
             self._all.add(worker)
             self.info = worker.info
         self._idle.put(worker)
+        if replacement and self.on_replaced is not None:
+            self.on_replaced()
 
     def _replace(self, worker: Worker) -> None:
         with self._lock:
@@ -156,11 +159,12 @@ class WorkerPool:
             self.kills += 1
         worker.kill()
         if not self._closed:
-            threading.Thread(target=self._add, daemon=True, name=f"cpkb-{self.name}-respawn").start()
+            threading.Thread(target=self._add, args=(True,), daemon=True, name=f"cpkb-{self.name}-respawn").start()
 
     def run(self, job, timeout_s: float, wait_s: float | None = None):
         """The worker's reply to one job; WorkerProblem busy (no worker free within wait_s, default timeout_s),
-        timeout (no reply within timeout_s: the worker is killed) or died (it exited or broke its pipe)."""
+        timeout (no reply within timeout_s: the worker is killed) or died (it exited or broke its pipe). After
+        timeout or died the worker is out of service until its replacement has started (on_replaced)."""
         try:
             worker = self._idle.get(timeout=timeout_s if wait_s is None else wait_s)
         except queue.Empty:

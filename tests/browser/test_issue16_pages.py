@@ -67,21 +67,6 @@ def test_search_for_chromium_plating_finds_chromium_plating_first(real_client):
     assert data["top_hit"] is None or data["top_hit"]["entry"]["label"]["text"] != "电镀"
 
 
-def test_raw_utf8_query_string_is_read(live_server):
-    from cpkb.web.serve import tolerate_raw_utf8_uris
-
-    tolerate_raw_utf8_uris()                   # what `cpkb serve` does before it listens
-    host, port = live_server.rsplit(":", 1)[0].split("//")[1], int(live_server.rsplit(":", 1)[1])
-    with socket.create_connection((host, port), timeout=30) as sock:
-        sock.sendall("GET /search?q=镀铬 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("utf-8"))
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), head[:200]
-    assert "镀铬".encode() in body
-
-
 # ---------------------------------------------------------------------- indicator pages
 
 def test_indicator_page_says_yes_no_fills_requirements_and_hides_author_notes(real_client):
