@@ -162,7 +162,7 @@ def _level_two(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sec
     return {"scenario": "level-II", "title": TITLES["level-II"], "pollutant": pollutant, "labels": kb.label(pollutant),
             "available": False, "enterprises": [], "reduction_t_per_a": None, "enterprises_moved": 0,
             "enterprises_at_target": [], "enterprises_without_data": [],
-            "reason": {"zh": "知识库尚未收录该污染物排放（产生）强度指标的Ⅱ级基准值，无法计算；各指标的节约情景见“scenarios”。",
+            "reason": {"zh": "知识库尚未收录该污染物排放（产生）强度指标的Ⅱ级基准值，无法计算；各指标的节约情景见“达标情景”表。",
                        "en": "The knowledge base holds no level-II value of an emission (generation) intensity "
                              "indicator for this pollutant, so this cannot be computed; the indicators' own level "
                              "scenarios are under `scenarios`."}}

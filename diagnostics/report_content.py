@@ -1164,8 +1164,11 @@ class _Builder:
                 Column(self.t("enterprise")), Column(self.tr("对象", "target")), Column(self.t("value"), None, "num"),
                 Column(self.t("unit")), Column(self.tr("公式", "formula")), Column(self.tr("输入", "inputs"))],
                 [[d.get("enterprise"), self.label(d.get("target")) if d.get("target") in self.labels else _pick(d.get("labels"), self.lang),
-                  d.get("value"), d.get("unit") or "—", d.get("formula") or "—",
-                  "；".join(f"{i.get('name')}={number(i.get('value'))}" for i in d.get("inputs", []))]
+                  d.get("value"), d.get("unit") or "—",
+                  # the formula in words and its inputs by their labels: a formula's variable names are code
+                  _pick(d.get("formula_labels"), self.lang) or d.get("formula") or "—",
+                  "；".join(f"{_pick(i.get('labels'), self.lang) or self.labels.get(str(i.get('source') or '')) or i.get('name')}"
+                           f"={number(i.get('value'))}" for i in d.get("inputs", []))]
                  for d in derived if isinstance(d, dict)], key=self.tr("推算值", "derived values")))
         warnings = self.r.get("warnings") or []
         if warnings:
