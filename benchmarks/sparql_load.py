@@ -248,15 +248,29 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _is_worker(pid: int) -> bool:
+    """A SPARQL or diagnosis worker (web/worker_pool.py), as opposed to the processes serving HTTP."""
+    try:
+        return b"_worker import main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def serving_process(pid: int) -> int:
+    """The process that runs the app: granian's forked worker under cpkb serve (pid itself if there is none)."""
+    return next((p for p in _descendants(pid) if not _is_worker(p)), pid)
+
+
 def cpu_split(pid: int):
-    """A snapshot; calling its result later gives (front s, workers s) spent since, for the server at pid."""
-    workers = _descendants(pid)
-    before = {p: _cpu_s(p) for p in [pid] + workers}
+    """A snapshot; calling its result later gives (front s, workers s) spent since, for the server at pid: the
+    front is granian's supervisor and serving process, the workers are the query and diagnosis processes."""
+    before = {p: _cpu_s(p) for p in [pid] + _descendants(pid)}
 
     def since() -> tuple[float, float]:
         now = {p: _cpu_s(p) for p in [pid] + _descendants(pid)}
-        front = now[pid] - before[pid]
-        return front, sum(now[p] - before.get(p, 0.0) for p in now if p != pid)
+        spent = {p: now[p] - before.get(p, 0.0) for p in now}
+        workers = sum(t for p, t in spent.items() if _is_worker(p))
+        return sum(spent.values()) - workers, workers
     return since
 
 
@@ -356,7 +370,7 @@ def main() -> None:
         print(f"{args.clients} clients ({'wrk, one thread and connection each' if use_wrk else 'lean Python clients, one process each'}), "
               f"{args.duration:g} s per workload and server in {args.rounds} rounds; a {rows}-row SELECT, POST form, "
               f"SPARQL JSON; {nquads.stat().st_size // 1024} KiB of N-Quads; {os.cpu_count()} CPUs; "
-              f"load average {os.getloadavg()[0]:.1f} at the start; cpkb serve --threads {args.threads}")
+              f"load average {os.getloadavg()[0]:.1f} at the start; cpkb serve (granian) --threads {args.threads}")
         names = list(servers)
         for mode, title in (("same", "same query"), ("new", "new literal each time")):
             runs: dict[str, list[dict]] = {name: [] for name in names}
@@ -394,7 +408,7 @@ def main() -> None:
                 worker.start()
                 time.sleep(1)
                 print("    where cpkb serve's own process spends its time (py-spy, 10 s, all threads):")
-                print(profile(cpkb.pid, 10))
+                print(profile(serving_process(cpkb.pid), 10))
                 worker.join()
         if args.attack:
             print(f"\n  attack on cpkb serve ({args.attack:g} s; two clients loop exploding queries on four "

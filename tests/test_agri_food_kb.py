@@ -188,9 +188,21 @@ def test_measures_carry_sourced_economics():
     """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {AF} . {econ}") >= 6
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {AF} . {econ}") >= 13
     assert count(f"?m a cpkb:Measure ; cpkb:sector {AF} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # worked examples on the Taiwan calculators: refrigeration compressor 1.1 years, chiller 1.9 years
     row = real_store().select(f"SELECT ?v WHERE {{ <{AFI}measure/refrigeration-upgrade> cpkb:maxPaybackYears ?v }}").rows[0]
     assert float(row["v"]) == 1.9
+    # a brewhouse maker's worked example: condensate and flash-steam recovery saves about 576 000 yuan a year
+    row = real_store().select(f"SELECT ?v WHERE {{ <{AFI}measure/return-condensate> cpkb:opexChange/cpkb:minValue ?v }}").rows[0]
+    assert float(row["v"]) == -57.6
+
+
+def test_agri_food_links_the_cross_sector_measures_it_needs():
+    linked = {r["x"].rsplit("/", 1)[-1] for r in real_store().select(
+        f"SELECT ?x WHERE {{ [] a cpkb:MeasureLink ; cpkb:sector {AF} ; cpkb:linksMeasure ?x }}").rows}
+    assert len(linked) >= 13
+    for shared in ("steam-trap-management", "pipe-and-equipment-insulation", "variable-speed-drives",
+                   "water-leak-control", "energy-management-system", "regular-cp-audit"):
+        assert shared in linked, shared

@@ -163,3 +163,70 @@ def test_a_water_figure_is_never_judged_against_an_air_limit():
     assert any(_medium(c["measured_unit"]) == "air" for c in checks)
     for check in checks:
         assert _medium(check["measured_unit"]) in (None, _medium(check["unit"])), check
+
+
+# ------------------------------------------------------------------ the secondary-metal route (再生铜、再生铝、再生铅)
+
+def test_the_secondary_metal_routes_are_modelled():
+    rows = real_store().select(f"""SELECT ?k ?o WHERE {{ ?p a cpkb:Process ; cpkb:sector {NF} ; cpkb:key ?k ;
+        cpkb:order ?o }}""").rows
+    order = {str(r["k"]): int(r["o"]) for r in rows}
+    assert order["scrap-pretreatment"] < order["secondary-cu-fire-refining"]
+    assert order["scrap-pretreatment"] < order["secondary-al-melting"]
+    assert order["battery-breaking-desulfurisation"] < order["secondary-pb-smelting"]
+    assert "年产能1万吨以下再生铝、再生铅项目" in obsolete_labels(NF)
+    limits = max_limits(NF)
+    assert limits[("gb31574-air", "dioxins")] == 0.5
+    assert limits[("gb31574-air", "pm")] == 30.0
+
+
+SECONDARY_SURVEY = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某县再生有色金属园区审核（测试）", "sector": "有色金属", "pilot_type": "park", "year": 2024},
+    "enterprises": [
+        # a small secondary aluminium plant melting painted scrap without decoating or dioxin control
+        {"id": "R01", "output": {"product": "铝", "value": 0.8, "unit": "万t"},
+         "processes": [{"process": "废铝预处理", "techniques": [], "complete": True},
+                       {"process": "再生铝熔炼", "techniques": ["1万吨以下再生铝"], "complete": True}],
+         "emissions": [{"pollutant": "二噁英", "value": 1.2, "unit": "ng-TEQ/m3", "stage": "emitted"}],
+         "facts": {"source_age": "existing"}},
+        # a secondary copper plant on the three-stage route
+        {"id": "R02", "output": {"product": "阴极铜", "value": 5, "unit": "万t"},
+         "processes": [{"process": "再生铜火法精炼", "techniques": ["三段法"], "complete": True}],
+         "facts": {"source_age": "existing"}},
+        # a secondary lead plant breaking batteries by hand; a second one with a breaker, desulfurisation and
+        # dioxin control, compliant
+        {"id": "R03", "output": {"product": "铅", "value": 3, "unit": "万t"},
+         "processes": [{"process": "破碎分选", "techniques": ["人工拆解"], "complete": True},
+                       {"process": "再生铅熔炼", "techniques": ["短窑"], "complete": True}],
+         "facts": {"source_age": "existing"}},
+        {"id": "R04", "output": {"product": "铅", "value": 10, "unit": "万t"},
+         "processes": [{"process": "破碎分选", "techniques": ["机械破碎分选"], "complete": True},
+                       {"process": "再生铅熔炼", "techniques": ["活性炭喷射"], "complete": True}],
+         "emissions": [{"pollutant": "颗粒物", "value": 12, "unit": "mg/m3", "stage": "emitted"}],
+         "facts": {"source_age": "existing"}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def secondary_result():
+    return diagnose(read(SECONDARY_SURVEY), real_store(),
+                    {"key_issue_min_enterprises": 1, "key_issue_prevalence": 0.1})
+
+
+def test_a_secondary_metals_survey_finds_what_an_auditor_would(secondary_result):
+    found = findings(secondary_result)
+    expect = {
+        "eliminated-capacity-in-use": {"R01"}, "secondary-al-dioxins": {"R01"},
+        "secondary-air-limit-exceeded": {"R01"}, "secondary-cu-long-route": {"R02"},
+        "secondary-pb-lead-emissions": {"R03"},
+    }
+    for problem, enterprises in expect.items():
+        assert enterprises <= found.get(NFI + "problem/" + problem, set()), problem
+    for problem in ("secondary-pb-lead-emissions", "secondary-air-limit-exceeded"):
+        assert "R04" not in found.get(NFI + "problem/" + problem, set()), problem
+    recs = {r["measure"] for r in secondary_result["recommendations"]}
+    for measure in ("retire-small-secondary-plants", "add-scrap-decoating", "install-dioxin-control",
+                    "direct-refine-high-grade-scrap", "mechanical-battery-breaking"):
+        assert NFI + "measure/" + measure in recs, measure

@@ -169,3 +169,106 @@ def test_the_recommendations_answer_the_findings(result):
         assert PCI + "measure/" + measure in recs, measure
     # LDAR is the shared measure, linked from this sector
     assert any(m.endswith("measure-link/vocs-leak-detection-and-repair") for m in recs)
+
+
+# ------------------------------------------------------------------ materials and the basic chemicals (硫酸、双氧水、烷基化、甲醇)
+
+def test_the_materials_section_names_what_petrochemical_surveys_list():
+    rows = real_store().select(f"""SELECT ?zh ?h WHERE {{ ?m a cpkb:MaterialType ; cpkb:sector {PC} ;
+        skos:prefLabel ?zh FILTER(lang(?zh) = 'zh') OPTIONAL {{ ?m cpkb:hazardous ?h }} }}""").rows
+    labels = {str(r["zh"]) for r in rows}
+    assert len(labels) >= 20
+    assert {"原油", "渣油", "石脑油", "液化气", "硫磺", "硫铁矿", "原盐", "碳酸钠", "工作液", "重芳烃", "钯催化剂",
+            "废催化剂", "氢氟酸"} <= labels
+    assert sum(1 for r in rows if r.get("h") is not None and str(r["h"]).lower() == "true") >= 10
+
+
+def test_the_basic_chemical_routes_are_modelled_in_production_order():
+    rows = real_store().select(f"""SELECT ?k ?o WHERE {{ ?p a cpkb:Process ; cpkb:sector {PC} ; cpkb:key ?k ;
+        cpkb:order ?o }}""").rows
+    order = {str(r["k"]): int(r["o"]) for r in rows}
+    assert order["sulfur-burning-roasting"] < order["acid-gas-cleaning"] < order["so2-conversion-absorption"]
+    assert (order["h2o2-hydrogenation"] < order["h2o2-oxidation"] < order["h2o2-extraction-purification"]
+            < order["h2o2-working-solution-regeneration"])
+    assert order["alkylation-reaction"] < order["alkylation-spent-acid-regeneration"]
+    assert order["methanol-syngas"] < order["methanol-synthesis-distillation"]
+
+
+def test_gb26132_and_the_peroxide_offgas_limits_are_requirements():
+    stacks = _limits_by_key(PC)
+    assert stacks[("gb26132-air", "acid-so2")] == 400.0
+    assert stacks[("gb26132-air", "acid-mist")] == 30.0
+    assert stacks[("gb26132-air-special", "acid-so2-s")] == 200.0
+    assert stacks[("gb16297-h2o2-offgas", "h2o2-nmhc")] == 120.0
+
+
+BASIC_SURVEY = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某县化工园区基础化学品审核（测试）", "sector": "石化化工", "pilot_type": "park", "year": 2026},
+    "enterprises": [
+        # an old sulfur-burning acid plant: single absorption, no tail-gas scrubbing, no HRS, SO2 650 mg/m3 and
+        # −80 kgce/t against the GB 29141-2024 grade-3 limit of −110
+        {"id": "S01", "output": {"product": "硫酸", "value": 10, "unit": "万t"},
+         "processes": [{"process": "焚硫", "techniques": ["硫磺制酸"], "complete": True},
+                       {"process": "干吸工段", "techniques": ["一转一吸"], "complete": True}],
+         "emissions": [{"pollutant": "SO2", "value": 650, "unit": "mg/m3", "process": "干吸工段", "stage": "emitted"}],
+         "indicators": [{"indicator": "吨酸综合能耗", "value": -80, "unit": "kgce/t"}],
+         "facts": {"has_acid_tail_gas_scrubbing": False, "has_acid_low_heat_recovery": False,
+                   "source_age": "existing"}},
+        # a modern sulfur-burning plant: double absorption, scrubbing, HRS, −155 kgce/t, SO2 90 mg/m3
+        {"id": "S02", "output": {"product": "硫酸", "value": 40, "unit": "万t"},
+         "processes": [{"process": "焚硫", "techniques": ["硫磺制酸"], "complete": True},
+                       {"process": "转化", "techniques": ["二转二吸", "尾气脱硫", "HRS"], "complete": True}],
+         "emissions": [{"pollutant": "SO2", "value": 90, "unit": "mg/m3", "process": "转化", "stage": "emitted"}],
+         "indicators": [{"indicator": "吨酸综合能耗", "value": -155, "unit": "kgce/t"}],
+         "facts": {"has_acid_tail_gas_scrubbing": True, "has_acid_low_heat_recovery": True,
+                   "source_age": "existing"}},
+        # an anthraquinone H2O2 plant: fixed-bed palladium, off-gas vented after the condenser at 300 mg/m3 NMHC
+        {"id": "H03", "output": {"product": "双氧水", "value": 15, "unit": "万t"},
+         "processes": [{"process": "氢化", "techniques": ["固定床"], "complete": True},
+                       {"process": "氧化塔", "techniques": ["氧化尾气冷凝排放"], "complete": True}],
+         "emissions": [{"pollutant": "非甲烷总烃", "value": 300, "unit": "mg/m3", "process": "氧化", "stage": "emitted"}],
+         "facts": {"h2o2_offgas_recovered": False, "source_age": "existing"}},
+        # a sulfuric acid alkylation unit that neutralises its spent acid, and an HF unit
+        {"id": "A04", "output": {"product": "烷基化油", "value": 20, "unit": "万t"},
+         "processes": [{"process": "烷基化", "techniques": ["硫酸烷基化"], "complete": True}],
+         "facts": {"alkylation_spent_acid_route": "中和处理", "source_age": "existing"}},
+        {"id": "A05", "output": {"product": "烷基化油", "value": 10, "unit": "万t"},
+         "processes": [{"process": "烷基化装置", "techniques": ["HF烷基化"], "complete": True}],
+         "facts": {"source_age": "existing"}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def basic_result():
+    # each problem sits in one of five enterprises: a low prevalence threshold makes every finding a key issue
+    return diagnose(read(BASIC_SURVEY), real_store(), {"key_issue_min_enterprises": 1, "key_issue_prevalence": 0.1})
+
+
+def test_a_basic_chemicals_survey_finds_what_an_auditor_would(basic_result):
+    found = findings(basic_result)
+    expect = {
+        "acid-tail-gas-emissions": {"S01"}, "acid-heat-not-recovered": {"S01"},
+        "h2o2-oxidation-offgas": {"H03"}, "h2o2-hydrogenation-losses": {"H03"},
+        "alkylation-spent-acid": {"A04"}, "hf-alkylation-hazard": {"A05"},
+    }
+    for problem, enterprises in expect.items():
+        assert enterprises <= found.get(PCI + "problem/" + problem, set()), problem
+    # the modern acid plant is compliant and recovers its heat
+    for problem in ("acid-tail-gas-emissions", "acid-heat-not-recovered"):
+        assert "S02" not in found.get(PCI + "problem/" + problem, set()), problem
+    assert "A04" not in found.get(PCI + "problem/hf-alkylation-hazard", set())
+    # S01 misses the GB 29141-2024 grade-3 limit (−80 against −110 kgce/t); S02 (−155) meets it
+    evidence = [f for i in basic_result["key_issues"] + basic_result["other_findings"]
+                if i["problem"] == PCI + "problem/acid-heat-not-recovered" for f in i["evidence"]]
+    energy = {f["enterprise"] for f in evidence if f["rule"] == PCI + "rule/acid-energy-above-gb29141"}
+    assert energy == {"S01"}
+
+
+def test_the_basic_chemicals_recommendations_answer_the_findings(basic_result):
+    recs = {r["measure"] for r in basic_result["recommendations"]}
+    for measure in ("convert-to-double-absorption", "install-acid-low-heat-recovery", "recover-h2o2-offgas-aromatics",
+                    "convert-to-fluidized-bed-hydrogenation", "regenerate-alkylation-spent-acid",
+                    "replace-hf-alkylation"):
+        assert PCI + "measure/" + measure in recs, measure

@@ -126,3 +126,26 @@ def test_a_worker_being_replaced_is_no_free_slot(tmp_path):
     finally:
         replaced.set()
         executor.close()
+
+
+def test_a_client_with_nothing_running_cannot_queue_past_its_share():
+    """Running and waiting count together. A client whose queries had all just been stopped (nothing running) could
+    queue any number of requests: two attackers with four connections each then held all eight server threads, and
+    a third client's request waited 9.5 s before the server could even read it."""
+    from cpkb.web.sparql_fair import FairShare
+    from cpkb.web.sparql_guard import Refused
+
+    share = FairShare(slots=1, kept=0, running_per_client=1, queued_per_client=2, cooldown_s=5)
+    held = share.acquire("other", 1)  # no slot free: whoever comes now waits
+    waiting = [threading.Thread(target=lambda: pytest.raises(Refused, share.acquire, "heavy", 1.5), daemon=True)
+               for _ in range(3)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    with pytest.raises(Refused) as refused:
+        share.acquire("heavy", 1.5)  # running 0, but three waiting already: its share is used up
+    assert refused.value.status == 429 and time.monotonic() - started < 0.2
+    for thread in waiting:
+        thread.join()
+    share.release("other", held)

@@ -69,5 +69,5 @@ def run(make_app: Callable[[], object], host: str, port: int, threads: int) -> N
         return app
 
     server = Server("cpkb", address=host, port=port, interface=Interfaces.WSGI, workers=1,
-                    blocking_threads=threads, backpressure=threads, log_level="error")
+                    blocking_threads=threads, log_level="error")
     server.serve(target_loader=load)

@@ -94,7 +94,9 @@ class FairShare:
         deadline = time.monotonic() + timeout_s
         with self._cond:
             state = self._clients.setdefault(client, _Client())
-            if state.running >= self.running_per_client and state.waiting >= self.queued_per_client:
+            # running and waiting together: a client whose queries were just stopped (nothing running) must not
+            # fill every server thread with waiting requests, or a newcomer cannot even be heard
+            if state.running + state.waiting >= self.running_per_client + self.queued_per_client:
                 self.refused += 1
                 raise Refused(429, f"您已有 {state.running} 个查询在运行、{state.waiting} 个在排队，超过每个客户端的份额；"
                                    "请等前面的查询结束后再发送。\n"
