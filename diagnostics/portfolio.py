@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .economics import measure_economics, parse_prices
+from .economics import measure_economics, parse_prices, parse_rates
 from .knowledge import Knowledge
 from .potential import baseline_loads, target_pollutants
 from .survey import Enterprise, Survey
@@ -37,7 +37,8 @@ class Candidate:
 
 
 def candidates(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],
-               pollutants: list[str], prices: dict[str, float]) -> tuple[list[Candidate], list[dict]]:
+               pollutants: list[str], prices: dict[str, float], rates: dict[str, float] | None = None,
+               steam_enthalpy: float | None = None) -> tuple[list[Candidate], list[dict]]:
     """Every (measure, enterprise) a recommendation applies to, with its cost and cuts; and the measures that
     cannot enter the portfolio, with the reason (no cost data, no effect on the pollutants followed)."""
     by_id = {e.id: e for e in enterprises}
@@ -50,18 +51,20 @@ def candidates(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], rec
             left_out.append(_left(rec, "no-effect"))
             continue
         confirmed = [eid for eid in rec["applies_to"] if eid not in rec.get("prerequisite_unconfirmed", [])]
-        priced = 0
+        priced, unconverted = 0, False
         for eid in confirmed:
-            econ = measure_economics(kb, survey.units, measure, [by_id[eid]], prices, recommended)
+            econ = measure_economics(kb, survey.units, measure, [by_id[eid]], prices, recommended, rates,
+                                     steam_enthalpy)
             invest = (econ.get("investment_10k_yuan") or {}).get("total")
-            if invest is None:
+            if invest is None or "opex_change_unconverted" in econ:  # a cost left in another currency: not in yuan
+                unconverted = unconverted or "investment_unconverted" in econ or "opex_change_unconverted" in econ
                 continue
             payback = (econ.get("payback_years") or {}).get("range")
             found.append(Candidate(measure.iri, eid, (float(invest[0]), float(invest[1])),
                                    tuple(payback) if payback else None, dict(cuts), _running(econ)))
             priced += 1
         if not priced:
-            left_out.append(_left(rec, "no-cost"))
+            left_out.append(_left(rec, "unconverted" if unconverted else "no-cost"))
     return found, left_out
 
 
@@ -84,6 +87,8 @@ def _running(econ: dict) -> float:
 
 
 _LEFT = {"no-cost": {"zh": "缺少可按企业折算的投资数据", "en": "no investment figure that scales to the enterprise"},
+         "unconverted": {"zh": "投资或运行费用以外币计，未设置汇率（exchange_rates），不能折算为万元",
+                         "en": "investment or running cost in another currency and no exchange rate set (exchange_rates)"},
          "no-effect": {"zh": "对所关注污染物没有量化效果", "en": "no quantified effect on the pollutants followed"}}
 
 
@@ -101,7 +106,9 @@ def _inputs(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recomm
     loads = {p: {eid: row["t_per_a"] for eid, row in rows.items()}
              for p, rows in baseline_loads(kb, survey, enterprises, pollutants).items()}
     found, left_out = candidates(kb, survey, enterprises, recommendations, pollutants,
-                                 parse_prices(str(settings.get("prices") or "")))
+                                 parse_prices(str(settings.get("prices") or "")),
+                                 parse_rates(str(settings.get("exchange_rates") or "")),
+                                 float(settings.get("steam_enthalpy_gj_per_t") or 0) or None)
     return pollutants, loads, found, left_out
 
 

@@ -942,9 +942,16 @@ class _Builder:
             if not e:
                 continue
             payback = e.get("payback_years") or {}
+            notes = [_pick(payback, self.lang)] + [
+                _pick(block.get(part), self.lang) for key in ("investment_10k_yuan", "investment_unconverted",
+                                                              "opex_change_10k_yuan_per_a", "opex_change_unconverted")
+                for block in [e.get(key) or {}] for part in ("text", "not_scaled") if block.get(part)] + [
+                _pick(s.get(part), self.lang) for s in e.get("savings", []) for part in ("not_scaled", "steam")
+                if s.get(part)]
             rows.append([self.label(m["measure"]), (e.get("investment_10k_yuan") or {}).get("total"),
                          (e.get("opex_change_10k_yuan_per_a") or {}).get("total"), e.get("savings_10k_yuan_per_a"),
-                         payback.get("range"), self.plain(_pick(payback, self.lang)) or "—"])
+                         payback.get("range"), self.plain(("；" if self.lang == "zh" else "; ").join(
+                             n for n in notes if n)) or "—"])
         if rows:
             ch.add("h2", self.tr("（三）经济效益", "Economics of the options"))
             ch.add("table", self.table("6", self.tr("方案经济效益", "Economics of the options"), [

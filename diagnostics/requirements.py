@@ -157,7 +157,9 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 check["undetermined"] = {"zh": f"检出限{compared:g}高于限值{limit.high:g}，未检出不能判断是否达标",
                                          "en": f"the detection limit {compared:g} is above the limit {limit.high:g}: "
                                                "not detected cannot tell whether it is met"}
-        check["ratio"] = round(compared / limit.high, 4) if limit.high and not limit.is_range else None
+        # times the limit: meaningful only against a positive limit (−80 against −110 kgce/t would read 0.73
+        # while the limit is exceeded)
+        check["ratio"] = round(compared / limit.high, 4) if limit.high and limit.high > 0 and not limit.is_range else None
         out.append(check)
     return out
 

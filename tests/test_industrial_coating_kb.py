@@ -237,7 +237,7 @@ def test_measures_carry_sourced_economics():
     """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {IC} . {econ}") >= 13
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {IC} . {econ}") >= 14
     assert count(f"?m a cpkb:Measure ; cpkb:sector {IC} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # a small spray shop: manual gun cleaning about 60 L a week against 60 L a month in two washers

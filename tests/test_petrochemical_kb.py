@@ -236,6 +236,13 @@ BASIC_SURVEY = {
         {"id": "A05", "output": {"product": "烷基化油", "value": 10, "unit": "万t"},
          "processes": [{"process": "烷基化装置", "techniques": ["HF烷基化"], "complete": True}],
          "facts": {"source_age": "existing"}},
+        # a dilute nitric acid plant scrubbing its tail gas with soda only, NOx 450 mg/m3 against 300, and 45 kgce/t
+        # against the GB 29141-2024 grade-3 limit of 30
+        {"id": "N06", "output": {"product": "稀硝酸", "value": 15, "unit": "万t"},
+         "processes": [{"process": "硝酸装置", "techniques": ["碱吸收尾气"], "complete": True}],
+         "emissions": [{"pollutant": "NOx", "value": 450, "unit": "mg/m3", "process": "硝酸装置", "stage": "emitted"}],
+         "indicators": [{"indicator": "吨稀硝酸综合能耗", "value": 45, "unit": "kgce/t"}],
+         "facts": {"source_age": "existing"}},
     ],
 }
 
@@ -251,7 +258,7 @@ def test_a_basic_chemicals_survey_finds_what_an_auditor_would(basic_result):
     expect = {
         "acid-tail-gas-emissions": {"S01"}, "acid-heat-not-recovered": {"S01"},
         "h2o2-oxidation-offgas": {"H03"}, "h2o2-hydrogenation-losses": {"H03"},
-        "alkylation-spent-acid": {"A04"}, "hf-alkylation-hazard": {"A05"},
+        "alkylation-spent-acid": {"A04"}, "hf-alkylation-hazard": {"A05"}, "nitric-tail-gas-nox": {"N06"},
     }
     for problem, enterprises in expect.items():
         assert enterprises <= found.get(PCI + "problem/" + problem, set()), problem
@@ -264,11 +271,22 @@ def test_a_basic_chemicals_survey_finds_what_an_auditor_would(basic_result):
                 if i["problem"] == PCI + "problem/acid-heat-not-recovered" for f in i["evidence"]]
     energy = {f["enterprise"] for f in evidence if f["rule"] == PCI + "rule/acid-energy-above-gb29141"}
     assert energy == {"S01"}
+    # the nitric acid plant misses both the NOx limit and the energy norm (the energy norm through compliance)
+    nitric = {f["rule"] for i in basic_result["key_issues"] + basic_result["other_findings"]
+              if i["problem"] == PCI + "problem/nitric-tail-gas-nox" for f in i["evidence"] if f["enterprise"] == "N06"}
+    assert {PCI + "rule/nitric-nox-limit-violated", PCI + "rule/nitric-tail-gas-alkali-only"} <= nitric
+    energy_sets = {c["requirement"]: c for c in basic_result["compliance"]["sets"]}
+    nitric_energy = energy_sets[PCI + "requirement/gb29141-nitric-energy"]["checks"]
+    assert [(c["enterprise"], c["exceeded"]) for c in nitric_energy] == [("N06", True)]
+    # a negative limit (acid plants export energy) has no "times the limit": −80 against −110 is exceeded, not 0.73×
+    acid_energy = [c for s in energy_sets.values() for c in s["checks"] if c["enterprise"] == "S01"
+                   and c.get("measured") == -80]
+    assert acid_energy and all(c["exceeded"] and c["ratio"] is None for c in acid_energy)
 
 
 def test_the_basic_chemicals_recommendations_answer_the_findings(basic_result):
     recs = {r["measure"] for r in basic_result["recommendations"]}
     for measure in ("convert-to-double-absorption", "install-acid-low-heat-recovery", "recover-h2o2-offgas-aromatics",
                     "convert-to-fluidized-bed-hydrogenation", "regenerate-alkylation-spent-acid",
-                    "replace-hf-alkylation"):
+                    "replace-hf-alkylation", "add-nitric-tail-gas-scr"):
         assert PCI + "measure/" + measure in recs, measure
