@@ -49,6 +49,10 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "equipment_life_years": {"minimum": 1, "hint": "whole years, e.g. 10"},
     "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
                "hint": "consumption=price pairs separated by commas, e.g. fresh-water=4.2,electricity=0.75"},
+    "exchange_rates": {"pattern": r"\s*|[A-Z]{3}\s*=\s*\d+(\.\d+)?(\s*,\s*[A-Z]{3}\s*=\s*\d+(\.\d+)?)*",
+                       "hint": "ISO 4217 code=yuan per unit pairs separated by commas, e.g. EUR=7.8,USD=7.2"},
+    "steam_enthalpy_gj_per_t": {"minimum": 0, "maximum": 5,
+                                "hint": "GJ per tonne of your steam, e.g. 2.8; 0: not set"},
     "scenario_levels": {"pattern": r"\s*|(I|II|III)(\s*,\s*(I|II|III))*",
                         "hint": "levels separated by commas, e.g. II,I"},
 }
@@ -130,6 +134,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
             "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
             "without a price stays physical and its payback is not derived."),
+    Setting("exchange_rates", "", "Exchange rates that convert sourced costs given in another currency, as ISO 4217 "
+            "code=yuan per unit, e.g. EUR=7.8,USD=7.2 (your own rates: CPKB has none built in); a cost in a currency "
+            "without a rate is shown in that currency and its payback is not derived."),
+    Setting("steam_enthalpy_gj_per_t", 0.0, "Heat per tonne of your steam, in GJ/t (e.g. 2.8 for saturated steam at "
+            "about 1 MPa), that turns a saving of steam in t/a into heat when the source gives no conversion of its "
+            "own; 0: not set, such a saving stays in tonnes and is not valued."),
     Setting("discount_rate", 0.08, "Discount rate that annualises a measure's investment on the abatement cost curve "
             "(capital recovery factor), e.g. 0.08 for 8 %."),
     Setting("equipment_life_years", 10, "Years over which a measure's investment is annualised on the abatement cost curve."),

@@ -143,10 +143,21 @@ class _Record(_Builder):
         econ = rec.get("economics") or {}
         parts = []
         inv = econ.get("investment_10k_yuan") or {}
+        foreign = econ.get("investment_unconverted") or {}
         if inv.get("per_basis"):
             basis = _pick(inv.get("basis_labels"), self.lang)
             parts.append(self.tr(f"投资 {_span(inv['per_basis'])} 万元（{basis}）",
                                  f"investment {_span(inv['per_basis'])} ×10⁴ yuan ({basis})"))
+            if inv.get("converted_from"):
+                parts.append(_pick(inv.get("text"), self.lang))
+        elif foreign.get("per_basis"):   # left in the source's currency: no exchange rate set
+            basis = _pick(foreign.get("basis_labels"), self.lang)
+            name = _pick(foreign.get("currency_labels"), self.lang)
+            year = foreign.get("year")
+            parts.append(self.tr(f"投资 {_span(foreign['per_basis'])} 万{name}（{basis}"
+                                 f"{f'，{year} 年价格' if year else ''}，未换算：未设置汇率）",
+                                 f"investment {_span(foreign['per_basis'])} ×10⁴ {foreign.get('currency')} ({basis}"
+                                 f"{f', {year} prices' if year else ''}; not converted: no exchange rate set)"))
         pay = (econ.get("payback_years") or {}).get("range")
         if pay and pay[0] is not None:
             parts.append(self.tr(f"回收期 {_span(pay) if pay[1] is not None else number(pay[0]) + ' 以上'} 年",

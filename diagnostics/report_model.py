@@ -115,8 +115,13 @@ def _economics(result: dict) -> Table | None:
             else (pay.get("zh") or "")
         requires = "；".join(f"{q['labels']['zh']}（{'已推荐' if q.get('recommended') else '未推荐'}，缺{len(q['missing'])}家）"
                             for q in econ.get("requires", []))
-        rows.append([r["labels"]["zh"], _range(inv.get("total")) or (_range(inv.get("per_basis")) + f"（{inv['basis_labels']['zh']}）" if inv else ""),
-                     _range(opex.get("total")) if opex else "", saving, _range(econ.get("savings_10k_yuan_per_a")), payback, requires])
+        # a cost left in the source's currency (no exchange rate) or converted at the set rate: said in its cell
+        foreign_inv = (econ.get("investment_unconverted") or {}).get("text") or {}
+        foreign_opex = (econ.get("opex_change_unconverted") or {}).get("text") or {}
+        converted = (inv.get("text") or {}).get("zh") if inv.get("converted_from") else None
+        inv_cell = _range(inv.get("total")) or (_range(inv.get("per_basis")) + f"（{inv['basis_labels']['zh']}）" if inv else "")
+        rows.append([r["labels"]["zh"], "；".join(x for x in (inv_cell, converted, foreign_inv.get("zh")) if x),
+                     (_range(opex.get("total")) if opex else "") or foreign_opex.get("zh") or "", saving, _range(econ.get("savings_10k_yuan_per_a")), payback, requires])
     return Table({"zh": "方案经济性与前提", "en": "Economics and prerequisites of measures"},
                  ["方案 measure", "投资 万元", "运行费用变化 万元/a", "节约量 savings", "节约额 万元/a", "回收期 年", "前提 requires"], rows, sheet="方案经济性 economics")
 

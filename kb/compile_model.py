@@ -140,7 +140,8 @@ class ModelFields:
         if not isinstance(value, dict):
             self._problem(ctx, f"`{key}` must be a mapping {{range: [low, high], basis: per-line, sources: […]}}.")
             return
-        self._check_keys(ctx, f"`{key}`", value, {"range", "value", "basis", "sources", "note"}, line)
+        self._check_keys(ctx, f"`{key}`", value, {"range", "value", "basis", "sources", "note", "currency", "year",
+                                                  "scale_by"}, line)
         node = URIRef(f"{iri}#{key.replace('_', '-')}")
         g = ctx.graph
         if not self._range_or_value(ctx, node, value, line, f"`{key}`"):
@@ -149,15 +150,46 @@ class ModelFields:
         if basis not in fmt.COST_BASES:
             self._problem(ctx, f"`{key}.basis` must be one of {', '.join(fmt.COST_BASES)}, not {basis!r}.", line)
             return
+        currency = value.get("currency", "CNY")
+        if currency not in fmt.CURRENCIES:
+            self._problem(ctx, f"`{key}.currency` must be an ISO 4217 code of {', '.join(fmt.CURRENCIES)}, "
+                          f"not {currency!r} (the figure is in 10^4 units of that currency, as the source gives it).",
+                          line)
+            return
         if key == "investment" and float(g.value(node, CPKB.minValue)) < 0:
             self._problem(ctx, "`investment` cannot be negative.", line)
         g.add((iri, CPKB.investment if key == "investment" else CPKB.opexChange, node))
         g.add((node, RDF.type, CPKB.CostItem))
         g.add((node, CPKB.costBasis, Literal(basis)))
+        g.add((node, CPKB.currency, Literal(currency)))
+        self._money_year(ctx, node, key, value, line)
+        self._scale_by(ctx, node, key, value, basis, line)
         self._texts(ctx, node, SKOS.note, value.get("note"), "note")
         if not value.get("sources"):
             self._problem(ctx, f"`{key}` needs `sources` (the document that gives the figure).", line)
         self._emit_sources(ctx, node, value.get("sources"))
+
+    def _money_year(self, ctx, node: URIRef, key: str, value: dict, line) -> None:
+        """`year`: the price year of the source's figure (shown with it; never inflated)."""
+        if "year" not in value:
+            return
+        year = value["year"]
+        if isinstance(year, bool) or not isinstance(year, int) or not 1950 <= year <= 2100:
+            self._problem(ctx, f"`{key}.year` must be the price year as a whole number (e.g. 2015), not {year!r}.", line)
+            return
+        ctx.graph.add((node, CPKB.priceYear, Literal(year, datatype=XSD.integer)))
+
+    def _scale_by(self, ctx, node: URIRef, key: str, value: dict, basis: str, line) -> None:
+        """`scale_by: FACT`: the survey fact (a capacity in the basis's unit) that scales a capacity basis."""
+        if "scale_by" not in value:
+            return
+        if basis not in fmt.CAPACITY_BASIS_UNITS:
+            self._problem(ctx, f"`{key}.scale_by` is only for the capacity bases "
+                          f"{', '.join(fmt.CAPACITY_BASIS_UNITS)}, not {basis!r}.", line)
+            return
+        fact = self._resolve(ctx, "fact", value["scale_by"], line)
+        if fact is not None:
+            ctx.graph.add((node, CPKB.scaleBy, fact))
 
     def _special_savings(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """Physical savings per basis: [{consumption, range | value, unit, basis, sources}]; valued at the
@@ -171,7 +203,7 @@ class ModelFields:
                 self._problem(ctx, "each saving is a mapping {consumption, range, unit, basis, sources}.", line)
                 continue
             self._check_keys(ctx, "a saving", item, {"consumption", "range", "value", "unit", "basis", "sources",
-                                                     "note"}, line)
+                                                     "note", "enthalpy", "scale_by"}, line)
             node = URIRef(f"{iri}#saving-{n}")
             target = self._resolve(ctx, "consumption", item.get("consumption"), line)
             unit = self._resolve(ctx, "unit", item.get("unit"), line)
@@ -187,6 +219,16 @@ class ModelFields:
             g.add((node, CPKB.onConsumption, target))
             g.add((node, CPKB.unit, unit))
             g.add((node, CPKB.costBasis, Literal(basis)))
+            self._scale_by(ctx, node, "saving", item, basis, line)
+            if "enthalpy" in item:   # the source's own steam enthalpy, GJ per tonne, for a saving in t/a of steam
+                if item.get("unit") != fmt.STEAM_MASS_UNIT:
+                    self._problem(ctx, f"a saving's `enthalpy` (GJ per tonne of steam) goes only with unit "
+                                  f"{fmt.STEAM_MASS_UNIT}.", line)
+                elif not _number(item["enthalpy"]) or not 0.1 <= float(item["enthalpy"]) <= 5:
+                    self._problem(ctx, "a saving's `enthalpy` is the source's GJ per tonne of steam, a number "
+                                  f"between 0.1 and 5, not {item['enthalpy']!r}.", line)
+                else:
+                    g.add((node, CPKB.steamEnthalpy, _dec(float(item["enthalpy"]))))
             self._texts(ctx, node, SKOS.note, item.get("note"), "note")
             if not item.get("sources"):
                 self._problem(ctx, "a saving needs `sources`.", line)

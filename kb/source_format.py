@@ -262,7 +262,20 @@ EMISSION_STAGES = ("generated", "emitted")
 
 # Model v2 (kb/README.md): closed lists of the new fields.
 COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output",
-              "per-facility")   # per-facility: one shared installation (park scale), counted once
+              "per-facility",   # per-facility: one shared installation (park scale), counted once
+              "per-t-per-h", "per-MW", "per-kW")   # per unit of steam/boiler capacity, of power (装机/热功率)
+# Capacity bases scaled by a survey fact in this unit (the unit id of kb/shared/units.yaml).
+CAPACITY_BASIS_UNITS = {"per-t-per-h": "t-per-h", "per-MW": "MW", "per-kW": "kW"}
+# Currencies of sourced money figures (ISO 4217) with their Chinese and English names; the figure keeps the
+# source's currency, the engine converts only at an exchange rate the user sets (kb/README.md "Economics").
+CURRENCIES = {"CNY": ("人民币", "yuan"), "EUR": ("欧元", "EUR"), "USD": ("美元", "USD"), "AUD": ("澳元", "AUD"),
+              "JPY": ("日元", "JPY"), "GBP": ("英镑", "GBP"), "CAD": ("加元", "CAD"), "CHF": ("瑞士法郎", "CHF"),
+              "KRW": ("韩元", "KRW"), "INR": ("印度卢比", "INR"), "HKD": ("港元", "HKD"), "TWD": ("新台币", "TWD"),
+              "SEK": ("瑞典克朗", "SEK"), "DKK": ("丹麦克朗", "DKK"), "NOK": ("挪威克朗", "NOK"),
+              "NZD": ("新西兰元", "NZD"), "SGD": ("新加坡元", "SGD"), "BRL": ("巴西雷亚尔", "BRL"),
+              "ZAR": ("南非兰特", "ZAR"), "THB": ("泰铢", "THB"), "EGP": ("埃及镑", "EGP")}
+# A saving of steam in tonnes on a consumption metered as heat: the only mass unit such a saving may take.
+STEAM_MASS_UNIT = "t-per-a"
 EFFECT_MODES = ("relative", "target", "absolute")
 SOURCE_AGES = ("new", "existing")
 CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age")

@@ -13,6 +13,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from cpkb.kb.collation import collation_key
+from cpkb.kb.source_format import CURRENCIES
 from cpkb.settings import format_bytes
 
 from .i18n import (LANG_NAMES, UI, configured_languages, pick, render_text, request_language, ui_picked,
@@ -305,7 +306,10 @@ def _lang_rank(code: str) -> tuple:
 
 _BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("每条生产线", "per production line"),
           "per-t-per-d": ("每 t/d 处理能力", "per t/d of capacity"), "per-m3-per-d": ("每 m³/d 处理能力", "per m³/d of capacity"),
-          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output")}
+          "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output"),
+          "per-facility": ("每套共享设施", "per shared installation"),
+          "per-t-per-h": ("每 t/h 蒸汽/锅炉容量", "per t/h of steam or boiler capacity"),
+          "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"), "per-kW": ("每 kW 装机功率", "per kW of installed power")}
 
 
 def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
@@ -316,11 +320,20 @@ def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
             basis = next(iter(index.texts(node, P["costBasis"]).values()), "")
             target = index.first_iri(node, P["onConsumption"])
             unit = index.first_iri(node, P["unit"])
+            currency = next(iter(index.texts(node, P["currency"]).values()), "CNY")
+            year = index.number(node, P["priceYear"])
+            basis_text = _BASIS.get(basis, (basis, basis))[0 if lang == "zh" else 1]
+            if year is not None:
+                basis_text += f"（{year:g} 年价格）" if lang == "zh" else f" ({year:g} prices)"
+            money_unit = None
+            if what != "saving" and currency != "CNY":   # the source's own currency, never converted here
+                name = CURRENCIES.get(currency, (currency, currency))
+                money_unit = (f"万{name[0]}" if lang == "zh" else f"×10⁴ {currency}") + ("" if what == "investment"
+                                                                                          else "/a")
             rows.append({"what": what, "target": index.term(target, lang) if target else None,
                          "range": [index.number(node, P["minValue"]), index.number(node, P["maxValue"])],
-                         "unit": index.term(unit, lang) if unit else None,
-                         "basis": _BASIS.get(basis, (basis, basis))[0 if lang == "zh" else 1],
-                         "sources": _citations(index, node, lang)})
+                         "unit": index.term(unit, lang) if unit else None, "money_unit": money_unit,
+                         "basis": basis_text, "sources": _citations(index, node, lang)})
     for prop in ("requiresMeasure", "requiresTechnique"):
         for target in index.iris(iri, P[prop]):
             rows.append({"what": "requires", "target": index.term(target, lang), "range": None, "unit": None,

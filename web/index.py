@@ -48,7 +48,8 @@ P = {name: str(CPKB[name]) for name in (
     "citation", "hasBenchmark", "appliesWhen", "condition", "operand", "level", "value", "requirement",
     "document", "clause", "verified", "basis", "conditionText", "unit", "pilotType", "prioritySector",
     "keyPollutant", "note", "effectMode", "actsOn", "targetLevel", "minAmount", "maxAmount", "investment",
-    "opexChange", "hasSaving", "minValue", "maxValue", "costBasis", "requiresMeasure", "requiresTechnique",
+    "opexChange", "hasSaving", "minValue", "maxValue", "costBasis", "currency", "priceYear", "requiresMeasure",
+    "requiresTechnique",
     "direction")}
 PREF, ALT, DEF = str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.definition)
 RDFS_LABEL, TYPE, SOURCE = str(RDFS.label), str(RDF.type), str(DCTERMS.source)
