@@ -128,6 +128,9 @@ def _fill(kb: Knowledge, ent: Enterprise, item: Derived, value: float) -> None:
                               "stage": item.stage, "process": None, "point": None, "derived": item.formula.text})
 
 
+_KIND_LABELS = {"output": {"zh": "年产量", "en": "annual output"}}
+
+
 def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> tuple[float | None, list[dict]]:
     values, shown = {}, []
     for inp in item.inputs:
@@ -139,8 +142,11 @@ def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived
             values[inp.name] = units.conversion(written, item.formula.base_units[inp.name]).apply(value)
         except UnitProblem:
             return None, []
+        # every input carries its name for readers (the fact's, indicator's or pollutant's label): a report never
+        # shows a formula's variable names
+        labels = inp.labels or (kb.label(inp.ref) if inp.ref else _KIND_LABELS.get(inp.kind))
         shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind,
-                      **({"labels": inp.labels} if inp.labels else {})})
+                      **({"labels": labels} if labels else {})})
     try:
         return round(item.formula.evaluate(values), 6), shown
     except (ZeroDivisionError, OverflowError):

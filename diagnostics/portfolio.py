@@ -162,7 +162,14 @@ def budget_steps(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], r
     pollutants, loads, pool, left_out = _inputs(kb, survey, enterprises, recommendations, settings)
     pool = [c for c in pool if c.cuts and any(loads.get(p, {}).get(c.enterprise) for p in c.cuts)]
     if not pool:
-        return None
+        if not left_out:
+            return None
+        # nothing to choose among, but the audit team still needs to know which measures lack cost or effect data
+        return {"steps": [], "candidates": 0, "without_data": left_out,
+                "pollutant_labels": {p: kb.label(p) for p in pollutants},
+                "note": {"zh": "没有同时具备投资和量化效果数据的候选方案，无法求解方案组合和边际减排成本曲线；缺数据的方案见下表。",
+                         "en": "No candidate has both an investment and a quantified effect, so no portfolio or abatement "
+                               "cost curve can be solved; the measures lacking data are listed."}}
     if len(pool) > MAX_STEP_CANDIDATES:
         return {"steps": [], "candidates": len(pool), "without_data": left_out,
                 "note": {"zh": f"候选方案{len(pool)}项，页面不预算分档；请用 cpkb plan --budget 求解。",
@@ -270,33 +277,82 @@ def _evaluate(kb: Knowledge, chosen: list[Candidate], loads: dict[str, dict[str,
 
 def abatement_curve(kb: Knowledge, pool: list[Candidate], loads: dict[str, dict[str, float]], rate: float,
                     years: int) -> dict[str, Any]:
-    """The marginal abatement cost curve per pollutant: every candidate as a step of width its tonnes removed a
-    year (mid of the range) and height its annualised cost per tonne, cheapest first. A measure acting on several
-    pollutants carries its whole cost on each curve (said in the basis)."""
+    """The marginal abatement cost curve per pollutant: candidates taken cheapest per tonne first, each removing
+    its share (mid of its effect range) of what the steps before it left at its enterprise, so the curve's
+    cumulative tonnes never count a tonne twice; of alternatives (measures replacing the same technique at one
+    enterprise) only the first taken stays on the curve, and a measure that requires another joins once that one
+    is on it (or when it is no candidate there: already in place). Steps are shown cheapest first. A measure
+    acting on several pollutants carries its whole cost on each curve (said in the basis)."""
     crf = rate / (1 - (1 + rate) ** -years) if rate else 1 / years
-    curves: dict[str, list[dict]] = defaultdict(list)
-    for c in pool:
-        annual = (c.investment[0] + c.investment[1]) / 2 * crf + c.running      # 万元/a
-        for p, (lo, hi) in c.cuts.items():
-            tonnes = loads.get(p, {}).get(c.enterprise, 0.0) * (lo + hi) / 2
-            if tonnes > 0:
-                curves[p].append({"measure": c.measure, "labels": kb.label(c.measure), "enterprise": c.enterprise,
-                                  "t_per_a": round(tonnes, 6), "annual_cost_10k_yuan": round(annual, 4),
-                                  "yuan_per_t": round(annual * 1e4 / tonnes, 2)})
-    out = {}
-    for p, steps in sorted(curves.items()):
-        steps.sort(key=lambda s: s["yuan_per_t"])
-        total = 0.0
-        for step in steps:
-            total += step["t_per_a"]
-            step["cumulative_t_per_a"] = round(total, 6)
-        out[p] = steps
-    return {"curves": out, "discount_rate": rate, "equipment_life_years": years, "capital_recovery_factor": round(crf, 6),
+    out, dropped = {}, {}
+    for p in sorted({p for c in pool for p in c.cuts}):
+        steps, left_out = _sequenced_curve(kb, [c for c in pool if p in c.cuts], p, loads.get(p, {}), crf)
+        if steps:
+            steps.sort(key=lambda s: s["yuan_per_t"])
+            total = 0.0
+            for step in steps:
+                total += step["t_per_a"]
+                step["cumulative_t_per_a"] = round(total, 6)
+            out[p] = steps
+        if left_out:
+            dropped[p] = left_out
+    return {"curves": out, "alternatives_left_out": dropped, "discount_rate": rate, "equipment_life_years": years,
+            "capital_recovery_factor": round(crf, 6),
             "basis": {"zh": "年化成本=投资中值×资本回收系数+运行费用变化−按设定价格计的节约额；每吨成本=年化成本÷年削减量"
-                            "（效果区间中值）。同时削减多种污染物的方案，其全部成本计入每条曲线。",
+                            "（效果区间中值）。按每吨成本由低到高依次取方案，每项只削减前面方案在同一企业留下的排放量，累计削减量"
+                            "不重复计算；同一企业互为替代的方案只取先入者，需以另一方案为前提的方案在前提方案之后计入。"
+                            "同时削减多种污染物的方案，其全部成本计入每条曲线。",
                       "en": "annual cost = mid investment × capital recovery factor + running-cost change − savings at "
                             "the set prices; cost per tonne = annual cost ÷ tonnes removed a year (mid of the effect "
-                            "range). A measure removing several pollutants carries its whole cost on each curve."}}
+                            "range). Candidates are taken cheapest per tonne first, each removing its share of what the "
+                            "steps before it left at its enterprise, so no tonne is counted twice; of alternatives at "
+                            "one enterprise only the first taken stays, and a measure requiring another follows it. A "
+                            "measure removing several pollutants carries its whole cost on each curve."}}
+
+
+def _sequenced_curve(kb: Knowledge, pool: list[Candidate], p: str, loads: dict[str, float],
+                     crf: float) -> tuple[list[dict], list[dict]]:
+    """Greedy: at each step the eligible candidate with the lowest cost per tonne on what is left."""
+    left = dict(loads)
+    taken: set[tuple[str, str]] = set()
+    replaced: dict[str, set[str]] = defaultdict(set)
+    keys = {c.key for c in pool}
+    waiting = list(pool)
+    steps, dropped = [], []
+
+    def eligible(c: Candidate) -> bool:
+        needs = kb.measures[c.measure].economics.requires_measures if c.measure in kb.measures else []
+        return all((m, c.enterprise) in taken or (m, c.enterprise) not in keys for m in needs)
+
+    while waiting:
+        best = None
+        for c in waiting:
+            lo, hi = c.cuts[p]
+            tonnes = left.get(c.enterprise, 0.0) * (lo + hi) / 2
+            if tonnes <= 0 or not eligible(c):
+                continue
+            annual = (c.investment[0] + c.investment[1]) / 2 * crf + c.running      # 万元/a
+            cost = annual * 1e4 / tonnes
+            if best is None or cost < best[0]:
+                best = (cost, c, tonnes, annual)
+        if best is None:
+            break
+        cost, c, tonnes, annual = best
+        waiting.remove(c)
+        steps.append({"measure": c.measure, "labels": kb.label(c.measure), "enterprise": c.enterprise,
+                      "t_per_a": round(tonnes, 6), "acts_on_t_per_a": round(left[c.enterprise], 6),
+                      "annual_cost_10k_yuan": round(annual, 4), "yuan_per_t": round(cost, 2)})
+        left[c.enterprise] -= tonnes
+        taken.add(c.key)
+        rep = set(kb.measures[c.measure].replaces) if c.measure in kb.measures else set()
+        replaced[c.enterprise] |= rep
+        for other in [o for o in waiting if o.enterprise == c.enterprise]:
+            other_rep = set(kb.measures[other.measure].replaces) if other.measure in kb.measures else set()
+            if other_rep & replaced[c.enterprise]:
+                waiting.remove(other)
+                dropped.append({"measure": other.measure, "labels": kb.label(other.measure),
+                                "enterprise": other.enterprise, "alternative_to": c.measure})
+    return steps, dropped
 
 
 def _row(kb: Knowledge, c: Candidate, loads: dict[str, dict[str, float]]) -> dict:

@@ -37,25 +37,59 @@ def target_pollutants(kb: Knowledge, scope: dict) -> list[str]:
 
 def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                         recommendations: list[dict]) -> dict:
-    """Per key pollutant: reported emitted load, and what each recommended measure and all together remove."""
+    """Per key pollutant: the baseline per enterprise (reported, measured, derived or estimated, each marked), and
+    what each recommended measure and all together remove, sequenced so that no tonne is removed twice; the O3
+    precursors (VOCs and NOx) apart and together; the load above each limit and the "bring every enterprise to the
+    limit / level II / ultra-low value" scenarios."""
+    from .load_scenarios import load_scenarios
+
     pollutants = target_pollutants(kb, survey.scope)
     baseline = baseline_loads(kb, survey, enterprises, pollutants)
     out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations)
            for pollutant in pollutants]
-    return {"pollutants": out, "basis": {
-        "zh": "按各企业填报的年排放量与推荐方案的效果区间估算；未填报排放量的企业按产量×排污系数估算并单独标明"
-              "（estimated）；同一企业多项方案按剩余比例连乘合并，不简单相加。",
-        "en": "Estimated from each enterprise's reported annual emission and the recommended measures' effect ranges; "
-              "an enterprise that reports no load is estimated as output × the sector's emission factor and marked "
-              "so (estimated); several measures on one enterprise combine multiplicatively on what remains."}}
+    result = {"pollutants": out, "basis": BASIS}
+    precursors = o3_precursors(kb, out)
+    if precursors:
+        result["o3_precursors"] = precursors
+    scenarios = load_scenarios(kb, survey, enterprises, sector=survey.scope.get("sector"), baseline=baseline,
+                               pollutants=pollutants)
+    if scenarios:
+        result["load_scenarios"] = scenarios
+    return result
+
+
+BASIS = {
+    "zh": "基准排放量按以下顺序取得并逐家标明：企业填报的年排放量（填报）；实测浓度×排气量（或年废水量）×运行时间"
+          "（实测法，《排污许可管理办法（试行）》第三十六条的监测法先于系数法）；知识库公式，如VOCs物料衡算（公式推算）；"
+          "产量×排污系数（系数估算）。合计注明其中估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
+          "逐项削减量之和等于合计削减量，同一吨不重复计算；同一企业互为替代的方案（替代同一工艺，或针对同一问题、作用于同一环节）只计推荐"
+          "次序在前的一项。知识库不按工序拆分企业的排放量，方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。",
+    "en": "The baseline of each enterprise is taken in this order and marked: the annual load it reports (reported); "
+          "measured concentration × flue-gas flow (or annual wastewater) × operating time (measured — the permit "
+          "measures, art. 36, put monitoring before coefficients); a formula of the knowledge base such as the VOCs "
+          "mass balance (derived); output × the sector's emission factor (estimated). Totals say how much is "
+          "estimated. Measures act in their recommended order on what the previous ones left, so the reductions per "
+          "measure add up to the combined reduction and no tonne is removed twice; of alternatives at one enterprise (replacing the "
+          "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. The "
+          "knowledge base does not split an enterprise's load by process, so a measure's effect range acts on its whole load "
+          "of the pollutant: for a measure acting on one process only the figure is an upper bound."}
+
+HOW = ("reported", "measured", "derived", "estimated")
+HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual load the enterprise reports"},
+             "measured": {"zh": "实测浓度×排气量（废水量）×运行时间", "en": "measured concentration × flow × time"},
+             "derived": {"zh": "知识库公式推算（如物料衡算）", "en": "a formula of the knowledge base (e.g. mass balance)"},
+             "estimated": {"zh": "产量×排污系数估算", "en": "output × emission factor (estimate)"}}
+O3_PRECURSORS = ("vocs", "nox")
 
 
 def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], enterprises: int,
                          recommendations: list[dict]) -> dict:
-    """One pollutant: its baseline (reported or estimated per enterprise), each measure's reduction and all measures
-    together (multiplicatively on what remains)."""
+    """One pollutant: its baseline per enterprise (how each was obtained), each measure's reduction taken on what
+    the measures before it left (recommended order), per enterprise and in total."""
     per_ent = {eid: row["t_per_a"] for eid, row in rows.items()}
     remaining = {eid: [1.0, 1.0] for eid in per_ent}       # fraction left: [best case, worst case]
+    by_ent: dict[str, list[dict]] = defaultdict(list)
+    replaced: dict[str, list[tuple]] = defaultdict(list)   # enterprise -> measures applied (what they replace, answer)
     measures = []
     for rec in recommendations:
         effects = [e for e in rec["expected_effects"] if e["kind"] == "pollutant" and e["target"] == pollutant
@@ -64,29 +98,87 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             continue
         low, high = min(e["change_pct"][0] for e in effects), max(e["change_pct"][1] for e in effects)
         ents = [eid for eid in rec["applies_to"] if eid in per_ent]
-        for eid in ents:
+        replaces = set(getattr(kb.measures.get(rec["measure"]), "replaces", None) or [])
+        problems = set(rec.get("problems") or [])
+        stages = {e.get("acts_on") for e in effects}
+        seq = [0.0, 0.0]
+        alternative_to: dict[str, str] = {}
+        for eid in list(ents):
+            # alternatives — measures replacing the same technique, or answering the same key issue at the same
+            # stage (two ink substitutions, two end-of-pipe plants): an enterprise takes the first in recommended
+            # order, never all, so the others remove nothing more there
+            rival = next((m for m, rep, probs, stg in replaced[eid]
+                          if rep & replaces or (probs & problems and stg & stages)), None)
+            if rival is not None:
+                alternative_to[eid] = rival
+                ents.remove(eid)
+                continue
+            replaced[eid].append((rec["measure"], replaces, problems, stages))
+            before = list(remaining[eid])
             remaining[eid][0] *= 1 + low / 100
             remaining[eid][1] *= 1 + high / 100
+            cut = [per_ent[eid] * (before[0] - remaining[eid][0]), per_ent[eid] * (before[1] - remaining[eid][1])]
+            seq = [seq[0] + cut[0], seq[1] + cut[1]]
+            # [weaker-effect case, stronger-effect case], not sorted: in the stronger case the measures before
+            # this one left less, so a later measure may remove less there; each end adds up to the combined end
+            by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": [round(cut[1], 6), round(cut[0], 6)],
+                                "acts_on_t_per_a": [round(per_ent[eid] * before[1], 6),
+                                                    round(per_ent[eid] * before[0], 6)]})
         base = sum(per_ent[e] for e in ents)
         measures.append({"measure": rec["measure"], "labels": rec["labels"], "enterprises": ents,
-                         "baseline_t_per_a": round(base, 6),
-                         "reduction_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)])})
+                         "baseline_t_per_a": round(base, 6), "change_pct": [low, high],
+                         "reduction_alone_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)]),
+                         "reduction_t_per_a": [round(seq[1], 6), round(seq[0], 6)],   # weaker, stronger case
+                         **({"alternative_to": alternative_to} if alternative_to else {})})
     total = sum(per_ent.values())
     best = sum(per_ent[e] * (1 - f[0]) for e, f in remaining.items())
     worst = sum(per_ent[e] * (1 - f[1]) for e, f in remaining.items())
+    count = {how: sum(1 for row in rows.values() if row["how"] == how) for how in HOW}
+    tonnes = {how: round(sum(row["t_per_a"] for row in rows.values() if row["how"] == how), 6) for how in HOW}
     estimated = {eid: row for eid, row in rows.items() if row["how"] == "estimated"}
     return {
         "pollutant": pollutant, "labels": kb.label(pollutant),
-        "reported_by": len(per_ent) - len(estimated), "estimated_by": len(estimated),
-        "not_reported_by": enterprises - len(per_ent),
+        "reported_by": count["reported"], "measured_by": count["measured"], "derived_by": count["derived"],
+        "estimated_by": count["estimated"], "not_reported_by": enterprises - len(per_ent),
         "baseline_t_per_a": round(total, 6),
-        "estimated_t_per_a": round(sum(per_ent[e] for e in estimated), 6),
+        "baseline_by_route_t_per_a": tonnes,
+        "estimated_t_per_a": tonnes["estimated"],
+        "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
                        "formula": row["formula"]} for eid, row in sorted(estimated.items())],
-        "by_measure": sorted(measures, key=lambda m: -m["reduction_t_per_a"][1]),
+        "baseline": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "how": row["how"],
+                      "formula": row["formula"], "formula_labels": row.get("formula_labels") or (
+                          HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
+                      **({"factor": row["factor"]} if row["factor"] else {}),
+                      **({"inputs": row["inputs"]} if row.get("inputs") else {}),
+                      "measures": by_ent.get(eid, []),
+                      "reduction_t_per_a": sorted([round(per_ent[eid] * (1 - remaining[eid][1]), 6),
+                                                   round(per_ent[eid] * (1 - remaining[eid][0]), 6)])}
+                     for eid, row in sorted(rows.items())],
+        "by_measure": measures,
         "combined_reduction_t_per_a": sorted([round(worst, 6), round(best, 6)]),
         "combined_reduction_share": sorted([round(worst / total, 4), round(best / total, 4)]) if total else None,
     }
+
+
+def o3_precursors(kb: Knowledge, rows: list[dict]) -> dict | None:
+    """VOCs and NOx, the O3 precursors, apart and together (t/a add up across the two): None unless both are
+    followed."""
+    found = [r for r in rows if r["pollutant"].rsplit("/", 1)[-1] in O3_PRECURSORS]
+    if len(found) < 2:
+        return None
+    base = sum(r["baseline_t_per_a"] for r in found)
+    low = sum(r["combined_reduction_t_per_a"][0] for r in found)
+    high = sum(r["combined_reduction_t_per_a"][1] for r in found)
+    return {"pollutants": [{"pollutant": r["pollutant"], "labels": r["labels"], "baseline_t_per_a": r["baseline_t_per_a"],
+                            "combined_reduction_t_per_a": r["combined_reduction_t_per_a"],
+                            "estimated_t_per_a": r["estimated_t_per_a"]} for r in found],
+            "baseline_t_per_a": round(base, 6), "combined_reduction_t_per_a": [round(low, 6), round(high, 6)],
+            "combined_reduction_share": [round(low / base, 4), round(high / base, 4)] if base else None,
+            "estimated_t_per_a": round(sum(r["estimated_t_per_a"] for r in found), 6),
+            "basis": {"zh": "臭氧前体物VOCs与NOx分列，并按吨数合计（两者都以t/a计，合计不作当量折算）。",
+                      "en": "The O3 precursors VOCs and NOx apart, and their sum in tonnes (both in t/a; no "
+                            "equivalence weighting)."}}
 
 
 def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
@@ -112,18 +204,34 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
 
 def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                    pollutants: list[str]) -> dict[str, dict[str, dict]]:
-    """pollutant -> enterprise -> {t_per_a, how: reported | estimated, factor, formula}: the reported emitted annual
-    load, else output × the first emission factor (排污系数) of the sector that applies to the enterprise."""
+    """pollutant -> enterprise -> {t_per_a, how, factor, formula[, inputs]}, by the first route that gives a figure:
+    the emitted annual load the survey reports (reported); a measured concentration × the enterprise's flue-gas
+    flow × operating hours, or × its annual wastewater (measured); an annual load a formula of the knowledge base
+    derived, such as the VOCs mass balance (derived); output × the first emission factor (排污系数) of the sector
+    that applies to the enterprise (estimated)."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     wanted = set(pollutants)
+    derived: dict[str, dict[str, dict]] = defaultdict(dict)
     for ent in enterprises:
         for em in ent.emissions:
             if em["pollutant"] in wanted and em["stage"] == "emitted":
                 load = annual_load(survey.units, em)
-                if load is not None:
-                    row = out[em["pollutant"]].setdefault(ent.id, {"t_per_a": 0.0, "how": "reported", "factor": None,
-                                                                   "formula": None})
-                    row["t_per_a"] += load
+                if load is None:
+                    continue
+                if em.get("derived"):
+                    derived[em["pollutant"]][ent.id] = _derived_row(kb, ent, em["pollutant"], load)
+                    continue
+                row = out[em["pollutant"]].setdefault(ent.id, {"t_per_a": 0.0, "how": "reported", "factor": None,
+                                                               "formula": None})
+                row["t_per_a"] += load
+    for ent in enterprises:
+        for pollutant in pollutants:
+            if ent.id not in out[pollutant]:
+                row = measured_load(kb, survey, ent, pollutant)
+                if row is None:
+                    row = derived[pollutant].get(ent.id)
+                if row is not None:
+                    out[pollutant][ent.id] = row
     factors = _applicable_factors(kb, survey, wanted)
     if not factors:
         return out
@@ -147,6 +255,134 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                                                          f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
                     break
     return out
+
+
+def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
+    """A formula input by its label (its own, or the fact's or indicator's it reads), never its variable name."""
+    if (inp.get("labels") or {}).get(lang):
+        return inp["labels"][lang]
+    source = str(inp.get("source") or "")
+    return kb.label(source)[lang] if source.startswith("http") else inp["name"]
+
+
+_UNIT_SHOWN = {"tonne/year": "t/a", "tonne / year": "t/a", "t/year": "t/a"}
+
+
+def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) -> dict:
+    """An annual load a formula of the knowledge base computed (derived.py), with the formula written out in
+    words (the inputs by their labels, never the formula's variable names)."""
+    record = ent.model.derived.get(pollutant) or {}
+    inputs = record.get("inputs") or []
+    words = record.get("formula_labels") or {"zh": record.get("formula", ""), "en": record.get("formula", "")}
+    shown = {lang: ("，" if lang == "zh" else ", ").join(
+        f"{_input_name(kb, i, lang)} = {i['value']:g} {_UNIT_SHOWN.get(i['unit'], i['unit'])}"
+        for i in inputs) for lang in ("zh", "en")}
+    labels = {"zh": f"{words['zh']}（{shown['zh']}）= {load:.4g} t/a",
+              "en": f"{words['en']} ({shown['en']}) = {load:.4g} t/a"}
+    return {"t_per_a": load, "how": "derived", "factor": record.get("quantity"), "formula": labels["en"],
+            "formula_labels": labels, "inputs": inputs}
+
+
+# Narrower pollutants that measure the whole of a broader one: the total-organics parameters by which Chinese air
+# standards control VOCs (NMHC, "the commonest VOCs surrogate", and TVOC, kb/shared/pollutants.yaml). A narrower
+# pollutant that is only a part (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole.
+TOTAL_MEASURES = {"nmhc", "tvoc"}
+
+
+FINAL_OUTLET = {"water": "total-outlet", "air": "stack"}
+
+
+def final_outlet(figures: list, medium: str) -> list:
+    """Of several figures of one pollutant, the one at the final outlet (总排口 for water) when exactly one is: a
+    workshop-outlet figure beside it is an internal point, not what leaves the enterprise."""
+    if len(figures) > 1:
+        final = [f for f in figures if (f[1] if isinstance(f, tuple) else f).get("point") == FINAL_OUTLET[medium]]
+        if len(final) == 1:
+            return final
+    return figures
+
+
+def surrogates(kb: Knowledge, pollutant: str) -> list[str]:
+    """Pollutants whose concentration stands for this one's: a narrower pollutant (skos:broader) that measures the
+    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant))
+                  if kb.kinds.get(str(s)) == "pollutant" and str(s).rsplit("/", 1)[-1] in TOTAL_MEASURES)
+
+
+def _as(kb: Knowledge, em: dict, pollutant: str, lang: str) -> str:
+    """（以非甲烷总烃计） when the concentration is a surrogate's."""
+    if em["pollutant"] == pollutant:
+        return ""
+    name = kb.label(em["pollutant"])[lang]
+    return f"（以{name}计）" if lang == "zh" else f" (as {name})"
+
+
+# The survey facts the measured route reads (kb/shared/facts.yaml; a sector may define its own annual wastewater).
+FLOW_FACT = "exhaust-gas-flow"
+HOURS_FACT = "annual-operating-hours"
+WASTEWATER_FACT = "annual-wastewater"
+
+
+def _fact_number(kb: Knowledge, ent: Enterprise, key: str) -> tuple[float, str] | None:
+    """The enterprise's answer to a number fact given by key (shared or of its sector), with the fact's unit."""
+    for iri, value in ent.facts.items():
+        if iri.rsplit("/", 1)[-1] == key and isinstance(value, (int, float)) and not isinstance(value, bool):
+            unit = (kb.facts.get(iri) or {}).get("unit")
+            return float(value), kb.units.get(unit or "", {}).get("symbol") or ""
+    return None
+
+
+def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str) -> dict | None:
+    """Concentration × flow × time: a flue-gas concentration (mg/m³, as measured — the O₂ normalisation is for
+    the limit, not the load) × the fact 标干排气量 (m³/h) × 年运行小时数 (h/a) × 10⁻⁹, or a wastewater
+    concentration (mg/L) × 年废水排放量 (m³/a) × 10⁻⁶. Only when the enterprise gives one concentration of the
+    pollutant in that medium (one flow cannot be shared among several stacks); below-detection figures are no
+    measurement of the load."""
+    from .requirements import _medium
+
+    figures = {"air": [], "water": []}
+    own = any(em["pollutant"] == pollutant and _medium(em["unit"]) for em in ent.emissions)
+    accepted = {pollutant} if own else {pollutant, *surrogates(kb, pollutant)}
+    for em in ent.emissions:
+        if em["pollutant"] not in accepted or em["stage"] != "emitted" or em.get("below_detection") or em.get("derived"):
+            continue
+        medium = _medium(em["unit"])
+        if medium is None:
+            continue
+        try:
+            value = survey.units.conversion(em["unit"], "mg/m**3" if medium == "air" else "mg/L").apply(em["value"])
+        except UnitProblem:
+            continue
+        figures[medium].append((value, em))
+    for medium in figures:
+        figures[medium] = final_outlet(figures[medium], medium)
+    if len(figures["air"]) == 1:
+        flow, hours = _fact_number(kb, ent, FLOW_FACT), _fact_number(kb, ent, HOURS_FACT)
+        if flow and hours:
+            (conc, em), = figures["air"]
+            load = conc * flow[0] * hours[0] * 1e-9
+            tail = f" × {flow[0]:g} m³/h × {hours[0]:g} h/a × 10⁻⁹ = {load:.4g} t/a"
+            labels = {lang: f"{conc:g} mg/m³{_as(kb, em, pollutant, lang)}{tail}" for lang in ("zh", "en")}
+            return {"t_per_a": load, "how": "measured", "factor": None, "formula": labels["en"], "formula_labels": labels,
+                    "inputs": [{"name": "concentration", "value": conc, "unit": "mg/m³", "process": em.get("process"),
+                                "pollutant": em["pollutant"]},
+                               {"name": FLOW_FACT, "value": flow[0], "unit": flow[1]},
+                               {"name": HOURS_FACT, "value": hours[0], "unit": hours[1]}]}
+    if len(figures["water"]) == 1:
+        volume = _fact_number(kb, ent, WASTEWATER_FACT)
+        if volume:
+            (conc, em), = figures["water"]
+            load = conc * volume[0] * 1e-6
+            tail = f" × {volume[0]:g} m³/a × 10⁻⁶ = {load:.4g} t/a"
+            labels = {lang: f"{conc:g} mg/L{_as(kb, em, pollutant, lang)}{tail}" for lang in ("zh", "en")}
+            return {"t_per_a": load, "how": "measured", "factor": None, "formula": labels["en"], "formula_labels": labels,
+                    "inputs": [{"name": "concentration", "value": conc, "unit": "mg/L", "process": em.get("process"),
+                                "pollutant": em["pollutant"]},
+                               {"name": WASTEWATER_FACT, "value": volume[0], "unit": volume[1]}]}
+    return None
 
 
 def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> dict[str, list[dict]]:

@@ -841,6 +841,80 @@ class _Builder:
             [r[:4] + [[x * 100 for x in r[4]] if r[4] else None] + r[5:] for r in rows],
             note=self.plain(_pick((self.r.get("reduction_potential") or {}).get("basis"), self.lang)),
             key=self.tr("削减潜力", "reduction potential")))
+        self._baseline(ch, potential)
+        self._load_scenarios(ch)
+
+    _HOW = {"reported": ("填报", "reported"), "measured": ("实测法", "measured"),
+            "derived": ("公式推算", "derived"), "estimated": ("系数估算", "estimated")}
+
+    def _baseline(self, ch: Chapter, potential: list[dict]) -> None:
+        """The baseline per enterprise with how it was obtained, the measures in sequence and O3 precursors."""
+        rows, seq = [], []
+        for p in potential:
+            for b in p.get("baseline") or []:
+                rows.append([b["enterprise"], _pick(p.get("labels"), self.lang), b["t_per_a"],
+                             self.tr(*self._HOW.get(b["how"], (b["how"], b["how"]))),
+                             self.plain(_pick(b.get("formula_labels"), self.lang) or b.get("formula") or "—"),
+                             b.get("reduction_t_per_a")])
+            for m in p.get("by_measure") or []:
+                seq.append([_pick(p.get("labels"), self.lang), _pick(m.get("labels"), self.lang), len(m.get("enterprises") or []),
+                            m.get("reduction_alone_t_per_a"), *(m.get("reduction_t_per_a") or [None, None]),
+                            len(m.get("alternative_to") or {})])
+        if rows:
+            ch.add("table", self.table("6", self.tr("各企业基准排放量及其取得方式", "Baseline per enterprise and how it was obtained"), [
+                Column(self.t("enterprise")),
+                Column(self.t("pollutant")), Column(self.t("emission"), "t/a", "num"),
+                Column(self.tr("取得方式", "obtained by")), Column(self.tr("算式", "calculation")),
+                Column(self.t("reduction"), "t/a", "range")], rows,
+                note=self.tr("估算份额见上表；“可削减量”为各方案依次作用后的合计。",
+                             "The estimated share is in the table above; the reduction is all measures in sequence."),
+                key=self.tr("基准排放量", "baseline")))
+        if seq:
+            ch.add("table", self.table("6", self.tr("各方案削减量（按推荐次序作用于剩余排放量）",
+                                                    "Reduction per measure (in recommended order, on what is left)"), [
+                Column(self.t("pollutant")), Column(self.t("measure")), Column(self.t("applies"), self.t("unit_ent"), "int"),
+                Column(self.tr("单独实施", "alone"), "t/a", "range"),
+                Column(self.tr("依次实施（效果取弱端）", "in sequence, weaker effects"), "t/a", "num"),
+                Column(self.tr("依次实施（效果取强端）", "in sequence, stronger effects"), "t/a", "num"),
+                Column(self.tr("作为替代方案未计", "not counted as alternative"), self.t("unit_ent"), "int")], seq,
+                note=self.tr("“依次实施”两栏各自之和等于合计削减量的两端，同一吨不重复计算；效果取强端时前面的方案削减更多，"
+                             "后面的方案可削减的剩余量因而更少。",
+                             "Each in-sequence column adds up to one end of the combined reduction, no tonne counted "
+                             "twice; with the stronger effects the measures before leave less, so a later one may remove less."),
+                key=self.tr("逐项削减", "per measure")))
+        o3 = (self.r.get("reduction_potential") or {}).get("o3_precursors")
+        if o3:
+            rows = [[_pick(x.get("labels"), self.lang), x["baseline_t_per_a"], x["combined_reduction_t_per_a"]]
+                    for x in o3["pollutants"]]
+            rows.append([self.tr("合计（VOCs+NOx）", "total (VOCs + NOx)"), o3["baseline_t_per_a"], o3["combined_reduction_t_per_a"]])
+            ch.add("table", self.table("6", self.tr("臭氧前体物分列与合计", "O3 precursors apart and together"), [
+                Column(self.t("pollutant")), Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range")],
+                rows, note=self.plain(_pick(o3.get("basis"), self.lang)), key=self.tr("臭氧前体物", "O3 precursors")))
+
+    def _load_scenarios(self, ch: Chapter) -> None:
+        found = (self.r.get("reduction_potential") or {}).get("load_scenarios") or {}
+        if found.get("exceedances"):
+            ch.add("table", self.table("6", self.tr("超标企业及限值以上排放量", "Enterprises over a limit and the load above it"), [
+                Column(self.tr("企业", "enterprise")), Column(self.t("pollutant")), Column(self.tr("限值要求", "requirement")),
+                Column(self.tr("限值", "limit"), None, "num"), Column(self.tr("折算浓度", "compared"), None, "num"),
+                Column(self.t("unit")), Column(self.t("emission"), "t/a", "num"),
+                Column(self.tr("限值以上排放量", "load above the limit"), "t/a", "num")],
+                [[e["enterprise"], _pick(e.get("labels"), self.lang), _pick(e.get("requirement_labels"), self.lang),
+                  e["limit_value"], e["compared"], e.get("unit") or "—", e["t_per_a"], e["above_t_per_a"]]
+                 for e in found["exceedances"]],
+                note=_pick(found.get("formula"), self.lang) + self.tr("；", "; ") + _pick(found.get("basis"), self.lang),
+                key=self.tr("超标排放量", "load above limits")))
+        scenarios = found.get("scenarios") or []
+        if scenarios:
+            ch.add("table", self.table("6", self.tr("排放情景：全部企业达到限值、Ⅱ级或超低排放", "Emission scenarios: limit, level II, ultra-low"), [
+                Column(self.tr("情景", "scenario")), Column(self.t("pollutant")), Column(self.t("reduction"), "t/a", "num"),
+                Column(self.tr("需改进企业", "enterprises to improve"), self.t("unit_ent"), "int"),
+                Column(self.tr("已达到的企业", "already there"), self.t("unit_ent"), "int"),
+                Column(self.tr("缺数据企业", "without data"), self.t("unit_ent"), "int"), Column(self.tr("说明", "note"))],
+                [[_pick(s.get("title"), self.lang), _pick(s.get("labels"), self.lang), s.get("reduction_t_per_a"),
+                  s.get("enterprises_moved"), len(s.get("enterprises_at_target") or []),
+                  len(s.get("enterprises_without_data") or []), _pick(s.get("reason"), self.lang) or "—"]
+                 for s in scenarios], key=self.tr("排放情景", "emission scenarios")))
 
     def _heavy_metals(self, ch: Chapter) -> None:
         metals = self.r.get("heavy_metals")
@@ -901,6 +975,14 @@ class _Builder:
 
     def _portfolio(self, ch: Chapter) -> None:
         found = self.r.get("portfolio") or {}
+        lacking = found.get("without_data") or []
+        if lacking:
+            reason = {"no-cost": self.tr("缺少可按企业折算的投资", "no investment that scales to the enterprise"),
+                      "no-effect": self.tr("缺少对所跟踪污染物的量化效果", "no quantified effect on the pollutants followed")}
+            ch.add("table", self.table("6", self.tr("未能进入方案组合和边际减排成本曲线的方案", "Measures left out of the portfolio and the cost curve"), [
+                Column(self.t("measure")), Column(self.tr("缺少的数据", "lacking"))],
+                [[_pick(w.get("labels"), self.lang), reason.get(w.get("reason"), w.get("reason") or "—")] for w in lacking],
+                note=_pick(found.get("note"), self.lang) or None, key=self.tr("缺数据方案", "measures lacking data")))
         if not found.get("steps"):
             return
         labels = found.get("pollutant_labels") or {}
@@ -1089,8 +1171,11 @@ class _Builder:
                 Column(self.t("enterprise")), Column(self.tr("对象", "target")), Column(self.t("value"), None, "num"),
                 Column(self.t("unit")), Column(self.tr("公式", "formula")), Column(self.tr("输入", "inputs"))],
                 [[d.get("enterprise"), self.label(d.get("target")) if d.get("target") in self.labels else _pick(d.get("labels"), self.lang),
-                  d.get("value"), d.get("unit") or "—", d.get("formula") or "—",
-                  "；".join(f"{i.get('name')}={number(i.get('value'))}" for i in d.get("inputs", []))]
+                  d.get("value"), d.get("unit") or "—",
+                  # the formula in words and its inputs by their labels: a formula's variable names are code
+                  _pick(d.get("formula_labels"), self.lang) or d.get("formula") or "—",
+                  "；".join(f"{_pick(i.get('labels'), self.lang) or self.labels.get(str(i.get('source') or '')) or i.get('name')}"
+                           f"={number(i.get('value'))}" for i in d.get("inputs", []))]
                  for d in derived if isinstance(d, dict)], key=self.tr("推算值", "derived values")))
         warnings = self.r.get("warnings") or []
         if warnings:

@@ -167,8 +167,16 @@ class UnitConverter:
         check_unit_text(written, self.limits)
         source = self.expression(written)
         try:
-            zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude
-            one = self.registry.Quantity(1.0, source).to(target_expr).magnitude
+            try:
+                zero = self.registry.Quantity(0.0, source).to(target_expr).magnitude
+                one = self.registry.Quantity(1.0, source).to(target_expr).magnitude
+            except ValueError as exc:
+                if "scaling factor" not in str(exc):
+                    raise
+                # 万 or 亿 before a unit the knowledge base does not name (万m3/h): pint refuses a factor inside a
+                # unit, so read the expression as a quantity (10000 m³/h) and scale by it
+                scaled = self.registry.parse_expression(source)
+                zero, one = 0.0, float(scaled.to(target_expr).magnitude)
         except pint.DimensionalityError:
             raise UnitProblem(f"unit {shown(written, 40)} has the wrong dimension for this value",
                               f"单位 {shown(written, 40)} 的量纲与该数值不符") from None

@@ -1,0 +1,335 @@
+"""The regional, basin and park examples of issue 13, recomputed by hand.
+
+Each figure below is worked out in the test with plain arithmetic from the survey as the county team wrote it
+(examples/packaging_printing_haimen_region.yaml, steel_fengnan_nox_region.yaml, papermaking_yiyang_basin.yaml,
+park_plating_cluster.yaml): the loads by each route, the load above a limit after O₂ normalisation, the scenarios,
+no tonne removed twice when several measures act on one load, the quantity of a park exchange (the smaller of
+supply and demand), and the portfolio's optimum against brute force. A wrong multiplication in the engine fails
+here."""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from diagnose_support import EXAMPLES, read, real_store
+
+SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text("utf-8"))
+ID = "https://w3id.org/cpkb/id/"
+VOCS, NOX, SO2, PM = (f"{ID}pollutant/{p}" for p in ("vocs", "nox", "so2", "pm"))
+COD, NH3N, TN, TP = (f"{ID}pollutant/{p}" for p in ("cod", "nh3-n", "tn", "tp"))
+EXAMPLE_FILES = {"vocs": "packaging_printing_haimen_region.yaml", "nox": "steel_fengnan_nox_region.yaml",
+                 "basin": "papermaking_yiyang_basin.yaml", "park": "park_plating_cluster.yaml"}
+
+
+@functools.lru_cache(maxsize=None)
+def run(name: str):
+    from cpkb.diagnostics.engine import diagnose
+
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES[name]).read_text(encoding="utf-8"))
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    return survey, diagnose(survey, real_store(), {})
+
+
+def potential(result: dict, pollutant: str) -> dict:
+    return next(p for p in result["reduction_potential"]["pollutants"] if p["pollutant"] == pollutant)
+
+
+def baseline(result: dict, pollutant: str) -> dict[str, dict]:
+    return {b["enterprise"]: b for b in potential(result, pollutant)["baseline"]}
+
+
+def scenario(result: dict, name: str, pollutant: str) -> dict:
+    return next(s for s in result["reduction_potential"]["load_scenarios"]["scenarios"]
+                if s["scenario"] == name and s["pollutant"] == pollutant)
+
+
+def exceedance(result: dict, enterprise: str, pollutant: str) -> dict:
+    return next(e for e in result["reduction_potential"]["load_scenarios"]["exceedances"]
+                if e["enterprise"] == enterprise and e["pollutant"] == pollutant)
+
+
+# ---------------------------------------------------------------- regional VOCs survey (packaging printing)
+
+def test_vocs_loads_by_each_route():
+    _, r = run("vocs")
+    rows = baseline(r, VOCS)
+    # reported (执行报告): 38.5 t/a; 15 600 kg/a is 15.6 t/a
+    assert rows["HM01"]["how"] == "reported" and rows["HM01"]["t_per_a"] == pytest.approx(38.5)
+    assert rows["HM03"]["t_per_a"] == pytest.approx(15600 / 1000)
+    # measured: NMHC (the standard's VOCs surrogate) mg/m³ × stack flow m³/h × hours h/a × 10⁻⁹ t/mg
+    assert rows["HM05"]["how"] == "measured" and rows["HM05"]["t_per_a"] == pytest.approx(96 * 40000 * 6000 / 1e9)
+    assert rows["HM06"]["t_per_a"] == pytest.approx(62 * 25000 * 4800 / 1e9)          # "25000 m3/h" with its unit
+    assert rows["HM07"]["t_per_a"] == pytest.approx(135 * 30000 * 7200 / 1e9)
+    # solvent balance: input − recovered − destroyed
+    assert rows["HM09"]["how"] == "derived" and rows["HM09"]["t_per_a"] == pytest.approx(120 - 66 - 30)
+    assert rows["HM11"]["t_per_a"] == pytest.approx(46 - 0 - 0)
+    # both a measurement and a balance: the measurement (70 × 20 000 × 5 000 × 10⁻⁹ = 7), not the balance (30 − 18)
+    assert rows["HM12"]["how"] == "measured" and rows["HM12"]["t_per_a"] == pytest.approx(70 * 20000 * 5000 / 1e9)
+    # output only: no VOCs emission factor for packaging printing in the knowledge base, so nothing is made up
+    assert "HM13" not in rows and "HM14" not in rows
+    p = potential(r, VOCS)
+    reported = 38.5 + 22.0 + 15.6 + 9.8
+    measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
+                + 70 * 20000 * 5000) / 1e9
+    derived = (120 - 66 - 30) + (85 - 0 - 51) + (46 - 0 - 0)
+    assert p["baseline_by_route_t_per_a"] == pytest.approx(
+        {"reported": reported, "measured": measured, "derived": derived, "estimated": 0})
+    assert p["baseline_t_per_a"] == pytest.approx(reported + measured + derived)
+    assert (p["reported_by"], p["measured_by"], p["derived_by"], p["estimated_by"], p["not_reported_by"]) == (4, 5, 3, 0, 2)
+    assert "以非甲烷总烃计" in rows["HM05"]["formula_labels"]["zh"]
+
+
+def test_vocs_load_above_the_limit():
+    """GB 41616 NMHC 80 mg/m³ binds every printer; HM01 reports its load and 110 mg/m³."""
+    _, r = run("vocs")
+    assert exceedance(r, "HM01", VOCS)["above_t_per_a"] == pytest.approx(38.5 * (1 - 80 / 110))
+    assert exceedance(r, "HM05", VOCS)["above_t_per_a"] == pytest.approx(96 * 40000 * 6000 / 1e9 * (1 - 80 / 96))
+    assert exceedance(r, "HM07", VOCS)["above_t_per_a"] == pytest.approx(135 * 30000 * 7200 / 1e9 * (1 - 80 / 135))
+    limit = scenario(r, "limit", VOCS)
+    assert limit["reduction_t_per_a"] == pytest.approx(38.5 * 30 / 110 + 23.04 * 16 / 96 + 29.16 * 55 / 135)
+    assert set(limit["enterprises_at_target"]) == {"HM06", "HM08", "HM12"}        # 62, 38, 70 ≤ 80
+    assert not scenario(r, "level-II", VOCS)["available"]                     # no level-II value in the KB
+
+
+def test_vocs_measures_never_remove_a_tonne_twice():
+    _, r = run("vocs")
+    p = potential(r, VOCS)
+    in_sequence = [sum(m["reduction_t_per_a"][i] for m in p["by_measure"]) for i in (0, 1)]   # weaker, stronger
+    assert in_sequence == pytest.approx(p["combined_reduction_t_per_a"])
+    assert p["combined_reduction_t_per_a"][1] <= p["baseline_t_per_a"]
+    # HM01 by hand: each measure acts on what the ones before it left, in recommended order
+    order = [m for m in p["by_measure"] if "HM01" in m["enterprises"]]
+    assert len(order) >= 2, "HM01 needs two measures on one load for this check"
+    left_best = left_worst = 38.5
+    for m in order:
+        low, high = m["change_pct"]                     # e.g. −95 … −70 %
+        left_best = left_best * (1 + low / 100)
+        left_worst = left_worst * (1 + high / 100)
+    row = baseline(r, VOCS)["HM01"]
+    assert row["reduction_t_per_a"] == pytest.approx(sorted([38.5 - left_worst, 38.5 - left_best]))
+    # measures replacing the same treatment (rotor + RTO after rotor + catalytic) are alternatives: counted once
+    rto = next(m for m in p["by_measure"] if m["measure"].endswith("/install-rotor-rto"))
+    assert "HM01" in rto["alternative_to"] and rto["reduction_t_per_a"] == [0, 0]
+
+
+def test_vocs_and_nox_apart_and_together():
+    _, r = run("vocs")
+    o3 = r["reduction_potential"]["o3_precursors"]
+    nox = potential(r, NOX)["baseline_t_per_a"]
+    assert nox == pytest.approx(0.6 + 0.35)
+    assert o3["baseline_t_per_a"] == pytest.approx(potential(r, VOCS)["baseline_t_per_a"] + nox)
+
+
+def _objective(chosen, loads, weight):
+    credited = {}
+    for c in chosen:
+        for p, (lo, hi) in c.cuts.items():
+            if loads.get(p, {}).get(c.enterprise):
+                key = (c.enterprise, p)
+                credited[key] = credited.get(key, 0.0) + loads[p][c.enterprise] * (lo + hi) / 2
+    return sum(weight.get(p, 0) * min(v, loads[p][e]) for (e, p), v in credited.items())
+
+
+def _feasible(kb, chosen, budget, enterprises):
+    if sum(c.investment[1] for c in chosen) > budget + 1e-9:
+        return False
+    keys = {c.key for c in chosen}
+    techniques = {e.id: e.techniques for e in enterprises}
+    for c in chosen:
+        econ = kb.measures[c.measure].economics
+        for need in econ.requires_measures:
+            if (need, c.enterprise) not in keys and not set(kb.measures[need].introduces) <= techniques[c.enterprise]:
+                return False
+    seen = {}
+    for c in chosen:
+        for t in kb.measures[c.measure].replaces:
+            if seen.setdefault((c.enterprise, t), c.key) != c.key:
+                return False
+    return True
+
+
+def _brute_force_check(name: str, limit: int = 12):
+    """The HiGHS optimum over the example's own candidates (the first `limit`) equals the best feasible subset."""
+    from cpkb.diagnostics.portfolio import _inputs, _weights, solve
+
+    survey, r = run(name)
+    kb = survey.knowledge
+    _, loads, pool, left_out = _inputs(kb, survey, survey.enterprises, r["recommendations"], {})
+    pool = [c for c in pool if c.cuts and any(loads.get(p, {}).get(c.enterprise) for p in c.cuts)][:limit]
+    if not pool:
+        return None, left_out
+    weight = _weights(loads, None)
+    budget = sum(c.investment[1] for c in pool) * 0.45
+    best = max(_objective(s, loads, weight) for n in range(len(pool) + 1) for s in itertools.combinations(pool, n)
+               if _feasible(kb, s, budget, survey.enterprises))
+    chosen = solve(kb, pool, loads, weight, budget, survey.enterprises)
+    assert _feasible(kb, chosen, budget, survey.enterprises)
+    assert _objective(chosen, loads, weight) == pytest.approx(best, rel=1e-6, abs=1e-9)
+    return pool, left_out
+
+
+def test_vocs_portfolio_optimum_equals_brute_force_and_lists_what_lacks_cost():
+    pool, left_out = _brute_force_check("vocs")
+    assert pool, "the VOCs example has measures with investment and effect figures"
+    _, r = run("vocs")
+    lacking = {w["measure"].rsplit("/", 1)[1]: w["reason"] for w in r["portfolio"]["without_data"]}
+    assert lacking.get("switch-to-water-based-ink") == "no-cost"            # no investment figure in the KB
+    # the cost curve counts no tonne twice: at each enterprise its steps add up to at most its load
+    loads = {b["enterprise"]: b["t_per_a"] for b in potential(r, VOCS)["baseline"]}
+    steps = r["portfolio"]["abatement_cost_curve"]["curves"][VOCS]
+    per_ent = {}
+    for s in steps:
+        per_ent[s["enterprise"]] = per_ent.get(s["enterprise"], 0) + s["t_per_a"]
+    assert all(t <= loads[e] + 1e-9 for e, t in per_ent.items())
+    assert [s["yuan_per_t"] for s in steps] == sorted(s["yuan_per_t"] for s in steps)
+
+
+# ---------------------------------------------------------------- regional NOx survey (steel)
+
+def test_nox_loads_by_each_route_and_oxygen():
+    _, r = run("nox")
+    rows = baseline(r, NOX)
+    assert rows["FN01"]["how"] == "reported" and rows["FN01"]["t_per_a"] == pytest.approx(1850)
+    assert rows["FN11"]["t_per_a"] == pytest.approx(735000 / 1000)                     # kg/a
+    assert rows["FN03"]["how"] == "measured" and rows["FN03"]["t_per_a"] == pytest.approx(180 * 900000 * 7920 / 1e9)
+    assert rows["FN04"]["t_per_a"] == pytest.approx(320 * 600000 * 7200 / 1e9)        # 60万m3/h is 600 000 m³/h
+    no2_mg_per_m3 = 150 * 46.01 / 22.4                                              # 150 ppm as NO2
+    assert rows["FN09"]["t_per_a"] == pytest.approx(no2_mg_per_m3 * 800000 * 7500 / 1e9, rel=1e-3)
+    assert "FN07" not in rows and "FN08" not in rows                                # no NOx factor in the KB
+    # SO2 and particulates not reported: output × factor (2.27 and 1.55 kg per tonne of crude steel)
+    so2, pm = baseline(r, SO2), baseline(r, PM)
+    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 2.27 / 1000)
+    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 1.55 / 1000)
+    assert so2["FN12"]["how"] == "reported" and so2["FN12"]["t_per_a"] == pytest.approx(310)
+    est = potential(r, SO2)
+    assert est["estimated_share"] == pytest.approx(est["estimated_t_per_a"] / est["baseline_t_per_a"], abs=1e-4)
+
+
+def test_nox_scenarios_after_oxygen_normalisation():
+    _, r = run("nox")
+    fn02 = 260 * (21 - 16) / (21 - 18)          # 433.3 mg/m³ at the sinter head's 16 % reference O₂
+    fn04 = 320 * (21 - 16) / (21 - 17)          # 400
+    fn04_load = 320 * 600000 * 7200 / 1e9
+    fn09 = 150 * 46.01 / 22.4                   # measured at 16 %: as written
+    fn09_load = fn09 * 800000 * 7500 / 1e9
+    e = exceedance(r, "FN02", NOX)
+    assert e["compared"] == pytest.approx(fn02, rel=1e-4) and e["o2"]["normalised"]
+    # the ultra-low value (50 mg/m³) binds in this region: load above it = load × (1 − 50 / C)
+    assert e["above_t_per_a"] == pytest.approx(2300 * (1 - 50 / fn02), rel=1e-4)
+    ule = scenario(r, "ultra-low", NOX)
+    fn03_load = 180 * 900000 * 7920 / 1e9
+    assert ule["reduction_t_per_a"] == pytest.approx(
+        2300 * (1 - 50 / fn02) + fn03_load * (1 - 50 / 180) + fn04_load * (1 - 50 / fn04) + fn09_load * (1 - 50 / fn09),
+        rel=1e-4)
+    assert set(ule["enterprises_at_target"]) == {"FN05"}                             # 45 mg/m³
+    special = scenario(r, "special", NOX)                                          # GB 28662 table 4: 300 mg/m³
+    assert special["reduction_t_per_a"] == pytest.approx(
+        2300 * (1 - 300 / fn02) + fn04_load * (1 - 300 / fn04) + fn09_load * (1 - 300 / fn09), rel=1e-4)
+    # two NOx stacks and one reported load (FN10): no share of the load can be pinned on either stack
+    assert "FN10" in ule["enterprises_without_data"]
+
+
+def test_nox_measures_in_sequence_and_what_lacks_cost():
+    _, r = run("nox")
+    p = potential(r, NOX)
+    in_sequence = [sum(m["reduction_t_per_a"][i] for m in p["by_measure"]) for i in (0, 1)]   # weaker, stronger
+    assert in_sequence == pytest.approx(p["combined_reduction_t_per_a"])
+    # works that already run SCR (FN01, FN05 at 45 mg/m³) and run no pelletising lack no denitrification there:
+    # the key-region rule tests only the process it names when the works runs it
+    ule = next(k for k in r["key_issues"] if k["problem"].endswith("/sinter-head-above-ultra-low"))
+    assert "FN01" not in ule["enterprises"] and "FN05" not in ule["enterprises"] and "FN02" in ule["enterprises"]
+    pool, left_out = _brute_force_check("nox")
+    nox_measures = {rec["measure"] for rec in r["recommendations"]
+                    if any(e["kind"] == "pollutant" and e["target"] == NOX and e.get("change_pct")
+                           for e in rec["expected_effects"])}
+    costed = {c.measure for c in pool or []}
+    lacking = {w["measure"] for w in left_out if w["reason"] == "no-cost"}
+    assert nox_measures <= costed | lacking
+
+
+# ---------------------------------------------------------------- basin survey (papermaking, Yangtze)
+
+def test_basin_loads_by_each_route():
+    _, r = run("basin")
+    cod, nh3 = baseline(r, COD), baseline(r, NH3N)
+    assert cod["YJ02"]["t_per_a"] == pytest.approx(48000 / 1000)
+    assert cod["YJ03"]["how"] == "measured" and cod["YJ03"]["t_per_a"] == pytest.approx(96 * 620000 / 1e6)
+    assert cod["YJ04"]["t_per_a"] == pytest.approx(58 * 310000 / 1e6)                  # "31万m3"
+    # a total-outlet and a workshop-outlet figure: the total outlet is what leaves the mill
+    assert cod["YJ10"]["t_per_a"] == pytest.approx(88 * 980000 / 1e6)
+    assert cod["YJ07"]["how"] == "estimated" and cod["YJ07"]["t_per_a"] == pytest.approx(4.2e4 * 5.69 / 1000)
+    assert nh3["YJ08"]["t_per_a"] == pytest.approx(2.6e4 * 0.19 / 1000)
+    p = potential(r, COD)
+    estimated = (4.2e4 + 2.6e4 + 1.5e4) * 5.69 / 1000
+    assert p["estimated_t_per_a"] == pytest.approx(estimated)
+    assert p["estimated_share"] == pytest.approx(estimated / p["baseline_t_per_a"], abs=1e-4)
+    # ammonia nitrogen is only part of total nitrogen: it never stands for it
+    assert "YJ05" not in baseline(r, TN) and baseline(r, TN)["YJ03"]["t_per_a"] == pytest.approx(14 * 620000 / 1e6)
+    assert baseline(r, TP)["YJ09"]["how"] == "reported"
+
+
+def test_basin_load_above_the_limits_and_the_special_limits():
+    _, r = run("basin")
+    yj03, yj04, yj05, yj10 = 96 * 620000 / 1e6, 58 * 310000 / 1e6, 112 * 2800000 / 1e6, 88 * 980000 / 1e6
+    assert exceedance(r, "YJ03", COD)["above_t_per_a"] == pytest.approx(yj03 * (1 - 90 / 96))     # integrated mill
+    assert exceedance(r, "YJ05", COD)["above_t_per_a"] == pytest.approx(yj05 * (1 - 100 / 112))   # pulp mill
+    assert exceedance(r, "YJ03", TP)["above_t_per_a"] == pytest.approx(0.9 * 620000 / 1e6 * (1 - 0.8 / 0.9))
+    special = scenario(r, "special", COD)                                       # GB 3544 table 3: 50 mg/L
+    assert special["reduction_t_per_a"] == pytest.approx(
+        yj03 * (1 - 50 / 96) + yj04 * (1 - 50 / 58) + yj05 * (1 - 50 / 112) + yj10 * (1 - 50 / 88))
+    # no measure of the knowledge base quantifies an effect on these pollutants: the potential says 0, and the
+    # portfolio lists every recommended measure as lacking an effect instead of inventing one
+    assert potential(r, COD)["combined_reduction_t_per_a"] == [0, 0]
+    assert r["portfolio"]["candidates"] == 0 and r["portfolio"]["without_data"]
+
+
+# ---------------------------------------------------------------- park survey (park_plating_cluster.yaml)
+
+def test_park_match_quantities_are_the_smaller_of_supply_and_demand():
+    survey, r = run("park")
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["park"]).read_text(encoding="utf-8"))
+    kinds = {s["resource"] for e in raw["enterprises"] for s in e["streams"]}
+    assert len(kinds) >= 6
+    matches = {(m["from"], m["to"], m["offer"].rsplit("/", 1)[1]): m["amount"] for m in r["symbiosis"]["matches"]}
+    steam_left = 16000                                     # C01's low-pressure steam, largest demand first
+    p01 = min(steam_left, 6500)
+    steam_left -= p01
+    p02 = min(steam_left, 4200)
+    assert matches[("C01", "P01", "steam-low-pressure")] == p01 == 6500
+    assert matches[("C01", "P02", "steam-low-pressure")] == p02 == 4200
+    heat_left = 5200                                       # 120 °C heat: P04 3,600 then what is left for P03's 2,400
+    p04 = min(heat_left, 3600)
+    heat_left -= p04
+    assert matches[("C01", "P04", "waste-heat-low")] == p04
+    assert matches[("C01", "P03", "waste-heat-low")] == min(heat_left, 2400) == 1600
+
+
+# ---------------------------------------------------------------- outputs
+
+@pytest.mark.parametrize("name", ["vocs", "nox", "basin"])
+def test_outputs_json_html_xlsx_docx(name):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cpkb.diagnostics.report import to_docx, to_html, to_xlsx
+
+    _, r = run(name)
+    jsonschema.validate(json.loads(json.dumps(r, ensure_ascii=False)), SCHEMA)
+    html = to_html(r, real_store())
+    assert "各企业基准排放量及其取得方式" in html and "排放情景" in html
+    sheets = load_workbook(io.BytesIO(to_xlsx(r))).sheetnames
+    assert any("基准排放量" in s for s in sheets)
+    doc = Document(io.BytesIO(to_docx(r)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    captions = text + "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "各企业基准排放量及其取得方式" in captions
+    assert "vocs_in" not in captions and "https://w3id.org" not in captions
