@@ -137,8 +137,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("exchange_rates", "", "Exchange rates that convert sourced costs given in another currency, as ISO 4217 "
             "code=yuan per unit, e.g. EUR=7.8,USD=7.2 (your own rates: CPKB has none built in); a cost in a currency "
             "without a rate is shown in that currency and its payback is not derived."),
-    Setting("steam_enthalpy_gj_per_t", 0.0, "Heat per tonne of your steam, in GJ/t (e.g. 2.8 for saturated steam at "
-            "about 1 MPa), that turns a saving of steam in t/a into heat when the source gives no conversion of its "
+    Setting("steam_enthalpy_gj_per_t", 0.0, "Heat per tonne of your steam, in GJ/t (e.g. 2.8; read it from steam tables "
+            "at your steam's pressure and temperature), that turns a saving of steam in t/a into heat when the source gives no conversion of its "
             "own; 0: not set, such a saving stays in tonnes and is not valued."),
     Setting("discount_rate", 0.08, "Discount rate that annualises a measure's investment on the abatement cost curve "
             "(capital recovery factor), e.g. 0.08 for 8 %."),

@@ -127,6 +127,11 @@ def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: Uni
                                              "这些企业未折算",
                                        "en": f"the figure is per unit of capacity ({label[1]}); the survey gives no "
                                              f"'{fact['en']}' for some enterprises, which are not scaled"}
+        elif item.get("scale_by"):   # the knowledge names a fact whose unit is no capacity of this basis
+            fact = kb.label(item["scale_by"])
+            block["not_scaled"] = {"zh": f"该数字按单位容量计（{label[0]}），指定的「{fact['zh']}」单位与该基准不符，未折算",
+                                   "en": f"the figure is per unit of capacity ({label[1]}); the fact named, "
+                                         f"'{fact['en']}', is not in a unit of that capacity, so it is not scaled"}
         else:
             block["not_scaled"] = {"zh": f"该数字按单位容量计（{label[0]}），本行业未定义对应的容量事实，未折算",
                                    "en": f"the figure is per unit of capacity ({label[1]}); the sector defines no "

@@ -50,7 +50,7 @@ def _kb(folder: Path, demo: dict[str, str], capacity_fact: bool = True) -> Path:
     return kb
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def _store(variant: str):
     from cpkb.kb.build import open_store
     from cpkb.settings import load_settings
@@ -69,6 +69,8 @@ VARIANTS = {
                  OPEX: f"opex_change: {{range: [0.1, 0.2], basis: per-MW, {SOURCE}}}",
                  SAVING: f"- {{consumption: steam-heat, range: [100, 200], unit: t-per-a, {SOURCE}}}"},
     "no-capacity-fact": {INVEST: f"investment: {{range: [1, 2], basis: per-t-per-h, {SOURCE}}}"},
+    "scale-by-no-capacity": {
+        INVEST: f"investment: {{range: [1, 2], basis: per-t-per-h, scale_by: annual-wastewater, {SOURCE}}}"},
     "steam-source-enthalpy": {
         SAVING: f"- {{consumption: steam-heat, range: [100, 200], unit: t-per-a, enthalpy: 2.5, {SOURCE}}}"},
 }
@@ -112,6 +114,12 @@ def test_a_eur_investment_without_a_rate_stays_in_eur_and_gives_no_payback():
     from cpkb.diagnostics.report import to_html
     html = to_html(result)
     assert "万欧元" in html and "未设置汇率" in html
+    from cpkb.diagnostics.audit_records import enterprise_records
+    from cpkb.diagnostics.report_model import model_tables
+    record = repr([report for _, report in enterprise_records(result)])
+    assert "投资 2–6 万欧元（每条生产线，2015 年价格，未换算：未设置汇率）" in record
+    table = next(t for t in model_tables(result) if t.title["zh"] == "方案经济性与前提")
+    assert any("万欧元" in str(cell) for row in table.rows for cell in row)
 
 
 def test_a_eur_investment_with_a_set_rate_is_converted_and_the_payback_derived():
@@ -141,6 +149,12 @@ def test_without_a_capacity_fact_a_per_t_per_h_figure_is_not_scaled_and_said_so(
     econ, _ = _economics("no-capacity-fact", LINES)
     inv = econ["investment_10k_yuan"]
     assert inv["total"] is None and inv["not_scaled"]["zh"].startswith("该数字按单位容量计（每 t/h")
+
+
+def test_a_named_scale_fact_that_is_no_capacity_is_not_used_and_said_so():
+    econ, _ = _economics("scale-by-no-capacity", [plating("A", **{"boiler-capacity": 10, "annual-wastewater": 5000})])
+    inv = econ["investment_10k_yuan"]                              # not 5000 m³/a × 1–2, not the boiler either
+    assert inv["total"] is None and "单位与该基准不符" in inv["not_scaled"]["zh"]
 
 
 def test_steam_saved_in_tonnes_becomes_heat_only_at_a_stated_enthalpy():
@@ -190,3 +204,25 @@ def test_the_exchange_rate_setting_is_checked():
     assert load_settings(exchange_rates="EUR=7.8,USD=7.2")["exchange_rates"] == "EUR=7.8,USD=7.2"
     with pytest.raises(SettingError, match="ISO 4217"):
         load_settings(exchange_rates="euro=7.8")
+
+
+def test_the_browse_page_shows_a_foreign_cost_in_its_own_currency_with_its_year():
+    from cpkb.web.app import create_app
+
+    store, settings = _store("eur")
+    app = create_app({"CPKB": settings, "TESTING": True})
+    client = app.test_client()
+    page = client.get("/id/demo/measure/adopt-countercurrent-rinse?lang=zh").get_data(as_text=True)
+    assert "万欧元" in page and "2015 年价格" in page
+    page = client.get("/id/demo/measure/adopt-countercurrent-rinse?lang=en").get_data(as_text=True)
+    assert "×10⁴ EUR" in page and "2015 prices" in page
+
+
+def test_the_worked_example_keeps_the_sources_usd_figure():
+    """electroplating install-evaporative-recovery: 约40万美元 from one Indian plater, kept in USD."""
+    from diagnose_support import real_store
+
+    epi = "https://w3id.org/cpkb/id/electroplating/"
+    rows = real_store().select(f"SELECT ?c ?v WHERE {{ <{epi}measure/install-evaporative-recovery> cpkb:investment ?i . "
+                               "?i cpkb:currency ?c ; cpkb:minValue ?v }").rows
+    assert [(str(r["c"]), float(r["v"])) for r in rows] == [("USD", 40.0)]
