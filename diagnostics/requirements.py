@@ -180,6 +180,8 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 continue
             if em.get("point") and limit.point and em["point"] != limit.point:
                 continue
+            if not em.get("point") and not em.get("place_unknown") and limit.point in _FUGITIVE_POINTS:
+                continue  # fugitive monitoring is always written as such (厂界, 厂区内): a figure of no place is an outlet's
             if limit.process and em.get("process") and em["process"] != limit.process:
                 continue
             if _medium(em["unit"]) and _medium(target) and _medium(em["unit"]) != _medium(target):
@@ -236,6 +238,7 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
     return out
 
 
+_FUGITIVE_POINTS = ("boundary", "in-plant")  # fugitive monitoring points: no process's outlet is one
 _PER_LITRE = re.compile(r"/\s*(?:l|liter|litre|升)\b|/\s*l$|/\s*升", re.I)
 _PER_CUBIC_METRE = re.compile(r"/\s*n?m(?:\*\*3|\^3|3|³)|/\s*(?:标)?立方米|/\s*cubic_meter", re.I)
 
