@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
@@ -25,7 +27,12 @@ LEVELS = ("I", "II", "III")
 
 def normalise(name: str) -> str:
     """How names are matched: case, full-/half-width forms and surrounding or inner spaces ignored."""
-    return "".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
+    return _normalised(name) if type(name) is str else _normalised(str(name))
+
+
+@lru_cache(maxsize=1 << 16)   # a survey writes the same few hundred names in every enterprise
+def _normalised(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 @dataclass
@@ -203,12 +210,52 @@ _DERIVED_LOCK = threading.RLock()
 
 def derived(kb: "Knowledge", attr: str, build):
     """What is built once from a knowledge base (name matcher, place index) and lives and dies with it."""
+    found = getattr(kb, attr, None)
+    if found is not None:   # built already: no lock needed to read it
+        return found
     with _DERIVED_LOCK:
         found = getattr(kb, attr, None)
         if found is None:
             found = build(kb)
             setattr(kb, attr, found)
         return found
+
+
+def _objects_of(prop) -> Callable[["Knowledge"], dict[str, str]]:
+    def build(kb: "Knowledge") -> dict[str, str]:
+        subjects = set(kb.graph.subjects(prop, None))
+        return {str(s): str(kb.graph.value(s, prop)) for s in subjects}
+    return build
+
+
+_MEASURED_AS = _objects_of(CPKB.measuredAs)
+_MEDIUM = _objects_of(CPKB.medium)
+
+
+def _water(kb: "Knowledge") -> frozenset[str]:
+    return frozenset(iri for iri, medium in _MEDIUM(kb).items() if medium == "water")
+
+
+def _sets_by_sector(kb: "Knowledge") -> dict[str, list]:
+    out: dict[str, list] = {}
+    for req in sorted(kb.requirement_sets.values(), key=lambda r: r.iri):
+        out.setdefault(req.sector, []).append(req)
+    return out
+
+
+def water_pollutants(kb: "Knowledge") -> frozenset[str]:
+    """The pollutants whose medium is water (a figure of one names a discharge route), built once per knowledge."""
+    return derived(kb, "_water_pollutants", _water)
+
+
+def measured_as(kb: "Knowledge") -> dict[str, str]:
+    """pollutant IRI -> the item standards limit it by (VOCs -> NMHC), built once per knowledge."""
+    return derived(kb, "_measured_as", _MEASURED_AS)
+
+
+def requirement_sets_of(kb: "Knowledge", sector: str) -> list:
+    """The requirement sets of a sector in IRI order, grouped once per knowledge (not once per enterprise)."""
+    return derived(kb, "_requirement_sets_by_sector", _sets_by_sector).get(sector, [])
 
 
 _CACHE: "weakref.WeakKeyDictionary[Store, Knowledge]" = weakref.WeakKeyDictionary()

@@ -383,3 +383,26 @@ def _polarity_weight(query: str, name: str, score: float) -> float:
 def matcher_for(kb: Knowledge) -> NameMatcher:
     """The name matcher of a knowledge base, built once per loaded knowledge base."""
     return derived(kb, "_name_matcher", NameMatcher)
+
+
+class SurveyMatcher:
+    """A name matcher that answers each (kind, name, sector) once per survey: the same few hundred names recur in
+    every enterprise of a survey, and resolving one walks every written form of the name (names.py variants)."""
+
+    def __init__(self, matcher: NameMatcher):
+        self.matcher = matcher
+        self._resolved: dict[tuple[str, str, str | None], str | None] = {}
+
+    def resolve(self, kind: str, text: str, sector: str | None = None) -> str | None:
+        """As NameMatcher.resolve, remembered for text names (anything else is asked each time, as it is rare)."""
+        if type(text) is not str:
+            return self.matcher.resolve(kind, text, sector)
+        key = (kind, text, sector)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            found = self._resolved[key] = self.matcher.resolve(kind, text, sector)
+            return found
+
+    def __getattr__(self, name: str):
+        return getattr(self.matcher, name)   # suggest, candidates …: rare, asked of the matcher itself

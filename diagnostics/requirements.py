@@ -15,11 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from rdflib import URIRef
-
-from cpkb.kb.namespaces import CPKB
-
-from .knowledge import Knowledge
+from .knowledge import Knowledge, measured_as, requirement_sets_of
 from .knowledge_model import Limit, RequirementSet
 from .survey import Enterprise, Survey
 from .units import UnitProblem
@@ -89,11 +85,11 @@ def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool 
 
 def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, compiler) -> list[dict]:
     """Every applicable limit of the sector's requirement sets against the enterprise's figures."""
-    sets = [r for r in kb.requirement_sets.values() if r.sector == sector]
+    sets = requirement_sets_of(kb, sector)   # in IRI order
     checks: list[dict] = []
     ent.model.unplaced = []
     evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
-    for req in sorted(sets, key=lambda r: r.iri):
+    for req in sets:
         binding, why = applies(req, ent.model.context, sets, evaluate)
         ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
         if not binding:
@@ -115,7 +111,7 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
 def _stated_as(kb: Knowledge, ent: Enterprise, em: dict, subject: str) -> bool:
     """Whether a figure of a pollutant that standards limit by another item (VOCs by NMHC, `measured_as`) stands
     for that item here: never beside a figure of the item itself at the same place."""
-    if str(kb.graph.value(URIRef(em["pollutant"]), CPKB.measuredAs) or "") != subject:
+    if measured_as(kb).get(em["pollutant"], "") != subject:
         return False
     return not any(other["pollutant"] == subject and other["stage"] == "emitted" and other.get("point") == em.get("point")
                    and other.get("process") == em.get("process") and other.get("place_unknown") == em.get("place_unknown")

@@ -168,6 +168,8 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                            "(setting max_enterprises). Split it, e.g. by county or park, and diagnose each part.",
             zh=f"共 {len(enterprises):,} 家企业；一份填报最多 {limits.max_enterprises:,} 家（设置 max_enterprises）。"
                "请按县区或园区拆分后分别诊断。")])
+    if _clean(raw, limits):
+        return   # the usual survey: nothing to place, so no field paths are built
     stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
     while stack and len(problems) < 100:
         value, path, depth = stack.pop()
@@ -211,6 +213,44 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                                           zh=f"{type(value).__name__} 不是填报值；填报文件只含文字、数字、是/否、列表和映射。"))
     if problems:
         raise SurveyError(problems)
+
+
+def _clean(raw: Any, limits: SurveyLimits) -> bool:
+    """Whether check_tree would find nothing: one iterative walk without field paths, the texts checked at once
+    at the end. Anything unusual (a key that is not plain text, a value of another type) answers False and is
+    left to the placing walk."""
+    max_depth, max_chars = limits.max_yaml_depth, limits.max_name_chars
+    if type(raw) is not dict and type(raw) is not list:
+        return False
+    texts: list[str] = []
+    stack: list[tuple[Any, int]] = [(raw, 0)]
+    while stack:
+        container, depth = stack.pop()
+        if depth >= max_depth:
+            return False
+        if type(container) is dict:
+            texts.extend(container)   # keys that are not text make the join below fail
+            items = container.values()
+        else:
+            items = container
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                texts.append(item)
+            elif kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is int:
+                if not -_INT_RANGE < item < _INT_RANGE:
+                    return False
+            elif kind is not float and kind is not bool and item is not None:
+                return False
+    try:
+        joined = "\n".join(texts)
+    except TypeError:
+        return False
+    if texts and max(map(len, texts)) > max_chars:
+        return False
+    return _NOT_XML.search(joined) is None
 
 
 def _control(where: str, char: str) -> SurveyProblem:

@@ -15,13 +15,11 @@ from typing import Any
 
 import orjson
 import yaml
-from rdflib import URIRef
 
-from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
 from .enterprise_model import EnterpriseModel
-from .knowledge import LEVELS, Knowledge, knowledge_for, normalise
+from .knowledge import LEVELS, Knowledge, knowledge_for, normalise, water_pollutants
 from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
@@ -29,7 +27,7 @@ from .limits import SurveyLimits, shown
 from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
-from .names import fold, matcher_for
+from .names import SurveyMatcher, fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
 from .safe_load import check_tree, load_json, load_yaml
@@ -197,7 +195,7 @@ class SurveyReader:
                  names: dict | list | None = None):
         self.kb = knowledge
         self.units = converter_for(knowledge)
-        self.matcher = matcher_for(knowledge)
+        self.matcher = SurveyMatcher(matcher_for(knowledge))   # each name resolved once per survey
         self.cells = cells or {}
         self.problems: list[SurveyProblem] = []
         self.warnings: list[SurveyProblem] = []
@@ -1193,11 +1191,11 @@ class SurveyReader:
                 self.warn(f"{path}.point", f"{point!r} is not a monitoring point the limits know "
                                            f"({', '.join(EMISSION_POINTS)}); ignored.",
                           f"“{point}”不是限值所用的监测点位（{'、'.join(EMISSION_POINTS)}）；已忽略。")
-            if pollutant and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water":
+            if pollutant and pollutant in water_pollutants(self.kb):
                 self._route(ent, point, f"{path}.point")
             point = where
         written = raw.get("process")
-        water = bool(pollutant) and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water"
+        water = bool(pollutant) and pollutant in water_pollutants(self.kb)
         # 直排 of a water pollutant is a discharge route; of an air pollutant it is exhaust let out untreated
         route = self._route(ent, written, f"{path}.process") if water else None
         if water:
@@ -1255,7 +1253,7 @@ class SurveyReader:
         if ranked and ranked[0].score >= PLACE_SCORE and (len(ranked) < 2 or ranked[0].score - ranked[1].score
                                                           >= PLACE_MARGIN):
             found["place_process"] = ranked[0].iri
-        water = str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "water"
+        water = pollutant in water_pollutants(self.kb)
         words = _WATER_PLACE if water else _AIR_PLACE
         if any(w in place for w in words[0]):
             found["place_points"] = words[1]
