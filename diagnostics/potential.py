@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .area_targets import targets_against_potential
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
 from .survey import Enterprise, Survey
@@ -27,12 +28,37 @@ def annual_load(units: UnitConverter, emission: dict) -> float | None:
 
 
 def target_pollutants(kb: Knowledge, scope: dict) -> list[str]:
-    """The pollutants a co-audit follows: the region's or basin's key pollutants, else those of the pilot's roles."""
+    """The pollutants a co-audit follows (see followed_pollutants)."""
+    return followed_pollutants(kb, scope)["pollutants"]
+
+
+_FROM = {"survey": {"zh": "调查自选的特征污染物", "en": "the characteristic pollutants the survey chose"},
+         "region": {"zh": "所在重点区域的特征污染物", "en": "the key pollutants of the survey's region"},
+         "basin": {"zh": "所在流域的特征污染物", "en": "the key pollutants of the survey's basin"},
+         "roles": {"zh": "试点类型对应的污染物类别", "en": "the pollutant roles of the pilot type"}}
+
+
+def followed_pollutants(kb: Knowledge, scope: dict) -> dict:
+    """The pollutants a co-audit follows and where the list came from: the survey's own characteristic pollutants
+    (scope.pollutants — the notice lets a pilot choose its own, already in local priority tasks, which the
+    eligibility condition judges), else the region's or basin's key pollutants, else those of the pilot's roles.
+    `outside_area` names the survey's own choices that are not among the area's key pollutants."""
+    area_key = "region" if kb.regions.get(scope.get("region") or "") else "basin"
     area = kb.regions.get(scope.get("region") or "") or kb.basins.get(scope.get("basin") or "")
-    if area and area["key_pollutants"]:
-        return list(area["key_pollutants"])
-    roles = ROLES_BY_PILOT.get(scope.get("pilot_type") or "", set())
-    return sorted(p for p, r in kb.pollutant_roles.items() if r & roles)
+    area_list = list(area["key_pollutants"]) if area and area["key_pollutants"] else []
+    own = list(scope.get("pollutants") or [])
+    if own:
+        origin, pollutants = "survey", own
+    elif area_list:
+        origin, pollutants = area_key, area_list
+    else:
+        roles = ROLES_BY_PILOT.get(scope.get("pilot_type") or "", set())
+        origin, pollutants = "roles", sorted(p for p, r in kb.pollutant_roles.items() if r & roles)
+    out = {"pollutants": pollutants, "from": origin, "from_labels": _FROM[origin]}
+    if origin == "survey" and area_list:
+        out["area_pollutants"] = area_list
+        out["outside_area"] = [p for p in own if p not in area_list]
+    return out
 
 
 def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
@@ -43,11 +69,13 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
     limit / level II / ultra-low value" scenarios."""
     from .load_scenarios import load_scenarios
 
-    pollutants = target_pollutants(kb, survey.scope)
+    followed = followed_pollutants(kb, survey.scope)
+    pollutants = followed["pollutants"]
     baseline = baseline_loads(kb, survey, enterprises, pollutants)
     out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations)
            for pollutant in pollutants]
-    result = {"pollutants": out, "basis": BASIS}
+    result = {"pollutants": out, "basis": BASIS, "followed": _followed_words(kb, followed)}
+    result["against_targets"] = targets_against_potential(kb, survey.scope, out)
     precursors = o3_precursors(kb, out)
     if precursors:
         result["o3_precursors"] = precursors
@@ -56,6 +84,20 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
     if scenarios:
         result["load_scenarios"] = scenarios
     return result
+
+
+def _followed_words(kb: Knowledge, followed: dict) -> dict:
+    """The followed list with labels, and a sentence saying where it came from."""
+    names = {lang: "、".join(kb.label(p)[lang] for p in followed["pollutants"]) for lang in ("zh", "en")}
+    zh = f"本次跟踪的特征污染物：{names['zh'] or '无'}（来源：{followed['from_labels']['zh']}）。"
+    en = f"Pollutants followed: {names['en'] or 'none'} (from {followed['from_labels']['en']})."
+    outside = followed.get("outside_area") or []
+    if outside:
+        zh += f"其中{'、'.join(kb.label(p)['zh'] for p in outside)}不在所在区域/流域的特征污染物之列，须已列入地方重点任务。"
+        en += (f" {', '.join(kb.label(p)['en'] for p in outside)} are not among the area's key pollutants and must "
+               "already be in local priority tasks.")
+    return {**followed, "pollutant_labels": [kb.label(p) for p in followed["pollutants"]],
+            "summary": {"zh": zh, "en": en}}
 
 
 BASIS = {

@@ -846,7 +846,35 @@ class _Builder:
             note=self.plain(_pick((self.r.get("reduction_potential") or {}).get("basis"), self.lang)),
             key=self.tr("削减潜力", "reduction potential")))
         self._baseline(ch, potential)
+        self._against_targets(ch)
         self._load_scenarios(ch)
+
+    def _against_targets(self, ch: Chapter) -> None:
+        """The area's quantified targets against the potential, or a plain sentence that there are none."""
+        found = (self.r.get("reduction_potential") or {}).get("against_targets")
+        if not found:
+            return
+        if not found.get("comparisons"):
+            ch.add("p", _pick(found.get("message"), self.lang) or self.tr("知识库中没有量化减排目标。",
+                                                                          "No quantified target in the knowledge base."))
+            return
+        rows = [[_pick(c.get("labels"), self.lang), c["reduction_pct"],
+                 f"{c.get('baseline_year') or '—'}→{c.get('by_year') or '—'}", c["baseline_t_per_a"], c["asked_t_per_a"],
+                 c["potential_t_per_a"], _pick(c.get("verdict_labels"), self.lang), c["gap_t_per_a"] or None,
+                 self.t("yes") if c.get("verified") else self.tr("否（待核对原文）", "no (to check)")]
+                for c in found["comparisons"]]
+        missing = "、".join(_pick(x, self.lang) for x in found.get("without_target_labels") or [])
+        note = _pick(found.get("basis"), self.lang) + (
+            self.tr(f"以下污染物知识库中没有目标：{missing}。", f" No target in the knowledge base for: {missing}.")
+            if missing else "")
+        ch.add("table", self.table("6", self.tr(f"{_pick(found.get('area_labels'), self.lang)}减排目标与削减潜力",
+                                                f"Targets of the {_pick(found.get('area_labels'), self.lang)} against the potential"), [
+            Column(self.t("pollutant")), Column(self.tr("目标削减比例", "target cut"), "%", "num"),
+            Column(self.tr("基准年→目标年", "base → target year")), Column(self.t("emission"), "t/a", "num"),
+            Column(self.tr("目标要求削减量", "tonnes asked"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range"),
+            Column(self.tr("结论", "verdict")), Column(self.tr("缺口", "gap"), "t/a", "num"),
+            Column(self.tr("来源已核实", "source checked"))], rows, note=note,
+            key=self.tr("区域/流域目标", "area targets")))
 
     _HOW = {"reported": ("填报", "reported"), "measured": ("实测法", "measured"),
             "derived": ("公式推算", "derived"), "estimated": ("系数估算", "estimated")}

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from diagnose_support import EXAMPLES, read, real_store
+from diagnose_support import EXAMPLES, feasible, read, real_store
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text("utf-8"))
 ID = "https://w3id.org/cpkb/id/"
@@ -139,24 +139,6 @@ def _objective(chosen, loads, weight):
     return sum(weight.get(p, 0) * min(v, loads[p][e]) for (e, p), v in credited.items())
 
 
-def _feasible(kb, chosen, budget, enterprises):
-    if sum(c.investment[1] for c in chosen) > budget + 1e-9:
-        return False
-    keys = {c.key for c in chosen}
-    techniques = {e.id: e.techniques for e in enterprises}
-    for c in chosen:
-        econ = kb.measures[c.measure].economics
-        for need in econ.requires_measures:
-            if (need, c.enterprise) not in keys and not set(kb.measures[need].introduces) <= techniques[c.enterprise]:
-                return False
-    seen = {}
-    for c in chosen:
-        for t in kb.measures[c.measure].replaces:
-            if seen.setdefault((c.enterprise, t), c.key) != c.key:
-                return False
-    return True
-
-
 def _brute_force_check(name: str, limit: int = 12):
     """The HiGHS optimum over the example's own candidates (the first `limit`) equals the best feasible subset."""
     from cpkb.diagnostics.portfolio import _inputs, _weights, solve
@@ -170,9 +152,9 @@ def _brute_force_check(name: str, limit: int = 12):
     weight = _weights(loads, None)
     budget = sum(c.investment[1] for c in pool) * 0.45
     best = max(_objective(s, loads, weight) for n in range(len(pool) + 1) for s in itertools.combinations(pool, n)
-               if _feasible(kb, s, budget, survey.enterprises))
+               if feasible(kb, s, budget, survey.enterprises))
     chosen = solve(kb, pool, loads, weight, budget, survey.enterprises)
-    assert _feasible(kb, chosen, budget, survey.enterprises)
+    assert feasible(kb, chosen, budget, survey.enterprises)
     assert _objective(chosen, loads, weight) == pytest.approx(best, rel=1e-6, abs=1e-9)
     return pool, left_out
 
