@@ -825,6 +825,9 @@ class _Builder:
         if not potential:
             return
         ch.add("h2", self.tr("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants"))
+        followed = (self.r.get("reduction_potential") or {}).get("followed")
+        if followed:
+            ch.add("p", _pick(followed.get("summary"), self.lang))
         reducible = [p for p in potential if p.get("baseline_t_per_a") and any(p.get("combined_reduction_t_per_a") or [])]
         ch.add("chart", self.chart("6", self.tr("重点污染物可削减量", "Reduction of the key pollutants"), charts.reduction_ranges(
             [(_pick(p.get("labels"), self.lang), *p["combined_reduction_t_per_a"]) for p in reducible],
