@@ -904,6 +904,7 @@ class _Builder:
                 note=self.tr("估算份额见上表；“可削减量”为各方案依次作用后的合计。",
                              "The estimated share is in the table above; the reduction is all measures in sequence."),
                 key=self.tr("基准排放量", "baseline")))
+        self._by_process(ch, potential)
         if seq:
             ch.add("table", self.table("6", self.tr("各方案削减量（按推荐次序作用于剩余排放量）",
                                                     "Reduction per measure (in recommended order, on what is left)"), [
@@ -925,6 +926,21 @@ class _Builder:
             ch.add("table", self.table("6", self.tr("臭氧前体物分列与合计", "O3 precursors apart and together"), [
                 Column(self.t("pollutant")), Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range")],
                 rows, note=self.plain(_pick(o3.get("basis"), self.lang)), key=self.tr("臭氧前体物", "O3 precursors")))
+
+    def _by_process(self, ch: Chapter, potential: list[dict]) -> None:
+        """Baseline and reduction per process or outlet, where the enterprises' reported loads name them."""
+        rows = [[b["enterprise"], _pick(p.get("labels"), self.lang), _pick(part.get("labels"), self.lang),
+                 part["t_per_a"], part.get("reduction_t_per_a")]
+                for p in potential for b in p.get("baseline") or [] for part in b.get("by_process") or []]
+        if not rows:
+            return
+        ch.add("table", self.table("6", self.tr("按工序（排口）分列的基准排放量与削减量", "Baseline and reduction by process or outlet"), [
+            Column(self.t("enterprise")), Column(self.t("pollutant")), Column(self.tr("工序或排口", "process or outlet")),
+            Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range")], rows,
+            note=self.tr("限定工序的方案只作用于这些工序的排放量；工序不明的部分仍计入，是上限。",
+                         "A measure tied to processes acts only on their part; a part of unknown process still counts "
+                         "(an upper bound)."),
+            key=self.tr("分工序排放量", "by process")))
 
     def _load_scenarios(self, ch: Chapter) -> None:
         found = (self.r.get("reduction_potential") or {}).get("load_scenarios") or {}

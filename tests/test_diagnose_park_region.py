@@ -104,6 +104,47 @@ def test_basin_targets_against_the_potential_by_hand(store, monkeypatch):
     assert "未指明" in targets_against_potential(kb, {}, [row])["message"]["zh"]
 
 
+def test_loads_split_by_process_by_hand(store, monkeypatch):
+    """Reported loads that name their process are split: a measure tied to one process acts on that part (and on
+    the part of unknown process, an upper bound), not on another process's; an untied measure acts on every part
+    on what the first left. Every figure recomputed by hand."""
+    from types import SimpleNamespace
+
+    ents = [{"id": "E1", "emissions": [{"pollutant": "氯化氢", "value": 3, "unit": "t/a", "process": "酸洗活化"},
+                                       {"pollutant": "氯化氢", "value": 1000, "unit": "kg/a", "process": "电镀"},
+                                       {"pollutant": "氯化氢", "value": 0.5, "unit": "t/a"}]},
+            {"id": "E2", "emissions": [{"pollutant": "氯化氢", "value": 2, "unit": "t/a"}]}]
+    survey = _survey(store, ents, pilot_type="region", region="长三角", pollutants=["HCl"])
+    kb = survey.knowledge
+    hcl, pickling = f"{ID}pollutant/hcl", f"{ID}electroplating/process/pickling-activation"
+    plating = f"{ID}electroplating/process/plating"
+    monkeypatch.setitem(kb.measures, "mA", SimpleNamespace(replaces=[], processes=[pickling]))
+    monkeypatch.setitem(kb.measures, "mB", SimpleNamespace(replaces=[], processes=[]))
+    recs = [{"measure": "mA", "labels": {}, "applies_to": ["E1", "E2"],
+             "expected_effects": [{"kind": "pollutant", "target": hcl, "change_pct": [-80, -50]}]},
+            {"measure": "mB", "labels": {}, "applies_to": ["E1"],
+             "expected_effects": [{"kind": "pollutant", "target": hcl, "change_pct": [-20, -10]}]}]
+    entry = reduction_potential(kb, survey, survey.enterprises, recs)["pollutants"][0]
+    rows = {b["enterprise"]: b for b in entry["baseline"]}
+    parts = {p["process"] or p["part"]: p for p in rows["E1"]["by_process"]}
+    assert {k: p["t_per_a"] for k, p in parts.items()} == pytest.approx({pickling: 3, plating: 1, None: 0.5})
+    assert parts[None]["labels"]["zh"] == "未注明工序" and parts[pickling]["labels"]["zh"] == "酸洗活化"
+    assert "by_process" not in rows["E2"]                 # nothing named: the whole load, as before
+    # mA (pickling) on E1: 3 × 0.5 … 0.8 and the unnamed 0.5 × 0.5 … 0.8; plating untouched; on E2 2 × 0.5 … 0.8
+    # mB then on what is left: pickling 3 × (0.5 … 0.2) × (0.1 … 0.2), plating 1 × (0.1 … 0.2), unnamed 0.5 × …
+    assert parts[pickling]["reduction_t_per_a"] == pytest.approx([1.5 + 1.5 * 0.1, 2.4 + 0.6 * 0.2])
+    assert parts[plating]["reduction_t_per_a"] == pytest.approx([0.1, 0.2])
+    assert parts[None]["reduction_t_per_a"] == pytest.approx([0.25 + 0.25 * 0.1, 0.4 + 0.1 * 0.2])
+    e1 = [1.75 + 0.275, 2.8 + 0.34]
+    assert rows["E1"]["reduction_t_per_a"] == pytest.approx(e1)
+    assert entry["combined_reduction_t_per_a"] == pytest.approx([e1[0] + 1.0, e1[1] + 1.6])
+    ma = next(m for m in entry["by_measure"] if m["measure"] == "mA")
+    assert ma["baseline_t_per_a"] == pytest.approx(3 + 0.5 + 2)     # the plating part is not what it acts on
+    assert ma["reduction_t_per_a"] == pytest.approx([1.75 + 1.0, 2.8 + 1.6])
+    totals = {p["process"] or p["part"]: p for p in entry["by_process"]}
+    assert totals[plating]["enterprises"] == ["E1"] and totals[pickling]["t_per_a"] == pytest.approx(3)
+
+
 def test_combined_reduction_never_exceeds_the_load(store):
     survey = _survey(store, [{"id": "E1", "emissions": [{"pollutant": "总磷", "value": 2, "unit": "t/a"}]},
                              {"id": "E2", "emissions": [{"pollutant": "总磷", "value": 1000, "unit": "kg/a"}]},
