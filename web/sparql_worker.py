@@ -48,15 +48,21 @@ JSON_DIRECT_BYTES = 4 * 1024 * 1024  # a JSON result written straight up to this
 
 
 def json_rows(body: bytes) -> int:
-    """The number of solutions in a SPARQL JSON result as Oxigraph writes it (no spaces; each solution an object
-    in the bindings array). Outside strings, `},{` stands between two solutions and nowhere else; splitting at
-    the quotes sets the strings aside, unless a string holds an escaped quote (then the JSON parser counts)."""
-    start = body.find(b'"bindings":[')
-    if start < 0 or body.startswith(b"]", start + 12):
+    """The number of solutions in a SPARQL JSON result as Oxigraph writes it (no spaces; a solution is an object in
+    the bindings array, the only array holding objects, and its first key is a variable name).
+
+    After the first solution, each starts at `,{"`: its quote is unescaped, so it opens or closes a string;
+    opening, it starts a solution's first key; closing one (whose text ended in `,{`), it is followed by `,` `}`
+    `]` or `:`, which no variable name starts with. So one split and a look at each piece's first byte count
+    exactly, at memory speed. Only a solution without bindings, `{}`, has no such mark: when `{}` occurs
+    anywhere, the JSON parser counts."""
+    start = body.find(b'"bindings":[') + 12
+    if start < 12 or body.startswith(b"]", start):
         return 0
-    if b'\\"' in body:
+    if b"{}" in body:
         return len(json.loads(body)["results"]["bindings"])
-    return b"".join(body[start + 12:].split(b'"')[0::2]).count(b"},{") + 1
+    pieces = body.split(b',{"')  # the head before the bindings holds no `,{"`
+    return 1 + sum(1 for piece in pieces[1:] if piece[:1] not in b",}]:")
 
 
 class _Enough(Exception):
