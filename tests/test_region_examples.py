@@ -204,13 +204,19 @@ def test_nox_loads_by_each_route_and_oxygen():
     assert rows["FN04"]["t_per_a"] == pytest.approx(320 * 600000 * 7200 / 1e9)        # 60万m3/h is 600 000 m³/h
     no2_mg_per_m3 = 150 * 46.01 / 22.4                                              # 150 ppm as NO2
     assert rows["FN09"]["t_per_a"] == pytest.approx(no2_mg_per_m3 * 800000 * 7500 / 1e9, rel=1e-3)
-    assert "FN07" not in rows and "FN08" not in rows                                # no NOx factor in the KB
-    # SO2 and particulates not reported: output × factor (2.27 and 1.55 kg per tonne of crude steel)
+    # output only (FN07, FN08): output × the 2024 sector NOx intensity, 0.35 kg per tonne of crude steel
+    assert rows["FN07"]["how"] == "estimated" and rows["FN07"]["t_per_a"] == pytest.approx(180e4 * 0.35 / 1000)
+    assert rows["FN08"]["t_per_a"] == pytest.approx(120e4 * 0.35 / 1000)
+    assert potential(r, NOX)["estimated_t_per_a"] == pytest.approx((180e4 + 120e4) * 0.35 / 1000)
+    # SO2 and particulates not reported: output × the factor whose data year is nearest the survey's 2024 (0.20 and
+    # 0.21 kg per tonne of crude steel, not the 2.27 and 1.55 of 2008)
     so2, pm = baseline(r, SO2), baseline(r, PM)
-    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 2.27 / 1000)
-    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 1.55 / 1000)
+    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 0.20 / 1000)
+    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 0.21 / 1000)
     assert so2["FN12"]["how"] == "reported" and so2["FN12"]["t_per_a"] == pytest.approx(310)
     est = potential(r, SO2)
+    # by hand: reported 420 (FN01) + 310 (FN12); the other ten works' 2230万t × 0.20 kg/t = 4460 t
+    assert est["estimated_t_per_a"] == pytest.approx(4460) and est["baseline_t_per_a"] == pytest.approx(4460 + 730)
     assert est["estimated_share"] == pytest.approx(est["estimated_t_per_a"] / est["baseline_t_per_a"], abs=1e-4)
 
 
