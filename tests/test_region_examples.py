@@ -266,6 +266,29 @@ def test_basin_loads_by_each_route():
     assert baseline(r, TP)["YJ09"]["how"] == "reported"
 
 
+def test_basin_loads_against_the_basins_targets():
+    """The Yangtze targets of kb/shared/regions.yaml (read here from the file) against the basin example: tonnes
+    asked = the surveyed baseline × the target's share, compared with the potential's range."""
+    _, r = run("basin")
+    regions = yaml.safe_load((Path(__file__).resolve().parent.parent / "kb/shared/regions.yaml").read_text("utf-8"))
+    yangtze = next(b for b in regions["basins"] if b["id"] == "yangtze")
+    found = r["reduction_potential"]["against_targets"]
+    if not yangtze.get("targets"):
+        assert not found["available"] and "没有" in found["message"]["zh"]
+        return
+    assert found["available"]
+    by = {c["pollutant"].rsplit("/", 1)[1]: c for c in found["comparisons"]}
+    for target in yangtze["targets"]:
+        row = by[target["pollutant"]]
+        base = potential(r, f"{ID}pollutant/{target['pollutant']}")["baseline_t_per_a"]
+        asked = base * target["reduction_pct"] / 100
+        low, high = row["potential_t_per_a"]
+        assert row["asked_t_per_a"] == pytest.approx(asked)
+        assert row["verdict"] == ("no-load" if base == 0 else "met" if low >= asked else "range" if high >= asked
+                                  else "short")
+        assert row["gap_t_per_a"] == pytest.approx(max(asked - high, 0))
+
+
 def test_basin_load_above_the_limits_and_the_special_limits():
     _, r = run("basin")
     yj03, yj04, yj05, yj10 = 96 * 620000 / 1e6, 58 * 310000 / 1e6, 112 * 2800000 / 1e6, 88 * 980000 / 1e6
