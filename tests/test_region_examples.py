@@ -292,10 +292,21 @@ def test_basin_load_above_the_limits_and_the_special_limits():
     special = scenario(r, "special", COD)                                       # GB 3544 table 3: 50 mg/L
     assert special["reduction_t_per_a"] == pytest.approx(
         yj03 * (1 - 50 / 96) + yj04 * (1 - 50 / 58) + yj05 * (1 - 50 / 112) + yj10 * (1 - 50 / 88))
-    # no measure of the knowledge base quantifies an effect on these pollutants: the potential says 0, and the
-    # portfolio lists every recommended measure as lacking an effect instead of inventing one
-    assert potential(r, COD)["combined_reduction_t_per_a"] == [0, 0]
-    assert r["portfolio"]["candidates"] == 0 and r["portfolio"]["without_data"]
+    # the anaerobic stage is the one recommended measure with a sourced COD effect (61.2–77.4 % of the COD it
+    # treats, one mill's IC reactor): it acts on the three mills it is recommended for, nowhere else
+    p = potential(r, COD)
+    anaerobic = [m for m in p["by_measure"] if m["measure"].endswith("/install-anaerobic-treatment")]
+    assert [m["measure"] for m in p["by_measure"]] == [anaerobic[0]["measure"]]
+    treated = sum(baseline(r, COD)[e]["t_per_a"] for e in anaerobic[0]["enterprises"])
+    assert p["combined_reduction_t_per_a"] == pytest.approx([treated * 0.612, treated * 0.774])
+    assert potential(r, NH3N)["combined_reduction_t_per_a"] == [0, 0]                 # nothing sourced for NH3-N
+    # the portfolio still ranks nothing: the anaerobic stage has an effect but no cost to scale per mill
+    reasons = {w["measure"].rsplit("/", 1)[-1]: w["reason"] for w in r["portfolio"]["without_data"]}
+    assert r["portfolio"]["candidates"] == 0 and reasons["install-anaerobic-treatment"] == "no-cost"
+    # the basin's targets: the national 14th-FYP cut of 8 % for COD and NH3-N, 2020 → 2025
+    targets = {t["pollutant"].rsplit("/", 1)[-1]: t for t in r["targets"] if t.get("basin")}
+    assert {k: (t["reduction_pct"], t["baseline_year"], t["by_year"]) for k, t in targets.items()} == {
+        "cod": (8, 2020, 2025), "nh3-n": (8, 2020, 2025)}
 
 
 # ---------------------------------------------------------------- park survey (park_plating_cluster.yaml)
