@@ -379,6 +379,8 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
             for factor in candidates:
                 if factor["process"] and factor["process"] not in ent.processes:
                     continue
+                if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
+                    continue  # a factor per tonne of one product says nothing of another product's tonnes
                 if factor["condition"] is not None and compiler.compile(factor["condition"]).evaluate(ent)[0] is not True:
                     continue
                 load = _factor_load(survey.units, kb, ent.output, product_unit, factor)

@@ -64,6 +64,7 @@ class Enterprise:
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)               # products as written (free text)
+    product_iris: list[str] = field(default_factory=list)           # the knowledge base's products they name
     output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
     notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
@@ -826,6 +827,8 @@ class SurveyReader:
             if written:  # free text; it counts as a product of the knowledge base only when it names one
                 product = self.matcher.resolve("product", written, self.sector)
                 ent.products.append(written)
+                if product:
+                    ent.product_iris.append(product)
             target = self.kb.products.get(product, {}).get("unit") if product else self.kb.product_unit(self.sector)
             if found is None:
                 continue
