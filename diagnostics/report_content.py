@@ -88,6 +88,19 @@ class Report:
     def charts(self) -> list[Chart]:
         return [b.value for ch in self.chapters + self.annexes for b in ch.blocks if b.kind == "chart"]
 
+    def section(self, heading: str) -> list[Block]:
+        """The blocks under one h2 heading, up to the next heading (for a page that shows one section)."""
+        for ch in self.chapters:
+            starts = [i for i, b in enumerate(ch.blocks) if b.kind == "h2" and b.value == heading]
+            if starts:
+                rest = ch.blocks[starts[0] + 1:]
+                end = next((i for i, b in enumerate(rest) if b.kind in ("h1", "h2")), len(rest))
+                return rest[:end]
+        return []
+
+
+# the heading of the regional / basin potential section, which the web report page shows on its own
+POTENTIAL_HEADING = ("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants")
 
 # ---------------------------------------------------------------------- words
 
@@ -824,7 +837,7 @@ class _Builder:
         potential = (self.r.get("reduction_potential") or {}).get("pollutants", [])
         if not potential:
             return
-        ch.add("h2", self.tr("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants"))
+        ch.add("h2", self.tr(*POTENTIAL_HEADING))
         followed = (self.r.get("reduction_potential") or {}).get("followed")
         if followed:
             ch.add("p", _pick(followed.get("summary"), self.lang))
