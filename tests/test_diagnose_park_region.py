@@ -166,6 +166,12 @@ def test_an_end_of_pipe_plant_for_another_problem_removes_no_nox_where_scr_runs(
     assert entry["combined_reduction_t_per_a"] == pytest.approx([300 * 0.85, 300 * 0.85])
     rows = {b["enterprise"]: b for b in entry["baseline"]}
     assert rows["SCR"]["reduction_t_per_a"] == [0, 0]
+    # the portfolio's candidates likewise: no NOx cut at the works with SCR, the cut kept at the other
+    from cpkb.diagnostics.portfolio import Candidate, _drop_treated
+
+    pool = [Candidate(carbon, eid, (100.0, 100.0), None, {nox: (0.85, 0.85)}) for eid in ("SCR", "BARE")]
+    _drop_treated(kb, pool, survey.enterprises)
+    assert [c.cuts for c in pool] == [{}, {nox: (0.85, 0.85)}]
 
 
 def test_combined_reduction_never_exceeds_the_load(store):
