@@ -29,6 +29,7 @@ from .limits import SurveyLimits, shown
 from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
+from .emission_keys import TEAM_FIELDS, check_basis, read_flow, read_hours, team_point
 from .names import fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
@@ -1155,9 +1156,10 @@ class SurveyReader:
                 "properties": {**before.get("properties", {}), **props}}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS):
+        if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS | TEAM_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
+        check_basis(self, raw, pollutant, path)
         if pollutant is None:
             self._kept(ent, "pollutant", raw["pollutant"])
         found = self.reading(raw["value"], f"{path}.value")
@@ -1186,6 +1188,20 @@ class SurveyReader:
                     oxygen[key] = o2
         point = raw.get("point")
         unknown_place = None   # a place written that names no monitoring point and no process of the sector
+        said = team_point(point) if point not in EMISSION_POINTS else None
+        if said == "inlet":    # before the treatment: what is generated, never an emission against a limit
+            stage = "generated"
+            self.warn(f"{path}.point", f"{point!r}: an inlet figure (before treatment) is read as generated, not "
+                                       "compared with emission limits nor counted as emitted.",
+                      f"“{point}”：治理设施进口浓度按产生浓度读取，不与排放限值比较，也不计入排放量。")
+        if said == "unknown":
+            self.warn(f"{path}.point", f"{point!r}: the point is not stated, so the figure is counted in the load "
+                                       "but compared with no limit (an inlet or a fugitive figure cannot be told).",
+                      f"“{point}”：监测点位未注明，该数值计入排放量，但不与任何限值比较（无法区分进口、出口或无组织）。")
+        air_pollutant = bool(pollutant) and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "air"
+        unstated = str(point) if said == "unknown" else None
+        if said is not None:   # a flue-gas figure's outlet is its stack; an effluent's outlet is not told by the word
+            point = {"outlet": "stack" if air_pollutant else None, "unknown": None, "inlet": None}.get(said, said)
         if point is not None and point not in EMISSION_POINTS:
             where = _outlet(point) or ("total-outlet" if discharge_route(point) else None)
             if where is None:
@@ -1217,6 +1233,14 @@ class SurveyReader:
                         "process": process, "point": point, **oxygen}
             if unknown_place:
                 emission.update(self._place_match(unknown_place, pollutant, f"{path}.process"))
+            elif unstated:
+                emission["place_unknown"] = unstated
+            for key, read in (("flow_m3_h", read_flow), ("hours_per_year", read_hours)):   # the stack's own
+                found_here = read(self, raw, path)
+                if found_here is not None:
+                    emission[key] = found_here
+            if isinstance(raw.get("stack"), (str, int)):
+                emission["stack"] = str(raw["stack"])
             if found.below_detection:   # the value is the detection limit (0 when none was written): a bound
                 emission.update(below_detection=True, detection_limit=found.detection_limit)
             ent.emissions.append(emission)
