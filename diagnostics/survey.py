@@ -184,6 +184,9 @@ _STATUS_KEYS = {**{normalise(k): "idle" for k in (
     **{normalise(k): "other_sector" for k in (
         "other_sector", "not_in_sector", "out_of_sector", "wrong_sector", "非本行业", "其他行业", "不属于本行业",
         "不属本行业", "行业不符", "误报", "是否误报")}}
+# a key whose answer names the status (operating_status: 停产) rather than answering yes/no
+_STATUS_FIELDS = {normalise(k) for k in ("operating_status", "status", "运行状态", "生产状态", "生产情况", "经营状态",
+                                         "运营状态", "企业状态")}
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
             "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
             "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
@@ -286,10 +289,13 @@ class SurveyReader:
             iri = self.matcher.resolve(kind, target, sector) if target else None
             self.names_applied[(kind, name)] = {"name": name, "kind": kind, "as": iri,
                                                 "label": self.kb.label(iri) if iri else None}
-            if target and iri is None:
+            if target and iri is None:   # the name itself may still be known (PU漆 mapped to a missing 聚氨酯涂料)
+                own = self.matcher.resolve(kind, name, sector)
+                said = (f"read by its own name as {self.kb.label(own)['en']!r}", f"按原名称读作“{self.kb.label(own)['zh']}”") \
+                    if own else ("the name is kept as written", "按原写法保留")
                 self.warn(path, f"the name map sends {name!r} to {target!r}, which is not a {kind} of the knowledge "
-                                "base; the name is kept as written.",
-                          f"名称对照表把“{name}”对应到“{target}”，但知识库中没有这个{_KIND_ZH.get(kind, kind)}；按原写法保留。")
+                                f"base; {said[0]}.",
+                          f"名称对照表把“{name}”对应到“{target}”，但知识库中没有这个{_KIND_ZH.get(kind, kind)}；{said[1]}。")
             if iri is not None or target is None:   # an ignored name is neither resolved nor warned about
                 self._single[key] = iri
                 return iri
@@ -1383,6 +1389,10 @@ class SurveyReader:
             ent.notes.append(str(value))
             return
         status = _STATUS_KEYS.get(normalise(str(key)).replace("-", "_"))
+        said = _STATUS_KEYS.get(normalise(str(value)).replace("-", "_")) if isinstance(value, str) else None
+        if normalise(str(key)).replace("-", "_") in _STATUS_FIELDS and said:   # operating_status: 停产
+            ent.set_apart[said] = {"place": self._place(path), "written": f"{key}: {value}"}
+            return
         if status:   # idle_whole_year, 停产, other_sector: whether the record counts in the sector's figures
             answer = yes_no(value)
             if answer:
