@@ -101,3 +101,23 @@ def test_output_shares_are_not_made_of_the_few_outputs_in_m2():
     _, r = run()
     for issue in r["key_issues"] + r["other_findings"]:
         assert issue["prevalence"]["output"] is None, issue["problem"]
+
+
+def _one_line(**keys) -> tuple[dict | None, list, list]:
+    raw = {"cpkb_survey": 1, "scope": {"sector": "工业涂装"},
+           "enterprises": [{"id": "X1", "emissions": [{"pollutant": "NMHC", "value": 40, "unit": "mg/m3", **keys}]}]}
+    survey = read(raw)
+    ems = survey.enterprises[0].emissions if survey.enterprises else []
+    return (ems[0] if ems else None), survey.problems, survey.warnings
+
+
+def test_team_keys_bad_input_is_placed_and_said():
+    em, problems, _ = _one_line(point="进口", flow=8000, hours_per_year=3000)
+    assert em["stage"] == "generated" and em["point"] is None           # an inlet is never an emission
+    assert em["flow_m3_h"] == 8000 and em["hours_per_year"] == 3000 and not problems
+    _, problems, _ = _one_line(flow={"value": 2, "unit": "t/a"})
+    assert [p.place for p in problems] == ["enterprises[0].emissions[0].flow.unit"]
+    _, problems, _ = _one_line(hours_per_year=9000)
+    assert [p.place for p in problems] == ["enterprises[0].emissions[0].hours_per_year"]
+    _, _, warnings = _one_line(basis="as_NO2")                          # NMHC is limited as carbon
+    assert any(w.place.endswith(".basis") and "以碳计" in (w.zh or "") for w in warnings)
