@@ -65,6 +65,7 @@ class Enterprise:
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)               # products as written (free text)
+    product_iris: list[str] = field(default_factory=list)           # the knowledge base's products they name
     output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
     notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
@@ -599,6 +600,7 @@ class SurveyReader:
                 if year > dt.date.today().year:
                     self.warn("scope.year", f"year {year} is in the future.", f"年份 {year} 晚于今年。")
                 scope["year"] = year
+        scope["pollutants"] = self._read_pollutants(raw.get("pollutants"))
         scope["facts"] = {}
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
@@ -613,10 +615,32 @@ class SurveyReader:
                                                                "scope.technique_lists_complete")
         for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
             self.warn(f"scope.{key}", "unknown scope field, ignored; allowed: title, sector, pilot_type, region, "
-                                      "basin, park, year, facts, technique_lists_complete.",
-                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、facts、"
-                      "technique_lists_complete。")
+                                      "basin, park, year, pollutants, facts, technique_lists_complete.",
+                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、pollutants、"
+                      "facts、technique_lists_complete。")
         return scope
+
+    def _read_pollutants(self, raw: Any) -> list[str]:
+        """The characteristic pollutants the survey chooses itself (a list, or one cell written 'VOCs、NOx'): each
+        resolved like any pollutant name; an unknown name is kept as written and warned about, never refused."""
+        if raw in (None, "", []):
+            return []
+        if isinstance(raw, str):
+            raw = [n for n in re.split(r"[、,，;；/\n]+", raw) if n.strip()]
+        if not isinstance(raw, list):
+            self.error("scope.pollutants", f"expected a list of pollutant names such as [VOCs, NOx], got {raw!r}.",
+                       f"特征污染物应写作污染物名称的列表，如 [VOCs, NOx]，实际为 {raw!r}。")
+            return []
+        found: list[str] = []
+        for i, name in enumerate(raw):
+            iri = self.resolve("pollutant", name.strip() if isinstance(name, str) else name, f"scope.pollutants[{i}]")
+            if iri is None and isinstance(name, str) and name.strip():
+                self.warn(f"scope.pollutants[{i}]", f"unknown pollutant {name!r}, kept as written and not followed; "
+                                                    "see the names kept as written for the closest known names.",
+                          f"未知污染物“{name}”，按原写法保留，不纳入特征污染物；最接近的名称见“未识别名称”。")
+            elif iri is not None and iri not in found:
+                found.append(iri)
+        return found
 
     def _read_place(self, raw: dict, scope: dict) -> None:
         """region / basin by name, or a province, city or county resolved to the key region and basin it lies in."""
@@ -810,6 +834,8 @@ class SurveyReader:
             if written:  # free text; it counts as a product of the knowledge base only when it names one
                 product = self.matcher.resolve("product", written, self.sector)
                 ent.products.append(written)
+                if product:
+                    ent.product_iris.append(product)
             target = self.kb.products.get(product, {}).get("unit") if product else self.kb.product_unit(self.sector)
             if found is None:
                 continue
