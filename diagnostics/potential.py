@@ -510,6 +510,8 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
     for em in ent.emissions:
         if em["pollutant"] not in accepted or em["stage"] != "emitted" or em.get("below_detection") or em.get("derived"):
             continue
+        if em.get("point") in FUGITIVE_POINTS:   # 厂界, 厂区内: an ambient figure, no stack's flow carries it
+            continue
         medium = _medium(em["unit"])
         if medium is None:
             continue
@@ -520,6 +522,9 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
         figures[medium].append((value, em))
     for medium in figures:
         figures[medium] = final_outlet(figures[medium], medium)
+    stacks = _stack_loads(kb, ent, figures["air"], pollutant)
+    if stacks is not None:
+        return stacks
     if len(figures["air"]) == 1:
         flow, hours = _fact_number(kb, ent, FLOW_FACT), _fact_number(kb, ent, HOURS_FACT)
         if flow and hours:
@@ -544,6 +549,35 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
                                 "pollutant": em["pollutant"]},
                                {"name": WASTEWATER_FACT, "value": volume[0], "unit": volume[1]}]}
     return None
+
+
+FUGITIVE_POINTS = {"boundary", "in-plant"}
+
+
+def _stack_loads(kb: Knowledge, ent: Enterprise, figures: list, pollutant: str) -> dict | None:
+    """Σ concentration × the stack's own flow × its hours (the line's, else the enterprise's 年运行小时数) × 10⁻⁹
+    over the stacks, when every flue-gas figure carries its own flow and no stack is written twice; None otherwise
+    (then one figure and the enterprise's flow, below)."""
+    if not figures or any(em.get("flow_m3_h") is None for _, em in figures):
+        return None
+    stacks = [em.get("stack") for _, em in figures if em.get("stack")]
+    if len(stacks) != len(set(stacks)):
+        return None   # two figures of one stack: which to take is not told
+    fact = _fact_number(kb, ent, HOURS_FACT)
+    parts, inputs, total = [], [], 0.0
+    for conc, em in figures:
+        hours = em.get("hours_per_year") or (fact[0] if fact else None)
+        if not hours:
+            return None
+        total += conc * em["flow_m3_h"] * hours * 1e-9
+        parts.append((conc, em, hours))
+        inputs.append({"name": "concentration", "value": conc, "unit": "mg/m³", "process": em.get("process"),
+                       "pollutant": em["pollutant"], "stack": em.get("stack"), "flow_m3_h": em["flow_m3_h"],
+                       "hours_per_year": hours})
+    labels = {lang: " + ".join(f"{c:g} mg/m³{_as(kb, em, pollutant, lang)} × {em['flow_m3_h']:g} m³/h × {h:g} h/a"
+                               for c, em, h in parts) + f" × 10⁻⁹ = {total:.4g} t/a" for lang in ("zh", "en")}
+    return {"t_per_a": total, "how": "measured", "factor": None, "formula": labels["en"], "formula_labels": labels,
+            "inputs": inputs}
 
 
 def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> dict[str, list[dict]]:

@@ -448,10 +448,12 @@ class _Builder:
             return
         ch.add("table", self.table("1", self.tr("区域/流域减排目标", "Reduction targets of the area"), [
             Column(self.tr("区域/流域", "area")), Column(self.t("pollutant")), Column(self.tr("削减比例", "reduction"), "%", "num"),
-            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified"))],
+            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified")),
+            Column(self.tr("说明", "note"))],     # the note says when a figure is national, not the area's own
             [[_pick(t.get("area_labels"), self.lang), _pick(t.get("pollutant_labels"), self.lang), t.get("reduction_pct"),
               self._year(t.get("baseline_year")), self._year(t.get("by_year")),
-              self.t("yes") if t.get("verified") else self.t("no_")] for t in targets if isinstance(t, dict)],
+              self.t("yes") if t.get("verified") else self.t("no_"), _pick(t.get("note"), self.lang)]
+             for t in targets if isinstance(t, dict)],
             key=self.tr("减排目标", "targets")))
 
     def _year(self, year) -> str:
