@@ -382,8 +382,10 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                 row = _factor_row(kb, survey, compiler, ent, candidates)
                 if row is not None:
                     out[pollutant][ent.id] = row
-                elif why is not None and all(f["per"] == "material" for f in candidates):
-                    why.setdefault(pollutant, {})[ent.id] = why_not_estimated(kb, candidates)
+                elif why is not None:
+                    applying = [f for f in candidates if _applies(compiler, ent, f)]
+                    if applying and all(f["per"] == "material" for f in applying):
+                        why.setdefault(pollutant, {})[ent.id] = why_not_estimated(kb, applying)
     return out
 
 
@@ -394,11 +396,7 @@ def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent:
     product_unit = kb.product_unit(survey.scope.get("sector"))
     by_output = bool(ent.output) and product_unit is not None and ent.output_unit == kb.units[product_unit]["symbol"]
     for factor in candidates:
-        if factor["process"] and factor["process"] not in ent.processes:
-            continue
-        if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
-            continue  # a factor per tonne of one product says nothing of another product's tonnes
-        if factor["condition"] is not None and compiler.compile(factor["condition"]).evaluate(ent)[0] is not True:
+        if not _applies(compiler, ent, factor):
             continue
         if factor["per"] == "material":   # never × output: kg/kg × t of product would still read as tonnes
             row = material_estimate(kb, survey.units, ent, factor)
@@ -411,6 +409,15 @@ def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent:
                     "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
                                f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
     return None
+
+
+def _applies(compiler: ConditionCompiler, ent: Enterprise, factor: dict) -> bool:
+    """Whether the factor's process, product and condition hold for the enterprise."""
+    if factor["process"] and factor["process"] not in ent.processes:
+        return False
+    if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
+        return False  # a factor per tonne of one product says nothing of another product's tonnes
+    return factor["condition"] is None or compiler.compile(factor["condition"]).evaluate(ent)[0] is True
 
 
 def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
