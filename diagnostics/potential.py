@@ -75,8 +75,9 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
     pollutants = followed["pollutants"]
     why: dict = {}
     baseline = baseline_loads(kb, survey, enterprises, pollutants, why)
-    out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations)
-           for pollutant in pollutants]
+    techniques = {e.id: set(e.techniques) for e in enterprises}
+    out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations,
+                                techniques) for pollutant in pollutants]
     for row in out:
         row["not_estimated"] = [{"enterprise": eid, "reason": reason}
                                 for eid, reason in sorted(why.get(row["pollutant"], {}).items())]
@@ -112,7 +113,8 @@ BASIS = {
           "产量×排污系数（系数估算）。合计注明其中估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
           "逐项削减量之和等于合计削减量，同一吨不重复计算；同一企业互为替代的方案（替代同一工艺，或针对同一问题、作用于同一环节）只计推荐"
           "次序在前的一项。企业填报的排放量注明工序或排口时，按工序分列基准与削减量，限定工序的方案只作用于这些工序的排放量（工序不明的部分"
-          "仍计入，是上限）；未注明时方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。",
+          "仍计入，是上限）；未注明时方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。"
+          "企业已有治理某污染物的末端设施（如SCR脱硝）时，为其他问题推荐的末端方案（如为二噁英推荐的活性炭法）不再计入该污染物的削减。",
     "en": "The baseline of each enterprise is taken in this order and marked: the annual load it reports (reported); "
           "measured concentration × flue-gas flow (or annual wastewater) × operating time (measured — the permit "
           "measures, art. 36, put monitoring before coefficients); a formula of the knowledge base such as the VOCs "
@@ -122,7 +124,9 @@ BASIS = {
           "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. Where "
           "the reported loads name their process or outlet, the baseline and the reduction are split by process and a "
           "measure tied to processes acts only on their part (a part of unknown process still counts: an upper bound); "
-          "otherwise a measure's effect range acts on the enterprise's whole load, an upper bound for a measure of one process."}
+          "otherwise a measure's effect range acts on the enterprise's whole load, an upper bound for a measure of one process. "
+          "Where an enterprise already runs an end-of-pipe plant for a pollutant (an SCR for NOx), an end-of-pipe measure "
+          "recommended for another problem (activated carbon for dioxins) is not counted again for that pollutant."}
 
 HOW = ("reported", "measured", "derived", "estimated")
 HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual load the enterprise reports"},
@@ -169,8 +173,16 @@ def _acts_on_part(measure_processes: set[str], part_process: str | None) -> bool
     return not measure_processes or part_process is None or part_process in measure_processes
 
 
+def treating_techniques(kb: Knowledge, pollutant: str, stages: set) -> set[str]:
+    """Techniques that end-of-pipe measures (route equipment) of the knowledge base bring in to act on this
+    pollutant at one of these stages: an enterprise already running one already treats the pollutant there."""
+    return {t for m in kb.measures.values() if getattr(m, "route", None) == "equipment"
+            for e in getattr(m, "effects", None) or []
+            if e.target == pollutant and e.acts_on in stages for t in m.introduces}
+
+
 def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], enterprises: int,
-                         recommendations: list[dict]) -> dict:
+                         recommendations: list[dict], techniques: dict[str, set[str]] | None = None) -> dict:
     """One pollutant: its baseline per enterprise (how each was obtained) and per process where the survey names
     the process or outlet of each load; each measure's reduction taken on what the measures before it left
     (recommended order), on the parts of the load from the processes it acts on, per part, enterprise and total."""
@@ -196,6 +208,16 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         seq = [0.0, 0.0]
         base = 0.0
         alternative_to: dict[str, str] = {}
+        # an end-of-pipe plant recommended (say for dioxins) where another end-of-pipe plant already treats this
+        # pollutant (an SCR for NOx) removes nothing more of it: its effect here is the existing plant's
+        treated: dict[str, list[str]] = {}
+        if getattr(known, "route", None) == "equipment" and techniques:
+            existing = treating_techniques(kb, pollutant, stages) - set(known.introduces)
+            for eid in list(ents):
+                found = sorted(existing & techniques.get(eid, set()))
+                if found:
+                    treated[eid] = found
+                    ents.remove(eid)
         for eid in list(ents):
             # alternatives — measures replacing the same technique, or answering the same key issue at the same
             # stage (two ink substitutions, two end-of-pipe plants): an enterprise takes the first in recommended
@@ -229,7 +251,8 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                          "baseline_t_per_a": round(base, 6), "change_pct": [low, high],
                          "reduction_alone_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)]),
                          "reduction_t_per_a": [round(seq[1], 6), round(seq[0], 6)],   # weaker, stronger case
-                         **({"alternative_to": alternative_to} if alternative_to else {})})
+                         **({"alternative_to": alternative_to} if alternative_to else {}),
+                         **({"already_treated": treated} if treated else {})})
 
     def cut_of(eid: str, key) -> list[float]:
         t, left = parts[eid][key]["t_per_a"], remaining[(eid, key)]
@@ -321,7 +344,9 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
     as above. None when no enterprise has a heavy-metal load."""
     metals = sorted(p for p, roles in kb.pollutant_roles.items() if "heavy-metal" in roles)
     baseline = baseline_loads(kb, survey, enterprises, metals)
-    rows = [_pollutant_potential(kb, p, baseline[p], len(enterprises), recommendations) for p in metals if baseline.get(p)]
+    techniques = {e.id: set(e.techniques) for e in enterprises}
+    rows = [_pollutant_potential(kb, p, baseline[p], len(enterprises), recommendations, techniques)
+            for p in metals if baseline.get(p)]
     if not rows:
         return None
     total = sum(r["baseline_t_per_a"] for r in rows)
@@ -370,9 +395,10 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                     row = derived[pollutant].get(ent.id)
                 if row is not None:
                     out[pollutant][ent.id] = row
-    for by_ent in out.values():   # a split only when some part of the load names its process or outlet
+    for by_ent in out.values():   # a split only when it says something: two parts or more, or a named process
         for row in by_ent.values():
-            if row.get("parts") and set(row["parts"]) == {None}:
+            parts = row.get("parts")
+            if parts is not None and len(parts) < 2 and not any(p["process"] for p in parts.values()):
                 del row["parts"]
     factors = _applicable_factors(kb, survey, wanted)
     compiler = ConditionCompiler(kb, survey.units)
@@ -512,6 +538,8 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
     for em in ent.emissions:
         if em["pollutant"] not in accepted or em["stage"] != "emitted" or em.get("below_detection") or em.get("derived"):
             continue
+        if em.get("point") in FUGITIVE_POINTS:   # 厂界, 厂区内: an ambient figure, no stack's flow carries it
+            continue
         medium = _medium(em["unit"])
         if medium is None:
             continue
@@ -522,6 +550,9 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
         figures[medium].append((value, em))
     for medium in figures:
         figures[medium] = final_outlet(figures[medium], medium)
+    stacks = _stack_loads(kb, ent, figures["air"], pollutant)
+    if stacks is not None:
+        return stacks
     if len(figures["air"]) == 1:
         flow, hours = _fact_number(kb, ent, FLOW_FACT), _fact_number(kb, ent, HOURS_FACT)
         if flow and hours:
@@ -546,6 +577,35 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
                                 "pollutant": em["pollutant"]},
                                {"name": WASTEWATER_FACT, "value": volume[0], "unit": volume[1]}]}
     return None
+
+
+FUGITIVE_POINTS = {"boundary", "in-plant"}
+
+
+def _stack_loads(kb: Knowledge, ent: Enterprise, figures: list, pollutant: str) -> dict | None:
+    """Σ concentration × the stack's own flow × its hours (the line's, else the enterprise's 年运行小时数) × 10⁻⁹
+    over the stacks, when every flue-gas figure carries its own flow and no stack is written twice; None otherwise
+    (then one figure and the enterprise's flow, below)."""
+    if not figures or any(em.get("flow_m3_h") is None for _, em in figures):
+        return None
+    stacks = [em.get("stack") for _, em in figures if em.get("stack")]
+    if len(stacks) != len(set(stacks)):
+        return None   # two figures of one stack: which to take is not told
+    fact = _fact_number(kb, ent, HOURS_FACT)
+    parts, inputs, total = [], [], 0.0
+    for conc, em in figures:
+        hours = em.get("hours_per_year") or (fact[0] if fact else None)
+        if not hours:
+            return None
+        total += conc * em["flow_m3_h"] * hours * 1e-9
+        parts.append((conc, em, hours))
+        inputs.append({"name": "concentration", "value": conc, "unit": "mg/m³", "process": em.get("process"),
+                       "pollutant": em["pollutant"], "stack": em.get("stack"), "flow_m3_h": em["flow_m3_h"],
+                       "hours_per_year": hours})
+    labels = {lang: " + ".join(f"{c:g} mg/m³{_as(kb, em, pollutant, lang)} × {em['flow_m3_h']:g} m³/h × {h:g} h/a"
+                               for c, em, h in parts) + f" × 10⁻⁹ = {total:.4g} t/a" for lang in ("zh", "en")}
+    return {"t_per_a": total, "how": "measured", "factor": None, "formula": labels["en"], "formula_labels": labels,
+            "inputs": inputs}
 
 
 def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> dict[str, list[dict]]:

@@ -88,6 +88,19 @@ class Report:
     def charts(self) -> list[Chart]:
         return [b.value for ch in self.chapters + self.annexes for b in ch.blocks if b.kind == "chart"]
 
+    def section(self, heading: str) -> list[Block]:
+        """The blocks under one h2 heading, up to the next heading (for a page that shows one section)."""
+        for ch in self.chapters:
+            starts = [i for i, b in enumerate(ch.blocks) if b.kind == "h2" and b.value == heading]
+            if starts:
+                rest = ch.blocks[starts[0] + 1:]
+                end = next((i for i, b in enumerate(rest) if b.kind in ("h1", "h2")), len(rest))
+                return rest[:end]
+        return []
+
+
+# the heading of the regional / basin potential section, which the web report page shows on its own
+POTENTIAL_HEADING = ("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants")
 
 # ---------------------------------------------------------------------- words
 
@@ -435,10 +448,12 @@ class _Builder:
             return
         ch.add("table", self.table("1", self.tr("区域/流域减排目标", "Reduction targets of the area"), [
             Column(self.tr("区域/流域", "area")), Column(self.t("pollutant")), Column(self.tr("削减比例", "reduction"), "%", "num"),
-            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified"))],
+            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified")),
+            Column(self.tr("说明", "note"))],     # the note says when a figure is national, not the area's own
             [[_pick(t.get("area_labels"), self.lang), _pick(t.get("pollutant_labels"), self.lang), t.get("reduction_pct"),
               self._year(t.get("baseline_year")), self._year(t.get("by_year")),
-              self.t("yes") if t.get("verified") else self.t("no_")] for t in targets if isinstance(t, dict)],
+              self.t("yes") if t.get("verified") else self.t("no_"), _pick(t.get("note"), self.lang)]
+             for t in targets if isinstance(t, dict)],
             key=self.tr("减排目标", "targets")))
 
     def _year(self, year) -> str:
@@ -824,7 +839,7 @@ class _Builder:
         potential = (self.r.get("reduction_potential") or {}).get("pollutants", [])
         if not potential:
             return
-        ch.add("h2", self.tr("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants"))
+        ch.add("h2", self.tr(*POTENTIAL_HEADING))
         followed = (self.r.get("reduction_potential") or {}).get("followed")
         if followed:
             ch.add("p", _pick(followed.get("summary"), self.lang))

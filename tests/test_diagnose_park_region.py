@@ -145,6 +145,35 @@ def test_loads_split_by_process_by_hand(store, monkeypatch):
     assert totals[plating]["enterprises"] == ["E1"] and totals[pickling]["t_per_a"] == pytest.approx(3)
 
 
+def test_an_end_of_pipe_plant_for_another_problem_removes_no_nox_where_scr_runs(store):
+    """Activated carbon recommended (for dioxins) at two sinter works: at the one that already runs semi-dry FGD
+    with SCR it removes no NOx in the potential; at the one without, 85 % of its NOx."""
+    ents = [{"id": "SCR", "processes": [{"process": "烧结", "techniques": ["半干法脱硫＋中低温SCR脱硝"]}],
+             "emissions": [{"pollutant": "NOx", "value": 400, "unit": "t/a"}]},
+            {"id": "BARE", "processes": [{"process": "烧结", "techniques": []}],
+             "emissions": [{"pollutant": "NOx", "value": 300, "unit": "t/a"}]}]
+    raw = {"cpkb_survey": 1, "scope": {"sector": "钢铁", "pilot_type": "region", "region": "京津冀",
+                                       "pollutants": ["NOx"]}, "enterprises": ents}
+    survey = read_survey(json.dumps(raw, ensure_ascii=False).encode(), "s.json", store)
+    kb = survey.knowledge
+    nox, carbon = f"{ID}pollutant/nox", f"{ID}steel/measure/install-activated-carbon-cleaning"
+    assert carbon in kb.measures and f"{ID}steel/technique/semi-dry-fgd-scr-tech" in survey.enterprises[0].techniques
+    recs = [{"measure": carbon, "labels": {}, "applies_to": ["SCR", "BARE"], "problems": ["sinter-dioxins"],
+             "expected_effects": [{"kind": "pollutant", "target": nox, "change_pct": [-85, -85], "acts_on": "emitted"}]}]
+    entry = reduction_potential(kb, survey, survey.enterprises, recs)["pollutants"][0]
+    row = entry["by_measure"][0]
+    assert row["enterprises"] == ["BARE"] and list(row["already_treated"]) == ["SCR"]
+    assert entry["combined_reduction_t_per_a"] == pytest.approx([300 * 0.85, 300 * 0.85])
+    rows = {b["enterprise"]: b for b in entry["baseline"]}
+    assert rows["SCR"]["reduction_t_per_a"] == [0, 0]
+    # the portfolio's candidates likewise: no NOx cut at the works with SCR, the cut kept at the other
+    from cpkb.diagnostics.portfolio import Candidate, _drop_treated
+
+    pool = [Candidate(carbon, eid, (100.0, 100.0), None, {nox: (0.85, 0.85)}) for eid in ("SCR", "BARE")]
+    _drop_treated(kb, pool, survey.enterprises)
+    assert [c.cuts for c in pool] == [{}, {nox: (0.85, 0.85)}]
+
+
 def test_combined_reduction_never_exceeds_the_load(store):
     survey = _survey(store, [{"id": "E1", "emissions": [{"pollutant": "总磷", "value": 2, "unit": "t/a"}]},
                              {"id": "E2", "emissions": [{"pollutant": "总磷", "value": 1000, "unit": "kg/a"}]},

@@ -114,6 +114,10 @@ class FairShare:
                                    "waiting, the share of one client; send the next one when an earlier one "
                                    "has finished.", retry_after=max(1, round(self.cooldown_s / 2)))
             now = time.monotonic()
+            if not self._waiters and self._free and state.running < self.running_per_client and (
+                    self._light(state, now) or len(self._free) > self.kept):
+                state.running += 1  # nobody waits and the rules allow it: the slot at once, as the queue would give it
+                return self._free.pop()
             waiter = _Waiter(0 if self._light(state, now) else 1, next(self._order), client,
                              threading.Condition(self._lock))
             self._waiters.append(waiter)
