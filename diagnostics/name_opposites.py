@@ -29,11 +29,12 @@ POLARITY_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("有",), ("无",)),
     (("高",), ("低",)),
     (("常温",), ("深冷", "低温")),
+    (("及以上", "以上", "大于", "超过"), ("及以下", "以下", "小于", "低于", "不足")),   # the two sides of a size limit
 )
 # a marker that turns a name into its negation when inserted (选择性非催化还原, 未加盖, 不回收)
 _NEGATORS = "非无不未免"
 _BRACKETED = re.compile(r"[（(［\[【〔].*?[）)］\]】〕]")
-_HOLE = "□"
+_HOLE = ""   # a word taken out leaves nothing: 6米及以上焦炉 and 小于6米焦炉 are the same words around it
 
 
 def _forms(folded_with_brackets: str, folded: str) -> set[str]:
