@@ -7,6 +7,7 @@ measures is the product of what each leaves (1 + change_i), so the combined rang
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from .conditions import ConditionCompiler
@@ -386,15 +387,28 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
 
 
 def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> dict[str, list[dict]]:
-    """Emission factors of the survey's sector, per pollutant, the most specific (with a condition) first."""
+    """Emission factors of the survey's sector, per pollutant, the most specific (with a condition) first; of
+    equally specific ones, the one whose data year is nearest the survey's (a 2008 sector average is no estimate
+    for 2024 when a 2024 one exists), a factor with no year last."""
     found: dict[str, list[dict]] = defaultdict(list)
     for factor in kb.generation_factors:
         if factor["sector"] == survey.scope.get("sector") and factor["stage"] == "emitted" \
                 and factor["pollutant"] in pollutants:
             found[factor["pollutant"]].append(factor)
+    year = _survey_year(survey)
     for candidates in found.values():
-        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None, f["iri"]))
+        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None,
+                                       abs(f["year"] - year) if f.get("year") is not None else float("inf"),
+                                       f["iri"]))
     return found
+
+
+def _survey_year(survey: Survey) -> int:
+    """The survey's data year, or this year when it states none (as the requirements' dates are read)."""
+    try:
+        return int(survey.scope.get("year"))
+    except (TypeError, ValueError):
+        return dt.date.today().year
 
 
 def _factor_load(units: UnitConverter, kb: Knowledge, output: float, product_unit: str, factor: dict) -> float | None:

@@ -151,6 +151,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "product": ref("product", CPKB.product),
         "process": ref("process", CPKB.process),
         "applies_when": special("condition"),                         # raw material, route, treatment, scale
+        "year": lit("int", CPKB.referenceYear),                       # the year the factor's data describe
     }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),

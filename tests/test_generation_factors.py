@@ -118,3 +118,63 @@ def test_compiler_checks_the_stage(tmp_path):
 
     findings = check_shacl(compile_kb(kb))
     assert any("vocs-generated" in str(f) and "stage" in str(f) for f in findings), findings
+
+
+YEARS = """
+generation_factors:
+  - id: vocs-average-2008
+    label: {zh: 挥发性有机物排放强度（2008年）, en: VOCs emission intensity (2008)}
+    definition: {zh: 2008年每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated in 2008.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 8.0
+    unit: g-per-m2
+    year: 2008
+  - id: vocs-average-2024
+    label: {zh: 挥发性有机物排放强度（2024年）, en: VOCs emission intensity (2024)}
+    definition: {zh: 2024年每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated in 2024.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 1.0
+    unit: g-per-m2
+    year: 2024
+  - id: vocs-average-undated
+    label: {zh: 挥发性有机物排放强度（年份不详）, en: VOCs emission intensity (undated)}
+    definition: {zh: 每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 3.0
+    unit: g-per-m2
+"""
+
+
+@pytest.mark.parametrize("year, factor, tonnes", [(2024, "vocs-average-2024", 0.01), (2011, "vocs-average-2008", 0.08),
+                                                  (2017, "vocs-average-2024", 0.01)])
+def test_of_equally_general_factors_the_nearest_year_is_taken(tmp_path, year, factor, tonnes):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(tmp_path, YEARS)
+    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
+                                     kb_dir=str(kb)))
+    raw = {"cpkb_survey": 1, "scope": {"sector": "demo", "pilot_type": "region", "region": "demo-region", "year": year},
+           "enterprises": [_plant("P", "多级逆流漂洗")]}
+    survey = SurveyReader(knowledge_for(store)).read(raw)
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    row = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]["P"]
+    # by hand: 10,000 m²/a × 1 g/m² = 0.01 t (2024 data); × 8 g/m² = 0.08 t (2008 data, nearer 2011); the undated
+    # factor (3 g/m²) comes after both; 2017 is 7 years from 2024 and 9 from 2008
+    assert row["factor"].endswith("/" + factor) and row["t_per_a"] == pytest.approx(tonnes)
+
+
+def test_compiler_checks_the_year(tmp_path):
+    from cpkb.kb.checks import check_shacl
+    from cpkb.kb.compile import compile_kb
+
+    kb = _kb_with_factors(tmp_path, YEARS.replace("year: 2008", "year: 2008年"))
+    with pytest.raises(Exception) as err:
+        check_shacl(compile_kb(kb))
+    assert "vocs-average-2008" in str(err.value) and "year" in str(err.value)

@@ -204,13 +204,19 @@ def test_nox_loads_by_each_route_and_oxygen():
     assert rows["FN04"]["t_per_a"] == pytest.approx(320 * 600000 * 7200 / 1e9)        # 60万m3/h is 600 000 m³/h
     no2_mg_per_m3 = 150 * 46.01 / 22.4                                              # 150 ppm as NO2
     assert rows["FN09"]["t_per_a"] == pytest.approx(no2_mg_per_m3 * 800000 * 7500 / 1e9, rel=1e-3)
-    assert "FN07" not in rows and "FN08" not in rows                                # no NOx factor in the KB
-    # SO2 and particulates not reported: output × factor (2.27 and 1.55 kg per tonne of crude steel)
+    # output only (FN07, FN08): output × the 2024 sector NOx intensity, 0.35 kg per tonne of crude steel
+    assert rows["FN07"]["how"] == "estimated" and rows["FN07"]["t_per_a"] == pytest.approx(180e4 * 0.35 / 1000)
+    assert rows["FN08"]["t_per_a"] == pytest.approx(120e4 * 0.35 / 1000)
+    assert potential(r, NOX)["estimated_t_per_a"] == pytest.approx((180e4 + 120e4) * 0.35 / 1000)
+    # SO2 and particulates not reported: output × the factor whose data year is nearest the survey's 2024 (0.20 and
+    # 0.21 kg per tonne of crude steel, not the 2.27 and 1.55 of 2008)
     so2, pm = baseline(r, SO2), baseline(r, PM)
-    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 2.27 / 1000)
-    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 1.55 / 1000)
+    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 0.20 / 1000)
+    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 0.21 / 1000)
     assert so2["FN12"]["how"] == "reported" and so2["FN12"]["t_per_a"] == pytest.approx(310)
     est = potential(r, SO2)
+    # by hand: reported 420 (FN01) + 310 (FN12); the other ten works' 2230万t × 0.20 kg/t = 4460 t
+    assert est["estimated_t_per_a"] == pytest.approx(4460) and est["baseline_t_per_a"] == pytest.approx(4460 + 730)
     assert est["estimated_share"] == pytest.approx(est["estimated_t_per_a"] / est["baseline_t_per_a"], abs=1e-4)
 
 
@@ -286,10 +292,21 @@ def test_basin_load_above_the_limits_and_the_special_limits():
     special = scenario(r, "special", COD)                                       # GB 3544 table 3: 50 mg/L
     assert special["reduction_t_per_a"] == pytest.approx(
         yj03 * (1 - 50 / 96) + yj04 * (1 - 50 / 58) + yj05 * (1 - 50 / 112) + yj10 * (1 - 50 / 88))
-    # no measure of the knowledge base quantifies an effect on these pollutants: the potential says 0, and the
-    # portfolio lists every recommended measure as lacking an effect instead of inventing one
-    assert potential(r, COD)["combined_reduction_t_per_a"] == [0, 0]
-    assert r["portfolio"]["candidates"] == 0 and r["portfolio"]["without_data"]
+    # the anaerobic stage is the one recommended measure with a sourced COD effect (61.2–77.4 % of the COD it
+    # treats, one mill's IC reactor): it acts on the three mills it is recommended for, nowhere else
+    p = potential(r, COD)
+    anaerobic = [m for m in p["by_measure"] if m["measure"].endswith("/install-anaerobic-treatment")]
+    assert [m["measure"] for m in p["by_measure"]] == [anaerobic[0]["measure"]]
+    treated = sum(baseline(r, COD)[e]["t_per_a"] for e in anaerobic[0]["enterprises"])
+    assert p["combined_reduction_t_per_a"] == pytest.approx([treated * 0.612, treated * 0.774])
+    assert potential(r, NH3N)["combined_reduction_t_per_a"] == [0, 0]                 # nothing sourced for NH3-N
+    # the portfolio still ranks nothing: the anaerobic stage has an effect but no cost to scale per mill
+    reasons = {w["measure"].rsplit("/", 1)[-1]: w["reason"] for w in r["portfolio"]["without_data"]}
+    assert r["portfolio"]["candidates"] == 0 and reasons["install-anaerobic-treatment"] == "no-cost"
+    # the basin's targets: the national 14th-FYP cut of 8 % for COD and NH3-N, 2020 → 2025
+    targets = {t["pollutant"].rsplit("/", 1)[-1]: t for t in r["targets"] if t.get("basin")}
+    assert {k: (t["reduction_pct"], t["baseline_year"], t["by_year"]) for k, t in targets.items()} == {
+        "cod": (8, 2020, 2025), "nh3-n": (8, 2020, 2025)}
 
 
 # ---------------------------------------------------------------- park survey (park_plating_cluster.yaml)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -44,18 +46,24 @@ def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
     answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on)."""
     while True:
         try:
-            job = conn_in.recv()
+            job = pickle.loads(conn_in.recv_bytes())
         except (EOFError, OSError):
             return
         if job is None:
             return
         answer = handle(job)
         try:
-            conn.send(answer)
+            conn.send_bytes(_dumps(answer))
         except (OSError, ValueError):
             return
         if isinstance(answer, tuple) and answer and answer[0] in last:
             return
+
+
+def _dumps(obj) -> bytes:
+    """A message for the pipe: plain pickle (what Connection.recv reads too), without the ForkingPickler and
+    BytesIO that Connection.send makes for every message."""
+    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
 
 
 class WorkerProblem(Exception):
@@ -94,9 +102,18 @@ class Worker:
             self.kill()
             raise RuntimeError(f"the worker {module} could not start: {detail}")
         self.info = detail
+        # one poll object per worker: Connection.poll builds a selector on every call
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
 
     def send(self, job) -> None:
-        self.conn_out.send(job)
+        self.conn_out.send_bytes(_dumps(job))
+
+    def reply(self, timeout_s: float):
+        """The worker's answer, or None when none came within timeout_s (EOFError/OSError when it died)."""
+        if not self._poller.poll(max(0, int(timeout_s * 1000))):
+            return None
+        return pickle.loads(self.conn.recv_bytes())
 
     def kill(self) -> None:
         try:
@@ -172,8 +189,8 @@ class WorkerPool:
         started = time.monotonic()
         try:
             worker.send(job)
-            reply = worker.conn.recv() if worker.conn.poll(timeout_s) else None
-        except (OSError, EOFError, ValueError):
+            reply = worker.reply(timeout_s)
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
             self._replace(worker)
             raise WorkerProblem("died", f"the {self.name} process stopped unexpectedly",
                                 time.monotonic() - started) from None
