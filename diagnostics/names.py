@@ -4,7 +4,8 @@
 traditional to simplified characters, separators, a parenthesised qualifier and generic endings such as 工艺 or
 生产线); `suggest` ranks the closest concepts for a person to confirm. Ranking mixes containment both ways
 (高铬彩色钝化 holds 高铬钝化), the longest common subsequence and character n-grams weighted by how rare each is,
-and refuses opposites: a name saying 无铬 never suggests 高铬 or 含铬, 无氰 never 氰化, 三价铬 never 六价铬.
+and refuses opposites: a name saying 无铬 never suggests 高铬 or 含铬, 无氰 never 氰化, 三价铬 never 六价铬; a clear
+first choice is never shown beside a concept that contradicts it (name_opposites.py).
 """
 
 from __future__ import annotations
@@ -317,8 +318,8 @@ class NameMatcher:
         return self._without_opposites(found)[:limit]
 
     def _without_opposites(self, ranked: list[Suggestion]) -> list[Suggestion]:
-        """Once a clear choice stands (score ≥ STRONG), a lower one that says its contrary is not offered beside
-        it (铬酸盐钝化: 六价, not 三价; 单槽清洗: not 多级逆流漂洗, which replaces it). A name that fits both
+        """Once a clear choice stands (exact, or ≥ STRONG and CLEAR_MARGIN ahead), one that says its contrary is not
+        offered beside it (铬酸盐钝化: 六价, not 三价; 单槽清洗: not 多级逆流漂洗, which replaces it). A name that fits both
         about equally leaves the choice to the person."""
         kept: list[Suggestion] = []
         for each in ranked:
@@ -355,8 +356,8 @@ class NameMatcher:
 
     def concepts_opposed(self, a: str, b: str) -> bool:
         """Whether two concepts say the contrary of each other: set against each other by the knowledge base (a
-        technique and the one replacing it, a problem's practice and its counterpart),
-        or by their names (无铬 / 含铬, 间歇 / 连续, 干式X / 湿式X, 手工X / 自动X, X / 非X)."""
+        technique and the one replacing it, a problem's practice and its counterpart), or by their names (无铬 /
+        含铬, 间歇 / 连续, 干式X / 湿式X, 手工X / 自动X, X / 非X)."""
         if b in self._against.get(a, ()):
             return True
         la, lb = self.kb.labels.get(a), self.kb.labels.get(b)
