@@ -178,3 +178,43 @@ def test_compiler_checks_the_year(tmp_path):
     with pytest.raises(Exception) as err:
         check_shacl(compile_kb(kb))
     assert "vocs-average-2008" in str(err.value) and "year" in str(err.value)
+
+
+PRODUCT_FACTOR = """
+generation_factors:
+  - id: vocs-plated-parts
+    label: {zh: 镀件挥发性有机物排污系数, en: VOCs emission factor of plated parts}
+    definition: {zh: 每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre of plated parts.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 4.0
+    unit: g-per-m2
+    product: plated-parts
+"""
+SHEET = ("  - {id: plated-sheet, label: {zh: 镀锌板, en: galvanised sheet}, definition: {zh: 镀锌板。, en: Sheet.}, "
+         "sources: [{doc: demo-standard}], unit: m2}\n")
+
+
+def test_a_factor_per_product_leaves_another_product_alone(tmp_path):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(tmp_path, PRODUCT_FACTOR)
+    demo = kb / "sectors" / "demo.yaml"
+    text = demo.read_text(encoding="utf-8")
+    at = text.index("  - {id: plated-parts")
+    demo.write_text(text[:at] + SHEET + text[at:], encoding="utf-8")
+    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
+                                     kb_dir=str(kb)))
+    sheet = _plant("S", "多级逆流漂洗")
+    sheet["output"]["product"] = "镀锌板"
+    unnamed = _plant("U", "多级逆流漂洗")
+    del unnamed["output"]["product"]
+    survey = _survey(store, _plant("P", "多级逆流漂洗"), sheet, unnamed)
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]
+    # by hand: 10,000 m² of plated parts × 4 g/m² = 0.04 t; galvanised sheet is another product: no estimate; an
+    # output that names no product is the sector's and is estimated
+    assert rows["P"]["t_per_a"] == pytest.approx(0.04) and "S" not in rows
+    assert rows["U"]["t_per_a"] == pytest.approx(0.04)

@@ -8,7 +8,7 @@ import pytest
 
 import w3c_sparql as w3c
 from cpkb.kb.namespaces import PREFIXES
-from cpkb.web.sparql_guard import Refused, check_query
+from cpkb.web.sparql_guard import Refused, check_query, plain_query
 
 P = tuple(PREFIXES.items())
 URL = "http://127.0.0.1:9/"
@@ -44,6 +44,7 @@ def refused(query: str) -> int | None:
 ])
 def test_service_in_any_spelling_is_refused(query):
     assert refused(query) == 403
+    assert not plain_query(query)  # the worker's shortcut never skips the check of such a text
 
 
 @pytest.mark.parametrize("query", [
@@ -55,6 +56,7 @@ def test_service_in_any_spelling_is_refused(query):
 ])
 def test_updates_are_refused(query):
     assert refused(query) == 403
+    assert not plain_query(query)
 
 
 @pytest.mark.parametrize("query", [
@@ -74,6 +76,13 @@ def test_updates_are_refused(query):
 ])
 def test_keywords_elsewhere_are_not_refused(query):
     assert refused(query) is None
+
+
+def test_plain_query_means_no_dataset_and_nothing_to_refuse():
+    assert plain_query("PREFIX ex: <http://example.org/> SELECT * { ?s ex:p 'x' } LIMIT 3")
+    assert not plain_query("SELECT * from <urn:g> { ?s ?p ?o }")  # FROM in any case: the full check reads it
+    assert not plain_query("SELECT * { ?s ?p 'with' }")  # a word inside a string: the full check, not refused
+    assert refused("SELECT * { ?s ?p 'with' }") is None
 
 
 def test_dataset_clauses_are_read_and_resolved():

@@ -44,3 +44,30 @@ def test_a_fully_encoded_query_round_trips():
     query = 'PREFIX cpkb: <https://example.org/cpkb#>\nSELECT ?s WHERE { ?s ?p "镀铬 100%" } # 注释'
     body = "query=" + quote(query, safe="") + "&format=json&default-graph-uri="
     assert parse_pairs(body) == [("query", query), ("format", "json"), ("default-graph-uri", "")]
+
+
+def test_the_worker_pipes_read_whole_messages_of_any_size():
+    """web/worker_pool.Inbox reads multiprocessing.Connection's framing in few reads: messages written back to
+    back, small and larger than the pipe, come out whole and in order."""
+    import os
+    import threading
+    from multiprocessing.connection import Connection
+
+    from cpkb.web.worker_pool import Inbox
+
+    read_fd, write_fd = os.pipe()
+    sender = Connection(write_fd, readable=False)
+    messages = [b"", b"x", os.urandom(5000), os.urandom(70000), b"tail" * 3, os.urandom(300000)]
+    thread = threading.Thread(target=lambda: [sender.send_bytes(m) for m in messages])
+    thread.start()
+    inbox = Inbox(read_fd)
+    assert [inbox.read() for _ in messages] == messages
+    thread.join()
+    sender.close()
+    try:
+        inbox.read()
+    except EOFError:
+        pass
+    else:
+        raise AssertionError("a closed pipe must end the reading")
+    os.close(read_fd)

@@ -65,3 +65,17 @@ def test_a_small_result_is_written_once_and_a_large_one_is_cut(store, monkeypatc
     kind, body, truncated, count, media = execute(store, _job(query, total))
     assert (kind, truncated, count) == ("ok", False, total)
     assert len(list(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))) == total
+
+
+def test_the_worker_refuses_what_the_guard_refuses(store):
+    """The worker skips the tokenizer for a text without any word the check looks for; what the check refuses, or
+    says of a text that is no query, is answered as before."""
+    assert execute(store, _job("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 10))[:2] == ("refused", 403)
+    assert execute(store, _job("DROP ALL", 10))[:2] == ("refused", 403)
+    kind, status, message = execute(store, _job("PREFIX ex: <http://x/> ex:a ex:b ex:c", 10))
+    assert (kind, status) == ("refused", 400) and "这不是 SPARQL 查询" in message
+    assert execute(store, _job("SELECT * { ?s ?p ?o", 10))[0] == "syntax"
+    named = execute(store, _job("SELECT (COUNT(*) AS ?n) FROM <http://example.org/g> { ?s ?p ?o }", 100))
+    assert named[0] == "ok" and b'"value":"' + str(len(AWKWARD) * 3).encode() + b'"' in named[1]
+    nothing = execute(store, _job("SELECT (COUNT(*) AS ?n) FROM <http://example.org/none> { ?s ?p ?o }", 100))
+    assert b'"value":"0"' in nothing[1]  # FROM a graph the store lacks: an empty graph, not the union

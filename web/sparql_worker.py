@@ -178,10 +178,11 @@ def execute(store: ox.Store, job: dict) -> tuple:
     """Check and run one query; ("ok", body, truncated, count, media type), ("form", kind) when no
     acceptable format fits its result, ("refused", status, message) when the guard refuses it, or
     ("syntax"|"error", message). The check runs here, inside the time limit and off the web process."""
-    from .sparql_guard import Refused, check_query
+    from .sparql_guard import Refused, check_query, plain_query
 
+    plain = plain_query(job["query"])  # nothing the check could refuse, no FROM: the common query skips it
     try:
-        checked = check_query(job["query"], tuple(job["prefixes"].items()))
+        has_dataset = False if plain else check_query(job["query"], tuple(job["prefixes"].items())).has_dataset
     except Refused as refused:
         return ("refused", refused.status, refused.message)
     options: dict = {"prefixes": job["prefixes"]}
@@ -190,7 +191,7 @@ def execute(store: ox.Store, job: dict) -> tuple:
     if job.get("default_graphs") is not None or job.get("named_graphs") is not None:
         options["default_graph"] = [_graph(g) for g in job.get("default_graphs") or []]
         options["named_graphs"] = [_graph(g) for g in job.get("named_graphs") or []]
-    elif not checked.has_dataset:
+    elif not has_dataset:
         # the union of the named graphs is the default graph; a query with its own FROM / FROM NAMED
         # gets exactly that dataset (a graph the store does not hold is an empty graph)
         options["use_default_graph_as_union"] = True
@@ -218,6 +219,11 @@ def execute(store: ox.Store, job: dict) -> tuple:
         nt, truncated = capped(lambda w: result.serialize(w, format=ox.RdfFormat.N_TRIPLES), max_rows)
         return ("ok", reserialize_triples(nt, graph_type, job["prefixes"]), truncated, nt.count(b"\n"), graph_type)
     except SyntaxError as exc:
+        if plain:  # the check's own message when it has one (a text that is no query: in Chinese and English)
+            try:
+                check_query(job["query"], tuple(job["prefixes"].items()))
+            except Refused as refused:
+                return ("refused", refused.status, refused.message)
         return ("syntax", str(exc))
     except (OSError, ValueError, RuntimeError) as exc:
         return ("error", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
