@@ -16,6 +16,14 @@ from .names import fold
 # survey.md fields are in survey_format.EMISSION_FIELDS; these are read here
 TEAM_FIELDS = frozenset({"flow", "hours_per_year", "stack", "source", "basis", "note"})
 FLOW_UNIT = "m**3/hour"
+# the same keys as teams name them in Chinese or in other words -> the key read here (or survey.md's `point`)
+_ALIASES = {"flow": ("标干风量", "风量", "排气量", "烟气量", "标干排气量", "flow_rate", "exhaust_flow", "gas_flow"),
+            "hours_per_year": ("年运行小时", "年运行小时数", "运行小时", "运行时间", "operating_hours", "hours"),
+            "point": ("监测点位", "点位", "监控位置", "监测位置", "monitoring_point"),
+            "stack": ("排气筒", "排气筒编号", "排口编号", "stack_id"),
+            "source": ("数据来源", "来源"),
+            "basis": ("计量基准", "以何计")}
+_ALIAS_OF = {fold(a).replace("_", ""): key for key, names in _ALIASES.items() for a in names}
 _FLOW_FALLBACK = "m3/h"   # a bare number of flow: the unit monitoring reports use (标干风量, m³/h)
 
 # point words -> point of survey.md ("outlet" of a flue-gas figure is the stack); inlet and unknown are kinds apart
@@ -29,6 +37,17 @@ _POINT_KEYS = {fold(k).replace("_", "").replace("-", ""): v for k, v in _POINTS.
 # the basis a concentration is expressed on, and the one the engine and the limits take for that pollutant
 _BASES = {"asc": "C", "以碳计": "C", "c": "C", "asno2": "NO2", "以二氧化氮计": "NO2", "以no2计": "NO2", "no2": "NO2"}
 _BASIS_OF = {"nmhc": "C", "nox": "NO2"}   # GB 38508/HJ 38: NMHC as carbon; HJ 693: NOx as NO₂
+
+
+def canonical_keys(raw: dict) -> dict:
+    """The emission line with a team's own key names (标干风量, 监测点位, 运行小时) under the keys read here; a key
+    written both ways keeps the canonical one, and the other is left to be warned about as unknown."""
+    out = dict(raw)
+    for key in raw:
+        target = _ALIAS_OF.get(fold(str(key)).replace("_", "")) if isinstance(key, str) else None
+        if target and target not in out:
+            out[target] = out.pop(key)
+    return out
 
 
 def team_point(written: Any) -> str | None:

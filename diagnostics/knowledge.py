@@ -375,7 +375,9 @@ def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dic
                     "stage": str(graph.value(s, CPKB.emissionStage)), "value": float(graph.value(s, CPKB.factorValue)),
                     "unit": str(graph.value(s, CPKB.unit)), "product": _opt(graph.value(s, CPKB.product)),
                     "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen),
-                    "year": _opt_int(graph.value(s, CPKB.referenceYear))})
+                    "year": _opt_int(graph.value(s, CPKB.referenceYear)),
+                    "per": str(graph.value(s, CPKB.factorBasis) or "product"),
+                    "material": _opt(graph.value(s, CPKB.material))})
     out.sort(key=lambda f: f["iri"])
     return out
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from .area_targets import targets_against_potential
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
+from .material_factors import material_estimate, why_not_estimated
 from .survey import Enterprise, Survey
 from .units import UnitConverter, UnitProblem
 
@@ -72,10 +73,14 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
 
     followed = followed_pollutants(kb, survey.scope)
     pollutants = followed["pollutants"]
-    baseline = baseline_loads(kb, survey, enterprises, pollutants)
+    why: dict = {}
+    baseline = baseline_loads(kb, survey, enterprises, pollutants, why)
     techniques = {e.id: set(e.techniques) for e in enterprises}
     out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations,
                                 techniques) for pollutant in pollutants]
+    for row in out:
+        row["not_estimated"] = [{"enterprise": eid, "reason": reason}
+                                for eid, reason in sorted(why.get(row["pollutant"], {}).items())]
     result = {"pollutants": out, "basis": BASIS, "followed": _followed_words(kb, followed)}
     result["against_targets"] = targets_against_potential(kb, survey.scope, out)
     precursors = o3_precursors(kb, out)
@@ -275,7 +280,9 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         "estimated_t_per_a": tonnes["estimated"],
         "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
-                       "formula": row["formula"]} for eid, row in sorted(estimated.items())],
+                       "formula": row["formula"], **({"formula_labels": row["formula_labels"]}
+                                                     if row.get("formula_labels") else {})}
+                      for eid, row in sorted(estimated.items())],
         "baseline": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "how": row["how"],
                       "formula": row["formula"], "formula_labels": row.get("formula_labels") or (
                           HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
@@ -356,12 +363,14 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
 
 
 def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
-                   pollutants: list[str]) -> dict[str, dict[str, dict]]:
+                   pollutants: list[str], why: dict | None = None) -> dict[str, dict[str, dict]]:
     """pollutant -> enterprise -> {t_per_a, how, factor, formula[, inputs]}, by the first route that gives a figure:
     the emitted annual load the survey reports (reported); a measured concentration × the enterprise's flue-gas
     flow × operating hours, or × its annual wastewater (measured); an annual load a formula of the knowledge base
-    derived, such as the VOCs mass balance (derived); output × the first emission factor (排污系数) of the sector
-    that applies to the enterprise (estimated)."""
+    derived, such as the VOCs mass balance (derived); the first emission factor (排污系数) of the sector that
+    applies to the enterprise × its output, or × its consumption of the factor's material for a factor per material
+    used (estimated). `why`, when given, collects pollutant -> enterprise -> why no per-material factor could be
+    used."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     wanted = set(pollutants)
     derived: dict[str, dict[str, dict]] = defaultdict(dict)
@@ -394,30 +403,49 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
             if parts is not None and len(parts) < 2 and not any(p["process"] for p in parts.values()):
                 del row["parts"]
     factors = _applicable_factors(kb, survey, wanted)
-    if not factors:
-        return out
     compiler = ConditionCompiler(kb, survey.units)
-    product_unit = kb.product_unit(survey.scope.get("sector"))
     for ent in enterprises:
-        if not ent.output or product_unit is None or ent.output_unit != kb.units[product_unit]["symbol"]:
-            continue  # an output not in the product's unit cannot be multiplied by a factor per product unit
         for pollutant, candidates in factors.items():
-            if ent.id in out[pollutant]:
-                continue
-            for factor in candidates:
-                if factor["process"] and factor["process"] not in ent.processes:
-                    continue
-                if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
-                    continue  # a factor per tonne of one product says nothing of another product's tonnes
-                if factor["condition"] is not None and compiler.compile(factor["condition"]).evaluate(ent)[0] is not True:
-                    continue
-                load = _factor_load(survey.units, kb, ent.output, product_unit, factor)
-                if load is not None:
-                    out[pollutant][ent.id] = {"t_per_a": load, "how": "estimated", "factor": factor["iri"],
-                                              "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
-                                                         f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
-                    break
+            if ent.id not in out[pollutant]:
+                row = _factor_row(kb, survey, compiler, ent, candidates)
+                if row is not None:
+                    out[pollutant][ent.id] = row
+                elif why is not None:
+                    applying = [f for f in candidates if _applies(compiler, ent, f)]
+                    if applying and all(f["per"] == "material" for f in applying):
+                        why.setdefault(pollutant, {})[ent.id] = why_not_estimated(kb, applying)
     return out
+
+
+def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent: Enterprise,
+                candidates: list[dict]) -> dict | None:
+    """The first factor that applies to the enterprise and can be multiplied by what it reports: a per-material
+    factor by its consumption of that material, a per-product factor by its output in the product's unit."""
+    product_unit = kb.product_unit(survey.scope.get("sector"))
+    by_output = bool(ent.output) and product_unit is not None and ent.output_unit == kb.units[product_unit]["symbol"]
+    for factor in candidates:
+        if not _applies(compiler, ent, factor):
+            continue
+        if factor["per"] == "material":   # never × output: kg/kg × t of product would still read as tonnes
+            row = material_estimate(kb, survey.units, ent, factor)
+            if row is not None:
+                return row
+            continue
+        load = _factor_load(survey.units, kb, ent.output, product_unit, factor) if by_output else None
+        if load is not None:
+            return {"t_per_a": load, "how": "estimated", "factor": factor["iri"],
+                    "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
+                               f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
+    return None
+
+
+def _applies(compiler: ConditionCompiler, ent: Enterprise, factor: dict) -> bool:
+    """Whether the factor's process, product and condition hold for the enterprise."""
+    if factor["process"] and factor["process"] not in ent.processes:
+        return False
+    if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
+        return False  # a factor per tonne of one product says nothing of another product's tonnes
+    return factor["condition"] is None or compiler.compile(factor["condition"]).evaluate(ent)[0] is True
 
 
 def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
@@ -593,7 +621,7 @@ def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> 
             found[factor["pollutant"]].append(factor)
     year = _survey_year(survey)
     for candidates in found.values():
-        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None,
+        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None, f["per"] != "material",
                                        abs(f["year"] - year) if f.get("year") is not None else float("inf"),
                                        f["iri"]))
     return found

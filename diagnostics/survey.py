@@ -29,7 +29,7 @@ from .limits import SurveyLimits, shown
 from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
-from .emission_keys import TEAM_FIELDS, check_basis, read_flow, read_hours, team_point
+from .emission_keys import TEAM_FIELDS, canonical_keys, check_basis, read_flow, read_hours, team_point
 from .names import fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
@@ -1188,6 +1188,7 @@ class SurveyReader:
                 "properties": {**before.get("properties", {}), **props}}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
+        raw = canonical_keys(raw) if isinstance(raw, dict) else raw
         if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS | TEAM_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")

@@ -218,3 +218,85 @@ def test_a_factor_per_product_leaves_another_product_alone(tmp_path):
     # output that names no product is the sector's and is estimated
     assert rows["P"]["t_per_a"] == pytest.approx(0.04) and "S" not in rows
     assert rows["U"]["t_per_a"] == pytest.approx(0.04)
+
+
+# A factor per tonne of a material used (printing, coating): × the enterprise's consumption of it, never × output.
+INK = ("  - {id: solvent-ink, label: {zh: 溶剂型油墨, en: solvent-borne ink}, definition: {zh: 溶剂型油墨。, "
+       "en: Solvent ink.}, sources: [{doc: demo-standard}]}\n")
+PER_KG = """  - {id: kg-per-kg-material, symbol: kg/kg物料, label: {zh: 千克每千克物料, en: kilogram per kilogram of material},
+     definition: {zh: 每千克物料。, en: Per kilogram of material.}, sources: [{doc: demo-standard}], pint: kg/kg}
+"""
+MATERIAL_FACTOR = """
+generation_factors:
+  - id: vocs-per-ink
+    label: {zh: 挥发性有机物排污系数（按溶剂型油墨）, en: VOCs emission factor per solvent ink used}
+    definition: {zh: 每千克溶剂型油墨排放的挥发性有机物。, en: VOCs emitted per kilogram of solvent ink used.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 0.6
+    unit: kg-per-kg-material
+    per: material
+    material: solvent-ink
+"""
+
+
+def _material_store(root: Path, factors: str):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(root, factors)
+    vocab = kb / "shared" / "vocab.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + PER_KG, 1), encoding="utf-8")
+    demo = kb / "sectors" / "demo.yaml"
+    demo.write_text(demo.read_text(encoding="utf-8").replace("materials:\n", "materials:\n" + INK, 1), encoding="utf-8")
+    return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
+
+
+def _inked(ident, value, unit, output=10000):
+    plant = _plant(ident, "多级逆流漂洗", output=output)
+    plant["materials"] = [{"material": "溶剂型油墨", "value": value, "unit": unit}]
+    return plant
+
+
+def test_a_per_material_factor_multiplies_the_material_never_the_output(tmp_path):
+    store = _material_store(tmp_path, MATERIAL_FACTOR)
+    survey = _survey(store, _inked("A", 12, "t/a"), _inked("B", 3000, "kg"), _plant("C", "多级逆流漂洗"),
+                     {**_inked("R", 50, "t/a"), "emissions": [{"pollutant": "VOCs", "value": 0.7, "unit": "t/a"}]})
+    assert not survey.problems, survey.problems
+    kb = survey.knowledge
+    vocs = next(iri for iri in kb.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(kb, survey, survey.enterprises, [vocs])[vocs]
+    # by hand: 12 t/a of solvent ink × 0.6 kg/kg = 7.2 t/a; 3,000 kg (a year's amount) = 3 t × 0.6 = 1.8 t/a
+    assert rows["A"]["how"] == "estimated" and rows["A"]["t_per_a"] == pytest.approx(7.2)
+    assert rows["B"]["t_per_a"] == pytest.approx(1.8)
+    assert "溶剂型油墨用量 12 t/a × 0.6 kg/kg物料" in rows["A"]["formula_labels"]["zh"]
+    # the guard: 10,000 m² of output × 0.6 kg/kg would read as 6 t — no estimate from output, and the reported load
+    # of R stands whatever ink it lists
+    assert "C" not in rows and rows["R"]["how"] == "reported" and rows["R"]["t_per_a"] == pytest.approx(0.7)
+    result = reduction_potential(kb, survey, survey.enterprises, [])
+    row = next(p for p in result["pollutants"] if p["pollutant"] == vocs)
+    assert row["estimated_t_per_a"] == pytest.approx(9.0) and row["estimated_by"] == 2
+    assert [n["enterprise"] for n in row["not_estimated"]] == ["C"]
+    assert "不能乘产量" in row["not_estimated"][0]["reason"]["zh"]
+
+
+def test_a_per_material_factor_goes_before_a_per_product_one(tmp_path):
+    store = _material_store(tmp_path, MATERIAL_FACTOR + FACTORS.replace("generation_factors:\n", ""))
+    survey = _survey(store, _inked("A", 12, "t/a"), _plant("C", "多级逆流漂洗"))
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]
+    # A lists its ink: 12 × 0.6 = 7.2 t/a; C only its output: 10,000 m² × 2 g/m² = 0.02 t/a (the general factor)
+    assert rows["A"]["t_per_a"] == pytest.approx(7.2) and rows["A"]["factor"].endswith("/vocs-per-ink")
+    assert rows["C"]["t_per_a"] == pytest.approx(0.02) and rows["C"]["factor"].endswith("/vocs-plain")
+
+
+def test_compiler_asks_a_per_material_factor_for_its_material(tmp_path):
+    from cpkb.kb.checks import check_shacl
+    from cpkb.kb.compile import compile_kb
+
+    kb = _kb_with_factors(tmp_path, MATERIAL_FACTOR.replace("    material: solvent-ink\n", ""))
+    vocab = kb / "shared" / "vocab.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + PER_KG, 1), encoding="utf-8")
+    findings = check_shacl(compile_kb(kb))
+    assert any("vocs-per-ink" in str(f) and "per: material needs material" in str(f) for f in findings), findings

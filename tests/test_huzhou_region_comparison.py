@@ -121,3 +121,10 @@ def test_team_keys_bad_input_is_placed_and_said():
     assert [p.place for p in problems] == ["enterprises[0].emissions[0].hours_per_year"]
     _, _, warnings = _one_line(basis="as_NO2")                          # NMHC is limited as carbon
     assert any(w.place.endswith(".basis") and "以碳计" in (w.zh or "") for w in warnings)
+
+
+def test_team_keys_in_chinese():
+    em, problems, warnings = _one_line(**{"标干风量": "1.2万m3/h", "年运行小时": 2000, "监测点位": "出口", "排气筒编号": "DA9"})
+    assert not problems and not [w for w in warnings if "unknown field" in w.message]
+    assert em["flow_m3_h"] == pytest.approx(12000) and em["hours_per_year"] == 2000
+    assert em["point"] == "stack" and em["stack"] == "DA9"

@@ -75,8 +75,10 @@ def test_vocs_loads_by_each_route():
     assert rows["HM11"]["t_per_a"] == pytest.approx(46 - 0 - 0)
     # both a measurement and a balance: the measurement (70 × 20 000 × 5 000 × 10⁻⁹ = 7), not the balance (30 − 18)
     assert rows["HM12"]["how"] == "measured" and rows["HM12"]["t_per_a"] == pytest.approx(70 * 20000 * 5000 / 1e9)
-    # output only: no VOCs emission factor for packaging printing in the knowledge base, so nothing is made up
+    # output only: the sector's VOCs factor is per kg of solvent gravure ink (EMEP/EEA), and neither lists its ink,
+    # so nothing is made up from output; the gravure printer HM14 is told why, the offset printer HM13 has no factor
     assert "HM13" not in rows and "HM14" not in rows
+    assert [n["enterprise"] for n in potential(r, VOCS)["not_estimated"]] == ["HM14"]
     p = potential(r, VOCS)
     reported = 38.5 + 22.0 + 15.6 + 9.8
     measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
@@ -87,6 +89,26 @@ def test_vocs_loads_by_each_route():
     assert p["baseline_t_per_a"] == pytest.approx(reported + measured + derived)
     assert (p["reported_by"], p["measured_by"], p["derived_by"], p["estimated_by"], p["not_reported_by"]) == (4, 5, 3, 0, 2)
     assert "以非甲烷总烃计" in rows["HM05"]["formula_labels"]["zh"]
+
+
+def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
+    """HM14 with its solvent gravure ink: 150 t/a × 800 g/kg = 120 t/a; HM13 (offset) lists solvent ink but runs no
+    gravure press, and the rotogravure factor is not used for it."""
+    from cpkb.diagnostics.engine import diagnose
+
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["vocs"]).read_text(encoding="utf-8"))
+    ents = {e["id"]: e for e in raw["enterprises"]}
+    ents["HM14"]["materials"] = [{"material": "溶剂型凹印油墨", "value": 150, "unit": "t/a"}]
+    ents["HM13"]["materials"] = [{"material": "溶剂型油墨", "value": 40, "unit": "t/a"}]
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    r = diagnose(survey, real_store(), {})
+    rows = baseline(r, VOCS)
+    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 800 / 1000)
+    assert "HM13" not in rows
+    p = potential(r, VOCS)
+    assert p["estimated_t_per_a"] == pytest.approx(120) and p["estimated_by"] == 1 and p["not_estimated"] == []
+    jsonschema.validate(r, SCHEMA)
 
 
 def test_vocs_load_above_the_limit():
