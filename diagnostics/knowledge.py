@@ -248,6 +248,11 @@ def water_pollutants(kb: "Knowledge") -> frozenset[str]:
     return derived(kb, "_water_pollutants", _water)
 
 
+def pollutant_media(kb: "Knowledge") -> dict[str, str]:
+    """pollutant IRI -> its medium (air, water …), built once per knowledge."""
+    return derived(kb, "_pollutant_media", _MEDIUM)
+
+
 def measured_as(kb: "Knowledge") -> dict[str, str]:
     """pollutant IRI -> the item standards limit it by (VOCs -> NMHC), built once per knowledge."""
     return derived(kb, "_measured_as", _MEASURED_AS)

@@ -19,7 +19,7 @@ import yaml
 from cpkb.kb.store import Store
 
 from .enterprise_model import EnterpriseModel
-from .knowledge import LEVELS, Knowledge, knowledge_for, normalise, water_pollutants
+from .knowledge import LEVELS, Knowledge, knowledge_for, normalise, pollutant_media, water_pollutants
 from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERPRISE_FIELDS, INDICATOR_FIELDS, MATERIAL_FIELDS,
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
@@ -1229,7 +1229,7 @@ class SurveyReader:
             self.warn(f"{path}.point", f"{point!r}: the point is not stated, so the figure is counted in the load "
                                        "but compared with no limit (an inlet or a fugitive figure cannot be told).",
                       f"“{point}”：监测点位未注明，该数值计入排放量，但不与任何限值比较（无法区分进口、出口或无组织）。")
-        air_pollutant = bool(pollutant) and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "air"
+        air_pollutant = bool(pollutant) and pollutant_media(self.kb).get(pollutant, "") == "air"
         unstated = str(point) if said == "unknown" else None
         if said is not None:   # a flue-gas figure's outlet is its stack; an effluent's outlet is not told by the word
             point = {"outlet": "stack" if air_pollutant else None, "unknown": None, "inlet": None}.get(said, said)
