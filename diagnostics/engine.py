@@ -310,6 +310,10 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
     output = {e.id: e.output or 0.0 for e in enterprises}
     # records set apart (idle the whole year, no output, another sector: survey.py) do not count in the prevalence
     counted = {e.id for e in enterprises if not e.set_apart} or {e.id for e in enterprises}
+    # a share of output needs every counted output in the product's unit: outputs in 万把, 件 or t beside m² do not
+    # add up, and a share of the part that does is no share of the whole (None: not computable, said in the report)
+    if any(not e.output and e.output_written for e in enterprises if e.id in counted):
+        total_output = 0.0
     min_count = min(min_count, len(counted))
     veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []

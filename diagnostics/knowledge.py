@@ -374,13 +374,20 @@ def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dic
         out.append({"iri": iri, "sector": sector_of.get(iri), "pollutant": str(graph.value(s, CPKB.pollutant)),
                     "stage": str(graph.value(s, CPKB.emissionStage)), "value": float(graph.value(s, CPKB.factorValue)),
                     "unit": str(graph.value(s, CPKB.unit)), "product": _opt(graph.value(s, CPKB.product)),
-                    "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen)})
+                    "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen),
+                    "year": _opt_int(graph.value(s, CPKB.referenceYear)),
+                    "per": str(graph.value(s, CPKB.factorBasis) or "product"),
+                    "material": _opt(graph.value(s, CPKB.material))})
     out.sort(key=lambda f: f["iri"])
     return out
 
 
 def _opt(term) -> str | None:
     return str(term) if term is not None else None
+
+
+def _opt_int(term) -> int | None:
+    return int(term) if term is not None else None
 
 
 def _choice_names(graph: Graph, fact: URIRef) -> dict[str, str]:

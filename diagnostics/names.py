@@ -4,7 +4,8 @@
 traditional to simplified characters, separators, a parenthesised qualifier and generic endings such as 工艺 or
 生产线); `suggest` ranks the closest concepts for a person to confirm. Ranking mixes containment both ways
 (高铬彩色钝化 holds 高铬钝化), the longest common subsequence and character n-grams weighted by how rare each is,
-and refuses opposites: a name saying 无铬 never suggests 高铬 or 含铬, 无氰 never 氰化, 三价铬 never 六价铬.
+and refuses opposites: a name saying 无铬 never suggests 高铬 or 含铬, 无氰 never 氰化, 三价铬 never 六价铬; a clear
+first choice is never shown beside a concept that contradicts it (name_opposites.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz.distance import LCSseq
 
 from .knowledge import Knowledge, derived
+from .name_opposites import kb_opposites, mirrored, strip_brackets
 
 try:  # 简繁: OpenCC's tables when the library is there (it is a dependency; kept optional for lean installs)
     import opencc as _opencc
@@ -33,7 +35,8 @@ except ImportError:  # pragma: no cover - exercised only without opencc
         return text
 
 MIN_SCORE = 0.34          # below this a concept is not worth showing a person
-STRONG = 0.7              # a first suggestion this sure keeps its opposites out of the list
+STRONG = 0.7              # a first suggestion this sure keeps its opposites out of the list …
+CLEAR_MARGIN = 0.1        # … when it is exact or this far ahead of the opposite (喷釉柜 fits 手工 and 自动 alike)
 # Where a survey's list may name a concept of a neighbouring kind: energy and water among the materials
 # (原辅材料及能源), a survey fact among the indicators (水重复利用率 is asked as a fact).
 KIND_FALLBACK = {"material": ("consumption",), "indicator": ("fact",)}
@@ -234,6 +237,8 @@ class NameMatcher:
         self._entries: dict[str, list[_Entry]] = {}
         self._weights: dict[str, dict[str, float]] = {}          # kind -> n-gram -> rarity weight
         self._lock = threading.Lock()
+        self._against = kb_opposites(kb)                          # IRI -> concepts the knowledge base sets against it
+        self._forms: dict[str, frozenset[str]] = {}
         for iri, kind in kb.kinds.items():
             for written, preferred in self._names_of(iri):
                 for n, key in enumerate(variants(written)):
@@ -310,10 +315,23 @@ class NameMatcher:
                 found += [Suggestion(s.iri, s.label, round(s.score * 0.9, 3), s.matched)
                           for s in self._suggest(other, text, sector, limit)]
             found.sort(key=lambda s: -s.score)
-        return found[:limit]
+        return self._without_opposites(found)[:limit]
+
+    def _without_opposites(self, ranked: list[Suggestion]) -> list[Suggestion]:
+        """Once a clear choice stands (exact, or ≥ STRONG and CLEAR_MARGIN ahead), one that says its contrary is not
+        offered beside it (铬酸盐钝化: 六价, not 三价; 单槽清洗: not 多级逆流漂洗, which replaces it). A name that fits both
+        about equally leaves the choice to the person."""
+        kept: list[Suggestion] = []
+        for each in ranked:
+            if not any(_clearly_ahead(first.score, each.score) and self.concepts_opposed(first.iri, each.iri)
+                       for first in kept):
+                kept.append(each)
+        return kept
 
     def _suggest(self, kind: str, text: str, sector: str | None, limit: int) -> list[Suggestion]:
         exact = self.candidates(kind, text, sector)
+        resolved = self.resolve(kind, text, sector)
+        exact |= {resolved} if resolved else set()   # a refining bracket (化学镍（中磷）) still means the concept
         best: dict[str, tuple[float, str]] = {iri: (1.0, text) for iri in exact}
         keys = variants(text)
         weights = self._weights.get(kind, {})
@@ -332,19 +350,38 @@ class NameMatcher:
             if score > best.get(entry.iri, (0.0, ""))[0]:
                 best[entry.iri] = (score, entry.written)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-        kept: list[tuple[str, float, str]] = []
-        for iri, (score, matched) in ranked:
-            if score < MIN_SCORE or len(kept) == limit:
-                break
-            # once a clear first choice stands, its opposites are not offered beside it (铬酸盐钝化: 六价, not 三价)
-            if any(top >= STRONG and self._concepts_opposed(first, iri) for first, top, _ in kept):
-                continue
-            kept.append((iri, score, matched))
+        # more than asked for: the opposites of a clear first choice are taken out after the kinds are merged
+        kept = [(iri, score, matched) for iri, (score, matched) in ranked if score >= MIN_SCORE][:3 * limit]
         return [Suggestion(iri, self.kb.label(iri), round(min(score, 1.0), 3), matched) for iri, score, matched in kept]
 
-    def _concepts_opposed(self, a: str, b: str) -> bool:
+    def concepts_opposed(self, a: str, b: str) -> bool:
+        """Whether two concepts say the contrary of each other: set against each other by the knowledge base (a
+        technique and the one replacing it, a problem's practice and its counterpart), or by their names (无铬 /
+        含铬, 间歇 / 连续, 干式X / 湿式X, 手工X / 自动X, X / 非X)."""
+        if b in self._against.get(a, ()):
+            return True
         la, lb = self.kb.labels.get(a), self.kb.labels.get(b)
-        return bool(la and lb) and (opposed(la.zh, lb.zh) or opposed(la.en, lb.en))
+        if not (la and lb):
+            return False
+        if opposed(la.zh, lb.zh) or opposed(la.en, lb.en):
+            return True
+        return any(mirrored(x, y) for x in self._zh_forms(a) for y in self._zh_forms(b))
+
+    def _zh_forms(self, iri: str) -> frozenset[str]:
+        """A concept's Chinese names, folded, with and without a bracketed qualifier (label and alternatives: 多级冷凝
+        is another name of 深冷冷凝回收 and mirrors 单级冷凝, another name of 单级常温冷凝)."""
+        found = self._forms.get(iri)
+        if found is None:
+            labels = self.kb.labels.get(iri)
+            names = [labels.zh] if labels else []
+            names += [n for n in self.kb.alt_names.get(iri, ()) if not n.isascii()]
+            found = self._forms[iri] = frozenset(f for n in names for f in (fold(n), fold(strip_brackets(n))) if f)
+        return found
+
+
+def _clearly_ahead(first: float, other: float) -> bool:
+    """Whether a suggestion is a clear choice over another: exact, or sure and well ahead."""
+    return first >= 1.0 > other or first >= STRONG and first - other >= CLEAR_MARGIN
 
 
 def _grams(key: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .economics import measure_economics, parse_prices, parse_rates
 from .knowledge import Knowledge
-from .potential import baseline_loads, target_pollutants
+from .potential import baseline_loads, target_pollutants, treating_techniques
 from .survey import Enterprise, Survey
 
 
@@ -109,7 +109,26 @@ def _inputs(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recomm
                                  parse_prices(str(settings.get("prices") or "")),
                                  parse_rates(str(settings.get("exchange_rates") or "")),
                                  float(settings.get("steam_enthalpy_gj_per_t") or 0) or None)
+    _drop_treated(kb, found, enterprises)
     return pollutants, loads, found, left_out
+
+
+def _drop_treated(kb: Knowledge, found: list[Candidate], enterprises: list[Enterprise]) -> None:
+    """An end-of-pipe candidate removes none of a pollutant an existing end-of-pipe plant of its enterprise already
+    treats (activated carbon for dioxins where an SCR runs: no NOx), as in the reduction potential."""
+    techniques = {e.id: set(e.techniques) for e in enterprises}
+    treating: dict[tuple, set[str]] = {}
+    for c in found:
+        measure = kb.measures.get(c.measure)
+        if getattr(measure, "route", None) != "equipment":
+            continue
+        for pollutant in list(c.cuts):
+            stages = frozenset(e.acts_on for e in measure.effects if e.target == pollutant)
+            if (pollutant, stages) not in treating:
+                treating[(pollutant, stages)] = treating_techniques(kb, pollutant, set(stages))
+            existing = treating[(pollutant, stages)] - set(measure.introduces)
+            if existing & techniques.get(c.enterprise, set()):
+                del c.cuts[pollutant]
 
 
 def plan(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], recommendations: list[dict],

@@ -7,10 +7,13 @@ measures is the product of what each leaves (1 + change_i), so the combined rang
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
+from .area_targets import targets_against_potential
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
+from .material_factors import material_estimate, why_not_estimated
 from .survey import Enterprise, Survey
 from .units import UnitConverter, UnitProblem
 
@@ -27,12 +30,37 @@ def annual_load(units: UnitConverter, emission: dict) -> float | None:
 
 
 def target_pollutants(kb: Knowledge, scope: dict) -> list[str]:
-    """The pollutants a co-audit follows: the region's or basin's key pollutants, else those of the pilot's roles."""
+    """The pollutants a co-audit follows (see followed_pollutants)."""
+    return followed_pollutants(kb, scope)["pollutants"]
+
+
+_FROM = {"survey": {"zh": "调查自选的特征污染物", "en": "the characteristic pollutants the survey chose"},
+         "region": {"zh": "所在重点区域的特征污染物", "en": "the key pollutants of the survey's region"},
+         "basin": {"zh": "所在流域的特征污染物", "en": "the key pollutants of the survey's basin"},
+         "roles": {"zh": "试点类型对应的污染物类别", "en": "the pollutant roles of the pilot type"}}
+
+
+def followed_pollutants(kb: Knowledge, scope: dict) -> dict:
+    """The pollutants a co-audit follows and where the list came from: the survey's own characteristic pollutants
+    (scope.pollutants — the notice lets a pilot choose its own, already in local priority tasks, which the
+    eligibility condition judges), else the region's or basin's key pollutants, else those of the pilot's roles.
+    `outside_area` names the survey's own choices that are not among the area's key pollutants."""
+    area_key = "region" if kb.regions.get(scope.get("region") or "") else "basin"
     area = kb.regions.get(scope.get("region") or "") or kb.basins.get(scope.get("basin") or "")
-    if area and area["key_pollutants"]:
-        return list(area["key_pollutants"])
-    roles = ROLES_BY_PILOT.get(scope.get("pilot_type") or "", set())
-    return sorted(p for p, r in kb.pollutant_roles.items() if r & roles)
+    area_list = list(area["key_pollutants"]) if area and area["key_pollutants"] else []
+    own = list(scope.get("pollutants") or [])
+    if own:
+        origin, pollutants = "survey", own
+    elif area_list:
+        origin, pollutants = area_key, area_list
+    else:
+        roles = ROLES_BY_PILOT.get(scope.get("pilot_type") or "", set())
+        origin, pollutants = "roles", sorted(p for p, r in kb.pollutant_roles.items() if r & roles)
+    out = {"pollutants": pollutants, "from": origin, "from_labels": _FROM[origin]}
+    if origin == "survey" and area_list:
+        out["area_pollutants"] = area_list
+        out["outside_area"] = [p for p in own if p not in area_list]
+    return out
 
 
 def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
@@ -43,11 +71,18 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
     limit / level II / ultra-low value" scenarios."""
     from .load_scenarios import load_scenarios
 
-    pollutants = target_pollutants(kb, survey.scope)
-    baseline = baseline_loads(kb, survey, enterprises, pollutants)
-    out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations)
-           for pollutant in pollutants]
-    result = {"pollutants": out, "basis": BASIS}
+    followed = followed_pollutants(kb, survey.scope)
+    pollutants = followed["pollutants"]
+    why: dict = {}
+    baseline = baseline_loads(kb, survey, enterprises, pollutants, why)
+    techniques = {e.id: set(e.techniques) for e in enterprises}
+    out = [_pollutant_potential(kb, pollutant, baseline.get(pollutant, {}), len(enterprises), recommendations,
+                                techniques) for pollutant in pollutants]
+    for row in out:
+        row["not_estimated"] = [{"enterprise": eid, "reason": reason}
+                                for eid, reason in sorted(why.get(row["pollutant"], {}).items())]
+    result = {"pollutants": out, "basis": BASIS, "followed": _followed_words(kb, followed)}
+    result["against_targets"] = targets_against_potential(kb, survey.scope, out)
     precursors = o3_precursors(kb, out)
     if precursors:
         result["o3_precursors"] = precursors
@@ -58,21 +93,40 @@ def reduction_potential(kb: Knowledge, survey: Survey, enterprises: list[Enterpr
     return result
 
 
+def _followed_words(kb: Knowledge, followed: dict) -> dict:
+    """The followed list with labels, and a sentence saying where it came from."""
+    names = {lang: "、".join(kb.label(p)[lang] for p in followed["pollutants"]) for lang in ("zh", "en")}
+    zh = f"本次跟踪的特征污染物：{names['zh'] or '无'}（来源：{followed['from_labels']['zh']}）。"
+    en = f"Pollutants followed: {names['en'] or 'none'} (from {followed['from_labels']['en']})."
+    outside = followed.get("outside_area") or []
+    if outside:
+        zh += f"其中{'、'.join(kb.label(p)['zh'] for p in outside)}不在所在区域/流域的特征污染物之列，须已列入地方重点任务。"
+        en += (f" {', '.join(kb.label(p)['en'] for p in outside)} are not among the area's key pollutants and must "
+               "already be in local priority tasks.")
+    return {**followed, "pollutant_labels": [kb.label(p) for p in followed["pollutants"]],
+            "summary": {"zh": zh, "en": en}}
+
+
 BASIS = {
     "zh": "基准排放量按以下顺序取得并逐家标明：企业填报的年排放量（填报）；实测浓度×排气量（或年废水量）×运行时间"
           "（实测法，《排污许可管理办法（试行）》第三十六条的监测法先于系数法）；知识库公式，如VOCs物料衡算（公式推算）；"
           "产量×排污系数（系数估算）。合计注明其中估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
           "逐项削减量之和等于合计削减量，同一吨不重复计算；同一企业互为替代的方案（替代同一工艺，或针对同一问题、作用于同一环节）只计推荐"
-          "次序在前的一项。知识库不按工序拆分企业的排放量，方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。",
+          "次序在前的一项。企业填报的排放量注明工序或排口时，按工序分列基准与削减量，限定工序的方案只作用于这些工序的排放量（工序不明的部分"
+          "仍计入，是上限）；未注明时方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。"
+          "企业已有治理某污染物的末端设施（如SCR脱硝）时，为其他问题推荐的末端方案（如为二噁英推荐的活性炭法）不再计入该污染物的削减。",
     "en": "The baseline of each enterprise is taken in this order and marked: the annual load it reports (reported); "
           "measured concentration × flue-gas flow (or annual wastewater) × operating time (measured — the permit "
           "measures, art. 36, put monitoring before coefficients); a formula of the knowledge base such as the VOCs "
           "mass balance (derived); output × the sector's emission factor (estimated). Totals say how much is "
           "estimated. Measures act in their recommended order on what the previous ones left, so the reductions per "
           "measure add up to the combined reduction and no tonne is removed twice; of alternatives at one enterprise (replacing the "
-          "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. The "
-          "knowledge base does not split an enterprise's load by process, so a measure's effect range acts on its whole load "
-          "of the pollutant: for a measure acting on one process only the figure is an upper bound."}
+          "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. Where "
+          "the reported loads name their process or outlet, the baseline and the reduction are split by process and a "
+          "measure tied to processes acts only on their part (a part of unknown process still counts: an upper bound); "
+          "otherwise a measure's effect range acts on the enterprise's whole load, an upper bound for a measure of one process. "
+          "Where an enterprise already runs an end-of-pipe plant for a pollutant (an SCR for NOx), an end-of-pipe measure "
+          "recommended for another problem (activated carbon for dioxins) is not counted again for that pollutant."}
 
 HOW = ("reported", "measured", "derived", "estimated")
 HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual load the enterprise reports"},
@@ -82,13 +136,61 @@ HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual
 O3_PRECURSORS = ("vocs", "nox")
 
 
+# monitoring points by name, for a load whose outlet is named but not its process (no id reaches a page)
+POINT_WORDS = {"stack": ("排气筒", "stack"), "total-outlet": ("废水总排放口", "final effluent outlet"),
+               "workshop-outlet": ("车间或生产设施排放口", "workshop outlet"), "boundary": ("厂界", "boundary"),
+               "in-plant": ("厂区内", "in the plant"), "process": ("工序排口", "process outlet")}
+UNNAMED = {"zh": "未注明工序", "en": "process not named"}
+
+
+def emission_part(em: dict) -> tuple[str | None, str | None]:
+    """(part key, process IRI) of an emission: its process, else the process its unknown place matched, else the
+    place as written, else its monitoring point; (None, None) when it names none of them."""
+    process = em.get("process") or em.get("place_process")
+    if process:
+        return process, process
+    if em.get("place_unknown"):
+        return f"place:{em['place_unknown']}", None
+    if em.get("point"):
+        return f"point:{em['point']}", None
+    return None, None
+
+
+def part_labels(kb: Knowledge, key: str | None) -> dict[str, str]:
+    if key is None:
+        return dict(UNNAMED)
+    if key.startswith("place:"):
+        return {"zh": key[6:], "en": key[6:]}
+    if key.startswith("point:"):
+        zh, en = POINT_WORDS.get(key[6:], (key[6:], key[6:]))
+        return {"zh": zh, "en": en}
+    return kb.label(key)
+
+
+def _acts_on_part(measure_processes: set[str], part_process: str | None) -> bool:
+    """A measure tied to processes acts on a part of the load from one of them, and on a part whose process is
+    not known (an upper bound); a measure tied to no process acts on every part."""
+    return not measure_processes or part_process is None or part_process in measure_processes
+
+
+def treating_techniques(kb: Knowledge, pollutant: str, stages: set) -> set[str]:
+    """Techniques that end-of-pipe measures (route equipment) of the knowledge base bring in to act on this
+    pollutant at one of these stages: an enterprise already running one already treats the pollutant there."""
+    return {t for m in kb.measures.values() if getattr(m, "route", None) == "equipment"
+            for e in getattr(m, "effects", None) or []
+            if e.target == pollutant and e.acts_on in stages for t in m.introduces}
+
+
 def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], enterprises: int,
-                         recommendations: list[dict]) -> dict:
-    """One pollutant: its baseline per enterprise (how each was obtained), each measure's reduction taken on what
-    the measures before it left (recommended order), per enterprise and in total."""
+                         recommendations: list[dict], techniques: dict[str, set[str]] | None = None) -> dict:
+    """One pollutant: its baseline per enterprise (how each was obtained) and per process where the survey names
+    the process or outlet of each load; each measure's reduction taken on what the measures before it left
+    (recommended order), on the parts of the load from the processes it acts on, per part, enterprise and total."""
     per_ent = {eid: row["t_per_a"] for eid, row in rows.items()}
-    remaining = {eid: [1.0, 1.0] for eid in per_ent}       # fraction left: [best case, worst case]
+    parts = {eid: row.get("parts") or {None: {"t_per_a": row["t_per_a"], "process": None}} for eid, row in rows.items()}
+    remaining = {(eid, k): [1.0, 1.0] for eid in per_ent for k in parts[eid]}   # fraction left: [best, worst]
     by_ent: dict[str, list[dict]] = defaultdict(list)
+    by_part: dict[tuple, list[dict]] = defaultdict(list)
     replaced: dict[str, list[tuple]] = defaultdict(list)   # enterprise -> measures applied (what they replace, answer)
     measures = []
     for rec in recommendations:
@@ -98,11 +200,24 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             continue
         low, high = min(e["change_pct"][0] for e in effects), max(e["change_pct"][1] for e in effects)
         ents = [eid for eid in rec["applies_to"] if eid in per_ent]
-        replaces = set(getattr(kb.measures.get(rec["measure"]), "replaces", None) or [])
+        known = kb.measures.get(rec["measure"])
+        replaces = set(getattr(known, "replaces", None) or [])
+        processes = set(getattr(known, "processes", None) or [])
         problems = set(rec.get("problems") or [])
         stages = {e.get("acts_on") for e in effects}
         seq = [0.0, 0.0]
+        base = 0.0
         alternative_to: dict[str, str] = {}
+        # an end-of-pipe plant recommended (say for dioxins) where another end-of-pipe plant already treats this
+        # pollutant (an SCR for NOx) removes nothing more of it: its effect here is the existing plant's
+        treated: dict[str, list[str]] = {}
+        if getattr(known, "route", None) == "equipment" and techniques:
+            existing = treating_techniques(kb, pollutant, stages) - set(known.introduces)
+            for eid in list(ents):
+                found = sorted(existing & techniques.get(eid, set()))
+                if found:
+                    treated[eid] = found
+                    ents.remove(eid)
         for eid in list(ents):
             # alternatives — measures replacing the same technique, or answering the same key issue at the same
             # stage (two ink substitutions, two end-of-pipe plants): an enterprise takes the first in recommended
@@ -114,29 +229,47 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                 ents.remove(eid)
                 continue
             replaced[eid].append((rec["measure"], replaces, problems, stages))
-            before = list(remaining[eid])
-            remaining[eid][0] *= 1 + low / 100
-            remaining[eid][1] *= 1 + high / 100
-            cut = [per_ent[eid] * (before[0] - remaining[eid][0]), per_ent[eid] * (before[1] - remaining[eid][1])]
+            cut, acts_on = [0.0, 0.0], [0.0, 0.0]
+            for key, part in parts[eid].items():
+                if not _acts_on_part(processes, part["process"]):
+                    continue
+                left = remaining[(eid, key)]
+                before = list(left)
+                left[0] *= 1 + low / 100
+                left[1] *= 1 + high / 100
+                c = [part["t_per_a"] * (before[0] - left[0]), part["t_per_a"] * (before[1] - left[1])]
+                cut = [cut[0] + c[0], cut[1] + c[1]]
+                acts_on = [acts_on[0] + part["t_per_a"] * before[1], acts_on[1] + part["t_per_a"] * before[0]]
+                base += part["t_per_a"]
+                by_part[(eid, key)].append({"measure": rec["measure"], "reduction_t_per_a": [round(c[1], 6), round(c[0], 6)]})
             seq = [seq[0] + cut[0], seq[1] + cut[1]]
             # [weaker-effect case, stronger-effect case], not sorted: in the stronger case the measures before
             # this one left less, so a later measure may remove less there; each end adds up to the combined end
             by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": [round(cut[1], 6), round(cut[0], 6)],
-                                "acts_on_t_per_a": [round(per_ent[eid] * before[1], 6),
-                                                    round(per_ent[eid] * before[0], 6)]})
-        base = sum(per_ent[e] for e in ents)
+                                "acts_on_t_per_a": [round(acts_on[0], 6), round(acts_on[1], 6)]})
         measures.append({"measure": rec["measure"], "labels": rec["labels"], "enterprises": ents,
                          "baseline_t_per_a": round(base, 6), "change_pct": [low, high],
                          "reduction_alone_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)]),
                          "reduction_t_per_a": [round(seq[1], 6), round(seq[0], 6)],   # weaker, stronger case
-                         **({"alternative_to": alternative_to} if alternative_to else {})})
+                         **({"alternative_to": alternative_to} if alternative_to else {}),
+                         **({"already_treated": treated} if treated else {})})
+
+    def cut_of(eid: str, key) -> list[float]:
+        t, left = parts[eid][key]["t_per_a"], remaining[(eid, key)]
+        return sorted([round(t * (1 - left[1]), 6), round(t * (1 - left[0]), 6)])
+
+    def ent_cut(eid: str) -> list[float]:
+        return sorted([round(sum(parts[eid][k]["t_per_a"] * (1 - remaining[(eid, k)][i]) for k in parts[eid]), 6)
+                       for i in (0, 1)])
+
     total = sum(per_ent.values())
-    best = sum(per_ent[e] * (1 - f[0]) for e, f in remaining.items())
-    worst = sum(per_ent[e] * (1 - f[1]) for e, f in remaining.items())
+    best = sum(parts[e][k]["t_per_a"] * (1 - f[0]) for (e, k), f in remaining.items())
+    worst = sum(parts[e][k]["t_per_a"] * (1 - f[1]) for (e, k), f in remaining.items())
     count = {how: sum(1 for row in rows.values() if row["how"] == how) for how in HOW}
     tonnes = {how: round(sum(row["t_per_a"] for row in rows.values() if row["how"] == how), 6) for how in HOW}
     estimated = {eid: row for eid, row in rows.items() if row["how"] == "estimated"}
-    return {
+    split = {eid for eid, row in rows.items() if row.get("parts")}
+    out = {
         "pollutant": pollutant, "labels": kb.label(pollutant),
         "reported_by": count["reported"], "measured_by": count["measured"], "derived_by": count["derived"],
         "estimated_by": count["estimated"], "not_reported_by": enterprises - len(per_ent),
@@ -145,20 +278,43 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         "estimated_t_per_a": tonnes["estimated"],
         "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
-                       "formula": row["formula"]} for eid, row in sorted(estimated.items())],
+                       "formula": row["formula"], **({"formula_labels": row["formula_labels"]}
+                                                     if row.get("formula_labels") else {})}
+                      for eid, row in sorted(estimated.items())],
         "baseline": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "how": row["how"],
                       "formula": row["formula"], "formula_labels": row.get("formula_labels") or (
                           HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
                       **({"factor": row["factor"]} if row["factor"] else {}),
                       **({"inputs": row["inputs"]} if row.get("inputs") else {}),
                       "measures": by_ent.get(eid, []),
-                      "reduction_t_per_a": sorted([round(per_ent[eid] * (1 - remaining[eid][1]), 6),
-                                                   round(per_ent[eid] * (1 - remaining[eid][0]), 6)])}
+                      "reduction_t_per_a": ent_cut(eid),
+                      **({"by_process": [{"part": key, "process": part["process"], "labels": part_labels(kb, key),
+                                          "t_per_a": round(part["t_per_a"], 6), "reduction_t_per_a": cut_of(eid, key),
+                                          "measures": by_part.get((eid, key), [])}
+                                         for key, part in parts[eid].items()]} if eid in split else {})}
                      for eid, row in sorted(rows.items())],
         "by_measure": measures,
         "combined_reduction_t_per_a": sorted([round(worst, 6), round(best, 6)]),
         "combined_reduction_share": sorted([round(worst / total, 4), round(best / total, 4)]) if total else None,
     }
+    if split:
+        out["by_process"] = _process_totals(kb, parts, split, cut_of)
+    return out
+
+
+def _process_totals(kb: Knowledge, parts: dict, split: set[str], cut_of) -> list[dict]:
+    """Across the enterprises whose loads are split: the baseline and reduction per process or outlet."""
+    totals: dict = {}
+    for eid in sorted(split):
+        for key, part in parts[eid].items():
+            row = totals.setdefault(key, {"part": key, "process": part["process"], "labels": part_labels(kb, key),
+                                          "enterprises": [], "t_per_a": 0.0, "reduction_t_per_a": [0.0, 0.0]})
+            low, high = cut_of(eid, key)
+            row["enterprises"].append(eid)
+            row["t_per_a"] = round(row["t_per_a"] + part["t_per_a"], 6)
+            row["reduction_t_per_a"] = [round(row["reduction_t_per_a"][0] + low, 6),
+                                        round(row["reduction_t_per_a"][1] + high, 6)]
+    return sorted(totals.values(), key=lambda r: -r["t_per_a"])
 
 
 def o3_precursors(kb: Knowledge, rows: list[dict]) -> dict | None:
@@ -188,7 +344,9 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
     as above. None when no enterprise has a heavy-metal load."""
     metals = sorted(p for p, roles in kb.pollutant_roles.items() if "heavy-metal" in roles)
     baseline = baseline_loads(kb, survey, enterprises, metals)
-    rows = [_pollutant_potential(kb, p, baseline[p], len(enterprises), recommendations) for p in metals if baseline.get(p)]
+    techniques = {e.id: set(e.techniques) for e in enterprises}
+    rows = [_pollutant_potential(kb, p, baseline[p], len(enterprises), recommendations, techniques)
+            for p in metals if baseline.get(p)]
     if not rows:
         return None
     total = sum(r["baseline_t_per_a"] for r in rows)
@@ -203,12 +361,14 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
 
 
 def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
-                   pollutants: list[str]) -> dict[str, dict[str, dict]]:
+                   pollutants: list[str], why: dict | None = None) -> dict[str, dict[str, dict]]:
     """pollutant -> enterprise -> {t_per_a, how, factor, formula[, inputs]}, by the first route that gives a figure:
     the emitted annual load the survey reports (reported); a measured concentration × the enterprise's flue-gas
     flow × operating hours, or × its annual wastewater (measured); an annual load a formula of the knowledge base
-    derived, such as the VOCs mass balance (derived); output × the first emission factor (排污系数) of the sector
-    that applies to the enterprise (estimated)."""
+    derived, such as the VOCs mass balance (derived); the first emission factor (排污系数) of the sector that
+    applies to the enterprise × its output, or × its consumption of the factor's material for a factor per material
+    used (estimated). `why`, when given, collects pollutant -> enterprise -> why no per-material factor could be
+    used."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     wanted = set(pollutants)
     derived: dict[str, dict[str, dict]] = defaultdict(dict)
@@ -222,8 +382,11 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                     derived[em["pollutant"]][ent.id] = _derived_row(kb, ent, em["pollutant"], load)
                     continue
                 row = out[em["pollutant"]].setdefault(ent.id, {"t_per_a": 0.0, "how": "reported", "factor": None,
-                                                               "formula": None})
+                                                               "formula": None, "parts": {}})
                 row["t_per_a"] += load
+                key, process = emission_part(em)
+                part = row["parts"].setdefault(key, {"t_per_a": 0.0, "process": process})
+                part["t_per_a"] += load
     for ent in enterprises:
         for pollutant in pollutants:
             if ent.id not in out[pollutant]:
@@ -232,29 +395,55 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                     row = derived[pollutant].get(ent.id)
                 if row is not None:
                     out[pollutant][ent.id] = row
+    for by_ent in out.values():   # a split only when it says something: two parts or more, or a named process
+        for row in by_ent.values():
+            parts = row.get("parts")
+            if parts is not None and len(parts) < 2 and not any(p["process"] for p in parts.values()):
+                del row["parts"]
     factors = _applicable_factors(kb, survey, wanted)
-    if not factors:
-        return out
     compiler = ConditionCompiler(kb, survey.units)
-    product_unit = kb.product_unit(survey.scope.get("sector"))
     for ent in enterprises:
-        if not ent.output or product_unit is None or ent.output_unit != kb.units[product_unit]["symbol"]:
-            continue  # an output not in the product's unit cannot be multiplied by a factor per product unit
         for pollutant, candidates in factors.items():
-            if ent.id in out[pollutant]:
-                continue
-            for factor in candidates:
-                if factor["process"] and factor["process"] not in ent.processes:
-                    continue
-                if factor["condition"] is not None and compiler.compile(factor["condition"]).evaluate(ent)[0] is not True:
-                    continue
-                load = _factor_load(survey.units, kb, ent.output, product_unit, factor)
-                if load is not None:
-                    out[pollutant][ent.id] = {"t_per_a": load, "how": "estimated", "factor": factor["iri"],
-                                              "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
-                                                         f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
-                    break
+            if ent.id not in out[pollutant]:
+                row = _factor_row(kb, survey, compiler, ent, candidates)
+                if row is not None:
+                    out[pollutant][ent.id] = row
+                elif why is not None:
+                    applying = [f for f in candidates if _applies(compiler, ent, f)]
+                    if applying and all(f["per"] == "material" for f in applying):
+                        why.setdefault(pollutant, {})[ent.id] = why_not_estimated(kb, applying)
     return out
+
+
+def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent: Enterprise,
+                candidates: list[dict]) -> dict | None:
+    """The first factor that applies to the enterprise and can be multiplied by what it reports: a per-material
+    factor by its consumption of that material, a per-product factor by its output in the product's unit."""
+    product_unit = kb.product_unit(survey.scope.get("sector"))
+    by_output = bool(ent.output) and product_unit is not None and ent.output_unit == kb.units[product_unit]["symbol"]
+    for factor in candidates:
+        if not _applies(compiler, ent, factor):
+            continue
+        if factor["per"] == "material":   # never × output: kg/kg × t of product would still read as tonnes
+            row = material_estimate(kb, survey.units, ent, factor)
+            if row is not None:
+                return row
+            continue
+        load = _factor_load(survey.units, kb, ent.output, product_unit, factor) if by_output else None
+        if load is not None:
+            return {"t_per_a": load, "how": "estimated", "factor": factor["iri"],
+                    "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
+                               f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
+    return None
+
+
+def _applies(compiler: ConditionCompiler, ent: Enterprise, factor: dict) -> bool:
+    """Whether the factor's process, product and condition hold for the enterprise."""
+    if factor["process"] and factor["process"] not in ent.processes:
+        return False
+    if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
+        return False  # a factor per tonne of one product says nothing of another product's tonnes
+    return factor["condition"] is None or compiler.compile(factor["condition"]).evaluate(ent)[0] is True
 
 
 def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
@@ -349,6 +538,8 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
     for em in ent.emissions:
         if em["pollutant"] not in accepted or em["stage"] != "emitted" or em.get("below_detection") or em.get("derived"):
             continue
+        if em.get("point") in FUGITIVE_POINTS:   # 厂界, 厂区内: an ambient figure, no stack's flow carries it
+            continue
         medium = _medium(em["unit"])
         if medium is None:
             continue
@@ -359,6 +550,9 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
         figures[medium].append((value, em))
     for medium in figures:
         figures[medium] = final_outlet(figures[medium], medium)
+    stacks = _stack_loads(kb, ent, figures["air"], pollutant)
+    if stacks is not None:
+        return stacks
     if len(figures["air"]) == 1:
         flow, hours = _fact_number(kb, ent, FLOW_FACT), _fact_number(kb, ent, HOURS_FACT)
         if flow and hours:
@@ -385,16 +579,58 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
     return None
 
 
+FUGITIVE_POINTS = {"boundary", "in-plant"}
+
+
+def _stack_loads(kb: Knowledge, ent: Enterprise, figures: list, pollutant: str) -> dict | None:
+    """Σ concentration × the stack's own flow × its hours (the line's, else the enterprise's 年运行小时数) × 10⁻⁹
+    over the stacks, when every flue-gas figure carries its own flow and no stack is written twice; None otherwise
+    (then one figure and the enterprise's flow, below)."""
+    if not figures or any(em.get("flow_m3_h") is None for _, em in figures):
+        return None
+    stacks = [em.get("stack") for _, em in figures if em.get("stack")]
+    if len(stacks) != len(set(stacks)):
+        return None   # two figures of one stack: which to take is not told
+    fact = _fact_number(kb, ent, HOURS_FACT)
+    parts, inputs, total = [], [], 0.0
+    for conc, em in figures:
+        hours = em.get("hours_per_year") or (fact[0] if fact else None)
+        if not hours:
+            return None
+        total += conc * em["flow_m3_h"] * hours * 1e-9
+        parts.append((conc, em, hours))
+        inputs.append({"name": "concentration", "value": conc, "unit": "mg/m³", "process": em.get("process"),
+                       "pollutant": em["pollutant"], "stack": em.get("stack"), "flow_m3_h": em["flow_m3_h"],
+                       "hours_per_year": hours})
+    labels = {lang: " + ".join(f"{c:g} mg/m³{_as(kb, em, pollutant, lang)} × {em['flow_m3_h']:g} m³/h × {h:g} h/a"
+                               for c, em, h in parts) + f" × 10⁻⁹ = {total:.4g} t/a" for lang in ("zh", "en")}
+    return {"t_per_a": total, "how": "measured", "factor": None, "formula": labels["en"], "formula_labels": labels,
+            "inputs": inputs}
+
+
 def _applicable_factors(kb: Knowledge, survey: Survey, pollutants: set[str]) -> dict[str, list[dict]]:
-    """Emission factors of the survey's sector, per pollutant, the most specific (with a condition) first."""
+    """Emission factors of the survey's sector, per pollutant, the most specific (with a condition) first; of
+    equally specific ones, the one whose data year is nearest the survey's (a 2008 sector average is no estimate
+    for 2024 when a 2024 one exists), a factor with no year last."""
     found: dict[str, list[dict]] = defaultdict(list)
     for factor in kb.generation_factors:
         if factor["sector"] == survey.scope.get("sector") and factor["stage"] == "emitted" \
                 and factor["pollutant"] in pollutants:
             found[factor["pollutant"]].append(factor)
+    year = _survey_year(survey)
     for candidates in found.values():
-        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None, f["iri"]))
+        candidates.sort(key=lambda f: (f["condition"] is None, f["process"] is None, f["per"] != "material",
+                                       abs(f["year"] - year) if f.get("year") is not None else float("inf"),
+                                       f["iri"]))
     return found
+
+
+def _survey_year(survey: Survey) -> int:
+    """The survey's data year, or this year when it states none (as the requirements' dates are read)."""
+    try:
+        return int(survey.scope.get("year"))
+    except (TypeError, ValueError):
+        return dt.date.today().year
 
 
 def _factor_load(units: UnitConverter, kb: Knowledge, output: float, product_unit: str, factor: dict) -> float | None:

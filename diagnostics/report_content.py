@@ -88,6 +88,19 @@ class Report:
     def charts(self) -> list[Chart]:
         return [b.value for ch in self.chapters + self.annexes for b in ch.blocks if b.kind == "chart"]
 
+    def section(self, heading: str) -> list[Block]:
+        """The blocks under one h2 heading, up to the next heading (for a page that shows one section)."""
+        for ch in self.chapters:
+            starts = [i for i, b in enumerate(ch.blocks) if b.kind == "h2" and b.value == heading]
+            if starts:
+                rest = ch.blocks[starts[0] + 1:]
+                end = next((i for i, b in enumerate(rest) if b.kind in ("h1", "h2")), len(rest))
+                return rest[:end]
+        return []
+
+
+# the heading of the regional / basin potential section, which the web report page shows on its own
+POTENTIAL_HEADING = ("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants")
 
 # ---------------------------------------------------------------------- words
 
@@ -435,10 +448,12 @@ class _Builder:
             return
         ch.add("table", self.table("1", self.tr("区域/流域减排目标", "Reduction targets of the area"), [
             Column(self.tr("区域/流域", "area")), Column(self.t("pollutant")), Column(self.tr("削减比例", "reduction"), "%", "num"),
-            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified"))],
+            Column(self.tr("基准年", "baseline year")), Column(self.tr("目标年", "target year")), Column(self.t("verified")),
+            Column(self.tr("说明", "note"))],     # the note says when a figure is national, not the area's own
             [[_pick(t.get("area_labels"), self.lang), _pick(t.get("pollutant_labels"), self.lang), t.get("reduction_pct"),
               self._year(t.get("baseline_year")), self._year(t.get("by_year")),
-              self.t("yes") if t.get("verified") else self.t("no_")] for t in targets if isinstance(t, dict)],
+              self.t("yes") if t.get("verified") else self.t("no_"), _pick(t.get("note"), self.lang)]
+             for t in targets if isinstance(t, dict)],
             key=self.tr("减排目标", "targets")))
 
     def _year(self, year) -> str:
@@ -824,7 +839,10 @@ class _Builder:
         potential = (self.r.get("reduction_potential") or {}).get("pollutants", [])
         if not potential:
             return
-        ch.add("h2", self.tr("（一）区域/流域重点污染物削减潜力", "Reduction potential of the area's key pollutants"))
+        ch.add("h2", self.tr(*POTENTIAL_HEADING))
+        followed = (self.r.get("reduction_potential") or {}).get("followed")
+        if followed:
+            ch.add("p", _pick(followed.get("summary"), self.lang))
         reducible = [p for p in potential if p.get("baseline_t_per_a") and any(p.get("combined_reduction_t_per_a") or [])]
         ch.add("chart", self.chart("6", self.tr("重点污染物可削减量", "Reduction of the key pollutants"), charts.reduction_ranges(
             [(_pick(p.get("labels"), self.lang), *p["combined_reduction_t_per_a"]) for p in reducible],
@@ -846,7 +864,35 @@ class _Builder:
             note=self.plain(_pick((self.r.get("reduction_potential") or {}).get("basis"), self.lang)),
             key=self.tr("削减潜力", "reduction potential")))
         self._baseline(ch, potential)
+        self._against_targets(ch)
         self._load_scenarios(ch)
+
+    def _against_targets(self, ch: Chapter) -> None:
+        """The area's quantified targets against the potential, or a plain sentence that there are none."""
+        found = (self.r.get("reduction_potential") or {}).get("against_targets")
+        if not found:
+            return
+        if not found.get("comparisons"):
+            ch.add("p", _pick(found.get("message"), self.lang) or self.tr("知识库中没有量化减排目标。",
+                                                                          "No quantified target in the knowledge base."))
+            return
+        rows = [[_pick(c.get("labels"), self.lang), c["reduction_pct"],
+                 f"{c.get('baseline_year') or '—'}→{c.get('by_year') or '—'}", c["baseline_t_per_a"], c["asked_t_per_a"],
+                 c["potential_t_per_a"], _pick(c.get("verdict_labels"), self.lang), c["gap_t_per_a"] or None,
+                 self.t("yes") if c.get("verified") else self.tr("否（待核对原文）", "no (to check)")]
+                for c in found["comparisons"]]
+        missing = "、".join(_pick(x, self.lang) for x in found.get("without_target_labels") or [])
+        note = _pick(found.get("basis"), self.lang) + (
+            self.tr(f"以下污染物知识库中没有目标：{missing}。", f" No target in the knowledge base for: {missing}.")
+            if missing else "")
+        ch.add("table", self.table("6", self.tr(f"{_pick(found.get('area_labels'), self.lang)}减排目标与削减潜力",
+                                                f"Targets of the {_pick(found.get('area_labels'), self.lang)} against the potential"), [
+            Column(self.t("pollutant")), Column(self.tr("目标削减比例", "target cut"), "%", "num"),
+            Column(self.tr("基准年→目标年", "base → target year")), Column(self.t("emission"), "t/a", "num"),
+            Column(self.tr("目标要求削减量", "tonnes asked"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range"),
+            Column(self.tr("结论", "verdict")), Column(self.tr("缺口", "gap"), "t/a", "num"),
+            Column(self.tr("来源已核实", "source checked"))], rows, note=note,
+            key=self.tr("区域/流域目标", "area targets")))
 
     _HOW = {"reported": ("填报", "reported"), "measured": ("实测法", "measured"),
             "derived": ("公式推算", "derived"), "estimated": ("系数估算", "estimated")}
@@ -873,6 +919,7 @@ class _Builder:
                 note=self.tr("估算份额见上表；“可削减量”为各方案依次作用后的合计。",
                              "The estimated share is in the table above; the reduction is all measures in sequence."),
                 key=self.tr("基准排放量", "baseline")))
+        self._by_process(ch, potential)
         if seq:
             ch.add("table", self.table("6", self.tr("各方案削减量（按推荐次序作用于剩余排放量）",
                                                     "Reduction per measure (in recommended order, on what is left)"), [
@@ -894,6 +941,21 @@ class _Builder:
             ch.add("table", self.table("6", self.tr("臭氧前体物分列与合计", "O3 precursors apart and together"), [
                 Column(self.t("pollutant")), Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range")],
                 rows, note=self.plain(_pick(o3.get("basis"), self.lang)), key=self.tr("臭氧前体物", "O3 precursors")))
+
+    def _by_process(self, ch: Chapter, potential: list[dict]) -> None:
+        """Baseline and reduction per process or outlet, where the enterprises' reported loads name them."""
+        rows = [[b["enterprise"], _pick(p.get("labels"), self.lang), _pick(part.get("labels"), self.lang),
+                 part["t_per_a"], part.get("reduction_t_per_a")]
+                for p in potential for b in p.get("baseline") or [] for part in b.get("by_process") or []]
+        if not rows:
+            return
+        ch.add("table", self.table("6", self.tr("按工序（排口）分列的基准排放量与削减量", "Baseline and reduction by process or outlet"), [
+            Column(self.t("enterprise")), Column(self.t("pollutant")), Column(self.tr("工序或排口", "process or outlet")),
+            Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range")], rows,
+            note=self.tr("限定工序的方案只作用于这些工序的排放量；工序不明的部分仍计入，是上限。",
+                         "A measure tied to processes acts only on their part; a part of unknown process still counts "
+                         "(an upper bound)."),
+            key=self.tr("分工序排放量", "by process")))
 
     def _load_scenarios(self, ch: Chapter) -> None:
         found = (self.r.get("reduction_potential") or {}).get("load_scenarios") or {}

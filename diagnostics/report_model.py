@@ -150,9 +150,11 @@ def _derived(result: dict, labels: dict[str, str]) -> Table | None:
 
 def _targets(result: dict) -> Table | None:
     rows = [[t["area_labels"]["zh"], t["pollutant_labels"]["zh"], _n(t.get("reduction_pct")), t.get("baseline_year") or "",
-             t.get("by_year") or "", "是" if t.get("verified") else "否（待核对原文）"] for t in result.get("targets") or []]
+             t.get("by_year") or "", "是" if t.get("verified") else "否（待核对原文）",
+             (t.get("note") or {}).get("zh", "")] for t in result.get("targets") or []]
     return Table({"zh": "减排目标", "en": "Reduction targets"},
-                 ["区域/流域/行业 area", "污染物 pollutant", "削减比例 %", "基准年", "目标年", "已核实 verified"], rows, sheet="减排目标 targets")
+                 ["区域/流域/行业 area", "污染物 pollutant", "削减比例 %", "基准年", "目标年", "已核实 verified", "说明 note"],
+                 rows, sheet="减排目标 targets")
 
 
 def _basis(result: dict, labels: dict[str, str]) -> Table | None:

@@ -29,6 +29,7 @@ from .limits import SurveyLimits, shown
 from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
+from .emission_keys import TEAM_FIELDS, canonical_keys, check_basis, read_flow, read_hours, team_point
 from .names import fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
@@ -64,6 +65,7 @@ class Enterprise:
     facts: dict[str, Any] = field(default_factory=dict)             # fact IRI -> value
     warnings: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)               # products as written (free text)
+    product_iris: list[str] = field(default_factory=list)           # the knowledge base's products they name
     output_written: list[dict] = field(default_factory=list)        # outputs in another measure, kept uncounted
     notes: list[str] = field(default_factory=list)                  # remarks written among the facts (备注)
     unresolved: list[tuple[str, str, str | None]] = field(default_factory=list)  # (kind, name kept, process IRI)
@@ -183,6 +185,9 @@ _STATUS_KEYS = {**{normalise(k): "idle" for k in (
     **{normalise(k): "other_sector" for k in (
         "other_sector", "not_in_sector", "out_of_sector", "wrong_sector", "非本行业", "其他行业", "不属于本行业",
         "不属本行业", "行业不符", "误报", "是否误报")}}
+# a key whose answer names the status (operating_status: 停产) rather than answering yes/no
+_STATUS_FIELDS = {normalise(k) for k in ("operating_status", "status", "运行状态", "生产状态", "生产情况", "经营状态",
+                                         "运营状态", "企业状态")}
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
             "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
             "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
@@ -285,10 +290,13 @@ class SurveyReader:
             iri = self.matcher.resolve(kind, target, sector) if target else None
             self.names_applied[(kind, name)] = {"name": name, "kind": kind, "as": iri,
                                                 "label": self.kb.label(iri) if iri else None}
-            if target and iri is None:
+            if target and iri is None:   # the name itself may still be known (PU漆 mapped to a missing 聚氨酯涂料)
+                own = self.matcher.resolve(kind, name, sector)
+                said = (f"read by its own name as {self.kb.label(own)['en']!r}", f"按原名称读作“{self.kb.label(own)['zh']}”") \
+                    if own else ("the name is kept as written", "按原写法保留")
                 self.warn(path, f"the name map sends {name!r} to {target!r}, which is not a {kind} of the knowledge "
-                                "base; the name is kept as written.",
-                          f"名称对照表把“{name}”对应到“{target}”，但知识库中没有这个{_KIND_ZH.get(kind, kind)}；按原写法保留。")
+                                f"base; {said[0]}.",
+                          f"名称对照表把“{name}”对应到“{target}”，但知识库中没有这个{_KIND_ZH.get(kind, kind)}；{said[1]}。")
             if iri is not None or target is None:   # an ignored name is neither resolved nor warned about
                 self._single[key] = iri
                 return iri
@@ -592,6 +600,7 @@ class SurveyReader:
                 if year > dt.date.today().year:
                     self.warn("scope.year", f"year {year} is in the future.", f"年份 {year} 晚于今年。")
                 scope["year"] = year
+        scope["pollutants"] = self._read_pollutants(raw.get("pollutants"))
         scope["facts"] = {}
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
@@ -606,10 +615,32 @@ class SurveyReader:
                                                                "scope.technique_lists_complete")
         for key in sorted(set(raw) - {*SCOPE_FIELDS, "facts"}, key=str):
             self.warn(f"scope.{key}", "unknown scope field, ignored; allowed: title, sector, pilot_type, region, "
-                                      "basin, park, year, facts, technique_lists_complete.",
-                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、facts、"
-                      "technique_lists_complete。")
+                                      "basin, park, year, pollutants, facts, technique_lists_complete.",
+                      "未知的范围字段，已忽略；可用：title、sector、pilot_type、region、basin、park、year、pollutants、"
+                      "facts、technique_lists_complete。")
         return scope
+
+    def _read_pollutants(self, raw: Any) -> list[str]:
+        """The characteristic pollutants the survey chooses itself (a list, or one cell written 'VOCs、NOx'): each
+        resolved like any pollutant name; an unknown name is kept as written and warned about, never refused."""
+        if raw in (None, "", []):
+            return []
+        if isinstance(raw, str):
+            raw = [n for n in re.split(r"[、,，;；/\n]+", raw) if n.strip()]
+        if not isinstance(raw, list):
+            self.error("scope.pollutants", f"expected a list of pollutant names such as [VOCs, NOx], got {raw!r}.",
+                       f"特征污染物应写作污染物名称的列表，如 [VOCs, NOx]，实际为 {raw!r}。")
+            return []
+        found: list[str] = []
+        for i, name in enumerate(raw):
+            iri = self.resolve("pollutant", name.strip() if isinstance(name, str) else name, f"scope.pollutants[{i}]")
+            if iri is None and isinstance(name, str) and name.strip():
+                self.warn(f"scope.pollutants[{i}]", f"unknown pollutant {name!r}, kept as written and not followed; "
+                                                    "see the names kept as written for the closest known names.",
+                          f"未知污染物“{name}”，按原写法保留，不纳入特征污染物；最接近的名称见“未识别名称”。")
+            elif iri is not None and iri not in found:
+                found.append(iri)
+        return found
 
     def _read_place(self, raw: dict, scope: dict) -> None:
         """region / basin by name, or a province, city or county resolved to the key region and basin it lies in."""
@@ -803,6 +834,8 @@ class SurveyReader:
             if written:  # free text; it counts as a product of the knowledge base only when it names one
                 product = self.matcher.resolve("product", written, self.sector)
                 ent.products.append(written)
+                if product:
+                    ent.product_iris.append(product)
             target = self.kb.products.get(product, {}).get("unit") if product else self.kb.product_unit(self.sector)
             if found is None:
                 continue
@@ -1155,9 +1188,11 @@ class SurveyReader:
                 "properties": {**before.get("properties", {}), **props}}
 
     def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS):
+        raw = canonical_keys(raw) if isinstance(raw, dict) else raw
+        if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS | TEAM_FIELDS):
             return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
+        check_basis(self, raw, pollutant, path)
         if pollutant is None:
             self._kept(ent, "pollutant", raw["pollutant"])
         found = self.reading(raw["value"], f"{path}.value")
@@ -1186,6 +1221,20 @@ class SurveyReader:
                     oxygen[key] = o2
         point = raw.get("point")
         unknown_place = None   # a place written that names no monitoring point and no process of the sector
+        said = team_point(point) if point not in EMISSION_POINTS else None
+        if said == "inlet":    # before the treatment: what is generated, never an emission against a limit
+            stage = "generated"
+            self.warn(f"{path}.point", f"{point!r}: an inlet figure (before treatment) is read as generated, not "
+                                       "compared with emission limits nor counted as emitted.",
+                      f"“{point}”：治理设施进口浓度按产生浓度读取，不与排放限值比较，也不计入排放量。")
+        if said == "unknown":
+            self.warn(f"{path}.point", f"{point!r}: the point is not stated, so the figure is counted in the load "
+                                       "but compared with no limit (an inlet or a fugitive figure cannot be told).",
+                      f"“{point}”：监测点位未注明，该数值计入排放量，但不与任何限值比较（无法区分进口、出口或无组织）。")
+        air_pollutant = bool(pollutant) and str(self.kb.graph.value(URIRef(pollutant), CPKB.medium) or "") == "air"
+        unstated = str(point) if said == "unknown" else None
+        if said is not None:   # a flue-gas figure's outlet is its stack; an effluent's outlet is not told by the word
+            point = {"outlet": "stack" if air_pollutant else None, "unknown": None, "inlet": None}.get(said, said)
         if point is not None and point not in EMISSION_POINTS:
             where = _outlet(point) or ("total-outlet" if discharge_route(point) else None)
             if where is None:
@@ -1217,6 +1266,14 @@ class SurveyReader:
                         "process": process, "point": point, **oxygen}
             if unknown_place:
                 emission.update(self._place_match(unknown_place, pollutant, f"{path}.process"))
+            elif unstated:
+                emission["place_unknown"] = unstated
+            for key, read in (("flow_m3_h", read_flow), ("hours_per_year", read_hours)):   # the stack's own
+                found_here = read(self, raw, path)
+                if found_here is not None:
+                    emission[key] = found_here
+            if isinstance(raw.get("stack"), (str, int)):
+                emission["stack"] = str(raw["stack"])
             if found.below_detection:   # the value is the detection limit (0 when none was written): a bound
                 emission.update(below_detection=True, detection_limit=found.detection_limit)
             ent.emissions.append(emission)
@@ -1359,6 +1416,10 @@ class SurveyReader:
             ent.notes.append(str(value))
             return
         status = _STATUS_KEYS.get(normalise(str(key)).replace("-", "_"))
+        said = _STATUS_KEYS.get(normalise(str(value)).replace("-", "_")) if isinstance(value, str) else None
+        if normalise(str(key)).replace("-", "_") in _STATUS_FIELDS and said:   # operating_status: 停产
+            ent.set_apart[said] = {"place": self._place(path), "written": f"{key}: {value}"}
+            return
         if status:   # idle_whole_year, 停产, other_sector: whether the record counts in the sector's figures
             answer = yes_no(value)
             if answer:

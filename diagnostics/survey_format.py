@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 SURVEY_VERSION = 1
 TOP_FIELDS = frozenset({"cpkb_survey", "scope", "names", "enterprises"})
-SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "year", "technique_lists_complete")
+SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "year", "pollutants",
+                "technique_lists_complete")
 SCOPE_ZH = {"title": "标题", "sector": "行业", "pilot_type": "试点类型", "region": "区域", "basin": "流域",
-            "park": "园区", "year": "年份", "technique_lists_complete": "技术清单完整"}
+            "park": "园区", "year": "年份", "pollutants": "特征污染物", "technique_lists_complete": "技术清单完整"}
 ENTERPRISE_FIELDS = frozenset({"id", "name", "output", "materials", "processes", "indicators", "emissions", "streams",
                                "facts"})
 OUTPUT_FIELDS = frozenset({"product", "unit", "value"})

@@ -521,7 +521,7 @@ def write_survey_csv(raw: dict) -> str:
     scope = raw.get("scope") or {}
     for key in SCOPE_FIELDS:
         if scope.get(key) not in (None, ""):
-            w.writerow({"section": "scope", "name": key, "value": scope[key]})
+            w.writerow({"section": "scope", "name": key, "value": _joined(scope[key])})
     for key, value in (scope.get("facts") or {}).items():
         w.writerow({"section": "scope", "name": f"facts.{key}", "value": _csv_cell(value)})
     for ent in raw.get("enterprises") or []:
@@ -603,7 +603,7 @@ def survey_rows(raw: dict) -> dict[str, list[list[Any]]]:
     scope = raw.get("scope") or {}
     for key in SCOPE_FIELDS:
         if scope.get(key) not in (None, ""):
-            rows["scope"].append([f"{SCOPE_ZH[key]} {key}", scope[key]])
+            rows["scope"].append([f"{SCOPE_ZH[key]} {key}", _joined(scope[key])])
     for key, value in (scope.get("facts") or {}).items():
         rows["scope"].append([f"facts.{key}", _joined(value)])
     for ent in raw.get("enterprises") or []:

@@ -25,6 +25,8 @@ from .yaml_source import LineDict, line_of, load_yaml
 KB_DIR = Path(__file__).resolve().parent
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 LANGS = ("zh", "en")
+# level texts that only say the requirement was not read (原文未读到 / Not read): never a requirement to grade against
+_PLACEHOLDER = re.compile(r"未读到|未读取|not read|to be entered|待补充|TBD", re.IGNORECASE)
 
 
 @dataclass
@@ -558,6 +560,10 @@ class Compiler(ModelFields):
             self._problem(ctx, "`levels` must map I, II, III to {zh: …, en: …} requirement texts.")
             return
         for level, text in value.items():
+            if _PLACEHOLDER.search(str(text)):   # a survey could be graded against an empty requirement
+                self._problem(ctx, f"`levels.{level}` is a placeholder ({text}); a level text not read stays out: "
+                                   "remove `levels` and say in `note` that the requirements were not read.")
+                continue
             node = self._benchmark_node(ctx, iri, str(level))
             for lang, t in self._lang_map(ctx, text, f"levels.{level}").items():
                 ctx.graph.add((node, CPKB.requirement, Literal(t, lang=lang)))

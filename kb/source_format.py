@@ -151,6 +151,9 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "product": ref("product", CPKB.product),
         "process": ref("process", CPKB.process),
         "applies_when": special("condition"),                         # raw material, route, treatment, scale
+        "year": lit("int", CPKB.referenceYear),                       # the year the factor's data describe
+        "per": lit("str", CPKB.factorBasis),                          # product (default) | material
+        "material": ref("material", CPKB.material),                   # with per: material, mass per mass of it
     }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),

@@ -42,3 +42,30 @@ def canonical(value):
     if isinstance(value, list):
         return [canonical(v) for v in value]
     return value
+
+
+def feasible(kb, chosen, budget: float, enterprises=None) -> bool:
+    """Whether a set of portfolio candidates keeps the rules the solver must keep, written out independently of
+    it (region semantics): the budget; a candidate whose enterprise lacks a technique it requires is out; each
+    prerequisite measure is chosen for the same enterprise, unless that enterprise already runs every technique
+    the prerequisite brings in; measures replacing the same technique at one enterprise are alternatives. Without
+    `enterprises` no enterprise runs anything."""
+    if sum(c.investment[1] for c in chosen) > budget + 1e-9:
+        return False
+    keys = {c.key for c in chosen}
+    techniques = {e.id: set(e.techniques) for e in enterprises or []}
+    for c in chosen:
+        has = techniques.get(c.enterprise, set())
+        econ = kb.measures[c.measure].economics
+        if any(t not in has for t in econ.requires_techniques):
+            return False
+        for need in econ.requires_measures:
+            brings = set(kb.measures[need].introduces) if need in kb.measures else set()
+            if (need, c.enterprise) not in keys and not (brings and brings <= has):
+                return False
+    seen = {}
+    for c in chosen:
+        for t in kb.measures[c.measure].replaces:
+            if seen.setdefault((c.enterprise, t), c.key) != c.key:
+                return False
+    return True

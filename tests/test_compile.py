@@ -131,3 +131,13 @@ def test_no_knowledge_cites_the_project_brief():
     for path in sorted(kb_dir.rglob("*.yaml")):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     assert not cited, f"cites the project's domain brief: {sorted(set(cited))}"
+
+
+def test_a_level_text_that_was_not_read_is_refused(mini_kb):
+    # a placeholder requirement would let a survey's chosen level count in the composite index
+    _edit(mini_kb / "sectors/demo.yaml", "benchmarks: {I: 8, II: 24, III: 40}",
+          "levels: {I: {zh: 原文未读到。, en: Not read.}, II: {zh: 有逆流漂洗, en: counter-current rinsing},"
+          " III: {zh: 有逆流漂洗, en: counter-current rinsing}}")
+    problems = _problems(mini_kb)
+    assert any("levels.I" in p and "placeholder" in p for p in problems)
+    assert not any("levels.II" in p for p in problems)

@@ -118,3 +118,185 @@ def test_compiler_checks_the_stage(tmp_path):
 
     findings = check_shacl(compile_kb(kb))
     assert any("vocs-generated" in str(f) and "stage" in str(f) for f in findings), findings
+
+
+YEARS = """
+generation_factors:
+  - id: vocs-average-2008
+    label: {zh: 挥发性有机物排放强度（2008年）, en: VOCs emission intensity (2008)}
+    definition: {zh: 2008年每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated in 2008.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 8.0
+    unit: g-per-m2
+    year: 2008
+  - id: vocs-average-2024
+    label: {zh: 挥发性有机物排放强度（2024年）, en: VOCs emission intensity (2024)}
+    definition: {zh: 2024年每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated in 2024.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 1.0
+    unit: g-per-m2
+    year: 2024
+  - id: vocs-average-undated
+    label: {zh: 挥发性有机物排放强度（年份不详）, en: VOCs emission intensity (undated)}
+    definition: {zh: 每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre plated.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 3.0
+    unit: g-per-m2
+"""
+
+
+@pytest.mark.parametrize("year, factor, tonnes", [(2024, "vocs-average-2024", 0.01), (2011, "vocs-average-2008", 0.08),
+                                                  (2017, "vocs-average-2024", 0.01)])
+def test_of_equally_general_factors_the_nearest_year_is_taken(tmp_path, year, factor, tonnes):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(tmp_path, YEARS)
+    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
+                                     kb_dir=str(kb)))
+    raw = {"cpkb_survey": 1, "scope": {"sector": "demo", "pilot_type": "region", "region": "demo-region", "year": year},
+           "enterprises": [_plant("P", "多级逆流漂洗")]}
+    survey = SurveyReader(knowledge_for(store)).read(raw)
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    row = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]["P"]
+    # by hand: 10,000 m²/a × 1 g/m² = 0.01 t (2024 data); × 8 g/m² = 0.08 t (2008 data, nearer 2011); the undated
+    # factor (3 g/m²) comes after both; 2017 is 7 years from 2024 and 9 from 2008
+    assert row["factor"].endswith("/" + factor) and row["t_per_a"] == pytest.approx(tonnes)
+
+
+def test_compiler_checks_the_year(tmp_path):
+    from cpkb.kb.checks import check_shacl
+    from cpkb.kb.compile import compile_kb
+
+    kb = _kb_with_factors(tmp_path, YEARS.replace("year: 2008", "year: 2008年"))
+    with pytest.raises(Exception) as err:
+        check_shacl(compile_kb(kb))
+    assert "vocs-average-2008" in str(err.value) and "year" in str(err.value)
+
+
+PRODUCT_FACTOR = """
+generation_factors:
+  - id: vocs-plated-parts
+    label: {zh: 镀件挥发性有机物排污系数, en: VOCs emission factor of plated parts}
+    definition: {zh: 每平方米镀件排放的挥发性有机物。, en: VOCs emitted per square metre of plated parts.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 4.0
+    unit: g-per-m2
+    product: plated-parts
+"""
+SHEET = ("  - {id: plated-sheet, label: {zh: 镀锌板, en: galvanised sheet}, definition: {zh: 镀锌板。, en: Sheet.}, "
+         "sources: [{doc: demo-standard}], unit: m2}\n")
+
+
+def test_a_factor_per_product_leaves_another_product_alone(tmp_path):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(tmp_path, PRODUCT_FACTOR)
+    demo = kb / "sectors" / "demo.yaml"
+    text = demo.read_text(encoding="utf-8")
+    at = text.index("  - {id: plated-parts")
+    demo.write_text(text[:at] + SHEET + text[at:], encoding="utf-8")
+    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
+                                     kb_dir=str(kb)))
+    sheet = _plant("S", "多级逆流漂洗")
+    sheet["output"]["product"] = "镀锌板"
+    unnamed = _plant("U", "多级逆流漂洗")
+    del unnamed["output"]["product"]
+    survey = _survey(store, _plant("P", "多级逆流漂洗"), sheet, unnamed)
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]
+    # by hand: 10,000 m² of plated parts × 4 g/m² = 0.04 t; galvanised sheet is another product: no estimate; an
+    # output that names no product is the sector's and is estimated
+    assert rows["P"]["t_per_a"] == pytest.approx(0.04) and "S" not in rows
+    assert rows["U"]["t_per_a"] == pytest.approx(0.04)
+
+
+# A factor per tonne of a material used (printing, coating): × the enterprise's consumption of it, never × output.
+INK = ("  - {id: solvent-ink, label: {zh: 溶剂型油墨, en: solvent-borne ink}, definition: {zh: 溶剂型油墨。, "
+       "en: Solvent ink.}, sources: [{doc: demo-standard}]}\n")
+PER_KG = """  - {id: kg-per-kg-material, symbol: kg/kg物料, label: {zh: 千克每千克物料, en: kilogram per kilogram of material},
+     definition: {zh: 每千克物料。, en: Per kilogram of material.}, sources: [{doc: demo-standard}], pint: kg/kg}
+"""
+MATERIAL_FACTOR = """
+generation_factors:
+  - id: vocs-per-ink
+    label: {zh: 挥发性有机物排污系数（按溶剂型油墨）, en: VOCs emission factor per solvent ink used}
+    definition: {zh: 每千克溶剂型油墨排放的挥发性有机物。, en: VOCs emitted per kilogram of solvent ink used.}
+    sources: [{doc: demo-standard, clause: 表9}]
+    pollutant: vocs
+    stage: emitted
+    value: 0.6
+    unit: kg-per-kg-material
+    per: material
+    material: solvent-ink
+"""
+
+
+def _material_store(root: Path, factors: str):
+    from cpkb.kb.build import open_store
+    from cpkb.settings import load_settings
+
+    kb = _kb_with_factors(root, factors)
+    vocab = kb / "shared" / "vocab.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + PER_KG, 1), encoding="utf-8")
+    demo = kb / "sectors" / "demo.yaml"
+    demo.write_text(demo.read_text(encoding="utf-8").replace("materials:\n", "materials:\n" + INK, 1), encoding="utf-8")
+    return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
+
+
+def _inked(ident, value, unit, output=10000):
+    plant = _plant(ident, "多级逆流漂洗", output=output)
+    plant["materials"] = [{"material": "溶剂型油墨", "value": value, "unit": unit}]
+    return plant
+
+
+def test_a_per_material_factor_multiplies_the_material_never_the_output(tmp_path):
+    store = _material_store(tmp_path, MATERIAL_FACTOR)
+    survey = _survey(store, _inked("A", 12, "t/a"), _inked("B", 3000, "kg"), _plant("C", "多级逆流漂洗"),
+                     {**_inked("R", 50, "t/a"), "emissions": [{"pollutant": "VOCs", "value": 0.7, "unit": "t/a"}]})
+    assert not survey.problems, survey.problems
+    kb = survey.knowledge
+    vocs = next(iri for iri in kb.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(kb, survey, survey.enterprises, [vocs])[vocs]
+    # by hand: 12 t/a of solvent ink × 0.6 kg/kg = 7.2 t/a; 3,000 kg (a year's amount) = 3 t × 0.6 = 1.8 t/a
+    assert rows["A"]["how"] == "estimated" and rows["A"]["t_per_a"] == pytest.approx(7.2)
+    assert rows["B"]["t_per_a"] == pytest.approx(1.8)
+    assert "溶剂型油墨用量 12 t/a × 0.6 kg/kg物料" in rows["A"]["formula_labels"]["zh"]
+    # the guard: 10,000 m² of output × 0.6 kg/kg would read as 6 t — no estimate from output, and the reported load
+    # of R stands whatever ink it lists
+    assert "C" not in rows and rows["R"]["how"] == "reported" and rows["R"]["t_per_a"] == pytest.approx(0.7)
+    result = reduction_potential(kb, survey, survey.enterprises, [])
+    row = next(p for p in result["pollutants"] if p["pollutant"] == vocs)
+    assert row["estimated_t_per_a"] == pytest.approx(9.0) and row["estimated_by"] == 2
+    assert [n["enterprise"] for n in row["not_estimated"]] == ["C"]
+    assert "不能乘产量" in row["not_estimated"][0]["reason"]["zh"]
+
+
+def test_a_per_material_factor_goes_before_a_per_product_one(tmp_path):
+    store = _material_store(tmp_path, MATERIAL_FACTOR + FACTORS.replace("generation_factors:\n", ""))
+    survey = _survey(store, _inked("A", 12, "t/a"), _plant("C", "多级逆流漂洗"))
+    vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
+    rows = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]
+    # A lists its ink: 12 × 0.6 = 7.2 t/a; C only its output: 10,000 m² × 2 g/m² = 0.02 t/a (the general factor)
+    assert rows["A"]["t_per_a"] == pytest.approx(7.2) and rows["A"]["factor"].endswith("/vocs-per-ink")
+    assert rows["C"]["t_per_a"] == pytest.approx(0.02) and rows["C"]["factor"].endswith("/vocs-plain")
+
+
+def test_compiler_asks_a_per_material_factor_for_its_material(tmp_path):
+    from cpkb.kb.checks import check_shacl
+    from cpkb.kb.compile import compile_kb
+
+    kb = _kb_with_factors(tmp_path, MATERIAL_FACTOR.replace("    material: solvent-ink\n", ""))
+    vocab = kb / "shared" / "vocab.yaml"
+    vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + PER_KG, 1), encoding="utf-8")
+    findings = check_shacl(compile_kb(kb))
+    assert any("vocs-per-ink" in str(f) and "per: material needs material" in str(f) for f in findings), findings

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from cpkb.diagnostics.portfolio import Candidate, solve
+from diagnose_support import feasible
 
 
 def _fake_kb(measures: dict[str, dict]):
@@ -26,22 +27,6 @@ def _objective(chosen, loads, weight):
             key = (c.enterprise, p)
             credited[key] = credited.get(key, 0.0) + loads[p][c.enterprise] * (lo + hi) / 2
     return sum(weight[p] * min(v, loads[p][e]) for (e, p), v in credited.items())
-
-
-def _feasible(kb, chosen, budget):
-    if sum(c.investment[1] for c in chosen) > budget + 1e-9:
-        return False
-    keys = {c.key for c in chosen}
-    for c in chosen:
-        for need in kb.measures[c.measure].economics.requires_measures:
-            if (need, c.enterprise) not in keys:
-                return False
-    seen = {}
-    for c in chosen:
-        for t in kb.measures[c.measure].replaces:
-            if seen.setdefault((c.enterprise, t), c.key) != c.key:
-                return False
-    return True
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -62,9 +47,9 @@ def test_optimum_equals_brute_force(seed):
     budget = rng.uniform(40, 150)
     best = max(_objective(list(subset), loads, weight)
                for n in range(len(pool) + 1) for subset in itertools.combinations(pool, n)
-               if _feasible(kb, subset, budget))
+               if feasible(kb, subset, budget, enterprises))
     chosen = solve(kb, pool, loads, weight, budget, enterprises)
-    assert _feasible(kb, chosen, budget)
+    assert feasible(kb, chosen, budget, enterprises)
     assert _objective(chosen, loads, weight) == pytest.approx(best, rel=1e-6, abs=1e-9)
 
 

@@ -2,7 +2,7 @@
 
 Each figure below is worked out in the test with plain arithmetic from the survey as the county team wrote it
 (examples/packaging_printing_haimen_region.yaml, steel_fengnan_nox_region.yaml, papermaking_yiyang_basin.yaml,
-park_plating_cluster.yaml): the loads by each route, the load above a limit after O₂ normalisation, the scenarios,
+park_plating_cluster.yaml, park_steel_coking_power_cement.yaml): the loads by each route, the load above a limit after O₂ normalisation, the scenarios,
 no tonne removed twice when several measures act on one load, the quantity of a park exchange (the smaller of
 supply and demand), and the portfolio's optimum against brute force. A wrong multiplication in the engine fails
 here."""
@@ -19,14 +19,15 @@ import jsonschema
 import pytest
 import yaml
 
-from diagnose_support import EXAMPLES, read, real_store
+from diagnose_support import EXAMPLES, feasible, read, real_store
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text("utf-8"))
 ID = "https://w3id.org/cpkb/id/"
 VOCS, NOX, SO2, PM = (f"{ID}pollutant/{p}" for p in ("vocs", "nox", "so2", "pm"))
 COD, NH3N, TN, TP = (f"{ID}pollutant/{p}" for p in ("cod", "nh3-n", "tn", "tp"))
 EXAMPLE_FILES = {"vocs": "packaging_printing_haimen_region.yaml", "nox": "steel_fengnan_nox_region.yaml",
-                 "basin": "papermaking_yiyang_basin.yaml", "park": "park_plating_cluster.yaml"}
+                 "basin": "papermaking_yiyang_basin.yaml", "park": "park_plating_cluster.yaml",
+                 "park2": "park_steel_coking_power_cement.yaml"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,8 +75,10 @@ def test_vocs_loads_by_each_route():
     assert rows["HM11"]["t_per_a"] == pytest.approx(46 - 0 - 0)
     # both a measurement and a balance: the measurement (70 × 20 000 × 5 000 × 10⁻⁹ = 7), not the balance (30 − 18)
     assert rows["HM12"]["how"] == "measured" and rows["HM12"]["t_per_a"] == pytest.approx(70 * 20000 * 5000 / 1e9)
-    # output only: no VOCs emission factor for packaging printing in the knowledge base, so nothing is made up
+    # output only: the sector's VOCs factor is per kg of solvent gravure ink (EMEP/EEA), and neither lists its ink,
+    # so nothing is made up from output; the gravure printer HM14 is told why, the offset printer HM13 has no factor
     assert "HM13" not in rows and "HM14" not in rows
+    assert [n["enterprise"] for n in potential(r, VOCS)["not_estimated"]] == ["HM14"]
     p = potential(r, VOCS)
     reported = 38.5 + 22.0 + 15.6 + 9.8
     measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
@@ -86,6 +89,26 @@ def test_vocs_loads_by_each_route():
     assert p["baseline_t_per_a"] == pytest.approx(reported + measured + derived)
     assert (p["reported_by"], p["measured_by"], p["derived_by"], p["estimated_by"], p["not_reported_by"]) == (4, 5, 3, 0, 2)
     assert "以非甲烷总烃计" in rows["HM05"]["formula_labels"]["zh"]
+
+
+def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
+    """HM14 with its solvent gravure ink: 150 t/a × 800 g/kg = 120 t/a; HM13 (offset) lists solvent ink but runs no
+    gravure press, and the rotogravure factor is not used for it."""
+    from cpkb.diagnostics.engine import diagnose
+
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["vocs"]).read_text(encoding="utf-8"))
+    ents = {e["id"]: e for e in raw["enterprises"]}
+    ents["HM14"]["materials"] = [{"material": "溶剂型凹印油墨", "value": 150, "unit": "t/a"}]
+    ents["HM13"]["materials"] = [{"material": "溶剂型油墨", "value": 40, "unit": "t/a"}]
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    r = diagnose(survey, real_store(), {})
+    rows = baseline(r, VOCS)
+    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 800 / 1000)
+    assert "HM13" not in rows
+    p = potential(r, VOCS)
+    assert p["estimated_t_per_a"] == pytest.approx(120) and p["estimated_by"] == 1 and p["not_estimated"] == []
+    jsonschema.validate(r, SCHEMA)
 
 
 def test_vocs_load_above_the_limit():
@@ -139,24 +162,6 @@ def _objective(chosen, loads, weight):
     return sum(weight.get(p, 0) * min(v, loads[p][e]) for (e, p), v in credited.items())
 
 
-def _feasible(kb, chosen, budget, enterprises):
-    if sum(c.investment[1] for c in chosen) > budget + 1e-9:
-        return False
-    keys = {c.key for c in chosen}
-    techniques = {e.id: e.techniques for e in enterprises}
-    for c in chosen:
-        econ = kb.measures[c.measure].economics
-        for need in econ.requires_measures:
-            if (need, c.enterprise) not in keys and not set(kb.measures[need].introduces) <= techniques[c.enterprise]:
-                return False
-    seen = {}
-    for c in chosen:
-        for t in kb.measures[c.measure].replaces:
-            if seen.setdefault((c.enterprise, t), c.key) != c.key:
-                return False
-    return True
-
-
 def _brute_force_check(name: str, limit: int = 12):
     """The HiGHS optimum over the example's own candidates (the first `limit`) equals the best feasible subset."""
     from cpkb.diagnostics.portfolio import _inputs, _weights, solve
@@ -170,9 +175,9 @@ def _brute_force_check(name: str, limit: int = 12):
     weight = _weights(loads, None)
     budget = sum(c.investment[1] for c in pool) * 0.45
     best = max(_objective(s, loads, weight) for n in range(len(pool) + 1) for s in itertools.combinations(pool, n)
-               if _feasible(kb, s, budget, survey.enterprises))
+               if feasible(kb, s, budget, survey.enterprises))
     chosen = solve(kb, pool, loads, weight, budget, survey.enterprises)
-    assert _feasible(kb, chosen, budget, survey.enterprises)
+    assert feasible(kb, chosen, budget, survey.enterprises)
     assert _objective(chosen, loads, weight) == pytest.approx(best, rel=1e-6, abs=1e-9)
     return pool, left_out
 
@@ -204,13 +209,19 @@ def test_nox_loads_by_each_route_and_oxygen():
     assert rows["FN04"]["t_per_a"] == pytest.approx(320 * 600000 * 7200 / 1e9)        # 60万m3/h is 600 000 m³/h
     no2_mg_per_m3 = 150 * 46.01 / 22.4                                              # 150 ppm as NO2
     assert rows["FN09"]["t_per_a"] == pytest.approx(no2_mg_per_m3 * 800000 * 7500 / 1e9, rel=1e-3)
-    assert "FN07" not in rows and "FN08" not in rows                                # no NOx factor in the KB
-    # SO2 and particulates not reported: output × factor (2.27 and 1.55 kg per tonne of crude steel)
+    # output only (FN07, FN08): output × the 2024 sector NOx intensity, 0.35 kg per tonne of crude steel
+    assert rows["FN07"]["how"] == "estimated" and rows["FN07"]["t_per_a"] == pytest.approx(180e4 * 0.35 / 1000)
+    assert rows["FN08"]["t_per_a"] == pytest.approx(120e4 * 0.35 / 1000)
+    assert potential(r, NOX)["estimated_t_per_a"] == pytest.approx((180e4 + 120e4) * 0.35 / 1000)
+    # SO2 and particulates not reported: output × the factor whose data year is nearest the survey's 2024 (0.20 and
+    # 0.21 kg per tonne of crude steel, not the 2.27 and 1.55 of 2008)
     so2, pm = baseline(r, SO2), baseline(r, PM)
-    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 2.27 / 1000)
-    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 1.55 / 1000)
+    assert so2["FN02"]["how"] == "estimated" and so2["FN02"]["t_per_a"] == pytest.approx(380e4 * 0.20 / 1000)
+    assert pm["FN03"]["t_per_a"] == pytest.approx(260e4 * 0.21 / 1000)
     assert so2["FN12"]["how"] == "reported" and so2["FN12"]["t_per_a"] == pytest.approx(310)
     est = potential(r, SO2)
+    # by hand: reported 420 (FN01) + 310 (FN12); the other ten works' 2230万t × 0.20 kg/t = 4460 t
+    assert est["estimated_t_per_a"] == pytest.approx(4460) and est["baseline_t_per_a"] == pytest.approx(4460 + 730)
     assert est["estimated_share"] == pytest.approx(est["estimated_t_per_a"] / est["baseline_t_per_a"], abs=1e-4)
 
 
@@ -277,6 +288,29 @@ def test_basin_loads_by_each_route():
     assert baseline(r, TP)["YJ09"]["how"] == "reported"
 
 
+def test_basin_loads_against_the_basins_targets():
+    """The Yangtze targets of kb/shared/regions.yaml (read here from the file) against the basin example: tonnes
+    asked = the surveyed baseline × the target's share, compared with the potential's range."""
+    _, r = run("basin")
+    regions = yaml.safe_load((Path(__file__).resolve().parent.parent / "kb/shared/regions.yaml").read_text("utf-8"))
+    yangtze = next(b for b in regions["basins"] if b["id"] == "yangtze")
+    found = r["reduction_potential"]["against_targets"]
+    if not yangtze.get("targets"):
+        assert not found["available"] and "没有" in found["message"]["zh"]
+        return
+    assert found["available"]
+    by = {c["pollutant"].rsplit("/", 1)[1]: c for c in found["comparisons"]}
+    for target in yangtze["targets"]:
+        row = by[target["pollutant"]]
+        base = potential(r, f"{ID}pollutant/{target['pollutant']}")["baseline_t_per_a"]
+        asked = base * target["reduction_pct"] / 100
+        low, high = row["potential_t_per_a"]
+        assert row["asked_t_per_a"] == pytest.approx(asked)
+        assert row["verdict"] == ("no-load" if base == 0 else "met" if low >= asked else "range" if high >= asked
+                                  else "short")
+        assert row["gap_t_per_a"] == pytest.approx(max(asked - high, 0))
+
+
 def test_basin_load_above_the_limits_and_the_special_limits():
     _, r = run("basin")
     yj03, yj04, yj05, yj10 = 96 * 620000 / 1e6, 58 * 310000 / 1e6, 112 * 2800000 / 1e6, 88 * 980000 / 1e6
@@ -286,10 +320,21 @@ def test_basin_load_above_the_limits_and_the_special_limits():
     special = scenario(r, "special", COD)                                       # GB 3544 table 3: 50 mg/L
     assert special["reduction_t_per_a"] == pytest.approx(
         yj03 * (1 - 50 / 96) + yj04 * (1 - 50 / 58) + yj05 * (1 - 50 / 112) + yj10 * (1 - 50 / 88))
-    # no measure of the knowledge base quantifies an effect on these pollutants: the potential says 0, and the
-    # portfolio lists every recommended measure as lacking an effect instead of inventing one
-    assert potential(r, COD)["combined_reduction_t_per_a"] == [0, 0]
-    assert r["portfolio"]["candidates"] == 0 and r["portfolio"]["without_data"]
+    # the anaerobic stage is the one recommended measure with a sourced COD effect (61.2–77.4 % of the COD it
+    # treats, one mill's IC reactor): it acts on the three mills it is recommended for, nowhere else
+    p = potential(r, COD)
+    anaerobic = [m for m in p["by_measure"] if m["measure"].endswith("/install-anaerobic-treatment")]
+    assert [m["measure"] for m in p["by_measure"]] == [anaerobic[0]["measure"]]
+    treated = sum(baseline(r, COD)[e]["t_per_a"] for e in anaerobic[0]["enterprises"])
+    assert p["combined_reduction_t_per_a"] == pytest.approx([treated * 0.612, treated * 0.774])
+    assert potential(r, NH3N)["combined_reduction_t_per_a"] == [0, 0]                 # nothing sourced for NH3-N
+    # the portfolio still ranks nothing: the anaerobic stage has an effect but no cost to scale per mill
+    reasons = {w["measure"].rsplit("/", 1)[-1]: w["reason"] for w in r["portfolio"]["without_data"]}
+    assert r["portfolio"]["candidates"] == 0 and reasons["install-anaerobic-treatment"] == "no-cost"
+    # the basin's targets: the national 14th-FYP cut of 8 % for COD and NH3-N, 2020 → 2025
+    targets = {t["pollutant"].rsplit("/", 1)[-1]: t for t in r["targets"] if t.get("basin")}
+    assert {k: (t["reduction_pct"], t["baseline_year"], t["by_year"]) for k, t in targets.items()} == {
+        "cod": (8, 2020, 2025), "nh3-n": (8, 2020, 2025)}
 
 
 # ---------------------------------------------------------------- park survey (park_plating_cluster.yaml)
@@ -311,6 +356,77 @@ def test_park_match_quantities_are_the_smaller_of_supply_and_demand():
     heat_left -= p04
     assert matches[("C01", "P04", "waste-heat-low")] == p04
     assert matches[("C01", "P03", "waste-heat-low")] == min(heat_left, 2400) == 1600
+
+
+# ------------------------------------------- park survey of another kind (park_steel_coking_power_cement.yaml)
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Written out here, apart from the engine's: great-circle distance of two (lat, lon) in degrees."""
+    import math
+
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dp, dl = p2 - p1, math.radians(b[1] - a[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_steel_coking_power_cement_park_matches_by_hand():
+    """Every firm exchange of the second park recomputed from the survey as written: the pairs that meet every
+    bound (worked out below), allocated largest first in the demand's unit, each offer's quantity used once; the
+    pairs refused and why; the distances from the sites' coordinates."""
+    _, r = run("park2")
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["park2"]).read_text(encoding="utf-8"))
+    assert len({s["resource"] for e in raw["enterprises"] for s in e["streams"]}) >= 6
+    sym = r["symbiosis"]
+    got = {(m["from"], m["to"], m["demand"].rsplit("/", 1)[1]): m["amount"] for m in sym["matches"]}
+    wan = 1e4
+    # offers left, in the offer's own unit converted by hand to the demand's (万t/a → t/a × 10⁴, TJ → GJ × 10³)
+    mp_steam = 32 * wan                       # P01 medium-pressure steam, 1.8 MPa, 320 °C
+    s01 = min(mp_steam, 240000)               # S01 needs ≥ 1.6 MPa at 250 °C (+10 °C approach): met
+    mp_steam -= s01
+    x01 = min(mp_steam, 120000)               # X01 needs ≥ 1.5 MPa at 240 °C: met, gets what is left
+    mp_steam -= x01
+    assert (got[("P01", "S01", "steam-medium-pressure")], got[("P01", "X01", "steam-medium-pressure")]) == \
+        pytest.approx((240000, 80000))
+    assert mp_steam == 0 and ("P01", "K01", "steam-low-pressure") in got
+    # K01's 9.5万t/a low-pressure demand (≥ 0.5 MPa, 160 °C): the medium-pressure steam could serve it but is used
+    # up, so P01's 0.8 MPa, 210 °C low-pressure steam (150 000 t/a) gives min(150 000, 95 000) = 9.5万t/a
+    assert got[("P01", "K01", "steam-low-pressure")] == pytest.approx(min(150000, 9.5 * wan) / wan)
+    # reclaimed water 260万m3/a (COD 28 ≤ 60, Cl⁻ 210 ≤ 250) against 3 800 000 m3/a of cooling make-up
+    assert got[("W01", "P01", "cooling-makeup-water")] == pytest.approx(min(260 * wan, 3800000))
+    # sinter-cooler heat 420 TJ/a at 320 °C ≥ 95 + 10 °C for the 380 000 GJ/a district heating
+    assert got[("S01", "H01", "district-heating")] == pytest.approx(min(420 * 1000, 380000))
+    # gases (万Nm3/a): BFG 18 000 at 12 kPa ≥ 5 kPa fills P01's 12 000 fuel-gas demand first (the larger pair), so
+    # the coke-oven gas serves only X01's methanol feed: min(9 500, 6 000)
+    assert got[("S01", "P01", "fuel-gas")] == pytest.approx(min(18000, 12000))
+    assert got[("K01", "X01", "coke-oven-gas")] == pytest.approx(min(9500, 6000))
+    assert ("K01", "P01", "fuel-gas") not in got
+    # by-product and spent acids: 1.2万t/a of 93 % acid ≥ 92.5 % for 5 000 t/a; 0.68万t/a spent pickling acid
+    # (HW34) for 2 000 t/a of coagulant at a receiver claiming the exemption
+    assert got[("K01", "X01", "smelter-sulfuric-acid")] == pytest.approx(min(1.2 * wan, 5000))
+    assert got[("S01", "W01", "coagulant")] == pytest.approx(min(0.68 * wan, 2000))
+    # spent solvent (HW06) 260 t/a at 78 % ≥ 70 % to the licensed recoverer (400 t/a demand)
+    assert got[("K01", "R01", "spent-solvent")] == pytest.approx(min(260, 400))
+    # fly ash: LOI 6.2 ≤ 8 %, moisture 0.8 ≤ 1 %: min(42, 35) 万t/a; FGD gypsum 91 ≥ 85 %, 9 ≤ 12 %: min(95 000, 60 000)
+    assert got[("P01", "C02", "cement-mineral-admixture")] == pytest.approx(min(42, 35))
+    assert got[("P01", "C02", "cement-retarder")] == pytest.approx(min(95000, 60000))
+    assert len(got) == 12
+    # refused: the water-quenched slag (12 % moisture > 1 %) and the solvent as kiln fuel at a works with no
+    # hazardous-waste basis
+    refused = {(m["from"], m["to"], m["demand"].rsplit("/", 1)[1]): m for m in sym["refused"]}
+    assert set(refused) == {("S01", "C02", "cement-mineral-admixture"), ("K01", "C02", "fuel-substitute")}
+    assert [q["offer"] for q in refused[("S01", "C02", "cement-mineral-admixture")]["qualities_failed"]] == [12]
+    assert "不能接收" in refused[("K01", "C02", "fuel-substitute")]["hazardous"]["zh"]
+    # each offer used once: what is matched plus what is left equals what was offered
+    left = {(o["enterprise"], o["resource"].rsplit("/", 1)[1]): o["amount_left"] for o in sym["unmatched_offers"]}
+    assert left[("S01", "bf-gas")] == pytest.approx(18000 - 12000) and left[("P01", "fly-ash")] == pytest.approx(7)
+    assert left[("P01", "steam-low-pressure")] == pytest.approx(150000 - 95000)
+    assert ("P01", "steam-medium-pressure") not in left
+    # distances: straight lines between the sites written in the survey
+    sites = {e["id"]: (e["facts"]["纬度"], e["facts"]["经度"]) for e in raw["enterprises"]}
+    for m in sym["matches"]:
+        assert m["distance_km"] == pytest.approx(_haversine_km(sites[m["from"]], sites[m["to"]]), abs=0.006)
+    jsonschema.validate(json.loads(json.dumps(r, ensure_ascii=False)), SCHEMA)
 
 
 # ---------------------------------------------------------------- outputs

@@ -8,7 +8,7 @@ import pytest
 
 import w3c_sparql as w3c
 from cpkb.kb.namespaces import PREFIXES
-from cpkb.web.sparql_guard import Refused, check_query
+from cpkb.web.sparql_guard import Refused, check_query, plain_query
 
 P = tuple(PREFIXES.items())
 URL = "http://127.0.0.1:9/"
@@ -44,6 +44,7 @@ def refused(query: str) -> int | None:
 ])
 def test_service_in_any_spelling_is_refused(query):
     assert refused(query) == 403
+    assert not plain_query(query)  # the worker's shortcut never skips the check of such a text
 
 
 @pytest.mark.parametrize("query", [
@@ -55,6 +56,7 @@ def test_service_in_any_spelling_is_refused(query):
 ])
 def test_updates_are_refused(query):
     assert refused(query) == 403
+    assert not plain_query(query)
 
 
 @pytest.mark.parametrize("query", [
@@ -74,6 +76,13 @@ def test_updates_are_refused(query):
 ])
 def test_keywords_elsewhere_are_not_refused(query):
     assert refused(query) is None
+
+
+def test_plain_query_means_no_dataset_and_nothing_to_refuse():
+    assert plain_query("PREFIX ex: <http://example.org/> SELECT * { ?s ex:p 'x' } LIMIT 3")
+    assert not plain_query("SELECT * from <urn:g> { ?s ?p ?o }")  # FROM in any case: the full check reads it
+    assert not plain_query("SELECT * { ?s ?p 'with' }")  # a word inside a string: the full check, not refused
+    assert refused("SELECT * { ?s ?p 'with' }") is None
 
 
 def test_dataset_clauses_are_read_and_resolved():
@@ -121,3 +130,43 @@ def test_a_long_query_is_checked():
     assert len(query) > 20000
     checked = check_query.__wrapped__(query, P)
     assert checked.form == "SELECT" and not checked.has_dataset
+
+
+PROLOGUES = ["PREFIX ex: <http://example.org/> ", "prefix : <x>\n# comment > with SERVICE <y>\n",
+             "BASE <http://b/> PREFIX p: <rel/>\tPREFIX  q:<http://q/>", "PREFIX SERVICE: <http://s/>\n",
+             "BASE<http://b/>#SERVICE\r\n", "  \n", "", "PREFIX ex:<a\\u0020b> ", "PREFIXES ex: <x> ",
+             "PREFIX ex:y <x> ", "PREFIX ex: <x>SERVICE", "BASEx <y> "]
+RESTS = ["SELECT * { ?s ?p ?o }", "SELECT * FROM ex:g { ?s ?p ?o }", f"SELECT * {{ SERVICE <{URL}> {{ }} }}",
+         "SERVICE:x { }", "PREFIX r: <http://r/> SELECT * FROM r:g { ?s ?p ?o FILTER(?s<?o)SERVICE#>\n<u> { } }",
+         "ASK { ?s ?p ?o }", "<x> SELECT", "DELETE WHERE { ?s ?p ?o }", "SELECT * FROM <g> {}"]
+
+
+@pytest.mark.parametrize("prologue", PROLOGUES)
+def test_a_kept_prologue_reads_as_the_whole_text_does(prologue):
+    """check_query keeps the tokens of a prologue (clients resend the same PREFIX block) and tokenizes only the
+    rest: the verdict and the reading must be those of tokenizing the whole text."""
+    from cpkb.web import sparql_guard as guard
+
+    def whole(text: str):  # the plain reading: every token from the first character
+        toks = list(guard.tokens(text, 0, []))
+        try:
+            guard._refuse_dangerous(guard._dangerous_words(toks))
+        except Refused as exc:
+            return exc.status
+        prefixes = dict(P)
+        end, base = guard._declarations(toks, 0, None, prefixes)
+        return [tuple(t) for t in toks], end, base, prefixes
+
+    for rest in RESTS:
+        text = prologue + rest
+        end = guard._PROLOGUE.match(text).end()
+        head = guard._head(text[:end], P)
+        split = [*head.tokens, *guard.tokens(text, end, [])]
+        expected = whole(text)
+        if isinstance(expected, int):
+            assert refused(text) == expected, text
+            continue
+        assert [tuple(t) for t in split] == expected[0], text
+        prefixes = dict(head.prefixes)
+        assert guard._declarations(split, head.end, head.base, prefixes) == expected[1:3], text
+        assert prefixes == expected[3], text

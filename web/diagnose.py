@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 
 from cpkb.diagnostics import charts, report
-from cpkb.diagnostics.report_content import build_report, causes_by_problem
+from cpkb.diagnostics.report_content import POTENTIAL_HEADING, build_report, causes_by_problem
 from cpkb.diagnostics.template import sector_template
 from cpkb.settings import format_bytes
 
@@ -409,6 +409,15 @@ def _pilot_type(key: str | None, lang: str) -> dict | None:
     return {"iri": None, "href": None, "label": {"text": key, "lang": lang, "fallback": False}} if key else None
 
 
+def _potential_section(content) -> dict | None:
+    """The regional / basin tables of the report (baseline by route, by process, measures in sequence, targets,
+    O3 precursors, load above the limits, scenarios) as the downloads have them; the chart is shown with the others."""
+    heading = POTENTIAL_HEADING[0] if content.lang == "zh" else POTENTIAL_HEADING[1]
+    blocks = [{"kind": "p", "text": b.value} if b.kind == "p" else {"kind": "table", "html": report.table_html(b.value, content.lang)}
+              for b in content.section(heading) if b.kind in ("p", "table")]
+    return {"heading": heading, "blocks": blocks} if blocks else None
+
+
 def report_view(result: dict) -> dict:
     """What the report page shows, from the engine's JSON result (labels in the request language)."""
     lang = request_language()
@@ -531,6 +540,7 @@ def report_view(result: dict) -> dict:
         "schemes": schemes,
         "enterprises": enterprises, "levels": levels, "level_max": max([lv["count"] for lv in levels] + [1]),
         "reduction_potential": potential, "heavy_metals": heavy,
+        "potential_section": _potential_section(content),
         "symbiosis": symbiosis, "portfolio": portfolio,
         # the same Vega-Lite charts as the Word report, drawn as SVG
         "charts": [{"key": c.key, "caption": c.caption.split(" ", 1)[-1], "svg": Markup(report.chart_svg(c))}

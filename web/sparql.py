@@ -23,7 +23,6 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.sansio.utils import get_current_url
-from werkzeug.wrappers import Request as WerkzeugRequest
 
 from cpkb.kb.namespaces import PREFIXES
 
@@ -31,6 +30,7 @@ from cpkb.lru import LRU
 from .i18n import request_language
 from .sparql_exec import Answer, make_executor
 from .sparql_guard import Refused
+from .sparql_request import LeanRequest, Params, parse_pairs
 from .sparql_worker import EXTENSIONS, unacceptable
 
 bp = Blueprint("sparql", __name__)
@@ -73,6 +73,9 @@ CACHE_HEADER = "X-CPKB-Cache"  # hit: the answer of an identical earlier request
 # ---------------------------------------------------------------------- the executor of this app
 
 def _slot(app) -> dict:
+    slot = app.extensions.get(_EXTENSION)
+    if slot is not None:  # (setdefault would build a new cache on every call only to drop it)
+        return slot
     return app.extensions.setdefault(_EXTENSION, {"executor": None, "lock": threading.Lock(), "sd": {},
                                                   "cache": AnswerCache(app.config["CPKB"])})
 
@@ -170,11 +173,15 @@ def _fail(status: int, message: str, cors: bool = True, req=None, settings=None,
 def _cors(response: Response, req=None, settings=None) -> Response:
     req = req if req is not None else request
     settings = settings if settings is not None else current_app.config["CPKB"]
+    response.headers.extend(_cors_headers(req, settings))
+    return response
+
+
+def _cors_headers(req, settings: dict[str, Any]) -> list[tuple[str, str]]:
     origin = settings.get("sparql_cors_origin")
     if origin and req.method in ("GET", "HEAD", "OPTIONS"):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
-    return response
+        return [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", TRUNCATED_HEADER)]
+    return []
 
 
 def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
@@ -217,29 +224,20 @@ def _read_request(req, settings: dict[str, Any]) -> SparqlRequest:
 
 def _form(req, limit: int):
     """The form-encoded body, read once (at most `limit` bytes) and decoded as werkzeug would (UTF-8, bad bytes
-    replaced, blank values kept); parsed here because werkzeug's form parser cost a third of a new query's time in
-    this process."""
+    replaced, blank values kept); parsed here (web/sparql_request.py) because werkzeug's form parser, then
+    urllib's unquote, cost a third of a new query's time in this process."""
     cached = getattr(req, "_cpkb_form", None)
     if cached is not None:
         return cached
     raw = req.stream.read(limit + 1)
     if len(raw) > limit:
         raise Refused(413, f"The request body is larger than the limit of {limit} bytes.")
-    from urllib.parse import parse_qsl
-
-    from werkzeug.datastructures import MultiDict
-    req._cpkb_form = MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    req._cpkb_form = Params(parse_pairs(raw.decode("utf-8", "replace")))
     return req._cpkb_form
 
 
-def _merged(args, form):
-    from werkzeug.datastructures import MultiDict
-
-    merged = MultiDict()
-    for source in (args, form):
-        for key, value in source.items(multi=True):
-            merged.add(key, value)
-    return merged
+def _merged(args, form) -> Params:
+    return Params([*args.items(multi=True), *form.items(multi=True)])
 
 
 def _param(req, name: str) -> str:
@@ -322,19 +320,28 @@ def _flag_truncated(answer: Answer, limit: int) -> bytes:
     return body  # CSV and TSV have no comment syntax: the header says it
 
 
-def _answer_response(answer: Answer, limit: int, download: bool, req=None, settings=None,
-                     cache: str = "") -> Response:
+def _answer_parts(answer: Answer, limit: int, download: bool, req, settings: dict[str, Any],
+                  cache: str = "") -> tuple[bytes, list[tuple[str, str]]]:
+    """The body and headers of an answer (Content-Length aside): one list for both the route and the thin path."""
     body = _flag_truncated(answer, limit) if answer.truncated else answer.body
     charset = "" if answer.media_type.endswith("xml") else "; charset=utf-8"
-    response = Response(body, status=200, content_type=answer.media_type + charset)
-    response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
-    response.headers["X-CPKB-Result-Count"] = str(answer.count)
+    headers = [("Content-Type", answer.media_type + charset),
+               (TRUNCATED_HEADER, "true" if answer.truncated else "false"),
+               ("X-CPKB-Result-Count", str(answer.count))]
     if cache:
-        response.headers[CACHE_HEADER] = cache
-    response.headers["Vary"] = "Accept"
+        headers.append((CACHE_HEADER, cache))
+    headers.append(("Vary", "Accept"))
     if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="cpkb-result.{EXTENSIONS[answer.media_type]}"'
-    return _cors(response, req, settings)
+        headers.append(("Content-Disposition", f'attachment; filename="cpkb-result.{EXTENSIONS[answer.media_type]}"'))
+    return body, headers + _cors_headers(req, settings)
+
+
+def _answer_response(answer: Answer, limit: int, download: bool, req=None, settings=None,
+                     cache: str = "") -> Response:
+    req = req if req is not None else request
+    settings = settings if settings is not None else current_app.config["CPKB"]
+    body, headers = _answer_parts(answer, limit, download, req, settings, cache)
+    return Response(body, status=200, headers=headers)
 
 
 # ---------------------------------------------------------------------- the route
@@ -367,8 +374,15 @@ def endpoint() -> Response:
 
 
 def _run(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
-    """Negotiate, then answer from the cache or run the query. The query itself is checked where it runs
-    (the worker process, or the remote executor), inside the time limit and off this process's GIL."""
+    """The route's answer to a query (see _answer)."""
+    answer, download, cache = _answer(req, app, sparql, settings)
+    return _answer_response(answer, int(settings["max_result_rows"]), download, req, settings, cache)
+
+
+def _answer(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> tuple[Answer, bool, str]:
+    """Negotiate, then answer from the cache or run the query: (answer, download?, cache header value). The query
+    itself is checked where it runs (the worker process, or the remote executor), inside the time limit and off
+    this process's GIL."""
     limit = int(settings["max_query_chars"])
     if len(sparql.query) > limit:
         raise Refused(413, f"The query is {len(sparql.query)} characters long; the limit is {limit}.")
@@ -381,27 +395,26 @@ def _run(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> Response:
         raise _unacceptable("")
     protocol_dataset = bool(sparql.default_graphs or sparql.named_graphs)
     base_iri = _endpoint_iri(req)  # relative IRIs resolve against the endpoint
-    max_rows = int(settings["max_result_rows"])
     download = bool(_param(req, "download"))
     cache = _slot(app)["cache"]
     key = (sparql.query, tuple(sparql.default_graphs), tuple(sparql.named_graphs), results_type, graph_type,
            base_iri)
     answer = cache.get(key)
     if answer is not None:
-        return _answer_response(answer, max_rows, download, req, settings, cache="hit")
+        return answer, download, "hit"
     job = {
         "query": sparql.query,
         "prefixes": PREFIXES,
         "results_type": results_type,
         "graph_type": graph_type,
-        "max_rows": max_rows,
+        "max_rows": int(settings["max_result_rows"]),
         "default_graphs": sparql.default_graphs if protocol_dataset else None,
         "named_graphs": sparql.named_graphs if protocol_dataset else None,
         "base_iri": base_iri,
     }
     answer = executor.run(job, float(settings["query_timeout_s"]), client_of(req, settings))
     cache.put(key, answer)
-    return _answer_response(answer, max_rows, download, req, settings, cache="miss" if cache.entries else "")
+    return answer, download, "miss" if cache.entries else ""
 
 
 def client_of(req, settings: dict[str, Any]) -> str:
@@ -417,20 +430,16 @@ def client_of(req, settings: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------- the thin path for queries
 
-def _security_headers(response: Response, settings: dict[str, Any]) -> Response:
-    """The headers web/security.py adds after every Flask request (tests compare both paths); a thin-path
-    response has none of them yet, so they are added in one go."""
-    if "Content-Security-Policy" not in response.headers:
-        response.headers.extend([("Content-Security-Policy", settings["content_security_policy"]),
-                                 ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
-                                 ("X-Frame-Options", "DENY")])
-    return response
+def _security_list(settings: dict[str, Any]) -> list[tuple[str, str]]:
+    """The headers web/security.py adds after every Flask request (tests compare both paths)."""
+    return [("Content-Security-Policy", settings["content_security_policy"]), ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY")]
 
 
-def _as_sent(response: Response) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Status, headers and body of a thin-path response, without werkzeug's per-response WSGI pass (redirect and
-    conditional-request handling none of these bytes answers need; Content-Length is already set)."""
-    return response.status, response.headers.to_wsgi_list(), response.get_data()
+def _as_sent(response: Response, settings: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status, headers (the security ones added) and body of a thin-path Response, without werkzeug's per-response
+    WSGI pass (redirect and conditional-request handling none of these bytes answers need)."""
+    return response.status, response.headers.to_wsgi_list() + _security_list(settings), response.get_data()
 
 
 def _read_body(app, environ) -> bytes | None:
@@ -457,9 +466,9 @@ def _raw_key(environ, body: bytes) -> tuple:
             environ.get("QUERY_STRING"), environ.get("CONTENT_TYPE"), environ.get("HTTP_ACCEPT"), body)
 
 
-def _fast_answer(app, environ, body: bytes) -> Response | None:
+def _fast_answer(app, environ, body: bytes) -> tuple[str, list[tuple[str, str]], bytes] | None:
     """A query request answered without Flask's request context (no session, no URL routing, no template
-    machinery: nothing a query answer uses), or None to let the Flask route answer it.
+    machinery: nothing a query answer uses), as (status, headers, body); None lets the Flask route answer it.
 
     The same functions as the route read the request, check and run the query; only the page, the
     service description, the first request (it starts the workers) and anything unusual go to Flask.
@@ -468,13 +477,16 @@ def _fast_answer(app, environ, body: bytes) -> Response | None:
     if not slot or slot["executor"] is None:
         return None
     settings = app.config["CPKB"]
-    req = FastRequest(environ)
+    req = LeanRequest(environ, body)
     try:
         sparql = _read_request(req, settings)
         if sparql.query is None or _wants_html(req):
             environ["wsgi.input"] = io.BytesIO(body)  # the route reads the body again
             return None
-        response = _run(req, app, sparql, settings)
+        answer, download, cache = _answer(req, app, sparql, settings)
+        content, headers = _answer_parts(answer, int(settings["max_result_rows"]), download, req, settings, cache)
+        headers.insert(1, ("Content-Length", str(len(content))))
+        return "200 OK", headers + _security_list(settings), content
     except Refused as refused:
         response = _fail(refused.status, refused.message, req=req, settings=settings,
                          retry_after=refused.retry_after)
@@ -482,13 +494,7 @@ def _fast_answer(app, environ, body: bytes) -> Response | None:
         app.logger.exception("SPARQL request failed")
         response = _fail(503, "The endpoint could not answer this request; the failure was logged. Try again "
                               "later.", req=req, settings=settings)
-    return _security_headers(response, settings)
-
-
-class FastRequest(WerkzeugRequest):
-    """werkzeug's request; the body limit is the endpoint's own (checked before reading)."""
-
-    max_content_length = None
+    return _as_sent(response, settings)
 
 
 def _install_fast_path(state) -> None:
@@ -508,10 +514,9 @@ def _install_fast_path(state) -> None:
                     status, headers, content = sent
                     start_response(status, headers)
                     return [content]
-                response = _fast_answer(app, environ, body)
-                if response is not None:
-                    sent = _as_sent(response)
-                    if response.headers.get(CACHE_HEADER) == "hit":  # cacheable, and now known to repeat
+                sent = _fast_answer(app, environ, body)
+                if sent is not None:
+                    if (CACHE_HEADER, "hit") in sent[1]:  # cacheable, and now known to repeat
                         cache.keep_sent(key, sent)
                     start_response(sent[0], sent[1])
                     return [sent[2]]

@@ -77,6 +77,12 @@ _TOKEN = re.compile(f"""
 | (?P<punct>\\^\\^|\\|\\||&&|!=|<=|>=|.)
 """, re.X | re.S)
 _IRI_AT = re.compile(_IRIREF)
+# A prologue of PREFIX and BASE declarations, comments and spaces, in exactly the tokens the tokenizer reads
+# there (PREFIX/BASE as words, the prefix as a pname, the IRI): clients send the same block with every query,
+# so its tokens and declarations are kept (_head) and only the rest of each query is tokenized.
+_WS = "[\\x20\\t\\r\\n]"
+_PROLOGUE = re.compile(f"(?:{_WS}+|\\#[^\\r\\n]*|(?i:PREFIX){_WS}+(?:{_PN_PREFIX})?:{_WS}*{_IRIREF}"
+                       f"|(?i:BASE){_WS}*{_IRIREF})*")
 _OPERAND_END = {"var", "string", "iri", "pname", "number", "bnode", "langtag"}
 _MAX_BRANCHES = 16
 _AMBIGUOUS = re.compile(r"[)'#]")
@@ -147,11 +153,12 @@ def tokens(text: str, start: int = 0, branches: list | None = None, parens: int 
         yield Token(kind, value, begin, position)
 
 
-def _dangerous_words(toks: list[Token]) -> list[str]:
-    """The dangerous keywords among the tokens, in any reading Oxigraph's parser could make: it needs
-    no space around keywords, so `trueSERVICE` is TRUE SERVICE and `SERVICE:x {` is SERVICE :x {."""
+def _dangerous_words(toks: list[Token], first: int = 0) -> list[str]:
+    """The dangerous keywords among the tokens from index `first`, in any reading Oxigraph's parser could make: it
+    needs no space around keywords, so `trueSERVICE` is TRUE SERVICE and `SERVICE:x {` is SERVICE :x {."""
     found = []
-    for index, token in enumerate(toks):
+    for index in range(first, len(toks)):
+        token = toks[index]
         upper = token.text.upper()
         if token.kind == "word":
             if upper in DANGEROUS:
@@ -212,13 +219,28 @@ def _pname_iri(pname: str, prefixes: dict[str, str]) -> str | None:
 
 # ---------------------------------------------------------------------- the check
 
+_LOOKED_FOR = tuple(sorted(DANGEROUS | {"FROM"}))
+
+
+def plain_query(text: str) -> bool:
+    """True when no word the check looks for (the dangerous keywords, FROM) occurs anywhere in the text, in any
+    case: then no token can be one (a token's text is part of the text, and Oxigraph reads no keyword through an
+    escape), so the query has nothing to refuse and no dataset clause. A few substring searches instead of
+    tokenizing; a text that holds such a word anywhere (in a string, an IRI, a comment) gets the full check."""
+    upper = text.upper()
+    return not any(word in upper for word in _LOOKED_FOR)
+
+
 @lru_cache(maxsize=4096)
 def check_query(text: str, prefixes: tuple[tuple[str, str], ...] = ()) -> CheckedQuery:
     """Tokenize and check one query; raise Refused (403, 400) or return its form and dataset.
     prefixes: the predeclared (prefix, IRI) pairs, for FROM clauses written with them."""
     branches: list[int] = []
-    toks = list(tokens(text, 0, branches))
-    _refuse_dangerous(_dangerous_words(toks))
+    end = _PROLOGUE.match(text).end()
+    head = _head(text[:end], prefixes)
+    # the prologue holds no dangerous word (only PREFIX, BASE, prefixes and IRIs): the rest is read
+    toks = [*head.tokens, *tokens(text, end, branches)]
+    _refuse_dangerous(_dangerous_words(toks, len(head.tokens)))
     done = 0
     while done < len(branches):  # the other reading of each ambiguous `<`
         if len(branches) > _MAX_BRANCHES:
@@ -228,13 +250,29 @@ def check_query(text: str, prefixes: tuple[tuple[str, str], ...] = ()) -> Checke
         position, parens = branches[done]
         _refuse_dangerous(_dangerous_words(list(tokens(text, position, branches, parens))))
         done += 1
-    return _structure(text, toks, dict(prefixes))
+    return _structure(text, toks, head)
 
 
-def _structure(text: str, toks: list[Token], prefixes: dict[str, str]) -> CheckedQuery:
-    base: str | None = None
-    i = 0
-    while i + 1 < len(toks):  # the prologue
+class _Head(NamedTuple):
+    """A query's prologue read: its tokens, the index after the declarations, BASE and the prefixes in force."""
+
+    tokens: tuple[Token, ...]
+    end: int
+    base: str | None
+    prefixes: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=256)
+def _head(prologue: str, predeclared: tuple[tuple[str, str], ...]) -> _Head:
+    toks = tuple(tokens(prologue))
+    prefixes = dict(predeclared)
+    i, base = _declarations(toks, 0, None, prefixes)
+    return _Head(toks, i, base, tuple(prefixes.items()))
+
+
+def _declarations(toks, i: int, base: str | None, prefixes: dict[str, str]) -> tuple[int, str | None]:
+    """Read BASE and PREFIX declarations from token i on (into `prefixes`); the index after them and the base."""
+    while i + 1 < len(toks):
         word = toks[i].text.upper() if toks[i].kind == "word" else ""
         if word == "BASE" and toks[i + 1].kind == "iri":
             base = resolve(unescape_iri(toks[i + 1].text), base)
@@ -244,6 +282,13 @@ def _structure(text: str, toks: list[Token], prefixes: dict[str, str]) -> Checke
             i += 3
         else:
             break
+    return i, base
+
+
+def _structure(text: str, toks: list[Token], head: _Head) -> CheckedQuery:
+    prefixes = dict(head.prefixes)
+    # the rest of the prologue, when _PROLOGUE did not take it whole (a declaration written unusually)
+    i, base = _declarations(toks, head.end, head.base, prefixes)
     first = toks[i].text.upper() if i < len(toks) and toks[i].kind == "word" else ""
     form = next((f for f in FORMS if first.startswith(f)), "")
     if not form:

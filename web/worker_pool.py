@@ -16,7 +16,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import queue
+import select
+import struct
 import subprocess
 import sys
 import threading
@@ -42,20 +45,65 @@ def worker_main(serve) -> None:
 def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
     """A worker's loop: handle(job) for each job until the pipe closes or a None job arrives; stop after an
     answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on)."""
+    inbox = Inbox(conn_in.fileno())
     while True:
         try:
-            job = conn_in.recv()
+            job = pickle.loads(inbox.read())
         except (EOFError, OSError):
             return
         if job is None:
             return
         answer = handle(job)
         try:
-            conn.send(answer)
+            conn.send_bytes(_dumps(answer))
         except (OSError, ValueError):
             return
         if isinstance(answer, tuple) and answer and answer[0] in last:
             return
+
+
+class Inbox:
+    """Messages in multiprocessing.Connection's framing (a 4-byte big-endian length, or -1 and 8 bytes, then the
+    bytes) read from a pipe in as few reads as possible: Connection.recv_bytes reads the length and the message
+    apart, and every read lets go of the GIL (a thread switch in a busy web process)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = bytearray()
+
+    def _frame(self) -> tuple[int, int] | None:
+        """(header length, message length) once the header is in the buffer."""
+        if len(self._buffer) < 4:
+            return None
+        (size,) = struct.unpack_from("!i", self._buffer)
+        if size != -1:
+            return 4, size
+        return (12, struct.unpack_from("!Q", self._buffer, 4)[0]) if len(self._buffer) >= 12 else None
+
+    def ready(self) -> bool:
+        """A whole message is already buffered."""
+        frame = self._frame()
+        return frame is not None and len(self._buffer) >= sum(frame)
+
+    def read(self) -> bytes:
+        """The next message; EOFError when the pipe closed first."""
+        while True:
+            frame = self._frame()
+            if frame is not None and len(self._buffer) >= sum(frame):
+                head, size = frame
+                message = bytes(self._buffer[head:head + size])
+                del self._buffer[:head + size]
+                return message
+            chunk = os.read(self.fd, max(65536, sum(frame) - len(self._buffer) if frame else 0))
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+
+
+def _dumps(obj) -> bytes:
+    """A message for the pipe: plain pickle (what Connection.recv reads too), without the ForkingPickler and
+    BytesIO that Connection.send makes for every message."""
+    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
 
 
 class WorkerProblem(Exception):
@@ -94,9 +142,19 @@ class Worker:
             self.kill()
             raise RuntimeError(f"the worker {module} could not start: {detail}")
         self.info = detail
+        # one poll object per worker: Connection.poll builds a selector on every call
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
+        self._inbox = Inbox(self.conn.fileno())
 
     def send(self, job) -> None:
-        self.conn_out.send(job)
+        self.conn_out.send_bytes(_dumps(job))
+
+    def reply(self, timeout_s: float):
+        """The worker's answer, or None when none came within timeout_s (EOFError/OSError when it died)."""
+        if not self._inbox.ready() and not self._poller.poll(max(0, int(timeout_s * 1000))):
+            return None
+        return pickle.loads(self._inbox.read())
 
     def kill(self) -> None:
         try:
@@ -123,7 +181,7 @@ class WorkerPool:
         self.size = max(1, size)
         self.name = name
         self.start_timeout_s = start_timeout_s
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()  # C-level: Queue's Conditions cost per job
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -172,8 +230,8 @@ class WorkerPool:
         started = time.monotonic()
         try:
             worker.send(job)
-            reply = worker.conn.recv() if worker.conn.poll(timeout_s) else None
-        except (OSError, EOFError, ValueError):
+            reply = worker.reply(timeout_s)
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
             self._replace(worker)
             raise WorkerProblem("died", f"the {self.name} process stopped unexpectedly",
                                 time.monotonic() - started) from None

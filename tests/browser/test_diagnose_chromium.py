@@ -94,3 +94,32 @@ def test_unresolved_names_are_confirmed_in_the_browser(browser, live_server, scr
     applied = {(a["name"], a["as"]) for a in result["names_applied"]}
     assert (chosen[0], chosen[1]) in applied, (chosen, sorted(applied)[:5])
     assert ignored not in {u["name"] for u in result["unresolved"]}
+
+
+@pytest.mark.parametrize("example, captions", [
+    ("packaging_printing_haimen_region.yaml",
+     ["各企业基准排放量及其取得方式", "各方案削减量", "臭氧前体物分列与合计", "超标企业及限值以上排放量", "排放情景"]),
+    ("papermaking_yiyang_basin.yaml", ["各企业基准排放量及其取得方式", "减排目标与削减潜力", "排放情景"]),
+])
+def test_region_and_basin_reports_show_their_tables_and_charts(browser, live_server, screenshot, example, captions):
+    """The report page carries the regional / basin tables the downloads have, in Chinese, with the charts."""
+    from selenium.webdriver.common.by import By
+
+    from conftest import REPO
+
+    browser.set_page_load_timeout(240)     # a 14-enterprise regional diagnosis on a loaded machine takes a while
+    try:
+        browser.get(live_server + "/diagnose?lang=zh")
+        browser.find_element(By.ID, "survey").send_keys(str(REPO / "examples" / example))
+        browser.find_element(By.CSS_SELECTOR, "#diagnose-form button[type=submit]").click()
+    finally:
+        browser.set_page_load_timeout(30)
+    section = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#reduction-potential"), timeout=60,
+                    message="the reduction-potential section")[0]
+    shown = [c.text for c in section.find_elements(By.CSS_SELECTOR, "table caption")]
+    for caption in captions:
+        assert any(caption in c for c in shown), (caption, shown)
+    assert "本次跟踪的特征污染物" in section.text          # where the followed list came from
+    assert "https://w3id.org" not in section.text and "_t_per_a" not in section.text
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-potential svg .mark-rect path, #chart-potential svg path")
+    screenshot(browser, "report-" + example.split(".")[0])

@@ -96,6 +96,21 @@ def test_report_shows_basin_reduction_potential_and_park_symbiosis(real_client):
     assert 'id="symbiosis"' in html and "4000" in html
 
 
+def test_the_report_page_shows_the_basin_tables_in_chinese(real_client):
+    """The basin example's page carries the downloads' regional tables: where the followed pollutants came from,
+    the baseline by route, the measures in sequence, the basin's targets against the potential, the scenarios."""
+    page = real_client.get("/diagnose?lang=zh").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    html = real_client.post("/diagnose?lang=zh", data={"csrf_token": token, "example": "papermaking_yiyang_basin.yaml"}
+                            ).get_data(as_text=True)
+    section = html[html.index('id="reduction-potential"'):]
+    section = section[:section.index("</section>")]
+    for caption in ("本次跟踪的特征污染物", "各企业基准排放量及其取得方式", "各方案削减量", "减排目标与削减潜力", "排放情景"):
+        assert caption in section, caption
+    assert "https://w3id.org" not in section and "t_per_a" not in section
+    assert 'id="chart-potential"' in html
+
+
 def test_export_refuses_a_result_this_server_did_not_sign(real_client):
     page = real_client.get("/diagnose").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
