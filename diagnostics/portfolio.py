@@ -126,7 +126,7 @@ def _drop_treated(kb: Knowledge, found: list[Candidate], enterprises: list[Enter
             stages = frozenset(e.acts_on for e in measure.effects if e.target == pollutant)
             if (pollutant, stages) not in treating:
                 treating[(pollutant, stages)] = treating_techniques(kb, pollutant, set(stages))
-            existing = treating[(pollutant, stages)] - set(measure.introduces)
+            existing = treating[(pollutant, stages)] - set(measure.introduces) - set(measure.replaces)
             if existing & techniques.get(c.enterprise, set()):
                 del c.cuts[pollutant]
 

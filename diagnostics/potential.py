@@ -212,7 +212,9 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         # pollutant (an SCR for NOx) removes nothing more of it: its effect here is the existing plant's
         treated: dict[str, list[str]] = {}
         if getattr(known, "route", None) == "equipment" and techniques:
-            existing = treating_techniques(kb, pollutant, stages) - set(known.introduces)
+            # a measure that replaces the existing plant (an upgrade) still counts; an add-on in series is left
+            # out here, a conservative figure
+            existing = treating_techniques(kb, pollutant, stages) - set(known.introduces) - replaces
             for eid in list(ents):
                 found = sorted(existing & techniques.get(eid, set()))
                 if found:
