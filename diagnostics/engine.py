@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from itertools import compress
+from operator import itemgetter
 from typing import Any, Callable
 
 from rdflib import URIRef
@@ -15,6 +17,7 @@ from cpkb import __version__
 from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
+from .batch import TRUE, UNKNOWN, FALSE, BatchConditions
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
 from .effects import expected_effects
@@ -238,27 +241,36 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     tentative: dict[str, list[dict]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     memo: dict = {}
+    batch = BatchConditions(compiler)
     # each rule's fields bound once, not looked up per enterprise; evidence stays in survey order.
     # Only rules that look at technique lists can rest on silence: only they are judged a second time, strictly.
     plan = [(rule, cond.evaluate, strict.compile(rule.condition).evaluate if "processes" in cond.needs else None,
              findings[rule.problem].append, tentative[rule.problem].append, unknown[rule.iri].append, rule.iri,
              rule.severity) for rule, cond in rules]
-    for n in range(0, len(enterprises), 200):
-        batch = enterprises[n:n + 200]
-        for ent in batch:
-            for rule, evaluate, confirm, found, assumed, undecided, iri, severity in plan:
-                value, evidence = evaluate(ent)
-                if value:
-                    finding = {"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
-                               "explanation": explain(kb, rule, evidence, memo)}
-                    if confirm is None or confirm(ent)[0]:
-                        found(finding)
-                    else:
-                        assumed(finding)
-                elif value is None:
-                    undecided(ent.id)
+    for n in range(0, len(enterprises), _BATCH):
+        chunk = enterprises[n:n + _BATCH]
+        rows = batch.rows(chunk)
+        hits = []
+        for k, (rule, evaluate, *_, undecided, _iri, _severity) in enumerate(plan):
+            values = batch.judge(rule.condition, evaluate, rows)
+            for i in compress(range(len(values)), map(FALSE.__ne__, values)):   # most answers are false
+                if values[i] == TRUE:
+                    hits.append((i, k))
+                else:
+                    undecided(chunk[i].id)
+        hits.sort()   # survey order, then the rules' order: as if each enterprise were judged in turn
+        for i, k in hits:
+            ent = chunk[i]
+            rule, evaluate, confirm, found, assumed, _, iri, severity = plan[k]
+            _, evidence = evaluate(ent)   # the closure builds the evidence; the batch only said it holds
+            finding = {"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
+                       "explanation": explain(kb, rule, evidence, memo)}
+            if confirm is None or confirm(ent)[0]:
+                found(finding)
+            else:
+                assumed(finding)
         if progress:
-            progress(len(batch))
+            progress(len(chunk))
     findings = {problem: found for problem, found in findings.items() if found}
     tentative = {problem: found for problem, found in tentative.items() if found}
     unknown = {iri: ids for iri, ids in unknown.items() if ids}
@@ -266,6 +278,9 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     not_evaluated = [{"rule": iri, "labels": kb.label(iri), "enterprises": ids, "missing": needs[iri]}
                      for iri, ids in sorted(unknown.items())]
     return findings, tentative, not_evaluated
+
+
+_BATCH = 1000   # enterprises judged together: large enough to share work, small enough for a progress bar
 
 
 def unconfirmed_findings(kb: Knowledge, tentative: dict[str, list[dict]], issues: list[dict]) -> list[dict]:
@@ -303,11 +318,12 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
     veto_capable = _rules_using_obsolete_techniques(kb)
     issues = []
     for problem, found in findings.items():
-        every = {f["enterprise"] for f in found}
+        every = set(map(_ENTERPRISE, found))
         ids = sorted(every & counted)
         share = len(ids) / len(counted)
         out_share = (sum(output[i] for i in ids) / total_output) if total_output else None
-        severity = max((f["severity"] for f in found), key=lambda s: SEVERITY_WEIGHT.get(s, 0))
+        # each severity once, in the order first met: max keeps the first of equals, as over every finding
+        severity = max(dict.fromkeys(map(_SEVERITY, found)), key=lambda s: SEVERITY_WEIGHT.get(s, 0))
         p = kb.problems.get(problem)
         # An eliminated (淘汰类) technique in use is a veto item of audit review (评估/验收): a key issue
         # whatever its prevalence, so that its substitution measure is always proposed.
@@ -315,7 +331,8 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
         # (cyanide gold plating is exempt where cyanide zinc is eliminated).
         veto_ids = sorted({f["enterprise"] for f in found if f["rule"] in veto_capable
                            for fact in f["facts"] if fact.get("test") == "uses" for t in fact["techniques"]
-                           if kb.technique_status.get(t) == "obsolete"})
+                           if kb.technique_status.get(t) == "obsolete"}) \
+            if not veto_capable.isdisjoint(map(_RULE, found)) else []
         veto = bool(veto_ids)
         key = veto or (len(ids) >= min_count and (share >= threshold or (out_share is not None and out_share >= threshold)))
         # a shared key issue is the counted enterprises' (and an eliminated technique standing is a veto even in an
@@ -335,6 +352,9 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
     issues.sort(key=lambda i: (not i["veto"], -SEVERITY_WEIGHT.get(i["severity"], 0) * i["prevalence"]["enterprises"],
                                i["problem"]))
     return issues
+
+
+_ENTERPRISE, _SEVERITY, _RULE = itemgetter("enterprise"), itemgetter("severity"), itemgetter("rule")
 
 
 def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
@@ -413,7 +433,10 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
 def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises: list[Enterprise], sector: str):
     """Measures addressing the key issues, for the enterprises they apply to; and why candidates were not chosen."""
     compiler = ConditionCompiler(kb, survey.units)
-    by_id = {e.id: e for e in enterprises}
+    batch = BatchConditions(compiler)
+    rows = {row[0].id: row for row in batch.rows(enterprises)}
+    by_id = {eid: row[0] for eid, row in rows.items()}
+    in_order = sorted(rows)
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
     chosen, rejected = [], []
@@ -422,29 +445,7 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         if measure.sector != sector or not problems:
             continue
         targets = set().union(*(affected[p] for p in problems))
-        # The enterprise must run one of the processes where the measure or the problem it addresses sits
-        # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
-        relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
-        introduces = frozenset(measure.introduces)
-        applies, unconfirmed, reasons = [], [], defaultdict(list)
-        prerequisite = compiler.compile(measure.applies_when) if measure.applies_when is not None else None
-        check = prerequisite.evaluate if prerequisite is not None else None
-        if measure.also_when is not None:  # a linked shared measure: the sector's prerequisite and the shared one
-            check = _both(check, compiler.compile(measure.also_when).evaluate)
-        for eid in sorted(targets):  # inline: this loop runs measures × enterprises times
-            ent = by_id[eid]
-            if introduces and introduces <= ent.techniques:
-                reasons["already-in-use"].append(eid)
-            elif relevant and ent.processes and relevant.isdisjoint(ent.processes):
-                reasons["process-absent"].append(eid)
-            else:
-                met = check(ent)[0] if check is not None else True
-                if met is False:
-                    reasons["prerequisite-missing"].append(eid)
-                    continue
-                applies.append(eid)
-                if met is None:
-                    unconfirmed.append(eid)  # the survey lacks the facts its prerequisite needs: to be checked
+        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, _in_order(targets, in_order, rows))
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -467,6 +468,58 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     for rank, rec in enumerate(chosen, 1):
         rec["rank"] = rank
     return chosen, rejected
+
+
+def _in_order(targets: set[str], in_order: list[str], rows: dict) -> list:
+    """The rows of the target enterprises by id: a filter of the sorted ids where the targets are many."""
+    if len(targets) * 8 > len(in_order) and targets.issubset(rows):
+        return [rows[eid] for eid in in_order if eid in targets]
+    return [rows[eid] for eid in sorted(targets)]
+
+
+def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[str], rows: list):
+    """The enterprises a measure applies to (by id), those whose prerequisite the survey cannot confirm, and the
+    others by reason. The technique and process tests are made once per signature (batch.py)."""
+    # The enterprise must run one of the processes where the measure or the problem it addresses sits
+    # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
+    relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
+    introduces = frozenset(measure.introduces)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    settled: dict[int, str | None] = {}
+    pending = []
+    for row in rows:
+        ent, signature = row
+        if signature not in settled:
+            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+                "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
+        if settled[signature] is None:
+            pending.append(row)
+    met = _prerequisite(batch, measure, pending)
+    applies, unconfirmed = [], []
+    judged = iter(met)
+    for ent, signature in rows:
+        code = settled[signature]
+        if code is None:
+            value = next(judged)
+            if value == FALSE:
+                code = "prerequisite-missing"
+            else:
+                applies.append(ent.id)
+                if value == UNKNOWN:
+                    unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
+                continue
+        reasons[code].append(ent.id)
+    return applies, unconfirmed, reasons
+
+
+def _prerequisite(batch: BatchConditions, measure, rows: list) -> list[int]:
+    """Whether each row meets the measure's prerequisite, in three values; a linked shared measure must meet the
+    sector's prerequisite and the shared one (false wins, then unknown)."""
+    met = [TRUE] * len(rows)
+    for node in (measure.applies_when, measure.also_when):
+        if node is not None and rows:
+            met = list(map(min, met, batch.judge(node, batch.compiler.compile(node).evaluate, rows)))
+    return met
 
 
 def _measures_for_findings(kb: Knowledge, survey: Survey, findings: list[dict], enterprises: list[Enterprise],

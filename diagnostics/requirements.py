@@ -280,6 +280,13 @@ def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict
     sets = sorted((r for r in kb.requirement_sets.values() if r.sector == sector), key=lambda r: r.iri)
     if not sets:
         return {}
+    # every enterprise's checks and unplaced figures gathered per set in one pass, in survey order
+    checks_of, unplaced_of = defaultdict(list), defaultdict(list)
+    for e in enterprises:
+        for c in e.model.compliance:
+            checks_of[c["requirement"]].append(dict(c, enterprise=e.id))
+        for u in e.model.unplaced:
+            unplaced_of[u["requirement"]].append({**{k: v for k, v in u.items() if k != "emission"}, "enterprise": e.id})
     out = []
     for req in sets:
         status = defaultdict(list)
@@ -290,9 +297,7 @@ def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict
             status[key].append(ent.id)
             if key != "applies":
                 reasons[ent.id] = found["why"]
-        checks = [dict(c, enterprise=e.id) for e in enterprises for c in e.model.compliance if c["requirement"] == req.iri]
-        unplaced = [{**{k: v for k, v in u.items() if k != "emission"}, "enterprise": e.id}
-                    for e in enterprises for u in e.model.unplaced if u["requirement"] == req.iri]
+        checks, unplaced = checks_of.get(req.iri, []), unplaced_of.get(req.iri, [])
         out.append({"requirement": req.iri, "labels": req.labels, "document": req.document,
                     "document_labels": kb.sources[req.document].as_dict() if req.document in kb.sources else None,
                     "clause": req.clause, "area": req.area, "enterprises": dict(status), "reasons": reasons,

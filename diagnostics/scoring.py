@@ -97,6 +97,10 @@ class SystemScorer:
             self.static_total[category] += members[0].rules.weight_split
         if self.groups:  # without an enterprise, every member of a group applies
             self.weights, self.known_weights = self._weights(EnterpriseModel(), None)
+        # what the basis of every grade repeats: the categories' labels and the weight the knowledge base lacks
+        self.category_labels = {ind.category: ind.category_labels.as_dict() for ind in indicators}
+        self.absent_weight = max(0.0, 1.0 - sum(w or 0.0 for w in self.category_weight.values()))
+        self.absent_note = _absent_note(self.absent_weight)
 
     def coverage(self, assessed: dict[str, list[IndicatorScore]], known_weights=None) -> float:
         """Σ over categories of w_i × the share of the category's indicator weight that has a value. Category
@@ -116,9 +120,9 @@ class SystemScorer:
     def _weights(self, model: EnterpriseModel | None, output_shares: dict[str, float] | None):
         """Indicator weights for one enterprise: fixed weights, and weight rules split among the indicators of
         their group that apply (equally: s/n; or by the output share of each indicator's product)."""
-        if model is None and not self.groups:
-            return self.weights, self.known_weights
         skipped = model.not_applicable if model else {}
+        if not self.groups and (not skipped or skipped.keys().isdisjoint(self.weights)):
+            return self.weights, self.known_weights   # no weight rule and nothing set aside: the fixed weights
         weights = dict(self.weights)
         for (category, group), members in self.groups.items():
             live = [ind for ind in members if ind.iri not in skipped]
@@ -186,10 +190,11 @@ class SystemScorer:
 
     def _basis(self, assessed, missing, not_applicable, not_scored, model) -> dict:
         """Which categories and indicators the grade rests on, and why the rest is missing."""
-        labels = {ind.category: ind.category_labels.as_dict() for ind in self.indicators}
-        rests_on = [{"category": c, "labels": labels.get(c), "weight": self.category_weight[c],
-                     "indicators": [s.indicator for s in scores]} for c, scores in sorted(assessed.items())]
-        absent_weight = max(0.0, 1.0 - sum(w or 0.0 for w in self.category_weight.values()))
+        labels = self.category_labels
+        rests_on = [{"category": c, "labels": dict(labels[c]) if c in labels else None,
+                     "weight": self.category_weight[c], "indicators": [s.indicator for s in scores]}
+                    for c, scores in sorted(assessed.items())]
+        absent_weight = self.absent_weight
         why = []
         for iri in missing:
             why.append({"indicator": iri, "reason": "no-value",
@@ -201,12 +206,16 @@ class SystemScorer:
             why.append({"indicator": iri, "reason": "not-applicable", **model.not_applicable[iri]})
         unrated = [c for c in self.category_weight if c not in assessed]
         return {"categories": rests_on, "missing": why, "categories_without_values": sorted(unrated),
-                "weight_not_in_knowledge_base": round(absent_weight, 4),
-                "note": {"zh": f"官方体系中有{absent_weight:.2f}的一级指标权重未收录在知识库中，按缺失计。" if absent_weight > 1e-6
-                         else "知识库收录了官方体系的全部一级指标。",
-                         "en": f"{absent_weight:.2f} of the official system's first-level weight is not in the knowledge "
-                               "base and counts as missing." if absent_weight > 1e-6
-                         else "The knowledge base holds every first-level category of the official system."}}
+                "weight_not_in_knowledge_base": round(absent_weight, 4), "note": dict(self.absent_note)}
+
+
+def _absent_note(absent_weight: float) -> dict[str, str]:
+    """The note on the share of the official system's first-level weight the knowledge base lacks."""
+    return {"zh": f"官方体系中有{absent_weight:.2f}的一级指标权重未收录在知识库中，按缺失计。" if absent_weight > 1e-6
+            else "知识库收录了官方体系的全部一级指标。",
+            "en": f"{absent_weight:.2f} of the official system's first-level weight is not in the knowledge "
+                  "base and counts as missing." if absent_weight > 1e-6
+            else "The knowledge base holds every first-level category of the official system."}
 
 
 def score_enterprise(indicators: list[Indicator], values: dict[str, list[tuple[object, str | None]]]) -> EnterpriseScore:
