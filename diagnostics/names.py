@@ -81,6 +81,7 @@ _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate
                  "ammonia": "氨", "formaldehyde": "甲醛", "edta": "edta"}
 
 
+@lru_cache(maxsize=1 << 17)   # every suggestion folds the names of a whole kind again: fold each once
 def fold(text: str) -> str:
     """The form names are compared in: NFKC (full/half width), case folded, simplified characters, separators gone,
     the trade's interchangeable words (脱脂/除油, 漂洗/水洗/清洗) written one way."""
@@ -388,6 +389,11 @@ def _grams(key: str) -> list[str]:
     return list(key) + [key[i:i + 2] for i in range(len(key) - 1)]
 
 
+@lru_cache(maxsize=1 << 17)   # the knowledge base's names are compared with every query: count their n-grams once
+def _gram_counts(key: str) -> Counter:
+    return Counter(_grams(key))   # shared: read, never changed
+
+
 def _similarity(query: str, name: str, weights: dict[str, float]) -> float:
     """0–1: containment both ways (by common subsequence), overall likeness, and shared rare n-grams."""
     if query == name:
@@ -398,7 +404,7 @@ def _similarity(query: str, name: str, weights: dict[str, float]) -> float:
     short, long_ = sorted((len(query), len(name)))
     contained = common / short
     likeness = 2 * common / (len(query) + len(name))
-    qa, na = Counter(_grams(query)), Counter(_grams(name))
+    qa, na = _gram_counts(query), _gram_counts(name)
     shared = sum(weights.get(g, 1.5) * min(qa[g], na[g]) for g in qa.keys() & na.keys())
     mass = sum(weights.get(g, 1.5) * c for g, c in qa.items()) + sum(weights.get(g, 1.5) * c for g, c in na.items())
     grams = 2 * shared / mass if mass else 0.0
@@ -429,6 +435,7 @@ class SurveyMatcher:
     def __init__(self, matcher: NameMatcher):
         self.matcher = matcher
         self._resolved: dict[tuple[str, str, str | None], str | None] = {}
+        self._suggested: dict[tuple, list[Suggestion]] = {}
 
     def resolve(self, kind: str, text: str, sector: str | None = None) -> str | None:
         """As NameMatcher.resolve, remembered for text names (anything else is asked each time, as it is rare)."""
@@ -441,5 +448,17 @@ class SurveyMatcher:
             found = self._resolved[key] = self.matcher.resolve(kind, text, sector)
             return found
 
+    def suggest(self, kind: str, text: str, sector: str | None = None, limit: int = 5,
+                neighbours: bool = True) -> list[Suggestion]:
+        """As NameMatcher.suggest, remembered: a place or name that matches nothing recurs in many enterprises, and
+        each suggestion scores every name of the kind (~0.1 s)."""
+        if type(text) is not str:
+            return self.matcher.suggest(kind, text, sector, limit, neighbours)
+        key = (kind, text, sector, limit, neighbours)
+        found = self._suggested.get(key)
+        if found is None:
+            found = self._suggested[key] = self.matcher.suggest(kind, text, sector, limit, neighbours)
+        return list(found)   # a copy: callers may sort or cut it
+
     def __getattr__(self, name: str):
-        return getattr(self.matcher, name)   # suggest, candidates …: rare, asked of the matcher itself
+        return getattr(self.matcher, name)   # candidates …: rare, asked of the matcher itself
