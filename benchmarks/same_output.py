@@ -1,6 +1,7 @@
 """Checks that a change meant only to make diagnosis faster leaves its results unchanged: runs `cpkb diagnose` on
-every example survey (examples/*.yaml, *.json, *.csv, *.xlsx; not the *.expected.yaml answers) and keeps its exit
-code and JSON output with the run's own stamps (generated_at, kb_version, engine_version) taken out.
+every example survey (examples/*.yaml, *.json, *.csv, *.xlsx; not the *.expected.yaml answers) and on a generated
+electroplating survey of 300 jittered enterprises (benchmarks/diagnose.py, fixed seed), and keeps its exit code and JSON
+output with the run's own stamps (generated_at, kb_version, engine_version) taken out.
 
     python benchmarks/same_output.py save /tmp/before      # on the code before the change
     python benchmarks/same_output.py compare /tmp/before   # after it: exit 1, naming each survey that differs
@@ -21,15 +22,18 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cpkb.cli import main as cli
+from diagnose import generate   # benchmarks/ is on sys.path when this script runs
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STAMPS = ("generated_at", "kb_version", "engine_version")
 
 
-def surveys() -> list[Path]:
-    """The example surveys, in name order."""
+def surveys(folder: Path) -> list[Path]:
+    """The example surveys in name order, then the generated one (written into `folder`)."""
     found = [p for ext in ("yaml", "json", "csv", "xlsx") for p in EXAMPLES.glob(f"*.{ext}")]
-    return sorted(p for p in found if not p.name.endswith(".expected.yaml"))
+    generated = folder / "generated_300.json"
+    generated.write_bytes(generate(300, seed=11))
+    return sorted(p for p in found if not p.name.endswith(".expected.yaml")) + [generated]
 
 
 def diagnosis(path: Path) -> str:
@@ -52,7 +56,7 @@ def main() -> int:
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     differ = []
-    for path in surveys():
+    for path in surveys(args.folder):
         now = diagnosis(path)
         gc.collect()   # `cpkb diagnose` turns the collector off while it runs: free each run's cycles here
         kept = args.folder / f"{path.name}.out"
