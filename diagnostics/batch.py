@@ -36,6 +36,7 @@ class BatchConditions:
         self.g = compiler.g
         self._cache: dict[URIRef, BatchEvaluator] = {}
         self._signatures: dict[Hashable, int] = {}
+        self._inputs: dict[URIRef, tuple[str, ...] | None] = {}
 
     def rows(self, enterprises: list[Enterprise]) -> list[Row]:
         """Each enterprise with the number of what technique conditions read of it; equal numbers, equal answers."""
@@ -69,9 +70,9 @@ class BatchConditions:
         # the others run only where those left the answer open
         operands.sort(key=lambda o: not self._shared(o))
         if CPKB.AllOf in kinds:
-            return self._all(operands)
+            return self._fold(operands, FALSE)
         if CPKB.AnyOf in kinds:
-            return self._any(operands)
+            return self._fold(operands, TRUE)
         if CPKB.NotCondition in kinds:
             (inner,) = operands
             return lambda rows: [-v for v in self.values(inner, rows)]
@@ -114,47 +115,69 @@ class BatchConditions:
         """A material condition without a property: it reads only which materials are listed (and names kept)."""
         return CPKB.MaterialCondition in kinds and self.g.value(node, CPKB.property) is None
 
+    def inputs_of(self, node: URIRef) -> tuple[str, ...] | None:
+        """The facts a condition reads besides the signature, when it reads nothing else (every leaf is judged once
+        per distinct input): then its outcome and evidence are the same for equal signatures and answers to those
+        facts. None when some leaf reads more (indicators, emissions, quantities)."""
+        found = self._inputs.get(node, _MISSING)
+        if found is _MISSING:
+            found = self._inputs[node] = self._read_inputs(node)
+        return found
+
+    def _read_inputs(self, node: URIRef) -> tuple[str, ...] | None:
+        kinds = set(self.g.objects(node, RDF.type))
+        if kinds & {CPKB.AllOf, CPKB.AnyOf, CPKB.NotCondition}:
+            facts: set[str] = set()
+            for operand in self.g.objects(node, CPKB.operand):
+                inner = self.inputs_of(operand)
+                if inner is None:
+                    return None
+                facts.update(inner)
+            return tuple(sorted(facts))
+        if kinds.intersection(_TECHNIQUE_LEAVES) or self._material_used(node, kinds):
+            return ()
+        if CPKB.FactCondition in kinds:
+            return tuple(str(f) for f in self.g.objects(node, CPKB.fact))
+        return None
+
     def _shared(self, node: URIRef) -> bool:
         """Whether the node is a leaf judged once per distinct input."""
         kinds = set(self.g.objects(node, RDF.type))
         return bool(kinds.intersection(_TECHNIQUE_LEAVES)) or CPKB.FactCondition in kinds \
             or self._material_used(node, kinds)
 
-    def _all(self, operands: list[URIRef]) -> BatchEvaluator:
+    def _fold(self, operands: list[URIRef], settled: int) -> BatchEvaluator:
+        """Kleene's and (settled = FALSE: min) or or (settled = TRUE: max) of the operands, short-circuit: each
+        part is judged only where the earlier ones have not reached the settling value yet."""
+        identity = -settled     # true for and, false for or
+
         def evaluate(rows: list[Row]) -> list[int]:
-            result = [TRUE] * len(rows)
-            open_at = list(range(len(rows)))     # positions no part has made false yet
+            result = [identity] * len(rows)
+            open_at = list(range(len(rows)))     # positions no part has settled yet
             for node in operands:
                 if not open_at:
                     break
                 judged = self.values(node, [rows[i] for i in open_at])
                 still = []
                 for i, v in zip(open_at, judged):
-                    if v != FALSE:
+                    if v != settled:
                         still.append(i)
-                    if v < result[i]:
+                    if v != identity:   # an open position holds the identity or unknown: v is the new value
                         result[i] = v
                 open_at = still
             return result
         return evaluate
 
-    def _any(self, operands: list[URIRef]) -> BatchEvaluator:
-        def evaluate(rows: list[Row]) -> list[int]:
-            result = [FALSE] * len(rows)
-            open_at = list(range(len(rows)))     # positions no part has made true yet
-            for node in operands:
-                if not open_at:
-                    break
-                judged = self.values(node, [rows[i] for i in open_at])
-                still = []
-                for i, v in zip(open_at, judged):
-                    if v != TRUE:
-                        still.append(i)
-                    if v > result[i]:
-                        result[i] = v
-                open_at = still
-            return result
-        return evaluate
+
+def answers_key(ent: Enterprise, facts: tuple[str, ...]) -> tuple | None:
+    """What an enterprise answered to these facts, as a key (the type too: True, 1 and 1.0 are equal keys of a
+    dict); None when an answer cannot be a key."""
+    key = tuple((type(a), a) for a in (ent.facts.get(f, _MISSING) for f in facts))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _once_per_answer(evaluate: Evaluator, fact: str) -> BatchEvaluator:

@@ -17,7 +17,7 @@ from cpkb import __version__
 from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
-from .batch import TRUE, UNKNOWN, FALSE, BatchConditions
+from .batch import TRUE, UNKNOWN, FALSE, BatchConditions, answers_key
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
 from .effects import expected_effects
@@ -69,9 +69,10 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     unconfirmed = unconfirmed_findings(kb, {p: f for p, f in tentative.items() if f}, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
-    recommendations, rejected = recommend(kb, survey, key, enterprises, sector)
+    shared = measure_batch(kb, survey, enterprises)
+    recommendations, rejected = recommend(kb, survey, key, enterprises, sector, shared)
     others = [i for i in issues if not i["key_issue"]]
-    _measures_for_findings(kb, survey, others, enterprises, sector)
+    _measures_for_findings(kb, survey, others, enterprises, sector, shared)
     result = {
         "cpkb_diagnosis": RESULT_VERSION,
         "kb_version": kb.version,
@@ -247,6 +248,10 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     plan = [(rule, cond.evaluate, strict.compile(rule.condition).evaluate if "processes" in cond.needs else None,
              findings[rule.problem].append, tentative[rule.problem].append, unknown[rule.iri].append, rule.iri,
              rule.severity) for rule, cond in rules]
+    # a rule that reads only the signature and some facts has the same evidence (one list, shared by the findings,
+    # which no one changes) for equal signatures and answers: built once per distinct input, not per enterprise
+    reads = [batch.inputs_of(rule.condition) for rule, *_ in plan]
+    shared: dict[tuple, tuple] = {}
     for n in range(0, len(enterprises), _BATCH):
         chunk = enterprises[n:n + _BATCH]
         rows = batch.rows(chunk)
@@ -262,10 +267,17 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
         for i, k in hits:
             ent = chunk[i]
             rule, evaluate, confirm, found, assumed, _, iri, severity = plan[k]
-            _, evidence = evaluate(ent)   # the closure builds the evidence; the batch only said it holds
+            key = _evidence_key(k, rows[i][1], ent, reads[k])
+            outcome = shared.get(key) if key is not None else None
+            if outcome is None:
+                _, evidence = evaluate(ent)   # the closure builds the evidence; the batch only said it holds
+                outcome = (evidence, explain(kb, rule, evidence, memo), confirm is None or bool(confirm(ent)[0]))
+                if key is not None:
+                    shared[key] = outcome
+            evidence, explanation, confirmed = outcome
             finding = {"enterprise": ent.id, "rule": iri, "severity": severity, "facts": evidence,
-                       "explanation": explain(kb, rule, evidence, memo)}
-            if confirm is None or confirm(ent)[0]:
+                       "explanation": explanation}
+            if confirmed:
                 found(finding)
             else:
                 assumed(finding)
@@ -278,6 +290,14 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     not_evaluated = [{"rule": iri, "labels": kb.label(iri), "enterprises": ids, "missing": needs[iri]}
                      for iri, ids in sorted(unknown.items())]
     return findings, tentative, not_evaluated
+
+
+def _evidence_key(k: int, signature: int, ent: Enterprise, facts: tuple[str, ...] | None) -> tuple | None:
+    """Rule number, signature and fact answers: what the evidence of a rule reading only those depends on."""
+    if facts is None:
+        return None
+    answers = answers_key(ent, facts) if facts else ()
+    return None if answers is None else (k, signature, answers)
 
 
 _BATCH = 1000   # enterprises judged together: large enough to share work, small enough for a progress bar
@@ -430,11 +450,18 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
 
 # ---------------------------------------------------------------------- recommendations
 
-def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises: list[Enterprise], sector: str):
-    """Measures addressing the key issues, for the enterprises they apply to; and why candidates were not chosen."""
-    compiler = ConditionCompiler(kb, survey.units)
-    batch = BatchConditions(compiler)
-    rows = {row[0].id: row for row in batch.rows(enterprises)}
+def measure_batch(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> tuple[BatchConditions, dict]:
+    """The batch evaluator of prerequisites and each enterprise's row (by id): made once for both calls of
+    recommend (key issues, then the other findings), so that a prerequisite judged for one is not judged again."""
+    batch = BatchConditions(ConditionCompiler(kb, survey.units))
+    return batch, {row[0].id: row for row in batch.rows(enterprises)}
+
+
+def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises: list[Enterprise], sector: str,
+              shared: tuple[BatchConditions, dict] | None = None):
+    """Measures addressing the key issues, for the enterprises they apply to; and why candidates were not chosen.
+    `shared`: measure_batch() of the same enterprises, when the caller recommends more than once."""
+    batch, rows = shared or measure_batch(kb, survey, enterprises)
     by_id = {eid: row[0] for eid, row in rows.items()}
     in_order = sorted(rows)
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
@@ -485,31 +512,30 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
     reasons: dict[str, list[str]] = defaultdict(list)
-    settled: dict[int, str | None] = {}
-    pending = []
-    for row in rows:
-        ent, signature = row
-        if signature not in settled:
-            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
-                "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
-        if settled[signature] is None:
-            pending.append(row)
-    met = _prerequisite(batch, measure, pending)
-    applies, unconfirmed = [], []
-    judged = iter(met)
+    settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
+    codes = []
     for ent, signature in rows:
-        code = settled[signature]
+        code = settled.get(signature, _UNSETTLED)
+        if code is _UNSETTLED:
+            code = settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+                "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
+        codes.append(code)
+    judged = iter(_prerequisite(batch, measure, [row for row, code in zip(rows, codes) if code is None]))
+    applies, unconfirmed = [], []
+    for (ent, _), code in zip(rows, codes):
         if code is None:
             value = next(judged)
-            if value == FALSE:
-                code = "prerequisite-missing"
-            else:
+            if value != FALSE:
                 applies.append(ent.id)
                 if value == UNKNOWN:
                     unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
                 continue
+            code = "prerequisite-missing"
         reasons[code].append(ent.id)
     return applies, unconfirmed, reasons
+
+
+_UNSETTLED = object()
 
 
 def _prerequisite(batch: BatchConditions, measure, rows: list) -> list[int]:
@@ -523,17 +549,18 @@ def _prerequisite(batch: BatchConditions, measure, rows: list) -> list[int]:
 
 
 def _measures_for_findings(kb: Knowledge, survey: Survey, findings: list[dict], enterprises: list[Enterprise],
-                           sector: str) -> None:
+                           sector: str, shared: tuple[BatchConditions, dict] | None = None) -> None:
     """A finding below the key-issue threshold is the enterprise's own to fix: each gets the measures that address
     it and apply to the enterprises concerned (the same checks as the sector schemes), for its audit record."""
     if not findings:
         return
-    chosen, _ = recommend(kb, survey, findings, enterprises, sector)
+    chosen, _ = recommend(kb, survey, findings, enterprises, sector, shared)
     for finding in findings:
+        concerned = set(finding["enterprises"])   # a set: membership per enterprise, not a scan of the list
         finding["measures"] = [
             {"measure": r["measure"], "labels": r["labels"], "cost_class": r["cost_class"], "route": r["route"],
-             "applies_to": [e for e in r["applies_to"] if e in finding["enterprises"]],
-             "prerequisite_unconfirmed": [e for e in r["prerequisite_unconfirmed"] if e in finding["enterprises"]]}
+             "applies_to": [e for e in r["applies_to"] if e in concerned],
+             "prerequisite_unconfirmed": [e for e in r["prerequisite_unconfirmed"] if e in concerned]}
             for r in chosen if finding["problem"] in r["problems"]]
         finding["measures"] = [m for m in finding["measures"] if m["applies_to"]]
 

@@ -50,7 +50,8 @@ def candidates(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], rec
         if not cuts:
             left_out.append(_left(rec, "no-effect"))
             continue
-        confirmed = [eid for eid in rec["applies_to"] if eid not in rec.get("prerequisite_unconfirmed", [])]
+        unconfirmed = set(rec.get("prerequisite_unconfirmed", []))   # a set: not a scan per enterprise
+        confirmed = [eid for eid in rec["applies_to"] if eid not in unconfirmed]
         priced, unconverted = 0, False
         for eid in confirmed:
             econ = measure_economics(kb, survey.units, measure, [by_id[eid]], prices, recommended, rates,

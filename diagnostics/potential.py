@@ -12,8 +12,9 @@ from collections import defaultdict
 
 from .area_targets import targets_against_potential
 from .conditions import ConditionCompiler
-from .knowledge import Knowledge
+from .knowledge import Knowledge, derived as built_once
 from .material_factors import material_estimate, why_not_estimated
+from .requirements import _medium
 from .survey import Enterprise, Survey
 from .units import UnitConverter, UnitProblem
 
@@ -495,12 +496,19 @@ def final_outlet(figures: list, medium: str) -> list:
 
 def surrogates(kb: Knowledge, pollutant: str) -> list[str]:
     """Pollutants whose concentration stands for this one's: a narrower pollutant (skos:broader) that measures the
-    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs."""
-    from rdflib import URIRef
+    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs. Read from the graph once per knowledge (callers must not
+    change the list): it is asked per enterprise and pollutant."""
+    return built_once(kb, "_surrogates", _surrogate_table).get(pollutant, [])
+
+
+def _surrogate_table(kb: Knowledge) -> dict[str, list[str]]:
     from rdflib.namespace import SKOS
 
-    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant))
-                  if kb.kinds.get(str(s)) == "pollutant" and str(s).rsplit("/", 1)[-1] in TOTAL_MEASURES)
+    found: dict[str, list[str]] = defaultdict(list)
+    for narrow, broad in kb.graph.subject_objects(SKOS.broader):
+        if kb.kinds.get(str(narrow)) == "pollutant" and str(narrow).rsplit("/", 1)[-1] in TOTAL_MEASURES:
+            found[str(broad)].append(str(narrow))
+    return {broad: sorted(narrow) for broad, narrow in found.items()}
 
 
 def _as(kb: Knowledge, em: dict, pollutant: str, lang: str) -> str:
@@ -532,11 +540,12 @@ def measured_load(kb: Knowledge, survey: Survey, ent: Enterprise, pollutant: str
     concentration (mg/L) × 年废水排放量 (m³/a) × 10⁻⁶. Only when the enterprise gives one concentration of the
     pollutant in that medium (one flow cannot be shared among several stacks); below-detection figures are no
     measurement of the load."""
-    from .requirements import _medium
-
+    stand_ins = surrogates(kb, pollutant)
+    if not any(em["pollutant"] == pollutant or em["pollutant"] in stand_ins for em in ent.emissions):
+        return None   # most enterprises give no figure of most pollutants: nothing below can find one
     figures = {"air": [], "water": []}
     own = any(em["pollutant"] == pollutant and _medium(em["unit"]) for em in ent.emissions)
-    accepted = {pollutant} if own else {pollutant, *surrogates(kb, pollutant)}
+    accepted = {pollutant} if own else {pollutant, *stand_ins}
     for em in ent.emissions:
         if em["pollutant"] not in accepted or em["stage"] != "emitted" or em.get("below_detection") or em.get("derived"):
             continue

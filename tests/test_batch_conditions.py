@@ -56,3 +56,41 @@ def test_equal_signatures_only_for_equal_technique_data() -> None:
                     set(a.materials)) == (b.processes, b.techniques, b.unresolved, b.lists_complete,
                                           b.complete_processes, set(b.materials))
             assert (sa == sb) == same, (a.id, b.id)
+
+
+@pytest.mark.parametrize("name", SURVEYS)
+def test_rules_reading_only_signature_and_facts_have_equal_outcomes_for_equal_inputs(name: str) -> None:
+    """engine.evaluate_rules builds the evidence of such a rule once per (signature, fact answers): every enterprise
+    with the same inputs must get the same outcome and evidence from the closures, lenient and strict."""
+    from cpkb.diagnostics.batch import BatchConditions, answers_key
+    from cpkb.diagnostics.conditions import ConditionCompiler
+
+    survey, enterprises = _prepared(name)
+    kb, sector = survey.knowledge, survey.scope["sector"]
+    batch = BatchConditions(ConditionCompiler(kb, survey.units))
+    strict = ConditionCompiler(kb, survey.units, strict=True)
+    rows = batch.rows(enterprises)
+    pure = [r for r in kb.rules if r.sector == sector and batch.inputs_of(r.condition) is not None]
+    for rule in pure:
+        facts = batch.inputs_of(rule.condition)
+        seen: dict = {}
+        for ent, signature in rows:
+            key = (signature, answers_key(ent, facts))
+            outcome = (batch.compiler.compile(rule.condition).evaluate(ent), strict.compile(rule.condition).evaluate(ent))
+            assert seen.setdefault(key, outcome) == outcome, f"{name}: {rule.iri} {ent.id}"
+
+
+@pytest.mark.parametrize("name", ["electroplating_cluster.json", "park_plating_cluster.yaml"])
+def test_shared_evidence_gives_the_findings_built_one_by_one(name: str, monkeypatch) -> None:
+    from cpkb.diagnostics.batch import BatchConditions
+    from cpkb.diagnostics.conditions import ConditionCompiler
+    from cpkb.diagnostics.engine import evaluate_rules
+
+    survey, enterprises = _prepared(name)
+    kb, sector = survey.knowledge, survey.scope["sector"]
+    batch = BatchConditions(ConditionCompiler(kb, survey.units))
+    assert any(batch.inputs_of(r.condition) is not None for r in kb.rules if r.sector == sector), \
+        f"{name}: no rule whose evidence can be shared"
+    shared = evaluate_rules(kb, survey, enterprises, sector)
+    monkeypatch.setattr(BatchConditions, "inputs_of", lambda self, node: None)
+    assert evaluate_rules(kb, survey, enterprises, sector) == shared
