@@ -101,6 +101,7 @@ class SystemScorer:
         self.category_labels = {ind.category: ind.category_labels.as_dict() for ind in indicators}
         self.absent_weight = max(0.0, 1.0 - sum(w or 0.0 for w in self.category_weight.values()))
         self.absent_note = _absent_note(self.absent_weight)
+        self._memo: dict[tuple, tuple[EnterpriseScore, dict]] = {}   # levels and flags -> the score they give (see score)
 
     def coverage(self, assessed: dict[str, list[IndicatorScore]], known_weights=None) -> float:
         """Σ over categories of w_i × the share of the category's indicator weight that has a value. Category
@@ -167,6 +168,26 @@ class SystemScorer:
             by_category[ind.category].append(IndicatorScore(ind.iri, value, level, ind.limiting, category=ind.category,
                                                              variant=variant["labels"] if variant else None,
                                                              derived=derived))
+        all_scores = [s for scores in by_category.values() for s in scores]
+        key = _levels_key(all_scores, missing, not_applicable, not_scored, model) if output_shares is None else None
+        found = self._memo.get(key) if key is not None else None
+        if found is None:
+            template = self._levels_score(by_category, all_scores, missing, not_applicable, not_scored, model,
+                                          output_shares)
+            found = template, {s.indicator: s.weight for s in template.indicators}
+            if key is not None:
+                self._memo[key] = found
+        # the same levels, weights and flags give the same indices, class, coverage and basis: only the values
+        # differ, and each enterprise keeps its own
+        template, weights = found
+        for s in all_scores:
+            s.weight = weights[s.indicator]
+        return EnterpriseScore(template.indices, template.grade, all_scores, list(template.missing),
+                               list(template.reasons), template.coverage, template.provisional, template.basis)
+
+    def _levels_score(self, by_category, all_scores, missing, not_applicable, not_scored, model,
+                      output_shares) -> EnterpriseScore:
+        """The score of an enterprise given its indicators' levels (what the official method reads of them)."""
         category_weight = self.category_weight
         assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
         assessed = {c: s for c, s in assessed.items() if s}
@@ -180,7 +201,6 @@ class SystemScorer:
                 w = (category_weight[cat] or 0.0) / total_w if total_w else 1.0 / len(assessed)
                 y += w * sum(s.weight * (100.0 if _ORDER[s.level] <= _ORDER[level] else 0.0) for s in scores)
             indices[level] = round(y, 2)
-        all_scores = [s for scores in by_category.values() for s in scores]
         coverage = self.coverage(assessed, known_weights)
         score = EnterpriseScore(indices, None, all_scores, missing + not_scored, coverage=round(coverage, 3),
                                 provisional=coverage < 0.999)
@@ -207,6 +227,21 @@ class SystemScorer:
         unrated = [c for c in self.category_weight if c not in assessed]
         return {"categories": rests_on, "missing": why, "categories_without_values": sorted(unrated),
                 "weight_not_in_knowledge_base": round(absent_weight, 4), "note": dict(self.absent_note)}
+
+
+def _levels_key(all_scores: list[IndicatorScore], missing: list[str], not_applicable: list[str],
+                not_scored: list[str], model: EnterpriseModel | None) -> tuple | None:
+    """What a score depends on besides the values themselves: each indicator's level, variant and formula, and why
+    the others are out (the reasons are repeated in the basis). None when some part cannot be a key."""
+    reasons = (tuple(repr(model.not_applicable[i]) for i in not_applicable),
+               tuple(repr(model.not_scored.get(i)) for i in not_scored)) if model is not None else ()
+    key = (tuple((s.indicator, s.level, tuple(s.variant.items()) if s.variant else None, s.derived)
+                 for s in all_scores), tuple(missing), tuple(not_applicable), tuple(not_scored), reasons)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _absent_note(absent_weight: float) -> dict[str, str]:
