@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from .area_targets import targets_against_potential
+from .balance_notes import balance_notes
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
 from .material_factors import material_estimate, why_not_estimated
@@ -128,10 +129,12 @@ BASIS = {
           "Where an enterprise already runs an end-of-pipe plant for a pollutant (an SCR for NOx), an end-of-pipe measure "
           "recommended for another problem (activated carbon for dioxins) is not counted again for that pollutant."}
 
-HOW = ("reported", "measured", "derived", "estimated")
+HOW = ("reported", "measured", "balance", "derived", "estimated")
 HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual load the enterprise reports"},
              "measured": {"zh": "实测浓度×排气量（废水量）×运行时间", "en": "measured concentration × flow × time"},
-             "derived": {"zh": "知识库公式推算（如物料衡算）", "en": "a formula of the knowledge base (e.g. mass balance)"},
+             "balance": {"zh": "物料衡算（逐行物料用量×VOCs含量−有记录的去除量）", "en": "mass balance (each material "
+                         "line × its content − the removals recorded)"},
+             "derived": {"zh": "知识库公式推算", "en": "a formula of the knowledge base"},
              "estimated": {"zh": "产量×排污系数估算", "en": "output × emission factor (estimate)"}}
 O3_PRECURSORS = ("vocs", "nox")
 
@@ -273,10 +276,12 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
     split = {eid for eid, row in rows.items() if row.get("parts")}
     out = {
         "pollutant": pollutant, "labels": kb.label(pollutant),
-        "reported_by": count["reported"], "measured_by": count["measured"], "derived_by": count["derived"],
+        "reported_by": count["reported"], "measured_by": count["measured"], "balance_by": count["balance"],
+        "derived_by": count["derived"],
         "estimated_by": count["estimated"], "not_reported_by": enterprises - len(per_ent),
         "baseline_t_per_a": round(total, 6),
         "baseline_by_route_t_per_a": tonnes,
+        **_floor_total(rows, total),
         "estimated_t_per_a": tonnes["estimated"],
         "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
@@ -288,6 +293,7 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                           HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
                       **({"factor": row["factor"]} if row["factor"] else {}),
                       **({"inputs": row["inputs"]} if row.get("inputs") else {}),
+                      **{k: row[k] for k in ("bound", "lines", "balance", "lower_bound", "notes") if row.get(k)},
                       "measures": by_ent.get(eid, []),
                       "reduction_t_per_a": ent_cut(eid),
                       **({"by_process": [{"part": key, "process": part["process"], "labels": part_labels(kb, key),
@@ -317,6 +323,16 @@ def _process_totals(kb: Knowledge, parts: dict, split: set[str], cut_of) -> list
             row["reduction_t_per_a"] = [round(row["reduction_t_per_a"][0] + low, 6),
                                         round(row["reduction_t_per_a"][1] + high, 6)]
     return sorted(totals.values(), key=lambda r: -r["t_per_a"])
+
+
+def _floor_total(rows: dict[str, dict], total: float) -> dict:
+    """The baseline with each solvent floor taken where it passes the reported or measured figure (balance_notes):
+    a floor of the total, shown beside it; the baseline itself keeps the figures as reported."""
+    floors = {eid: row["lower_bound"]["t_per_a"] for eid, row in rows.items() if row.get("lower_bound")}
+    if not floors:
+        return {}
+    raised = total + sum(t - rows[eid]["t_per_a"] for eid, t in floors.items())
+    return {"with_solvent_floors_t_per_a": round(raised, 6), "solvent_floors": sorted(floors)}
 
 
 def o3_precursors(kb: Knowledge, rows: list[dict]) -> dict | None:
@@ -397,6 +413,12 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                     row = derived[pollutant].get(ent.id)
                 if row is not None:
                     out[pollutant][ent.id] = row
+            if ent.id in out[pollutant]:   # monitoring before balance (art. 36); the balance and floor beside it
+                beside = derived[pollutant].get(ent.id)
+                if beside is None and pollutant in ent.model.beside:
+                    record = ent.model.beside[pollutant]
+                    beside = _derived_row(kb, ent, pollutant, record["value"], record)
+                balance_notes(kb, survey.units, ent, pollutant, out[pollutant][ent.id], beside)
     for by_ent in out.values():   # a split only when it says something: two parts or more, or a named process
         for row in by_ent.values():
             parts = row.get("parts")
@@ -459,10 +481,10 @@ def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
 _UNIT_SHOWN = {"tonne/year": "t/a", "tonne / year": "t/a", "t/year": "t/a"}
 
 
-def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) -> dict:
+def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float, record: dict | None = None) -> dict:
     """An annual load a formula of the knowledge base computed (derived.py), with the formula written out in
     words (the inputs by their labels, never the formula's variable names)."""
-    record = ent.model.derived.get(pollutant) or {}
+    record = record or ent.model.derived.get(pollutant) or {}
     inputs = record.get("inputs") or []
     words = record.get("formula_labels") or {"zh": record.get("formula", ""), "en": record.get("formula", "")}
     shown = {lang: ("，" if lang == "zh" else ", ").join(
@@ -470,8 +492,9 @@ def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) ->
         for i in inputs) for lang in ("zh", "en")}
     labels = {"zh": f"{words['zh']}（{shown['zh']}）= {load:.4g} t/a",
               "en": f"{words['en']} ({shown['en']}) = {load:.4g} t/a"}
-    return {"t_per_a": load, "how": "derived", "factor": record.get("quantity"), "formula": labels["en"],
-            "formula_labels": labels, "inputs": inputs}
+    return {"t_per_a": load, "how": "balance" if record.get("balance") else "derived", "factor": record.get("quantity"),
+            "formula": labels["en"], "formula_labels": labels, "inputs": inputs,
+            **({"bound": record["bound"]} if record.get("bound") else {})}
 
 
 # Narrower pollutants that measure the whole of a broader one: the total-organics parameters by which Chinese air

@@ -77,8 +77,12 @@ SECTOR_SECTIONS: dict[str, Kind] = {
     "materials": Kind("material", CPKB.MaterialType, {
         "hazardous": lit("bool", CPKB.hazardous),
         "processes": ref("process", CPKB.process, many=True),
+        "typical": special("typical"),     # [{property, value, unit, sources}]: a typical value a source gives
     }),
-    "properties": Kind("property", CPKB.Property, {"unit": ref("unit", CPKB.unit)}),
+    "properties": Kind("property", CPKB.Property, {
+        "unit": ref("unit", CPKB.unit),
+        "content_of": ref("pollutant", CPKB.contentOf),   # the property is the material's content of a pollutant
+    }),
     "facts": Kind("fact", CPKB.SurveyFact, {
         "datatype": special("datatype", required=True),
         "unit": ref("unit", CPKB.unit),
@@ -142,6 +146,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit, required=True),
         "bound": special("bound"),           # lower | upper: the formula bounds the target instead of giving it
         "tolerance": lit("number", CPKB.tolerance),   # how far past the bound a reported figure is queried
+        "balance": lit("bool", CPKB.isBalance),       # a mass balance: the baseline route `balance`
     }),
     "generation_factors": Kind("generation-factor", CPKB.GenerationFactor, {
         "pollutant": ref("pollutant", CPKB.pollutant, required=True),
