@@ -497,10 +497,6 @@ def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float, re
             **({"bound": record["bound"]} if record.get("bound") else {})}
 
 
-# Narrower pollutants that measure the whole of a broader one: the total-organics parameters by which Chinese air
-# standards control VOCs (NMHC, "the commonest VOCs surrogate", and TVOC, kb/shared/pollutants.yaml). A narrower
-# pollutant that is only a part (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole.
-TOTAL_MEASURES = {"nmhc", "tvoc"}
 
 
 FINAL_OUTLET = {"water": "total-outlet", "air": "stack"}
@@ -517,13 +513,15 @@ def final_outlet(figures: list, medium: str) -> list:
 
 
 def surrogates(kb: Knowledge, pollutant: str) -> list[str]:
-    """Pollutants whose concentration stands for this one's: a narrower pollutant (skos:broader) that measures the
-    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs."""
+    """Pollutants whose concentration stands for this one's: a total parameter the knowledge base marks
+    `stands_for` it (kb/shared/pollutants.yaml: NMHC and TVOC for VOCs). A narrower pollutant that is only a part
+    (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole."""
     from rdflib import URIRef
-    from rdflib.namespace import SKOS
 
-    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant))
-                  if kb.kinds.get(str(s)) == "pollutant" and str(s).rsplit("/", 1)[-1] in TOTAL_MEASURES)
+    from cpkb.kb.namespaces import CPKB
+
+    return sorted(str(s) for s in kb.graph.subjects(CPKB.standsFor, URIRef(pollutant))
+                  if kb.kinds.get(str(s)) == "pollutant")
 
 
 def _as(kb: Knowledge, em: dict, pollutant: str, lang: str) -> str:

@@ -211,6 +211,7 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "molar_mass": lit("number", CPKB.molarMass),          # g/mol, for ppm → mg/m³
         "molar_mass_as": lit("str", CPKB.molarMassAs),        # the formula the molar mass is of (NO2 for NOx)
         "measured_as": ref("pollutant", CPKB.measuredAs),     # the item standards limit it by (VOCs → NMHC)
+        "stands_for": ref("pollutant", CPKB.standsFor),       # a total parameter measuring the whole (NMHC → VOCs)
     }),
     "regions": Kind("region", CPKB.Region, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),
