@@ -117,6 +117,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "opex_change": special("money"),                   # {range, basis, sources} in 万元/a (negative: cheaper)
         "savings": special("savings"),                     # [{consumption, range, unit, basis, sources}]
         "requires": special("requires"),                   # measures or {technique: T} that must exist first
+        "add_on": lit("bool", CPKB.addOn),                 # an end-of-pipe stage in series after an existing one
     }, extra_classes=(CPKB.SectorMeasure,)),
     # links to measures of kb/shared/measures.yaml, with the sector's own applicability (kb/README.md)
     "shared_measures": Kind("measure-link", CPKB.MeasureLink, {

@@ -80,7 +80,10 @@ def test_a_paint_without_content_makes_the_balance_not_computable_and_the_thinne
 
 
 def test_g_per_litre_without_density_is_not_converted():
-    assert "D" not in rows()   # 500 g/L of an unknown density is no mass fraction: no figure made up
+    # 500 g/L of an unknown density is no mass fraction: no balance; the paint's emission factor estimates instead
+    d = rows()["D"]
+    assert d["how"] == "estimated" and "balance" not in d
+    assert any("不可计算" in n["zh"] and "溶剂型油漆" in n["zh"] for n in d["notes"])
 
 
 def test_measurement_first_balance_beside_and_floor():
@@ -92,3 +95,4 @@ def test_measurement_first_balance_beside_and_floor():
     p = next(p for p in run()["reduction_potential"]["pollutants"] if p["pollutant"] == VOCS)
     total = sum(r["t_per_a"] for r in rows().values())
     assert p["with_solvent_floors_t_per_a"] == pytest.approx(total + (15 - 4) + (10 - measured))
+
