@@ -445,6 +445,7 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                 row = _factor_row(kb, survey, compiler, ent, candidates)
                 if row is not None:
                     out[pollutant][ent.id] = row
+                    balance_notes(kb, survey.units, ent, pollutant, row, None)   # why no balance, if one was tried
                 elif why is not None:
                     applying = [f for f in candidates if _applies(compiler, ent, f)]
                     if applying and all(f["per"] == "material" for f in applying):
