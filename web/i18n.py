@@ -15,6 +15,8 @@ from markupsafe import Markup, escape
 
 LANG_COOKIE = "cpkb_lang"
 LANG_NAMES = {"zh": "中文", "en": "English"}
+# a text's language as a label in the page's language (LANG_NAMES is the switcher: each name in its own language)
+LANG_LABELS = {"zh": {"zh": "中文", "en": "Chinese"}, "en": {"zh": "英文", "en": "English"}}
 
 
 def configured_languages() -> list[str]:

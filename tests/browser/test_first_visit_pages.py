@@ -54,3 +54,10 @@ def test_workers_that_cannot_start_give_a_chinese_503_not_a_500(client, monkeypa
     assert response.status_code == 503, response.status_code
     assert "诊断进程未能启动" in response.get_data(as_text=True)
     assert response.headers["Retry-After"] == "60"
+
+
+def test_the_name_box_names_languages_in_the_page_language(client):
+    zh = client.get("/id/demo/problem/high-rinse-water?lang=zh").get_data(as_text=True)
+    assert "<dt>中文</dt>" in zh and "<dt>英文</dt>" in zh and "<dt>zh</dt>" not in zh and "<dt>en</dt>" not in zh
+    en = client.get("/id/demo/problem/high-rinse-water?lang=en").get_data(as_text=True)
+    assert "<dt>Chinese</dt>" in en and "<dt>English</dt>" in en
