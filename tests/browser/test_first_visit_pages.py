@@ -61,3 +61,13 @@ def test_the_name_box_names_languages_in_the_page_language(client):
     assert "<dt>中文</dt>" in zh and "<dt>英文</dt>" in zh and "<dt>zh</dt>" not in zh and "<dt>en</dt>" not in zh
     en = client.get("/id/demo/problem/high-rinse-water?lang=en").get_data(as_text=True)
     assert "<dt>Chinese</dt>" in en and "<dt>English</dt>" in en
+
+
+def test_the_sparql_page_speaks_the_page_language_only(client):
+    html_accept = {"Accept": "text/html"}
+    zh = client.get("/sparql?lang=zh", headers=html_accept).get_data(as_text=True)
+    en = client.get("/sparql?lang=en", headers=html_accept).get_data(as_text=True)
+    assert "<h1>SPARQL 查询</h1>" in zh and "<title>SPARQL 查询 · CPKB</title>" in zh and ">运行 <kbd>" in zh
+    assert "Example queries" not in zh and "SPARQL query" not in zh and " Run " not in zh
+    assert "<h1>SPARQL query</h1>" in en and ">Run <kbd>" in en and "Example queries" in en
+    assert "查询" not in en.split("<main", 1)[-1].split('id="gallery-title"')[0]   # no Chinese heading left
