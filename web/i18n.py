@@ -153,6 +153,7 @@ UI: dict[str, dict[str, str]] = {
     "downloads": {"zh": "下载", "en": "Download"},
     "iri": {"zh": "IRI", "en": "IRI"},
     "effects": {"zh": "预期效果", "en": "Expected effects"},
+    "effect_unrecorded": {"zh": "尚无量化数据", "en": "not quantified yet"},
     "effect_on": {"zh": "作用对象", "en": "On"},
     "change": {"zh": "变化幅度", "en": "Change"},
     "basis": {"zh": "基准", "en": "Basis"},

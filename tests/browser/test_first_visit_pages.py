@@ -71,3 +71,14 @@ def test_the_sparql_page_speaks_the_page_language_only(client):
     assert "Example queries" not in zh and "SPARQL query" not in zh and " Run " not in zh
     assert "<h1>SPARQL query</h1>" in en and ">Run <kbd>" in en and "Example queries" in en
     assert "查询" not in en.split("<main", 1)[-1].split('id="gallery-title"')[0]   # no Chinese heading left
+
+
+def test_the_catalogue_says_when_a_measure_has_no_quantified_effect(real_client):
+    html = real_client.get("/measures?lang=zh&sector=papermaking").get_data(as_text=True)
+    cells = re.findall(r'<td class="eff">(.*?)</td>', html, re.S)
+    assert cells and all(cell.strip() for cell in cells)          # no blank effect cell
+    assert any("尚无量化数据" in cell for cell in cells) and any("eff-item" in cell for cell in cells)
+    for cell in cells:
+        assert "尚无量化数据" in cell or 'class="eff-item"' in cell
+        for low, high in re.findall(r'class="n">([^<…]+)…([^<]+)</span>', cell):
+            assert low != high                                      # one value is shown once, not as "x…x"
