@@ -1197,7 +1197,8 @@ class SurveyReader:
             ent.materials[iri] = self._merged(ent.materials.get(iri), value, unit, props, raw["material"], path)
         if value is not None and isinstance(written, str):   # 新鲜水, 电, 蒸汽: also the facts formulas ask for
             ent.consumptions.append({"written": written, "value": value, "unit": unit, "place": self._place(path),
-                                     "consumption": energy or self.matcher.resolve("consumption", written)})
+                                     "consumption": energy or self.matcher.resolve("consumption", written),
+                                     "material": iri, "properties": props})   # each line's own content (balance)
 
     def _merged(self, before: dict | None, value, unit, props: dict, written: str, path: str) -> dict:
         """Two lines naming the same material (锌板 and 锌锭 are both zinc anodes) add up; none is dropped."""
