@@ -540,12 +540,15 @@ def _budget(text: str) -> float:
 @click.option("--weights", default="", help="Weight per tonne of each pollutant, e.g. 'VOCs=1,NOx=2' "
               "(default: each pollutant by the share of its total removed).")
 @click.option("--step", type=float, default=100.0, show_default=True, help="What the next STEP 万元 would add.")
+@click.option("--monte-carlo", "draws", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
+              help="Also a Monte-Carlo interval of the reduction over this many draws (0: off).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte-Carlo draws.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout.")
 @click.option("--exclude-invalid", is_flag=True, help="Set enterprises with errors aside.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the summary on stderr.")
 @store_options
-def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, kb_dir, store_dir, endpoint,
-         store_mode) -> None:
+def plan(survey, budget, payback, weights, step, draws, seed, output, exclude_invalid, lang, kb_dir, store_dir,
+         endpoint, store_mode) -> None:
     """The measure portfolio under a budget (JSON), or with -o PLAN.docx the pilot's implementation-plan draft in
     the seven sections of the notice's annex (with the portfolio when --budget is given)."""
     from cpkb.diagnostics.engine import diagnose as run_diagnosis
@@ -576,7 +579,7 @@ def plan(survey, budget, payback, weights, step, output, exclude_invalid, lang, 
         _fail(f"{survey}: " + "\n  ".join(str(p) for p in exc.problems))
     diagnosed = [e for e in parsed.enterprises if e.id not in parsed.invalid_ids]
     portfolio = make_plan(knowledge, parsed, diagnosed, result["recommendations"], money, payback,
-                          chosen_weights or None, settings, step) if money is not None else None
+                          chosen_weights or None, settings, step, draws, seed) if money is not None else None
     if draft:
         from cpkb.diagnostics.pilot_plan import plan_docx
 

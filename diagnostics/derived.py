@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .knowledge import Knowledge
 from .knowledge_model import Derived, FormulaInput
+from .material_lines import lines_sum
 from .survey import Enterprise
 from .units import UnitConverter, UnitProblem
 
@@ -23,17 +24,28 @@ def derive(kb: Knowledge, units: UnitConverter, ent: Enterprise, derived: list[D
                 continue
             if _already_given(kb, units, ent, item):
                 _check_given(kb, units, ent, item, ratio)
+                if item.balance and item.stage == "emitted" and item.gives not in ent.model.beside:   # shown beside
+                    value, inputs = _compute(kb, units, ent, item)
+                    if value is not None:
+                        ent.model.beside[item.gives] = _record(kb, item, value, inputs)
                 continue
             value, inputs = _compute(kb, units, ent, item)
             if value is None:
                 continue
             ent.model.quantities[item.iri] = value
-            record = {"quantity": item.iri, "labels": item.labels, "formula": item.formula.text,
-                      "formula_labels": formula_labels(kb, item), "value": value,
-                      "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs, "derived": True}
             target = item.gives or item.iri
-            ent.model.derived[target] = record
+            if item.gives_kind != "emission" or item.stage == "emitted" or target not in ent.model.derived:
+                ent.model.derived[target] = _record(kb, item, value, inputs)   # one pollutant: the emitted one shown
             _fill(kb, ent, item, value)
+
+
+def _record(kb: Knowledge, item: Derived, value: float, inputs: list[dict]) -> dict:
+    """How a value was derived; a removal the survey does not record counted as 0 makes it an upper bound."""
+    absent = [i for i in inputs if i.get("absent")]
+    return {"quantity": item.iri, "labels": item.labels, "formula": item.formula.text,
+            "formula_labels": formula_labels(kb, item), "value": value,
+            "unit": kb.units.get(item.unit, {}).get("symbol"), "inputs": inputs, "derived": True,
+            "balance": item.balance, "bound": "upper" if absent else None}
 
 
 def _already_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> bool:
@@ -59,6 +71,8 @@ def _check_given(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Der
     given = _given_value(kb, units, ent, item)
     if computed is None or given is None or item.iri in {c["quantity"] for c in ent.model.contradictions}:
         return
+    if any(i.get("absent") for i in inputs) and given <= computed:
+        return   # an upper bound (a removal not recorded) says nothing against a smaller figure
     if min(given, computed) <= 0 < max(given, computed) or \
             (min(given, computed) > 0 and max(given, computed) / min(given, computed) >= ratio):
         ent.model.contradictions.append({"quantity": item.iri, "target": item.gives, "labels": item.labels,
@@ -134,7 +148,10 @@ _KIND_LABELS = {"output": {"zh": "年产量", "en": "annual output"}}
 def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> tuple[float | None, list[dict]]:
     values, shown = {}, []
     for inp in item.inputs:
-        found = _input_value(units, ent, inp)
+        found = _lines_value(kb, units, ent, inp) if inp.kind == "lines" else _input_value(units, ent, inp)
+        absent = found is None and inp.if_absent == "upper"
+        if absent:   # a removal the survey does not record: counted 0, the result then an upper bound
+            found = (0.0, inp.unit_expr)
         if found is None:
             return None, []
         value, written = found
@@ -144,9 +161,10 @@ def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived
             return None, []
         # every input carries its name for readers (the fact's, indicator's or pollutant's label): a report never
         # shows a formula's variable names
-        labels = inp.labels or (kb.label(inp.ref) if inp.ref else _KIND_LABELS.get(inp.kind))
+        labels = inp.labels or (kb.label(inp.ref) if inp.ref else _KIND_LABELS.get(inp.kind)) or \
+            (lines_label(kb, inp) if inp.kind == "lines" else None)
         shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind,
-                      **({"labels": labels} if labels else {})})
+                      **({"labels": labels} if labels else {}), **({"absent": True} if absent else {})})
     try:
         return round(item.formula.evaluate(values), 6), shown
     except (ZeroDivisionError, OverflowError):
@@ -181,6 +199,15 @@ def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tu
     return None
 
 
+def _lines_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
+    """Σ each material line × its own content; not computable (None) when a listed material's line has no content
+    — the lines that have one are kept on the enterprise, a floor of the input."""
+    found = lines_sum(kb, units, ent, inp)
+    if found.lines or found.missing or found.foreign:
+        ent.model.lines[inp.lines_of] = found
+    return (found.total, inp.unit_expr) if found.lines and not found.missing else None
+
+
 def _materials_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
     """The materials bought that count, each times its share, summed in the input's unit; None when the survey
     names none of them with an amount. A survey's material amounts are annual, so a bare mass is read per year."""
@@ -208,6 +235,12 @@ def _annual(units: UnitConverter, value: float, written: str, target: str) -> fl
 _OUTPUT = {"zh": "年产量", "en": "annual output"}
 
 
+def lines_label(kb: Knowledge, inp: FormulaInput) -> dict[str, str]:
+    """A lines input by what it sums, for readers."""
+    name = kb.label(inp.lines_of)
+    return {"zh": f"Σ（各物料年用量×其{name['zh']}含量）", "en": f"Σ (each material's annual use × its {name['en']} content)"}
+
+
 def formula_labels(kb: Knowledge, item: Derived) -> dict[str, str]:
     """The formula with its inputs named by their labels, for readers (no input name reaches a Chinese page)."""
     import re
@@ -222,6 +255,8 @@ def formula_labels(kb: Knowledge, item: Derived) -> dict[str, str]:
                 names[inp.name] = _OUTPUT[lang]
             elif inp.kind == "value":
                 names[inp.name] = f"{inp.value:g}"
+            elif inp.kind == "lines":
+                names[inp.name] = lines_label(kb, inp)[lang]
             elif inp.kind == "materials":
                 names[inp.name] = ("（" if lang == "zh" else "(") + (" + " if lang == "en" else "＋").join(
                     kb.label(m)[lang] + (f"×{share:g}" if share != 1 else "") for m, share in inp.parts) + \

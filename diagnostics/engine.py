@@ -100,7 +100,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "units_understood": survey.units_understood,
         "names_applied": survey.names_applied,
         "warnings": [w.as_dict() for w in survey.warnings] + contradiction_warnings(kb, enterprises)
-        + other_sector_warnings(kb, sector, enterprises)
+        + other_sector_warnings(kb, sector, enterprises) + floor_warnings(enterprises)
         + _set_aside_notes(general, invalid),
     }
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
@@ -154,18 +154,26 @@ def contradiction_warnings(kb: Knowledge, enterprises: list[Enterprise]) -> list
     return out
 
 
+def floor_warnings(enterprises: list[Enterprise]) -> list[dict]:
+    """Where the solvent use alone passes the reported or measured load (balance_notes.py): said on the enterprise."""
+    return [{"place": f"enterprises[{ent.index}]", "enterprise": ent.id, "message": f"{f['zh']} / {f['en']}",
+             "messages": {"zh": f["zh"], "en": f["en"]}}
+            for ent in enterprises for f in ent.model.floors.values()]
+
+
 def other_sector_warnings(kb: Knowledge, sector: str, enterprises: list[Enterprise]) -> list[dict]:
     """A record whose processes and techniques are mostly not of the survey's sector may belong to another one
     (a hot-dip galvanizer in a plating survey): said so, naming the sector its names belong to where known."""
+    from .material_lines import foreign_record
     from .names import matcher_for
 
     matcher = matcher_for(kb)
     out = []
     for ent in enterprises:
+        if not foreign_record(ent):
+            continue
         foreign = [name for kind, name, _ in ent.unresolved if kind in ("process", "technique")]
         known = len(ent.processes) + len(ent.techniques)
-        if len(foreign) < 2 or len(foreign) <= known:
-            continue
         elsewhere = {kb.sector_of.get(iri) for kind, name, _ in ent.unresolved if kind in ("process", "technique")
                      for iri in [matcher.resolve(kind, name)] if iri and kb.sector_of.get(iri) not in (None, sector)}
         where_zh = "、".join(kb.label(s)["zh"] for s in sorted(elsewhere)) if elsewhere else ""

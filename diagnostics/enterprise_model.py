@@ -17,4 +17,7 @@ class EnterpriseModel:
     compliance: list[dict] = field(default_factory=list)         # checks of measured values against limits
     unplaced: list[dict] = field(default_factory=list)   # figures at a place no limit can be matched to: not judged
     contradictions: list[dict] = field(default_factory=list)     # reported figures their siblings contradict
+    lines: dict[str, Any] = field(default_factory=dict)          # pollutant -> LinesSum of its material lines
+    beside: dict[str, dict] = field(default_factory=dict)        # target -> a balance computed beside a given figure
+    floors: dict[str, dict] = field(default_factory=dict)        # pollutant -> solvent-use floor past the figure
     requirement_status: dict[str, dict] = field(default_factory=dict)   # set IRI -> {applies: bool|None, why}

@@ -123,6 +123,7 @@ class Measure:
     scale: str = "enterprise"       # enterprise | park (shared measures)
     also_when: URIRef | None = None  # a link's own prerequisite, which holds together with the shared one
     note: Labels | None = None      # a link's note: what is particular to the sector
+    add_on: bool = False            # an end-of-pipe stage in series after an existing one (kb/README.md)
 
 
 @dataclass
@@ -469,7 +470,8 @@ def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Mea
                    _strs(graph, s, CPKB.process), first_key(s, CPKB.costClass), first_key(s, CPKB.route),
                    _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
                    graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability,
-                   load_economics(graph, s), scale=str(graph.value(scale, CPKB.key)) if scale is not None else "enterprise")
+                   load_economics(graph, s), scale=str(graph.value(scale, CPKB.key)) if scale is not None else "enterprise",
+                   add_on=bool(graph.value(s, CPKB.addOn)))
 
 
 def _measure_effects(graph: Graph, s) -> list[Effect]:

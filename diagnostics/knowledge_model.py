@@ -135,6 +135,9 @@ class FormulaInput:
     value: float | None = None
     parts: tuple[tuple[str, float], ...] = ()    # materials input: (material IRI, share counted)
     labels: dict[str, str] | None = None         # a constant's or a materials sum's name for readers
+    lines_of: str | None = None                  # lines input: the pollutant whose content each line carries
+    counted: tuple[str, ...] = ()                # lines input: materials (or narrower) that must have a content
+    if_absent: str | None = None                 # upper: absent counts 0 and the result is an upper bound
 
 
 @dataclass
@@ -150,6 +153,7 @@ class Derived:
     stage: str | None
     bound: str | None = None      # lower | upper: the formula only bounds its target (never fills it)
     tolerance: float = 2.0        # a reported figure this many times past the bound is queried
+    balance: bool = False         # a mass balance: the baseline route `balance`
 
 
 def _str_or_none(value) -> str | None:
@@ -181,6 +185,9 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
             elif graph.value(node, CPKB.fromOutput) is not None:
                 base = product_unit.get(sector_of.get(iri, ""))
                 inputs.append(FormulaInput(name, "output", None, explicit or f"({base}) / year"))
+            elif graph.value(node, CPKB.linesOf) is not None:
+                inputs.append(FormulaInput(name, "lines", None, explicit, lines_of=str(graph.value(node, CPKB.linesOf)),
+                                           counted=tuple(sorted(map(str, graph.objects(node, CPKB.material))))))
             elif graph.value(node, CPKB.hasPart) is not None:
                 parts = tuple(sorted((str(graph.value(p, CPKB.material)), float(graph.value(p, CPKB.share)))
                                      for p in graph.objects(node, CPKB.hasPart)))
@@ -196,6 +203,7 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
                 inputs.append(FormulaInput(name, kind, str(ref), expr))
         for inp in inputs:
             node = URIRef(f"{iri}#input-{inp.name}")
+            inp.if_absent = _str_or_none(graph.value(node, CPKB.ifAbsent))
             named = {lit.language: str(lit) for lit in graph.objects(node, SKOS.prefLabel)}
             if named:
                 inp.labels = named
@@ -209,7 +217,8 @@ def load_derived(graph: Graph, sector_of, labels, units: dict[str, dict]) -> dic
                 gives_kind, gives = kind, str(graph.value(s, prop))
         out[iri] = Derived(iri, labels(iri), sector_of.get(iri, ""), formula, sorted(inputs, key=lambda i: i.name),
                            unit_iri, gives_kind, gives, str(graph.value(s, CPKB.emissionStage) or "emitted"),
-                           _str_or_none(graph.value(s, CPKB.bound)), float(graph.value(s, CPKB.tolerance) or 2.0))
+                           _str_or_none(graph.value(s, CPKB.bound)), float(graph.value(s, CPKB.tolerance) or 2.0),
+                           bool(graph.value(s, CPKB.isBalance)))
     return out
 
 

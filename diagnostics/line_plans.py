@@ -219,7 +219,8 @@ class LinePlans:
                 ent.materials[iri] = {"value": figure, "unit": unit, "properties": {}}
                 if line is not None:
                     ent.consumptions.append({"written": line["written"], "value": figure, "unit": line["unit"],
-                                             "place": r._place(f"{base}[{j}]"), "consumption": line["consumption"]})
+                                             "place": r._place(f"{base}[{j}]"), "consumption": line["consumption"],
+                                             "material": iri, "properties": {}})   # planned lines have none
                 return
         path = f"{base}[{j}]"
         if plan is not None or key is None:
@@ -238,7 +239,8 @@ class LinePlans:
         kept = ent.materials[iri]
         figure = _figure(raw.get("value"))
         if kept["properties"] or (value_shape == "figure") != (line is not None) or kept["value"] != figure \
-                or (line is not None and (line["value"] != figure or line["unit"] != kept["unit"])):
+                or (line is not None and (line["value"] != figure or line["unit"] != kept["unit"]
+                                          or line["material"] != iri or line["properties"])):
             return _FULL   # a line without a figure, or one read otherwise than as a plain figure
         return iri, kept["unit"], ({k: v for k, v in line.items() if k not in ("value", "place")} if line else None), \
             tuple(heard)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from .area_targets import targets_against_potential
+from .balance_notes import balance_notes
 from .conditions import ConditionCompiler
 from .knowledge import Knowledge
 from .material_factors import material_estimate, why_not_estimated
@@ -109,16 +110,18 @@ def _followed_words(kb: Knowledge, followed: dict) -> dict:
 
 BASIS = {
     "zh": "基准排放量按以下顺序取得并逐家标明：企业填报的年排放量（填报）；实测浓度×排气量（或年废水量）×运行时间"
-          "（实测法，《排污许可管理办法（试行）》第三十六条的监测法先于系数法）；知识库公式，如VOCs物料衡算（公式推算）；"
+          "（实测法，《排污许可管理办法（试行）》第三十六条的监测法先于系数法）；物料衡算（逐行物料用量×各自VOCs含量−有记录的回收、去除量；未填报去除量时为上限，与监测值并列时列于其旁）；其他知识库公式（公式推算）；"
           "产量×排污系数（系数估算）。合计注明其中估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
           "逐项削减量之和等于合计削减量，同一吨不重复计算；同一企业互为替代的方案（替代同一工艺，或针对同一问题、作用于同一环节）只计推荐"
           "次序在前的一项。企业填报的排放量注明工序或排口时，按工序分列基准与削减量，限定工序的方案只作用于这些工序的排放量（工序不明的部分"
           "仍计入，是上限）；未注明时方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。"
-          "企业已有治理某污染物的末端设施（如SCR脱硝）时，为其他问题推荐的末端方案（如为二噁英推荐的活性炭法）不再计入该污染物的削减。",
+          "企业已有治理某污染物的末端设施（如SCR脱硝）时，为其他问题推荐的末端方案（如为二噁英推荐的活性炭法）不再计入该污染物的削减；知识库标明为串联附加级的末端方案按前一级处理后剩余的排放量计。作用于产生量的方案，调查给出产生量时按产生量计算，"
+          "再按现有治理效率（1−排放量/产生量）折算为排放量的削减。",
     "en": "The baseline of each enterprise is taken in this order and marked: the annual load it reports (reported); "
           "measured concentration × flue-gas flow (or annual wastewater) × operating time (measured — the permit "
-          "measures, art. 36, put monitoring before coefficients); a formula of the knowledge base such as the VOCs "
-          "mass balance (derived); output × the sector's emission factor (estimated). Totals say how much is "
+          "measures, art. 36, put monitoring before coefficients); a mass balance (each material line × its own VOCs "
+          "content − the recovery and destruction recorded; an upper bound when they are not, shown beside a measured "
+          "figure when both exist); another formula of the knowledge base (derived); output × the sector's emission factor (estimated). Totals say how much is "
           "estimated. Measures act in their recommended order on what the previous ones left, so the reductions per "
           "measure add up to the combined reduction and no tonne is removed twice; of alternatives at one enterprise (replacing the "
           "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. Where "
@@ -126,12 +129,16 @@ BASIS = {
           "measure tied to processes acts only on their part (a part of unknown process still counts: an upper bound); "
           "otherwise a measure's effect range acts on the enterprise's whole load, an upper bound for a measure of one process. "
           "Where an enterprise already runs an end-of-pipe plant for a pollutant (an SCR for NOx), an end-of-pipe measure "
-          "recommended for another problem (activated carbon for dioxins) is not counted again for that pollutant."}
+          "recommended for another problem (activated carbon for dioxins) is not counted again for that pollutant; one the knowledge base marks an add-on stage in series is credited on "
+          "what the first stage leaves. A measure acting on the generated load is applied to it where the survey gives "
+          "it, and carried to the emission through the existing treatment's efficiency (1 − emitted/generated)."}
 
-HOW = ("reported", "measured", "derived", "estimated")
+HOW = ("reported", "measured", "balance", "derived", "estimated")
 HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual load the enterprise reports"},
              "measured": {"zh": "实测浓度×排气量（废水量）×运行时间", "en": "measured concentration × flow × time"},
-             "derived": {"zh": "知识库公式推算（如物料衡算）", "en": "a formula of the knowledge base (e.g. mass balance)"},
+             "balance": {"zh": "物料衡算（逐行物料用量×VOCs含量−有记录的去除量）", "en": "mass balance (each material "
+                         "line × its content − the removals recorded)"},
+             "derived": {"zh": "知识库公式推算", "en": "a formula of the knowledge base"},
              "estimated": {"zh": "产量×排污系数估算", "en": "output × emission factor (estimate)"}}
 O3_PRECURSORS = ("vocs", "nox")
 
@@ -211,13 +218,16 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         # an end-of-pipe plant recommended (say for dioxins) where another end-of-pipe plant already treats this
         # pollutant (an SCR for NOx) removes nothing more of it: its effect here is the existing plant's
         treated: dict[str, list[str]] = {}
+        in_series: dict[str, list[str]] = {}
         if getattr(known, "route", None) == "equipment" and techniques:
-            # a measure that replaces the existing plant (an upgrade) still counts; an add-on in series is left
-            # out here, a conservative figure
+            # a measure that replaces the existing plant (an upgrade) still counts; one the knowledge base marks an
+            # add-on stage (`add_on: true`) acts in series on what the first stage leaves — the emitted load
             existing = treating_techniques(kb, pollutant, stages) - set(known.introduces) - replaces
             for eid in list(ents):
                 found = sorted(existing & techniques.get(eid, set()))
-                if found:
+                if found and getattr(known, "add_on", False):
+                    in_series[eid] = found
+                elif found:
                     treated[eid] = found
                     ents.remove(eid)
         for eid in list(ents):
@@ -249,12 +259,15 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             # this one left less, so a later measure may remove less there; each end adds up to the combined end
             by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": [round(cut[1], 6), round(cut[0], 6)],
                                 "acts_on_t_per_a": [round(acts_on[0], 6), round(acts_on[1], 6)]})
+        on_gen = _on_generated(rows, ents, low, high) if "generated" in stages else {}
         measures.append({"measure": rec["measure"], "labels": rec["labels"], "enterprises": ents,
                          "baseline_t_per_a": round(base, 6), "change_pct": [low, high],
                          "reduction_alone_t_per_a": sorted([round(-base * low / 100, 6), round(-base * high / 100, 6)]),
                          "reduction_t_per_a": [round(seq[1], 6), round(seq[0], 6)],   # weaker, stronger case
                          **({"alternative_to": alternative_to} if alternative_to else {}),
-                         **({"already_treated": treated} if treated else {})})
+                         **({"already_treated": treated} if treated else {}),
+                         **({"in_series_after": in_series} if in_series else {}),
+                         **({"on_generated": on_gen} if on_gen else {})})
 
     def cut_of(eid: str, key) -> list[float]:
         t, left = parts[eid][key]["t_per_a"], remaining[(eid, key)]
@@ -273,10 +286,12 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
     split = {eid for eid, row in rows.items() if row.get("parts")}
     out = {
         "pollutant": pollutant, "labels": kb.label(pollutant),
-        "reported_by": count["reported"], "measured_by": count["measured"], "derived_by": count["derived"],
+        "reported_by": count["reported"], "measured_by": count["measured"], "balance_by": count["balance"],
+        "derived_by": count["derived"],
         "estimated_by": count["estimated"], "not_reported_by": enterprises - len(per_ent),
         "baseline_t_per_a": round(total, 6),
         "baseline_by_route_t_per_a": tonnes,
+        **_floor_total(rows, total),
         "estimated_t_per_a": tonnes["estimated"],
         "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
@@ -288,6 +303,8 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                           HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
                       **({"factor": row["factor"]} if row["factor"] else {}),
                       **({"inputs": row["inputs"]} if row.get("inputs") else {}),
+                      **{k: row[k] for k in ("bound", "lines", "balance", "lower_bound", "notes", "generated_t_per_a")
+                         if row.get(k)},
                       "measures": by_ent.get(eid, []),
                       "reduction_t_per_a": ent_cut(eid),
                       **({"by_process": [{"part": key, "process": part["process"], "labels": part_labels(kb, key),
@@ -317,6 +334,16 @@ def _process_totals(kb: Knowledge, parts: dict, split: set[str], cut_of) -> list
             row["reduction_t_per_a"] = [round(row["reduction_t_per_a"][0] + low, 6),
                                         round(row["reduction_t_per_a"][1] + high, 6)]
     return sorted(totals.values(), key=lambda r: -r["t_per_a"])
+
+
+def _floor_total(rows: dict[str, dict], total: float) -> dict:
+    """The baseline with each solvent floor taken where it passes the reported or measured figure (balance_notes):
+    a floor of the total, shown beside it; the baseline itself keeps the figures as reported."""
+    floors = {eid: row["lower_bound"]["t_per_a"] for eid, row in rows.items() if row.get("lower_bound")}
+    if not floors:
+        return {}
+    raised = total + sum(t - rows[eid]["t_per_a"] for eid, t in floors.items())
+    return {"with_solvent_floors_t_per_a": round(raised, 6), "solvent_floors": sorted(floors)}
 
 
 def o3_precursors(kb: Knowledge, rows: list[dict]) -> dict | None:
@@ -397,6 +424,14 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                     row = derived[pollutant].get(ent.id)
                 if row is not None:
                     out[pollutant][ent.id] = row
+            if ent.id in out[pollutant]:
+                _generated(survey.units, ent, pollutant, out[pollutant][ent.id])
+            if ent.id in out[pollutant]:   # monitoring before balance (art. 36); the balance and floor beside it
+                beside = derived[pollutant].get(ent.id)
+                if beside is None and pollutant in ent.model.beside:
+                    record = ent.model.beside[pollutant]
+                    beside = _derived_row(kb, ent, pollutant, record["value"], record)
+                balance_notes(kb, survey.units, ent, pollutant, out[pollutant][ent.id], beside)
     for by_ent in out.values():   # a split only when it says something: two parts or more, or a named process
         for row in by_ent.values():
             parts = row.get("parts")
@@ -410,10 +445,44 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                 row = _factor_row(kb, survey, compiler, ent, candidates)
                 if row is not None:
                     out[pollutant][ent.id] = row
+                    balance_notes(kb, survey.units, ent, pollutant, row, None)   # why no balance, if one was tried
                 elif why is not None:
                     applying = [f for f in candidates if _applies(compiler, ent, f)]
                     if applying and all(f["per"] == "material" for f in applying):
                         why.setdefault(pollutant, {})[ent.id] = why_not_estimated(kb, applying)
+    return out
+
+
+def _generated(units: UnitConverter, ent: Enterprise, pollutant: str, row: dict) -> None:
+    """The generated load the survey states (an inlet or generation figure), beside the emitted one: a measure
+    acting on generation is applied there and carried through the existing treatment (efficiency 1 − E/G)."""
+    loads = [annual_load(units, em) for em in ent.emissions
+             if em["pollutant"] == pollutant and em["stage"] == "generated" and not em.get("derived")]
+    loads = [x for x in loads if x is not None]
+    if loads:
+        row["generated_t_per_a"] = sum(loads)
+
+
+def _on_generated(rows: dict[str, dict], ents: list[str], low: float, high: float) -> dict[str, dict]:
+    """Per enterprise with a generated figure: the generation cut (G × the effect) and, through the existing
+    treatment's efficiency η = 1 − E/G, the emission cut G × effect × (1 − η) — the same share of E while η holds.
+    Where E passes G the two figures contradict: said, and the emitted load keeps the effect (an upper bound)."""
+    out = {}
+    for eid in ents:
+        gen, emitted = rows[eid].get("generated_t_per_a"), rows[eid]["t_per_a"]
+        if not gen:
+            continue
+        if emitted > gen:
+            out[eid] = {"generated_t_per_a": round(gen, 6), "efficiency": None,
+                        "note": {"zh": f"填报产生量 {gen:.4g} t/a 小于排放量 {emitted:.4g} t/a，两者矛盾，按排放量计（上限）。",
+                                 "en": f"the generated {gen:.4g} t/a is below the emitted {emitted:.4g} t/a: they "
+                                       "contradict; the emitted load is used (an upper bound)."}}
+            continue
+        eta = 1 - emitted / gen
+        out[eid] = {"generated_t_per_a": round(gen, 6), "efficiency": round(eta, 6),
+                    "generated_cut_t_per_a": sorted([round(-gen * low / 100, 6), round(-gen * high / 100, 6)]),
+                    "emitted_cut_t_per_a": sorted([round(-gen * low / 100 * (1 - eta), 6),
+                                                   round(-gen * high / 100 * (1 - eta), 6)])}
     return out
 
 
@@ -459,10 +528,10 @@ def _input_name(kb: Knowledge, inp: dict, lang: str) -> str:
 _UNIT_SHOWN = {"tonne/year": "t/a", "tonne / year": "t/a", "t/year": "t/a"}
 
 
-def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) -> dict:
+def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float, record: dict | None = None) -> dict:
     """An annual load a formula of the knowledge base computed (derived.py), with the formula written out in
     words (the inputs by their labels, never the formula's variable names)."""
-    record = ent.model.derived.get(pollutant) or {}
+    record = record or ent.model.derived.get(pollutant) or {}
     inputs = record.get("inputs") or []
     words = record.get("formula_labels") or {"zh": record.get("formula", ""), "en": record.get("formula", "")}
     shown = {lang: ("，" if lang == "zh" else ", ").join(
@@ -470,14 +539,11 @@ def _derived_row(kb: Knowledge, ent: Enterprise, pollutant: str, load: float) ->
         for i in inputs) for lang in ("zh", "en")}
     labels = {"zh": f"{words['zh']}（{shown['zh']}）= {load:.4g} t/a",
               "en": f"{words['en']} ({shown['en']}) = {load:.4g} t/a"}
-    return {"t_per_a": load, "how": "derived", "factor": record.get("quantity"), "formula": labels["en"],
-            "formula_labels": labels, "inputs": inputs}
+    return {"t_per_a": load, "how": "balance" if record.get("balance") else "derived", "factor": record.get("quantity"),
+            "formula": labels["en"], "formula_labels": labels, "inputs": inputs,
+            **({"bound": record["bound"]} if record.get("bound") else {})}
 
 
-# Narrower pollutants that measure the whole of a broader one: the total-organics parameters by which Chinese air
-# standards control VOCs (NMHC, "the commonest VOCs surrogate", and TVOC, kb/shared/pollutants.yaml). A narrower
-# pollutant that is only a part (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole.
-TOTAL_MEASURES = {"nmhc", "tvoc"}
 
 
 FINAL_OUTLET = {"water": "total-outlet", "air": "stack"}
@@ -494,13 +560,15 @@ def final_outlet(figures: list, medium: str) -> list:
 
 
 def surrogates(kb: Knowledge, pollutant: str) -> list[str]:
-    """Pollutants whose concentration stands for this one's: a narrower pollutant (skos:broader) that measures the
-    whole (TOTAL_MEASURES) — NMHC or TVOC for VOCs."""
+    """Pollutants whose concentration stands for this one's: a total parameter the knowledge base marks
+    `stands_for` it (kb/shared/pollutants.yaml: NMHC and TVOC for VOCs). A narrower pollutant that is only a part
+    (toluene of VOCs, NH3-N of TN, Cr(VI) of total Cr) never stands for the whole."""
     from rdflib import URIRef
-    from rdflib.namespace import SKOS
 
-    return sorted(str(s) for s in kb.graph.subjects(SKOS.broader, URIRef(pollutant))
-                  if kb.kinds.get(str(s)) == "pollutant" and str(s).rsplit("/", 1)[-1] in TOTAL_MEASURES)
+    from cpkb.kb.namespaces import CPKB
+
+    return sorted(str(s) for s in kb.graph.subjects(CPKB.standsFor, URIRef(pollutant))
+                  if kb.kinds.get(str(s)) == "pollutant")
 
 
 def _as(kb: Knowledge, em: dict, pollutant: str, lang: str) -> str:

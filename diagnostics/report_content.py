@@ -894,7 +894,7 @@ class _Builder:
             Column(self.tr("来源已核实", "source checked"))], rows, note=note,
             key=self.tr("区域/流域目标", "area targets")))
 
-    _HOW = {"reported": ("填报", "reported"), "measured": ("实测法", "measured"),
+    _HOW = {"reported": ("填报", "reported"), "measured": ("实测法", "measured"), "balance": ("物料衡算", "mass balance"),
             "derived": ("公式推算", "derived"), "estimated": ("系数估算", "estimated")}
 
     def _baseline(self, ch: Chapter, potential: list[dict]) -> None:
@@ -905,7 +905,9 @@ class _Builder:
                 rows.append([b["enterprise"], _pick(p.get("labels"), self.lang), b["t_per_a"],
                              self.tr(*self._HOW.get(b["how"], (b["how"], b["how"]))),
                              self.plain(_pick(b.get("formula_labels"), self.lang) or b.get("formula") or "—"),
-                             b.get("reduction_t_per_a")])
+                             b.get("reduction_t_per_a"), (b.get("balance") or {}).get("t_per_a"),
+                             (b.get("lower_bound") or {}).get("t_per_a"),
+                             " ".join(_pick(n, self.lang) for n in b.get("notes") or []) or "—"])
             for m in p.get("by_measure") or []:
                 seq.append([_pick(p.get("labels"), self.lang), _pick(m.get("labels"), self.lang), len(m.get("enterprises") or []),
                             m.get("reduction_alone_t_per_a"), *(m.get("reduction_t_per_a") or [None, None]),
@@ -915,9 +917,14 @@ class _Builder:
                 Column(self.t("enterprise")),
                 Column(self.t("pollutant")), Column(self.t("emission"), "t/a", "num"),
                 Column(self.tr("取得方式", "obtained by")), Column(self.tr("算式", "calculation")),
-                Column(self.t("reduction"), "t/a", "range")], rows,
-                note=self.tr("估算份额见上表；“可削减量”为各方案依次作用后的合计。",
-                             "The estimated share is in the table above; the reduction is all measures in sequence."),
+                Column(self.t("reduction"), "t/a", "range"),
+                Column(self.tr("物料衡算（对照）", "mass balance (beside)"), "t/a", "num"),
+                Column(self.tr("溶剂用量下限", "solvent floor"), "t/a", "num"), Column(self.tr("说明", "notes"))], rows,
+                note=self.tr("估算份额见上表；“可削减量”为各方案依次作用后的合计。有监测或填报值时以其为准"
+                             "（排污许可管理办法第36条），物料衡算列于其旁；溶剂用量下限只作核查，不替换填报值。",
+                             "The estimated share is in the table above; the reduction is all measures in sequence. "
+                             "A measured or reported figure comes first (permit rules art. 36), the balance beside it; "
+                             "the solvent floor is a check and never replaces the figure."),
                 key=self.tr("基准排放量", "baseline")))
         self._by_process(ch, potential)
         if seq:

@@ -1199,7 +1199,8 @@ class SurveyReader:
         line = None
         if value is not None and isinstance(written, str):   # 新鲜水, 电, 蒸汽: also the facts formulas ask for
             line = {"written": written, "value": value, "unit": unit, "place": self._place(path),
-                    "consumption": energy or self.matcher.resolve("consumption", written)}
+                    "consumption": energy or self.matcher.resolve("consumption", written),
+                    "material": iri, "properties": props}   # each line's own content (balance)
             ent.consumptions.append(line)
         return iri, before is not None, line
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .knowledge import Knowledge
 from .survey import Enterprise, Survey
-from .units import UnitProblem
+from .units import UnitConverter, UnitProblem
 
 # Heat must flow downhill with a usable driving difference (a heat exchanger's approach temperature).
 MIN_APPROACH_C = 10.0
@@ -130,6 +130,28 @@ def _why(kb: Knowledge, offer: _Stream, demand: _Stream) -> dict:
     return {"link": link, "regulatory": resource.get("regulatory"), "sources": sources}
 
 
+# The common basis candidate pairs are ranked on, whatever unit each demand is written in: energy content for heat
+# and fuel, mass for materials, volume for water (per year where the amount is a rate).
+COMMON_BASES = ("GJ", "t", "m**3")
+
+
+def common_amount(units: UnitConverter, amount: float, unit: str) -> float:
+    """The amount on its common basis (GJ, t or m³, per year for a rate), for ranking only; the amount as written
+    when its unit is none of these (a count), so that it still ranks among its own kind."""
+    for base in COMMON_BASES:
+        for target in (f"{base} / year", base):
+            try:
+                return units.conversion(unit, target).apply(amount)
+            except (UnitProblem, ValueError):
+                continue
+    return amount
+
+
+def _rank(units: UnitConverter):
+    """Largest pair first, on the common basis: 2 000 kg/a ranks below 3 t/a, which the demand's own units hid."""
+    return lambda p: -common_amount(units, min(p[0].amount * p[2], p[1].amount), p[1].unit)
+
+
 def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> dict:
     """Candidate exchanges between different enterprises, largest first; each offer and demand is used up
     greedily by firm matches, so that the same tonne or gigajoule is not promised twice."""
@@ -162,7 +184,7 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
     left_demand = {id(d): d.amount for d in demands}
     places = {e.id: _place(e) for e in enterprises}
     matches = []
-    for pair in sorted(firm, key=lambda p: -min(p[0].amount * p[2], p[1].amount)):
+    for pair in sorted(firm, key=_rank(survey.units)):
         offer, demand, factor = pair[:3]
         amount = min(left_offer[id(offer)] * factor, left_demand[id(demand)])
         if amount <= 0:
@@ -171,7 +193,7 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
         left_demand[id(demand)] -= amount
         matches.append(_row(kb, pair, amount, places))
     pending = []
-    for pair in sorted(conditional, key=lambda p: -min(p[0].amount * p[2], p[1].amount)):
+    for pair in sorted(conditional, key=_rank(survey.units)):
         offer, demand, factor = pair[:3]
         amount = min(left_offer[id(offer)] * factor, left_demand[id(demand)])   # what is left after firm matches
         if amount > 0:
@@ -192,13 +214,13 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
                               for d in demands if left_demand[id(d)] > 1e-9],
         "basis": {"zh": f"按资源类型及“可替代”关系匹配不同企业的产出与需求；热量须高于需求温度至少{MIN_APPROACH_C:g}℃；"
                         "需求方填写的品质要求（压力、浓度、杂质、含水率等）须由供方满足，供方未填的列为待核实；"
-                        "危险废物须接收方持证或符合豁免条件；数量按单位换算后从大到小分配，同一数量不重复承诺；"
+                        "危险废物须接收方持证或符合豁免条件；数量按共同基准（热和燃料按能量、物料按质量、水按体积）换算后从大到小分配，同一数量不重复承诺；"
                         "距离按厂址经纬度计算的直线距离，实际管线或运距更长。",
                   "en": f"Offers and demands of different enterprises matched by resource type and 'can serve as' links; "
                         f"heat must be at least {MIN_APPROACH_C:g} °C above the demand; every quality bound the demand "
                         "states (pressure, concentration, impurities, moisture …) must be met by the offer, and a "
                         "bound the offer does not state makes the pair conditional; hazardous waste needs a licensed "
-                        "or exempt receiver; amounts converted and allocated largest first so nothing is promised "
+                        "or exempt receiver; amounts allocated largest first on a common basis (energy for heat and fuel, mass for materials, volume for water) so nothing is promised "
                         "twice; distances are straight lines between site coordinates (pipes and roads are longer)."},
     }
 

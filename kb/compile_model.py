@@ -417,6 +417,35 @@ class ModelFields:
         if target is not None:
             ctx.graph.add((iri, CPKB.givesIndicator if kind == "indicator" else CPKB.givesFact, target))
 
+    def _special_typical(self, ctx, iri: URIRef, key: str, value: Any) -> None:
+        """`typical: [{property: P, value: n, unit: U, sources: […]}]`: a typical value of the material's property that
+        a source gives (a thinner is wholly volatile); used only where the survey gives none, and shown as taken."""
+        if not isinstance(value, list) or not value:
+            self._problem(ctx, "`typical` is a list of {property: id, value: n, unit: id, sources: […]}.", line_of(value))
+            return
+        g = ctx.graph
+        for n, item in enumerate(value, 1):
+            line = line_of(item)
+            if not isinstance(item, dict) or not {"property", "value", "unit", "sources"} <= set(item):
+                self._problem(ctx, "each typical value needs property, value, unit and sources.", line)
+                continue
+            if not self._check_keys(ctx, "a typical value", item, {"property", "value", "unit", "sources", "note"}, line):
+                continue
+            prop, unit = self._resolve(ctx, "property", item["property"], line), self._resolve(ctx, "unit", item["unit"], line)
+            if prop is None or unit is None:
+                continue
+            if not _number(item["value"]):
+                self._problem(ctx, "a typical value's `value` must be a number.", line)
+                continue
+            node = URIRef(f"{iri}#typical-{n}")
+            g.add((iri, CPKB.hasTypical, node))
+            g.add((node, RDF.type, CPKB.TypicalValue))
+            g.add((node, CPKB.property, prop))
+            g.add((node, CPKB.value, _dec(item["value"])))
+            g.add((node, CPKB.unit, unit))
+            self._texts(ctx, node, SKOS.note, item.get("note"), "note")
+            self._emit_sources(ctx, node, item["sources"])
+
     def _special_bound(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """`bound: lower | upper`: the formula gives a floor (or ceiling) of its target, not the target itself, so
         it never fills the target in; a reported figure past the bound by more than `tolerance` is queried."""
@@ -489,18 +518,27 @@ class ModelFields:
             if unit is None:
                 return None
             g.add((node, CPKB.unit, unit))
-        kinds = [k for k in ("fact", "indicator", "output", "emission", "value", "materials") if k in spec]
-        unknown = set(spec) - {"fact", "indicator", "output", "emission", "value", "materials", "unit", "label"}
+        kinds = [k for k in ("fact", "indicator", "output", "emission", "value", "materials", "lines") if k in spec]
+        unknown = set(spec) - {"fact", "indicator", "output", "emission", "value", "materials", "lines", "unit",
+                               "label", "if_absent"}
         if unknown:
             self._problem(ctx, f"input {name!r}: unknown field(s) {', '.join(sorted(map(str, unknown)))}.", line)
             return None
         if len(kinds) != 1:
             self._problem(ctx, f"input {name!r} takes exactly one of fact, indicator, output, emission, value, "
-                          "materials.", line)
+                          "materials, lines.", line)
             return None
         kind = kinds[0]
+        if "if_absent" in spec:   # a removal the survey may not record: absent counts 0, the result an upper bound
+            if spec["if_absent"] != "upper" or kind not in ("fact", "indicator"):
+                self._problem(ctx, f"input {name!r}: `if_absent: upper` (an absent fact or indicator counts 0 and "
+                              "makes the result an upper bound) is the only form.", line)
+                return None
+            g.add((node, CPKB.ifAbsent, Literal("upper")))
         if kind == "materials":
             return self._materials_input(ctx, node, name, spec, explicit, line)
+        if kind == "lines":
+            return self._lines_input(ctx, node, name, spec, explicit, line)
         if kind == "value":
             if not _number(spec["value"]):
                 self._problem(ctx, f"input {name!r}: `value` must be a number.", line)
@@ -541,6 +579,28 @@ class ModelFields:
             self._problem(ctx, f"input {name!r}: {spec[kind]!r} has no unit; give `unit:`.", line)
             return None
         return self._unit_expression_of(unit)
+
+    def _lines_input(self, ctx, node: URIRef, name: str, spec: dict, explicit: str | None, line) -> str | None:
+        """`{lines: {of: P, materials: [M, …]}, unit: U}`: each survey material line's annual amount times its own
+        content of pollutant P, summed; the materials listed (or narrower ones) must have a content, from the survey
+        or a typical value of the knowledge base, else the sum is not computable."""
+        spec_lines = spec["lines"]
+        if not isinstance(spec_lines, dict) or set(spec_lines) != {"of", "materials"} or not explicit or \
+                not isinstance(spec_lines["materials"], list) or not spec_lines["materials"]:
+            self._problem(ctx, f"input {name!r}: a lines input is {{lines: {{of: pollutant, materials: [M, …]}}, "
+                          "unit: U}, U a mass per year.", line)
+            return None
+        g = ctx.graph
+        pollutant = self._resolve(ctx, "pollutant", spec_lines["of"], line)
+        if pollutant is None:
+            return None
+        g.add((node, CPKB.linesOf, pollutant))
+        for material in spec_lines["materials"]:
+            target = self._resolve(ctx, "material", material, line)
+            if target is None:
+                return None
+            g.add((node, CPKB.material, target))
+        return explicit
 
     def _materials_input(self, ctx, node: URIRef, name: str, spec: dict, explicit: str | None, line) -> str | None:
         """`{materials: {M: share, …}, unit: U}`: the annual amounts of the materials bought, each times the share of

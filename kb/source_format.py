@@ -77,8 +77,12 @@ SECTOR_SECTIONS: dict[str, Kind] = {
     "materials": Kind("material", CPKB.MaterialType, {
         "hazardous": lit("bool", CPKB.hazardous),
         "processes": ref("process", CPKB.process, many=True),
+        "typical": special("typical"),     # [{property, value, unit, sources}]: a typical value a source gives
     }),
-    "properties": Kind("property", CPKB.Property, {"unit": ref("unit", CPKB.unit)}),
+    "properties": Kind("property", CPKB.Property, {
+        "unit": ref("unit", CPKB.unit),
+        "content_of": ref("pollutant", CPKB.contentOf),   # the property is the material's content of a pollutant
+    }),
     "facts": Kind("fact", CPKB.SurveyFact, {
         "datatype": special("datatype", required=True),
         "unit": ref("unit", CPKB.unit),
@@ -113,6 +117,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "opex_change": special("money"),                   # {range, basis, sources} in 万元/a (negative: cheaper)
         "savings": special("savings"),                     # [{consumption, range, unit, basis, sources}]
         "requires": special("requires"),                   # measures or {technique: T} that must exist first
+        "add_on": lit("bool", CPKB.addOn),                 # an end-of-pipe stage in series after an existing one
     }, extra_classes=(CPKB.SectorMeasure,)),
     # links to measures of kb/shared/measures.yaml, with the sector's own applicability (kb/README.md)
     "shared_measures": Kind("measure-link", CPKB.MeasureLink, {
@@ -142,6 +147,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit, required=True),
         "bound": special("bound"),           # lower | upper: the formula bounds the target instead of giving it
         "tolerance": lit("number", CPKB.tolerance),   # how far past the bound a reported figure is queried
+        "balance": lit("bool", CPKB.isBalance),       # a mass balance: the baseline route `balance`
     }),
     "generation_factors": Kind("generation-factor", CPKB.GenerationFactor, {
         "pollutant": ref("pollutant", CPKB.pollutant, required=True),
@@ -206,6 +212,7 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "molar_mass": lit("number", CPKB.molarMass),          # g/mol, for ppm → mg/m³
         "molar_mass_as": lit("str", CPKB.molarMassAs),        # the formula the molar mass is of (NO2 for NOx)
         "measured_as": ref("pollutant", CPKB.measuredAs),     # the item standards limit it by (VOCs → NMHC)
+        "stands_for": ref("pollutant", CPKB.standsFor),       # a total parameter measuring the whole (NMHC → VOCs)
     }),
     "regions": Kind("region", CPKB.Region, {
         "key_pollutants": ref("pollutant", CPKB.keyPollutant, many=True),

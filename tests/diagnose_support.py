@@ -10,13 +10,17 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@functools.lru_cache(maxsize=1)
-def real_store():
+def memory_store(folder: str | Path, kb_dir: str | Path = ""):
+    """A store in memory built from `kb_dir` (default: the bundled knowledge), its files under `folder`."""
     from cpkb.kb.build import open_store
     from cpkb.settings import load_settings
 
-    folder = tempfile.mkdtemp(prefix="cpkb-diag-store-")
-    return open_store(load_settings(store_dir=folder, endpoint="", store_mode="memory", kb_dir=""))
+    return open_store(load_settings(store_dir=str(folder), endpoint="", store_mode="memory", kb_dir=str(kb_dir)))
+
+
+@functools.lru_cache(maxsize=1)
+def real_store():
+    return memory_store(tempfile.mkdtemp(prefix="cpkb-diag-store-"))
 
 
 def knowledge():

@@ -11,17 +11,14 @@ import pytest
 from cpkb.diagnostics.engine import diagnose
 from cpkb.diagnostics.knowledge import knowledge_for
 from cpkb.diagnostics.survey import SurveyReader
+from diagnose_support import memory_store
 
 DATA = Path(__file__).parent / "data" / "v2_kb"
 
 
 @pytest.fixture(scope="module")
 def store():
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
-    folder = tempfile.mkdtemp(prefix="cpkb-contradictions-")
-    return open_store(load_settings(store_dir=folder, endpoint="", store_mode="memory", kb_dir=str(DATA)))
+    return memory_store(tempfile.mkdtemp(prefix="cpkb-contradictions-"), DATA)
 
 
 def _plant(ident: str, reported: float, water_m3: float, rinses: int = 3, output: float = 10000) -> dict:

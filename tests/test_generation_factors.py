@@ -12,6 +12,7 @@ import pytest
 from cpkb.diagnostics.knowledge import knowledge_for
 from cpkb.diagnostics.potential import baseline_loads, reduction_potential
 from cpkb.diagnostics.survey import SurveyReader
+from diagnose_support import memory_store
 
 DATA = Path(__file__).parent / "data" / "v2_kb"
 
@@ -63,18 +64,13 @@ def _kb_with_factors(root: Path, factors: str) -> Path:
 
 @pytest.fixture(scope="module")
 def store():
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
     root = Path(tempfile.mkdtemp(prefix="cpkb-gf-"))
-    kb = _kb_with_factors(root, FACTORS)
-    return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
+    return memory_store(root / "store", _kb_with_factors(root, FACTORS))
 
 
-def _survey(store, *plants):
-    raw = {"cpkb_survey": 1, "scope": {"sector": "demo", "pilot_type": "region", "region": "demo-region"},
-           "enterprises": list(plants)}
-    return SurveyReader(knowledge_for(store)).read(raw)
+def _survey(store, *plants, year=None):
+    scope = {"sector": "demo", "pilot_type": "region", "region": "demo-region"} | ({"year": year} if year else {})
+    return SurveyReader(knowledge_for(store)).read({"cpkb_survey": 1, "scope": scope, "enterprises": list(plants)})
 
 
 def _plant(ident, rinse, output=10000, vocs=None):
@@ -154,15 +150,8 @@ generation_factors:
 @pytest.mark.parametrize("year, factor, tonnes", [(2024, "vocs-average-2024", 0.01), (2011, "vocs-average-2008", 0.08),
                                                   (2017, "vocs-average-2024", 0.01)])
 def test_of_equally_general_factors_the_nearest_year_is_taken(tmp_path, year, factor, tonnes):
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
-    kb = _kb_with_factors(tmp_path, YEARS)
-    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
-                                     kb_dir=str(kb)))
-    raw = {"cpkb_survey": 1, "scope": {"sector": "demo", "pilot_type": "region", "region": "demo-region", "year": year},
-           "enterprises": [_plant("P", "多级逆流漂洗")]}
-    survey = SurveyReader(knowledge_for(store)).read(raw)
+    store = memory_store(tmp_path / "store", _kb_with_factors(tmp_path, YEARS))
+    survey = _survey(store, _plant("P", "多级逆流漂洗"), year=year)
     vocs = next(iri for iri in survey.knowledge.kinds if iri.endswith("/pollutant/vocs"))
     row = baseline_loads(survey.knowledge, survey, survey.enterprises, [vocs])[vocs]["P"]
     # by hand: 10,000 m²/a × 1 g/m² = 0.01 t (2024 data); × 8 g/m² = 0.08 t (2008 data, nearer 2011); the undated
@@ -197,16 +186,12 @@ SHEET = ("  - {id: plated-sheet, label: {zh: 镀锌板, en: galvanised sheet}, d
 
 
 def test_a_factor_per_product_leaves_another_product_alone(tmp_path):
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
     kb = _kb_with_factors(tmp_path, PRODUCT_FACTOR)
     demo = kb / "sectors" / "demo.yaml"
     text = demo.read_text(encoding="utf-8")
     at = text.index("  - {id: plated-parts")
     demo.write_text(text[:at] + SHEET + text[at:], encoding="utf-8")
-    store = open_store(load_settings(store_dir=str(tmp_path / "store"), endpoint="", store_mode="memory",
-                                     kb_dir=str(kb)))
+    store = memory_store(tmp_path / "store", kb)
     sheet = _plant("S", "多级逆流漂洗")
     sheet["output"]["product"] = "镀锌板"
     unnamed = _plant("U", "多级逆流漂洗")
@@ -242,15 +227,12 @@ generation_factors:
 
 
 def _material_store(root: Path, factors: str):
-    from cpkb.kb.build import open_store
-    from cpkb.settings import load_settings
-
     kb = _kb_with_factors(root, factors)
     vocab = kb / "shared" / "vocab.yaml"
     vocab.write_text(vocab.read_text(encoding="utf-8").replace("units:\n", "units:\n" + PER_KG, 1), encoding="utf-8")
     demo = kb / "sectors" / "demo.yaml"
     demo.write_text(demo.read_text(encoding="utf-8").replace("materials:\n", "materials:\n" + INK, 1), encoding="utf-8")
-    return open_store(load_settings(store_dir=str(root / "store"), endpoint="", store_mode="memory", kb_dir=str(kb)))
+    return memory_store(root / "store", kb)
 
 
 def _inked(ident, value, unit, output=10000):

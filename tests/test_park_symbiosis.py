@@ -145,3 +145,24 @@ def test_a_park_measure_needed_by_several_enterprises_becomes_one_shared_facilit
     jsonschema.validate(result, SCHEMA)
     one = run({**raw, "enterprises": [dyehouse("D1", True), dyehouse("D4", False)]})
     assert "shared_infrastructure" not in one                         # one enterprise is not a shared facility
+
+
+def test_pairs_rank_on_a_common_basis_not_the_demands_own_units():
+    """One offer of 4 t/a low-pressure steam, two demands: 2 000 kg/a (2 t) and 3 t/a. Ranked on mass, the 3 t/a
+    demand is served first and whole (3 t), the kg demand gets what is left (1 t = 1 000 kg); ranked on each
+    demand's own number, 2 000 would have gone first and left the 3 t/a demand 2 t."""
+    from cpkb.diagnostics.symbiosis import common_amount, find_symbiosis
+
+    from diagnose_support import knowledge
+
+    raw = {"cpkb_survey": 1, "scope": {"sector": "电镀", "pilot_type": "park"}, "enterprises": [
+        {"id": "S", "streams": [{"direction": "产出", "resource": "低压蒸汽", "value": 4, "unit": "t/a"}]},
+        {"id": "K", "streams": [{"direction": "需求", "resource": "低压蒸汽", "value": 2000, "unit": "kg/a"}]},
+        {"id": "T", "streams": [{"direction": "需求", "resource": "低压蒸汽", "value": 3, "unit": "t/a"}]}]}
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    assert common_amount(survey.units, 2000, "kg/a") == pytest.approx(2.0)
+    assert common_amount(survey.units, 5, "TJ/a") == pytest.approx(5000.0)      # energy on GJ
+    assert common_amount(survey.units, 1.2, "万m3/a") == pytest.approx(12000.0)  # volume on m³
+    got = {m["to"]: m for m in find_symbiosis(knowledge(), survey, survey.enterprises)["matches"]}
+    assert got["T"]["amount"] == pytest.approx(3) and got["K"]["amount"] == pytest.approx(1000)

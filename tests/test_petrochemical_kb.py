@@ -290,3 +290,62 @@ def test_the_basic_chemicals_recommendations_answer_the_findings(basic_result):
                     "convert-to-fluidized-bed-hydrogenation", "regenerate-alkylation-spent-acid",
                     "replace-hf-alkylation", "add-nitric-tail-gas-scr"):
         assert PCI + "measure/" + measure in recs, measure
+
+
+def test_soda_ash_and_methanol_energy_norms_are_requirements():
+    limits = _limits_by_key(PC)
+    assert limits[("gb29140-soda-energy", "ammonia-soda-light")] == 370.0
+    assert limits[("gb29140-soda-energy", "combined-soda-dense")] == 250.0
+    assert limits[("gb29140-soda-energy", "combined-soda-dense-solar")] == 295.0   # 250 × 1.18 for solar salt
+    assert limits[("gb29436-methanol-energy", "methanol-bituminous")] == 1800.0
+    assert limits[("gb29436-methanol-energy", "methanol-natural-gas")] == 1380.0
+
+
+SODA_METHANOL_SURVEY = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某化工园区纯碱和甲醇审核（测试）", "sector": "石化化工", "pilot_type": "park", "year": 2026},
+    "enterprises": [
+        # an ammonia-soda plant settling its distiller waste in ponds, light ash at 390 kgce/t against 370
+        {"id": "D01", "output": {"product": "纯碱", "value": 60, "unit": "万t"},
+         "processes": [{"process": "碳化", "techniques": ["氨碱法"], "complete": True},
+                       {"process": "蒸氨", "techniques": ["排渣场"], "complete": True}],
+         "indicators": [{"indicator": "纯碱单位产品综合能耗", "value": 390, "unit": "kgce/t"}],
+         "facts": {"soda_ash_form": "轻灰", "distiller_waste_route": "排渣场", "source_age": "existing"}},
+        # a combined-process plant on refined salt, dense ash at 230 kgce/t against 250: no energy finding
+        {"id": "D02", "output": {"product": "纯碱", "value": 30, "unit": "万t"},
+         "processes": [{"process": "碳化", "techniques": ["联碱法"], "complete": True},
+                       {"process": "氯化铵结晶", "complete": True}],
+         "indicators": [{"indicator": "纯碱单位产品综合能耗", "value": 230, "unit": "kgce/t"}],
+         "facts": {"soda_ash_form": "重灰", "combined_soda_salt": "精制盐", "source_age": "existing"}},
+        # a coal-water-slurry methanol plant burning its purge gas, bottoms to the effluent plant, 1900 against 1800
+        {"id": "M03", "output": {"product": "甲醇", "value": 30, "unit": "万t"},
+         "processes": [{"process": "甲醇造气", "techniques": ["水煤浆气化"], "complete": True},
+                       {"process": "甲醇合成", "techniques": ["弛放气燃烧"], "complete": True}],
+         "indicators": [{"indicator": "吨甲醇综合能耗", "value": 1900, "unit": "kgce/t"}],
+         "facts": {"methanol_feedstock": "烟煤", "methanol_bottoms_route": "污水站", "source_age": "existing"}},
+        # a coke-oven-gas methanol plant with membrane hydrogen recovery, 1450 against 1500: no finding on either
+        {"id": "M04", "output": {"product": "甲醇", "value": 20, "unit": "万t"},
+         "processes": [{"process": "焦炉气转化", "techniques": ["焦炉煤气制甲醇"], "complete": True},
+                       {"process": "甲醇合成", "techniques": ["弛放气提氢"], "complete": True}],
+         "indicators": [{"indicator": "吨甲醇综合能耗", "value": 1450, "unit": "kgce/t"}],
+         "facts": {"methanol_feedstock": "焦炉煤气", "methanol_purge_gas_use": "提氢", "source_age": "existing"}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def soda_methanol_result():
+    return diagnose(read(SODA_METHANOL_SURVEY), real_store(),
+                    {"key_issue_min_enterprises": 1, "key_issue_prevalence": 0.1})
+
+
+def test_a_soda_ash_and_methanol_survey_finds_what_an_auditor_would(soda_methanol_result):
+    found = findings(soda_methanol_result)
+    expect = {"distiller-waste-discharged": {"D01"}, "soda-energy-above-limit": {"D01"},
+              "methanol-purge-gas-burnt": {"M03"}, "methanol-bottoms-to-wastewater": {"M03"},
+              "methanol-energy-above-limit": {"M03"}}
+    for problem, enterprises in expect.items():
+        assert found.get(PCI + "problem/" + problem, set()) == enterprises, problem
+    recs = {r["measure"] for r in soda_methanol_result["recommendations"]}
+    for measure in ("recover-distiller-waste", "recover-methanol-purge-hydrogen", "recycle-methanol-still-bottoms"):
+        assert PCI + "measure/" + measure in recs, measure

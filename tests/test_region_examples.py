@@ -70,8 +70,8 @@ def test_vocs_loads_by_each_route():
     assert rows["HM05"]["how"] == "measured" and rows["HM05"]["t_per_a"] == pytest.approx(96 * 40000 * 6000 / 1e9)
     assert rows["HM06"]["t_per_a"] == pytest.approx(62 * 25000 * 4800 / 1e9)          # "25000 m3/h" with its unit
     assert rows["HM07"]["t_per_a"] == pytest.approx(135 * 30000 * 7200 / 1e9)
-    # solvent balance: input − recovered − destroyed
-    assert rows["HM09"]["how"] == "derived" and rows["HM09"]["t_per_a"] == pytest.approx(120 - 66 - 30)
+    # solvent balance (the route `balance`): input − recovered − destroyed, both answered, so no bound
+    assert rows["HM09"]["how"] == "balance" and "bound" not in rows["HM09"] and rows["HM09"]["t_per_a"] == pytest.approx(120 - 66 - 30)
     assert rows["HM11"]["t_per_a"] == pytest.approx(46 - 0 - 0)
     # both a measurement and a balance: the measurement (70 × 20 000 × 5 000 × 10⁻⁹ = 7), not the balance (30 − 18)
     assert rows["HM12"]["how"] == "measured" and rows["HM12"]["t_per_a"] == pytest.approx(70 * 20000 * 5000 / 1e9)
@@ -83,11 +83,12 @@ def test_vocs_loads_by_each_route():
     reported = 38.5 + 22.0 + 15.6 + 9.8
     measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
                 + 70 * 20000 * 5000) / 1e9
-    derived = (120 - 66 - 30) + (85 - 0 - 51) + (46 - 0 - 0)
+    balance = (120 - 66 - 30) + (85 - 0 - 51) + (46 - 0 - 0)
     assert p["baseline_by_route_t_per_a"] == pytest.approx(
-        {"reported": reported, "measured": measured, "derived": derived, "estimated": 0})
-    assert p["baseline_t_per_a"] == pytest.approx(reported + measured + derived)
-    assert (p["reported_by"], p["measured_by"], p["derived_by"], p["estimated_by"], p["not_reported_by"]) == (4, 5, 3, 0, 2)
+        {"reported": reported, "measured": measured, "balance": balance, "derived": 0, "estimated": 0})
+    assert p["baseline_t_per_a"] == pytest.approx(reported + measured + balance)
+    assert (p["reported_by"], p["measured_by"], p["balance_by"], p["derived_by"], p["estimated_by"],
+            p["not_reported_by"]) == (4, 5, 3, 0, 0, 2)
     assert "以非甲烷总烃计" in rows["HM05"]["formula_labels"]["zh"]
 
 
