@@ -295,6 +295,7 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
     except ServeError as exc:
         _fail(str(exc))
     try:  # build when needed before listening: build errors are reported here, once
+        _say_build_ahead(settings)
         ensure_store(settings, on_build=lambda r: click.echo("\n".join(r.lines())))
     except (SourceError, StoreError) as exc:
         _fail(str(exc))
@@ -309,6 +310,18 @@ def serve(host, port, threads, kb_dir, store_dir, endpoint, store_mode) -> None:
         run(make_app, host, port, threads)
     except ServeError as exc:
         _fail(str(exc))
+
+
+def _say_build_ahead(settings: dict) -> None:
+    """A first start compiles the knowledge for a minute or more before listening: say so before, not after."""
+    from cpkb.kb.build import store_problem
+
+    if settings.get("endpoint"):
+        return
+    problem = store_problem(settings)
+    if problem is not None:
+        click.echo(f"building the knowledge store in {settings['store_dir']} ({problem}); this takes a minute "
+                   "or more, the server listens when it is done …", err=True)
 
 
 @main.command("settings")

@@ -171,12 +171,26 @@ def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived
         return None, []
 
 
+def _output_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
+    """The output in the formula's unit. An output whose product the knowledge base does not know keeps the unit
+    written (2800 万米): it is converted here, never taken as if already in the formula's unit (a 100-fold error);
+    an output of another measure (万件, t where metres are asked) gives nothing."""
+    if not ent.output_unit:
+        return ent.output, inp.unit_expr
+    for unit in (ent.output_unit, f"{ent.output_unit}/a"):   # outputs are a year's: 万米 is 万米/a
+        try:
+            return units.conversion(unit, inp.unit_expr).apply(ent.output), inp.unit_expr
+        except (UnitProblem, ValueError):
+            continue
+    return None
+
+
 def _input_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
     """An input's number and the unit it is written in, or None when the survey lacks it."""
     if inp.kind == "value":
         return inp.value, inp.unit_expr
     if inp.kind == "output":
-        return (ent.output, inp.unit_expr) if ent.output else None
+        return _output_value(units, ent, inp) if ent.output else None
     if inp.kind == "fact":
         value = ent.facts.get(inp.ref)
         return (float(value), inp.unit_expr) if isinstance(value, (int, float)) and not isinstance(value, bool) \

@@ -28,6 +28,7 @@ from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .survey import Enterprise, Survey, SurveyError
 from .potential import heavy_metal_potential, reduction_potential
+from .sewer_plant import by_route
 from .eligibility import eligibility
 from .portfolio import budget_steps
 from .shared_infra import shared_infrastructure
@@ -213,6 +214,7 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     scope = survey.scope
     if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
         sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+        by_route(kb, survey, enterprises, sections["reduction_potential"].get("pollutants", []))
         steps = budget_steps(kb, survey, enterprises, recommendations)
         if steps is not None:
             sections["portfolio"] = steps

@@ -7,6 +7,7 @@ from .conditions import ConditionCompiler
 from .economics import add_economics
 from .knowledge import Knowledge
 from .requirements import summarise
+from .sewer_plant import agreement_set
 from .scenarios import scenario_levels, scenarios
 from .status import technique_status
 from .survey import Enterprise, Survey
@@ -15,8 +16,12 @@ from .survey import Enterprise, Survey
 def model_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
                    compiler: ConditionCompiler, recommendations: list[dict], settings: dict) -> dict:
     add_economics(kb, survey.units, recommendations, enterprises, settings)
+    compliance = summarise(kb, enterprises, sector)
+    agreed = agreement_set(kb, survey, enterprises)
+    if agreed:   # the survey's own sewer-connection agreement, beside the standards'
+        compliance = {**compliance, "sets": [*compliance.get("sets", []), agreed]}
     sections = {
-        "compliance": summarise(kb, enterprises, sector),
+        "compliance": compliance,
         "scenarios": scenarios(kb, survey.units, enterprises, sector, scenario_levels(settings)),
         "technique_status": technique_status(kb, compiler, enterprises, sector),
         "derived_values": [{"enterprise": e.id, "target": target, **record}

@@ -63,6 +63,9 @@ def applies(req: RequirementSet, context: dict[str, Any], sets: list[Requirement
     return True, _why("适用", "applies")
 
 
+_OTHER_SECTOR = _why("企业属于其他行业，不执行本行业的排放标准", "the enterprise is of another sector: this sector's standard does not bind it")
+
+
 def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool | None, dict]:
     if not req.periods:
         return True, _why("适用", "applies")
@@ -89,8 +92,9 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
     checks: list[dict] = []
     ent.model.unplaced = []
     evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
+    other = "other_sector" in ent.set_apart   # a slaughterhouse in a dyeing basin survey: not this sector's standard
     for req in sets:
-        binding, why = applies(req, ent.model.context, sets, evaluate)
+        binding, why = (False, _OTHER_SECTOR) if other else applies(req, ent.model.context, sets, evaluate)
         ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
         if not binding:
             continue

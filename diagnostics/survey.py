@@ -29,6 +29,8 @@ from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
 from .emission_keys import TEAM_FIELDS, canonical_keys, check_basis, read_flow, read_hours, team_point
+from .sewer_plant import take_plant_keys
+from .wastewater_keys import annual_wastewater, inlet_note, stormwater, take_team_keys, wastewater_line
 from .names import SurveyMatcher, fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
@@ -71,6 +73,9 @@ class Enterprise:
     routes: list[tuple[str, str, str]] = field(default_factory=list)   # discharge route read: (route, text, place)
     consumptions: list[dict] = field(default_factory=list)  # material lines with an amount: {written, value, unit, …}
     set_apart: dict[str, dict] = field(default_factory=dict)   # idle / other-sector: not counted in prevalence
+    wastewater: list[dict] = field(default_factory=list)   # emissions lines `废水` read as m³/a (wastewater_keys)
+    flow_keys: dict[str, tuple] = field(default_factory=dict)   # daily/monthly flow, months run (wastewater_keys)
+    own_route: str | None = None   # direct / indirect as the enterprise itself wrote it (discharge_mode, 纳管)
     sized: list[dict] = field(default_factory=list)   # equipment written with count and size: what was read
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
 
@@ -194,6 +199,7 @@ _STATUS_FIELDS = {normalise(k) for k in ("operating_status", "status", "运行�
 _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备", "indicator": "指标", "material": "材料",
             "property": "属性", "pollutant": "污染物", "region": "区域", "basin": "流域", "resource": "资源",
             "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
+_OWN_POLLUTANTS = {normalise(k).replace("_", "") for k in ("characteristic_pollutants", "特征污染物", "pollutants")}
 MAX_PLACES = 20   # places listed per unresolved name or unit; `count` says how many there were
 
 
@@ -614,9 +620,20 @@ class SurveyReader:
                 if year > dt.date.today().year:
                     self.warn("scope.year", f"year {year} is in the future.", f"年份 {year} 晚于今年。")
                 scope["year"] = year
-        scope["pollutants"] = self._read_pollutants(raw.get("pollutants"))
-        scope["facts"] = {}
         facts = raw.get("facts") or {}
+        chosen = raw.get("pollutants")
+        if chosen is None and isinstance(facts, dict):   # 特征污染物 written among the facts: the same list
+            key = next((k for k in facts if normalise(str(k)).replace("_", "") in _OWN_POLLUTANTS), None)
+            chosen = facts.get(key)
+            facts = {k: v for k, v in facts.items() if k != key}
+        if isinstance(facts, dict) and raw.get("technique_lists_complete") is None \
+                and "technique_lists_complete" in facts:   # the scope's own field, written among the facts
+            raw = {**raw, "technique_lists_complete": facts["technique_lists_complete"]}
+            facts = {k: v for k, v in facts.items() if k != "technique_lists_complete"}
+        scope["pollutants"] = self._read_pollutants(chosen)
+        scope["facts"] = {}
+        if isinstance(facts, dict):
+            facts = take_plant_keys(self, facts, scope)
         if not isinstance(facts, dict):
             self.error("scope.facts", "survey-wide facts are a mapping of fact key to answer.",
                        "全调查共用的事实应为“事实: 回答”的映射。")
@@ -746,18 +763,33 @@ class SurveyReader:
                        "facts 应为“事实: 回答”的映射，如 {has_cp_manager: 是}。")
         else:
             base = f"{path}.facts"
-            for key, value in facts.items():
+            for key, value in take_team_keys(self, ent, facts, base).items():
                 plans.fact(ent, key, value, base)
         own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
         self._size_facts(ent)
         self._answer_routes(ent, own)
         consumption_facts(self, ent, own)
+        annual_wastewater(self, ent)
+        self._own_sector(ent, raw.get("sector"), f"{path}.sector")
         self._say_set_apart(ent, path)
         return ent
+
+    def _own_sector(self, ent: Enterprise, written: Any, path: str) -> None:
+        """An enterprise's own `sector` in a basin or park survey of several sectors: one that is not the survey's
+        sector sets the record apart (listed and counted in the loads, but not graded by this sector's benchmarks,
+        judged by its limits or counted in its prevalence)."""
+        if _blank(written):
+            return
+        iri = self.matcher.resolve("sector", str(written))
+        if iri is not None and iri == self.sector:
+            return
+        ent.set_apart["other_sector"] = {"place": self._place(path), "written": f"sector: {written}"}
 
     def _answer_routes(self, ent: Enterprise, own: set[str]) -> None:
         """The discharge route an emission's place or fate names (直排口, 总排口（间接排放至园区污水厂）) answers the
         sector's discharge-route facts where the enterprise did not answer them itself."""
+        if ent.own_route:   # the enterprise's own word wins over an outlet's name
+            ent.routes = [r for r in ent.routes if r[0] == ent.own_route]
         if not ent.routes:
             return
         routes = sorted({route for route, _, _ in ent.routes})
@@ -1227,6 +1259,14 @@ class SurveyReader:
         raw = canonical_keys(raw) if isinstance(raw, dict) else raw
         if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS | TEAM_FIELDS):
             return
+        if wastewater_line(self, ent, raw, path):
+            return
+        rain = stormwater(raw)
+        if rain:   # rain runoff, not effluent: no load and no limit of the effluent outlet
+            self.warn(path, f"{rain!r} is a stormwater outlet: its figure is no wastewater discharge, so it is neither "
+                            "counted in the load nor compared with effluent limits.",
+                      f"“{rain}”是雨水排放口：其监测值不是废水排放，不计入排放量，也不与废水排放限值比较。")
+            return
         pollutant = self.resolve("pollutant", raw["pollutant"], f"{path}.pollutant")
         check_basis(self, raw, pollutant, path)
         if pollutant is None:
@@ -1258,6 +1298,8 @@ class SurveyReader:
         point = raw.get("point")
         unknown_place = None   # a place written that names no monitoring point and no process of the sector
         said = team_point(point) if point not in EMISSION_POINTS else None
+        if said is None and inlet_note(raw):   # the team's note: the sample was taken before the treatment
+            point, said = inlet_note(raw), "inlet"
         if said == "inlet":    # before the treatment: what is generated, never an emission against a limit
             stage = "generated"
             self.warn(f"{path}.point", f"{point!r}: an inlet figure (before treatment) is read as generated, not "

@@ -15,12 +15,12 @@ SCOPE_FIELDS = ("title", "sector", "pilot_type", "region", "basin", "park", "yea
                 "technique_lists_complete")
 SCOPE_ZH = {"title": "标题", "sector": "行业", "pilot_type": "试点类型", "region": "区域", "basin": "流域",
             "park": "园区", "year": "年份", "pollutants": "特征污染物", "technique_lists_complete": "技术清单完整"}
-ENTERPRISE_FIELDS = frozenset({"id", "name", "output", "materials", "processes", "indicators", "emissions", "streams",
-                               "facts"})
+ENTERPRISE_FIELDS = frozenset({"id", "name", "sector", "output", "materials", "processes", "indicators", "emissions",
+                               "streams", "facts"})   # sector: an enterprise of another sector in a basin/park survey
 OUTPUT_FIELDS = frozenset({"product", "unit", "value"})
 PROCESS_FIELDS = frozenset({"process", "techniques", "complete"})
 INDICATOR_FIELDS = frozenset({"indicator", "process", "unit", "value"})
-MATERIAL_FIELDS = frozenset({"material", "process", "properties", "unit", "value"})
+MATERIAL_FIELDS = frozenset({"material", "process", "properties", "unit", "value", "note"})   # note: kept as written
 PROPERTY_FIELDS = frozenset({"property", "unit", "value"})
 EMISSION_FIELDS = frozenset({"o2_ref_pct", "o2_measured_pct", "point", "pollutant", "process", "stage", "unit",
                              "value", "fate"})   # fate: where the effluent goes (直排, 纳管), free text

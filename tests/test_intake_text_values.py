@@ -200,9 +200,14 @@ def test_an_enterprise_answer_wins_over_the_route_read_from_a_place():
     found = read(survey("印染", emissions=[{"pollutant": "COD", "value": 60, "unit": "mg/L", "process": "直排口"}],
                         facts={"废水排放去向": "纳管"}))
     kb = found.knowledge
-    route = next(iri for iri, f in kb.facts.items() if f["key"] == "discharge-route"
-                 and kb.sector_of.get(iri, "").endswith("/printing-dyeing"))
-    assert found.enterprises[0].facts[route] == ("municipal-plant",)
+    route, sewer = (next(iri for iri, f in kb.facts.items() if f["key"] == key
+                         and kb.sector_of.get(iri, "").endswith("/printing-dyeing"))
+                    for key in ("discharge-route", "discharges-to-sewer"))
+    # 纳管 says indirect but not which plant (municipal: the direct limits; park dyeing plant; other): the sewer
+    # question is answered, the route's choice is not guessed, and the outlet's 直排 does not override the answer
+    assert found.enterprises[0].facts[sewer] is True
+    assert route not in found.enterprises[0].facts
+    assert _warned(found, "enterprises[0].facts.废水排放去向", "several such answers")
 
 
 def test_the_blind_chemical_api_survey_answers_its_discharge_route_from_the_sewer_outlets():

@@ -16,8 +16,8 @@ from cpkb.kb.collation import collation_key
 from cpkb.kb.source_format import CURRENCIES
 from cpkb.settings import format_bytes
 
-from .i18n import (LANG_NAMES, UI, configured_languages, pick, render_text, request_language, ui_picked,
-                   ui_text)
+from .i18n import (LANG_LABELS, LANG_NAMES, UI, configured_languages, pick, render_text, request_language,
+                   ui_picked, ui_text)
 from .index import (BROWSABLE_KINDS, DEF_BASE, DEF, FACETS, ID_BASE, P, PREF, ALT, RDFS_LABEL, SOURCE, TYPE,
                     KBIndex, entry_of, get_index, href_of)
 from .render import RDF_TYPES, page, to_json_response
@@ -44,6 +44,14 @@ def _template_helpers():
 def _txt(value) -> Markup:
     """A picked text with its fallback badge."""
     return render_text(value)
+
+
+@bp.app_template_filter("langname")
+def _langname(code: str | None) -> str:
+    """A language code as its name in the page's language (zh → 中文 / Chinese); an unknown code as itself."""
+    if not code:
+        return "–"
+    return pick(LANG_LABELS[code], request_language()).text if code in LANG_LABELS else code
 
 
 @bp.app_template_filter("link")

@@ -52,7 +52,9 @@ def examples() -> list[str]:
     folder = _examples_dir()
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in SURVEY_SUFFIXES and p.is_file())
+    # *.expected.yaml hold an audit team's own findings for comparison, not surveys: never offered as one
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in SURVEY_SUFFIXES and p.is_file()
+                  and not p.name.endswith(".expected.yaml"))
 
 
 def _form_data(errors=None, message=None, chosen: str | None = None) -> dict:
@@ -168,6 +170,7 @@ def _names_chosen() -> list[dict] | None:
 
 
 _EXTENSION = "cpkb_diagnoser"
+NO_WORKER = "diagnosis workers did not start"  # the 503 for a pool that could not start (vs. all workers busy)
 
 
 def get_diagnoser():
@@ -191,6 +194,18 @@ def close_diagnoser(app) -> None:
     if slot and slot["diagnoser"] is not None:
         slot["diagnoser"].close()
         slot["diagnoser"] = None
+
+
+def _warning_text(warning, lang: str):
+    """A report warning in the page's language: the reader writes each in both (`messages`); `message` alone
+    is English and carries the fallback badge on a Chinese page."""
+    if not isinstance(warning, dict):
+        return {"text": str(warning), "lang": "", "fallback": False}
+    if warning.get("messages"):
+        return pick(warning["messages"], lang)
+    if not warning.get("message"):
+        return _labels(warning, None, lang)
+    return pick({"en": str(warning["message"])}, lang)
 
 
 def _bound_problem(kind: str, filename: str) -> dict:
@@ -230,7 +245,12 @@ def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False
     read and diagnosed in a worker process (web/diagnose_worker.py)."""
     data, filename = upload
     confirm = confirm and not request.form.get("names_confirmed")
-    kind, detail = get_diagnoser().run(data, filename, exclude_invalid, store=get_store(), names=_names_chosen(),
+    try:
+        diagnoser = get_diagnoser()
+    except RuntimeError as exc:  # no worker started (a loaded or memory-short server): say so, not a bare 500
+        current_app.logger.error("diagnosis workers did not start: %s", exc)
+        abort(503, description=NO_WORKER)
+    kind, detail = diagnoser.run(data, filename, exclude_invalid, store=get_store(), names=_names_chosen(),
                                        confirm=confirm)
     if kind == "ok":
         return detail, None, None
@@ -247,13 +267,14 @@ def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False
 
 @bp.errorhandler(503)
 def _busy(exc):
-    """Every diagnosis worker is taken: say so and when to retry (the other pages keep answering)."""
-    text = ui_text("diagnosis_busy")
+    """Every diagnosis worker is taken, or none could start: say so and when to retry (other pages keep answering)."""
+    no_worker = exc.description == NO_WORKER
+    text = ui_text("diagnosis_no_worker" if no_worker else "diagnosis_busy")
     if request.endpoint == "diagnose.api":
         response = to_json_response({"error": text}, 503)
     else:
         response = Response(render_template("diagnose/form.html", d=_form_data(message=text)), 503)
-    response.headers["Retry-After"] = "5"
+    response.headers["Retry-After"] = "60" if no_worker else "5"
     return response
 
 
@@ -548,9 +569,7 @@ def report_view(result: dict) -> dict:
         "conclusion": content.summary, "conclusion_title": content.summary_title,
         "unconfirmed": [{"problem": _link(u.get("problem"), u.get("labels"), lang), "enterprises": u.get("enterprises", [])}
                         for u in result.get("unconfirmed") or [] if isinstance(u, dict)],
-        "warnings": [_labels(w, None, lang) if isinstance(w, dict) and not w.get("message") else
-                     {"text": str(w.get("message") if isinstance(w, dict) else w), "lang": lang, "fallback": False}
-                     for w in result.get("warnings", [])],
+        "warnings": [_warning_text(w, lang) for w in result.get("warnings", [])],
         "excluded": result.get("excluded", []),
         "kb_version": result.get("kb_version"),
     }

@@ -15,6 +15,8 @@ from markupsafe import Markup, escape
 
 LANG_COOKIE = "cpkb_lang"
 LANG_NAMES = {"zh": "中文", "en": "English"}
+# a text's language as a label in the page's language (LANG_NAMES is the switcher: each name in its own language)
+LANG_LABELS = {"zh": {"zh": "中文", "en": "Chinese"}, "en": {"zh": "英文", "en": "English"}}
 
 
 def configured_languages() -> list[str]:
@@ -124,6 +126,10 @@ UI: dict[str, dict[str, str]] = {
     "entry_points": {"zh": "从这里开始", "en": "Start here"},
     "ep_measures": {"zh": "按行业、工序、污染物、费用和途径筛选清洁生产方案，导出 CSV / Excel。", "en": "Filter cleaner-production measures by sector, process, pollutant, cost and route; export CSV / Excel."},
     "ep_diagnose": {"zh": "上传企业调查表，得到关键共性问题、评价等级和方案建议。", "en": "Upload an enterprise survey and get key shared issues, evaluation levels and recommended measures."},
+    "sparql_title": {"zh": "SPARQL 查询", "en": "SPARQL query"},
+    "sparql_run": {"zh": "运行", "en": "Run"},
+    "sparql_download": {"zh": "下载：", "en": "Download:"},
+    "sparql_examples": {"zh": "示例查询", "en": "Example queries"},
     "ep_sparql": {"zh": "用 SPARQL 查询整个知识图谱。", "en": "Query the whole knowledge graph with SPARQL."},
     "ep_browse": {"zh": "按类别浏览全部条目：污染物、区域、流域、标准文件……", "en": "Browse all entries by type: pollutants, regions, basins, source documents…"},
     "processes": {"zh": "工序", "en": "processes"},
@@ -147,6 +153,7 @@ UI: dict[str, dict[str, str]] = {
     "downloads": {"zh": "下载", "en": "Download"},
     "iri": {"zh": "IRI", "en": "IRI"},
     "effects": {"zh": "预期效果", "en": "Expected effects"},
+    "effect_unrecorded": {"zh": "尚无量化数据", "en": "not quantified yet"},
     "effect_on": {"zh": "作用对象", "en": "On"},
     "change": {"zh": "变化幅度", "en": "Change"},
     "basis": {"zh": "基准", "en": "Basis"},
@@ -234,6 +241,11 @@ UI: dict[str, dict[str, str]] = {
     "templates": {"zh": "调查表模板", "en": "Survey templates"},
     "template_for": {"zh": "下载模板", "en": "Download template"},
     "diagnosis_busy": {"zh": "所有诊断进程都在忙，请几秒钟后重试。", "en": "Every diagnosis worker is busy; try again in a few seconds."},
+    "diagnosis_no_worker": {"zh": "诊断进程未能启动（服务器负载过高或内存不足），已记录在服务器日志中。请一两分钟后重试；"
+                                  "仍不行请管理员查看日志。",
+                            "en": "No diagnosis worker could start (the server is overloaded or short of memory); "
+                                  "the server log has the cause. Try again in a minute or two; if it persists, "
+                                  "ask the administrator to read the log."},
     "survey_errors": {"zh": "调查表有错误，未能诊断", "en": "The survey has errors and was not diagnosed"},
     "confirm_names": {"zh": "确认未识别的名称", "en": "Confirm the names not recognised"},
     "confirm_names_intro": {"zh": "以下名称在知识库中没有完全对应的概念。请为每个名称选择对应的知识库名称，或选择“忽略”；保留原文的名称会列入报告的“未识别名称”，依赖它的规则不作判断。",
