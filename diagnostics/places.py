@@ -67,7 +67,7 @@ class Place:
         if self.basin:
             zh.append(f"属于{kb.label(self.basin)['zh']}")
             en.append(f"in the {kb.label(self.basin)['en']}")
-        return {"zh": "，".join(zh) + "（依据 kb/shared/regions.yaml 所列范围及其出处）。",
+        return {"zh": "，".join(zh) + "（依据知识库所录重点区域、流域的范围及其出处）。",
                 "en": "; ".join(en) + " (from the places kb/shared/regions.yaml lists, with their sources)."}
 
 

@@ -33,6 +33,7 @@ def test_the_report_notes_read_in_chinese_on_a_chinese_page(real_client):
     notes = notes[:notes.index("</section>")]
     assert "请核实" in notes and "属于长江流域" in notes        # the reader's own Chinese wording
     assert "read as" not in notes and "check it is meant" not in notes
+    assert "kb/shared" not in notes                             # no file path of the repository
     english = real_client.post("/diagnose?lang=en", data={"csrf_token": token,
                                                           "example": "papermaking_yiyang_basin.yaml"}
                                ).get_data(as_text=True)
