@@ -98,10 +98,10 @@ def consumption_facts(reader: "SurveyReader", ent: "Enterprise", own: set[str]) 
     consumptions = _consumption_cores(kb)
     totals: dict[str, list] = {}
     for line in ent.consumptions:
-        written = core(line["written"])
         via = line.get("consumption")
         if not via or via.rsplit("/", 1)[-1] not in (*_SINGLE, "fuel"):
             continue   # a raw material (paint, ink) is not a consumption; its facts are the team's own to answer
+        written = core(line["written"])
         shared = consumptions.get(via, set())
         for iri, cores in facts.items():
             if iri in own or not (written in cores or cores & shared):

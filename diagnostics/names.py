@@ -15,7 +15,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz.distance import LCSseq
@@ -186,16 +186,27 @@ def polarity(text: str) -> dict[str, int]:
     return found
 
 
+@lru_cache(maxsize=65536)
+def antonym_sides(folded: str) -> tuple[int, ...]:
+    """Per pair of _ANTONYMS, the side a folded name is on: 1 left only, 2 right only, 0 neither, 3 both."""
+    return tuple(any(w in folded for w in left) + 2 * any(w in folded for w in right) for left, right in _ANTONYMS)
+
+
 def opposed(a: str, b: str) -> bool:
     """Whether two names say opposite things about the same substance or quality: without vs with any of it
     (无铬 / 低铬 / 铬酸盐), low vs high (低浓度 / 高浓度), different valences (三价铬 / 六价铬), or qualifiers that
     exclude each other (间歇 / 连续, 干熄 / 湿熄, 水性 / 溶剂型)."""
-    fa, fb = fold(a), fold(b)
-    for left, right in _ANTONYMS:
-        sides = [(any(w in f for w in left), any(w in f for w in right)) for f in (fa, fb)]
-        if sides[0] != sides[1] and all(x != y for x, y in sides):   # each name on one side only, not the same one
+    return opposed_by(antonym_sides(fold(a)), polarity(a), antonym_sides(fold(b)), polarity(b))
+
+
+def opposed_by(sides_a: tuple[int, ...], pa: dict[str, int], sides_b: tuple[int, ...], pb: dict[str, int]) -> bool:
+    """`opposed` of two names given their antonym sides and polarities, computed once per name (a suggestion
+    compares one query with every name of a kind)."""
+    for x, y in zip(sides_a, sides_b):
+        if x != y and x in (1, 2) and y in (1, 2):   # each name on one side only, not the same one
             return True
-    pa, pb = polarity(a), polarity(b)
+    if not pa or not pb:   # the checks below need something said on both sides
+        return False
     if pa.get("价!") and pa.get("价!") == pb.get("价") or pb.get("价!") and pb.get("价!") == pa.get("价"):
         return True
     for word in pa.keys() & pb.keys():
@@ -227,6 +238,8 @@ class _Entry:
     written: str          # the name as the knowledge base writes it
     key: str              # its folded form
     preferred: bool
+    sides: tuple[int, ...] = ()                            # antonym_sides(key)
+    polarity: dict[str, int] = field(default_factory=dict)  # polarity(written): shared, read only
 
 
 class NameMatcher:
@@ -248,7 +261,8 @@ class NameMatcher:
                         self._exact.setdefault(kind, {}).setdefault(key, set()).add(iri)
                 key = fold(written)
                 if key and not written.startswith("http"):
-                    self._entries.setdefault(kind, []).append(_Entry(iri, written, key, preferred))
+                    self._entries.setdefault(kind, []).append(
+                        _Entry(iri, written, key, preferred, antonym_sides(key), polarity(written)))
         for kind, entries in self._entries.items():
             df = Counter(g for e in entries for g in set(_grams(e.key)))
             total = len(entries) + 1
@@ -337,15 +351,16 @@ class NameMatcher:
         keys = variants(text)
         weights = self._weights.get(kind, {})
         refused: set[str] = set()  # a concept any of whose names is the query's opposite is never offered
+        sides, said = antonym_sides(fold(text)), polarity(text)
         for entry in self._entries.get(kind, ()):
             if entry.iri in exact or entry.iri in refused or not self._in_sector(entry.iri, sector):
                 continue
-            if opposed(text, entry.written):
+            if opposed_by(sides, said, entry.sides, entry.polarity):
                 refused.add(entry.iri)
                 best.pop(entry.iri, None)
                 continue
             score = max((_similarity(k, entry.key, weights) for k in keys), default=0.0)  # no variants: nothing to match
-            score = _polarity_weight(text, entry.written, score)
+            score = _polarity_weight(said, entry.polarity, score)
             if entry.preferred:
                 score += 0.005  # ties go to the preferred label's concept
             if score > best.get(entry.iri, (0.0, ""))[0]:
@@ -414,9 +429,11 @@ def _similarity(query: str, name: str, weights: dict[str, float]) -> float:
     return score
 
 
-def _polarity_weight(query: str, name: str, score: float) -> float:
-    """Agreement on what a name negates or qualifies counts for, a qualifier the other lacks against."""
-    pq, pn = polarity(query), polarity(name)
+def _polarity_weight(pq: dict[str, int], pn: dict[str, int], score: float) -> float:
+    """Agreement on what a name negates or qualifies counts for, a qualifier the other lacks against (the
+    polarities of the query and of the name)."""
+    if not pq and not pn:
+        return score
     shared = pq.keys() & pn.keys()
     agree = sum(1 for w in shared if pq[w] == pn[w])
     only = len([w for w in pq if w not in pn and pq[w] < 0]) + len([w for w in pn if w not in pq and pn[w] < 0])

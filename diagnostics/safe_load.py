@@ -140,6 +140,56 @@ def load_yaml(text: str, filename: str, limits: SurveyLimits) -> Any:
         raise _yaml_error(exc, filename) from None
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def load_json_bytes(data: bytes, filename: str, limits: SurveyLimits) -> tuple[Any, bool]:
+    """A JSON survey read straight from its UTF-8 bytes (no copy as text), and whether its bytes already show
+    that check_tree will find nothing (`clean_json_bytes`). Anything orjson refuses is read again as text, so
+    that the error said is the same as for any other JSON (load_json; not UTF-8 is said by the caller)."""
+    body = data[len(_BOM):] if data.startswith(_BOM) else data
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SurveyError([_fatal(filename, "the file is not UTF-8 text; save it as UTF-8.",
+                                      zh="文件不是 UTF-8 文本；请另存为 UTF-8。")]) from None
+        return load_json(text, filename), False
+    return raw, clean_json_bytes(body, limits)
+
+
+# In JSON without a backslash every text is its bytes between two quotes, as written, and orjson has refused raw
+# control characters (JSON allows them nowhere but as whitespace): the text checks of check_tree can be made on
+# the bytes, in a few passes of C code, instead of a walk over every value.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'[]{}"'))
+_OPEN_CLOSE = bytes.maketrans(b"[{]}", b"(())")
+_TEXT = re.compile(rb'"[^"]*"')
+
+
+def clean_json_bytes(body: bytes, limits: SurveyLimits) -> bool:
+    """Whether the bytes of a JSON document that orjson has read show that check_tree would find nothing: no text
+    longer than max_name_chars (a text of n characters has at least n bytes), no U+FFFE or U+FFFF, no run of 19
+    digits (2**63 has 19: shorter integers are within 64 bits), nesting within max_yaml_depth. False when unsure
+    (a backslash, a long run of bytes that may be no text): the walk over the parsed values decides then."""
+    if b"\\" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body:
+        return False
+    if b"0" * 19 in body.translate(_DIGITS_AS_ZERO):
+        return False
+    if re.search(rb'"[^"]{%d,}"' % (limits.max_name_chars + 1), body):
+        return False
+    # brackets and quotes only; a text's quotes next to each other go first, a text holding brackets after
+    marks = body.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    nesting = (_TEXT.sub(b"", marks) if b'"' in marks else marks).translate(_OPEN_CLOSE)
+    for _ in range(limits.max_yaml_depth):   # each pass takes out the innermost level of lists and mappings
+        if not nesting:
+            return True
+        nesting = nesting.replace(b"()", b"")
+    return not nesting
+
+
 def load_json(text: str, filename: str) -> Any:
     """A JSON survey (orjson: refuses numbers beyond double range and nesting over 1024 with line and column)."""
     try:
@@ -151,10 +201,11 @@ def load_json(text: str, filename: str) -> Any:
 
 # ---------------------------------------------------------------------- the parsed tree
 
-def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLimits) -> None:
+def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLimits, clean: bool = False) -> None:
     """Refuse a parsed survey that would cost unbounded work or could not be echoed as JSON: too many
     enterprises, too deep, text longer than max_name_chars, integers beyond 64 bits, non-JSON values.
-    Every problem is placed by field path (and workbook cell); all are reported at once."""
+    Every problem is placed by field path (and workbook cell); all are reported at once. `clean`: the
+    document's bytes already showed all but the number of enterprises (clean_json_bytes)."""
     problems: list[SurveyProblem] = []
 
     def place(path: str) -> str:
@@ -168,7 +219,7 @@ def check_tree(raw: Any, cells: dict[str, str], filename: str, limits: SurveyLim
                            "(setting max_enterprises). Split it, e.g. by county or park, and diagnose each part.",
             zh=f"共 {len(enterprises):,} 家企业；一份填报最多 {limits.max_enterprises:,} 家（设置 max_enterprises）。"
                "请按县区或园区拆分后分别诊断。")])
-    if _clean(raw, limits):
+    if clean or _clean(raw, limits):
         return   # the usual survey: nothing to place, so no field paths are built
     stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
     while stack and len(problems) < 100:

@@ -24,6 +24,7 @@ from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERP
                             OUTPUT_FIELDS, PILOT_TYPES, PROCESS_FIELDS, PROPERTY_FIELDS, SCOPE_FIELDS, STAGES,
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .limits import SurveyLimits, shown
+from .line_plans import LinePlans
 from .choices import discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
@@ -33,9 +34,9 @@ from .wastewater_keys import annual_wastewater, inlet_note, stormwater, take_tea
 from .names import SurveyMatcher, fold, matcher_for
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
-from .safe_load import check_tree, load_json, load_yaml
+from .safe_load import check_tree, load_json_bytes, load_yaml
 from .sized_names import Size, joined_parts, sized_name
-from .units import UnitConverter, UnitProblem, converter_for
+from .units import Conversion, UnitConverter, UnitProblem, converter_for
 from .workbook import read_csv, read_workbook, split_techniques
 
 __all__ = ["SURVEY_VERSION", "Enterprise", "Survey", "SurveyError", "SurveyProblem", "SurveyReader", "level_name",
@@ -110,7 +111,11 @@ def parse_document(data: bytes, filename: str, limits: SurveyLimits | None = Non
         raw, cells = read_workbook(data, limits)
     elif suffix == ".csv":
         raw, cells = read_csv(data)
-    elif suffix not in (".json", ".yaml", ".yml"):
+    elif suffix == ".json":
+        raw, clean = load_json_bytes(data, filename, limits)
+        check_tree(raw, {}, filename, limits, clean)
+        return raw, {}
+    elif suffix not in (".yaml", ".yml"):
         raise SurveyError([SurveyProblem(filename, f"unsupported file type {suffix or '(none)'!r}: "
                                          "give a .json, .yaml, .xlsx (the cpkb template) or .csv survey.", None,
                                          f"不支持的文件类型 {suffix or '（无）'}：请提供 .json、.yaml、.xlsx（cpkb 模板）"
@@ -121,7 +126,7 @@ def parse_document(data: bytes, filename: str, limits: SurveyLimits | None = Non
         except UnicodeDecodeError:
             raise SurveyError([SurveyProblem(filename, "the file is not UTF-8 text; save it as UTF-8.", None,
                                              "文件不是 UTF-8 文本；请另存为 UTF-8。", True)]) from None
-        raw, cells = (load_json(text, filename) if suffix == ".json" else load_yaml(text, filename, limits)), {}
+        raw, cells = load_yaml(text, filename, limits), {}
     check_tree(raw, cells, filename, limits)
     return raw, cells
 
@@ -221,6 +226,10 @@ class SurveyReader:
         self.names_applied: dict[tuple[str, str], dict] = {}
         self.units_of_unresolved: dict[tuple[str, str], set[str]] = {}   # units written with an unresolved indicator
         self._map_source = "names"
+        self.notes_taken = 0          # names noted as unresolved: a line that notes one is not planned
+        self.heard: list | None = None   # units understood while a line is learnt (line_plans.py)
+        self.converted_by: Conversion | None = None   # the conversion convert() last applied
+        self.plans = LinePlans(self)
         if names is not None:
             self.add_names(names, "--names")
 
@@ -314,6 +323,7 @@ class SurveyReader:
         mapped, target = self._mapped(kind, name.strip())
         if mapped and target is None:
             return  # ignored by the name map
+        self.notes_taken += 1
         entry = self.unresolved.get((kind, name))
         if entry is None:
             entry = self.unresolved[(kind, name)] = {"name": name, "kind": kind, "places": [], "count": 0,
@@ -447,6 +457,8 @@ class SurveyReader:
         entry = self.units_seen.get((written, as_))
         if entry is None:
             entry = self.units_seen[(written, as_)] = {"written": written, "as": as_, "places": [], "count": 0}
+        if self.heard is not None:
+            self.heard.append((entry, path))
         entry["count"] += 1
         if len(entry["places"]) < MAX_PLACES:
             entry["places"].append(self._place(path))
@@ -456,6 +468,7 @@ class SurveyReader:
         """value in `unit` converted to the KB unit; errors for unknown units and wrong dimensions. For an annual
         quantity (`annual`) a per-year unit (m2/a, 万米/年) is read as the quantity of one year; for an amount of
         water (`water`) tonnes and cubic metres are used alike (发电水耗 2.6 kg/kWh is 2.6 m³/MWh), said so."""
+        self.converted_by = None
         target = self.units.unit_expression(target_unit_iri)
         if target is None:
             return value
@@ -468,7 +481,8 @@ class SurveyReader:
                        f"此处应填单位（如 {symbol}），实际为 {unit!r}。")
             return None
         try:
-            converted = self.units.conversion(unit, target).apply(value)
+            self.converted_by = self.units.conversion(unit, target)
+            converted = self.converted_by.apply(value)
             if not math.isfinite(converted):
                 raise UnitProblem(f"{value:g} {shown(unit, 40)} is not a finite quantity once converted",
                                   f"{value:g} {shown(unit, 40)} 换算后不是有限数值")
@@ -478,11 +492,13 @@ class SurveyReader:
             base = per_year(unit) if annual else None
             if base:
                 try:
-                    converted = self.units.conversion(base, target).apply(value)
+                    self.converted_by = self.units.conversion(base, target)
+                    converted = self.converted_by.apply(value)
                     self._understood(unit, f"{symbol} (per year)", path + ".unit")
                     return converted
                 except UnitProblem:
                     pass
+            self.converted_by = None
             if water:
                 converted = self._as_water(value, unit, target)
                 if converted is not None:
@@ -719,19 +735,23 @@ class SurveyReader:
         return out
 
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
-        ent = Enterprise(ident, index, self.text(raw.get("name"), f"{path}.name"))
-        for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
-            self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: {', '.join(sorted(ENTERPRISE_FIELDS))}.",
-                      f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
-        self.read_output(ent, raw.get("output"), f"{path}.output")
-        for j, proc in enumerate(self._list(raw, "processes", path)):
-            self.read_process(ent, proc, f"{path}.processes[{j}]")
-        for j, ind in enumerate(self._list(raw, "indicators", path)):
-            self.read_indicator(ent, ind, f"{path}.indicators[{j}]")
-        for j, mat in enumerate(self._list(raw, "materials", path)):
-            self.read_material(ent, mat, f"{path}.materials[{j}]")
-        for j, em in enumerate(self._list(raw, "emissions", path)):
-            self.read_emission(ent, em, f"{path}.emissions[{j}]")
+        name = raw.get("name")
+        ent = Enterprise(ident, index, name if type(name) is str else self.text(name, f"{path}.name"))
+        if not raw.keys() <= ENTERPRISE_FIELDS:
+            for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
+                self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: "
+                                           f"{', '.join(sorted(ENTERPRISE_FIELDS))}.",
+                          f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
+        plans = self.plans   # each line of a shape read before is given what that line gave (line_plans.py)
+        if raw.get("output") is not None:
+            plans.output(ent, raw["output"], f"{path}.output")
+        for kind, read in (("processes", plans.process), ("indicators", plans.indicator),
+                           ("materials", plans.material), ("emissions", plans.emission)):
+            lines = self._list(raw, kind, path)
+            if lines:
+                base = f"{path}.{kind}"
+                for j, line in enumerate(lines):
+                    read(ent, line, base, j)
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
@@ -742,8 +762,9 @@ class SurveyReader:
             self.error(f"{path}.facts", "facts are a mapping of fact key to answer, e.g. {has_cp_manager: true}.",
                        "facts 应为“事实: 回答”的映射，如 {has_cp_manager: 是}。")
         else:
-            for key, value in take_team_keys(self, ent, facts, f"{path}.facts").items():
-                self.read_fact(ent, key, value, f"{path}.facts.{key}")
+            base = f"{path}.facts"
+            for key, value in take_team_keys(self, ent, facts, base).items():
+                plans.fact(ent, key, value, base)
         own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
         self._size_facts(ent)
         self._answer_routes(ent, own)
@@ -920,9 +941,10 @@ class SurveyReader:
             return "unknown"
         return True
 
-    def read_process(self, ent: Enterprise, raw: Any, path: str) -> None:
+    def read_process(self, ent: Enterprise, raw: Any, path: str) -> tuple | None:
+        """A process line; returns what it gave the enterprise (process, techniques, complete), for line_plans.py."""
         if not self._fields(raw, path, ("process",), PROCESS_FIELDS):
-            return
+            return None
         name = raw["process"]
         proc = self.resolve("process", name, f"{path}.process", sector_only=True)
         if proc is None:
@@ -941,10 +963,13 @@ class SurveyReader:
                                                          "base; it is kept and counted where rules look for it.",
                               f"知识库未把“{tname}”列在这一工序下；仍保留，规则检查时计入。")
         ent.techniques.update(found)
+        complete = False
         if proc:
             ent.processes.setdefault(proc, set()).update(found)
             if self.read_complete(raw.get("complete"), f"{path}.complete"):
                 ent.complete_processes.add(proc)
+                complete = True
+        return proc, tuple(found), complete
 
     def _known(self, kind: str, name: str) -> bool:
         """Whether a name resolves as written, or the survey's name map says what it is."""
@@ -1071,14 +1096,16 @@ class SurveyReader:
             return False
         return answer
 
-    def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> None:
+    def read_indicator(self, ent: Enterprise, raw: Any, path: str) -> tuple | None:
+        """An indicator line; returns what it gave (the indicator, its figure, the process, and what line_plans.py
+        needs to read the next figure of such a line alike), None for a line set aside."""
         if not self._fields(raw, path, ("indicator", "value"), INDICATOR_FIELDS):
-            return
+            return None
         written = raw["indicator"]
         if isinstance(written, str) and self.matcher.resolve("indicator", written, self.sector) is None \
                 and self.matcher.resolve("fact", written, self.sector):   # 水重复利用率 is asked as a fact
             self.read_fact(ent, written, raw["value"], f"{path}.value")
-            return
+            return None
         # one name for the same quantity per product (单位产品取水量 per 100 m of woven fabric, per t of knits):
         # the unit written with the value tells which one is meant
         iri = self._indicator_by_unit(raw["indicator"], raw.get("unit")) \
@@ -1088,7 +1115,7 @@ class SurveyReader:
             if isinstance(raw["indicator"], str) and isinstance(raw.get("unit"), str) and raw["unit"].strip():
                 # the suggestions offered for this name must take the unit written with it
                 self.units_of_unresolved.setdefault(("indicator", raw["indicator"]), set()).add(raw["unit"].strip())
-            return
+            return None
         ind = self.kb.indicators[iri]
         process = self.resolve("process", raw["process"], f"{path}.process", sector_only=True) \
             if raw.get("process") else None
@@ -1097,13 +1124,14 @@ class SurveyReader:
             if level == "?":
                 self.error(f"{path}.value", "a qualitative indicator takes the level reached: I, II, III or none.",
                            "定性指标填达到的级别：I、II、III 或 none（不达标）。")
-                return
+                return None
             ent.indicators.setdefault(iri, []).append((level, process))
-            return
+            return iri, level, process, None
         # energy per product can be negative (a converter recovers more gas than it burns: 转炉工序能耗 −28 kgce/t)
-        found = self.quantity(raw["value"], f"{path}.value", allow_negative=self._may_be_negative(ind.unit))
+        negative = self._may_be_negative(ind.unit)
+        found = self.quantity(raw["value"], f"{path}.value", allow_negative=negative)
         if found is None:
-            return
+            return None
         value, unit_in_cell = found
         unit = self.cell_unit(raw.get("unit"), unit_in_cell, f"{path}.unit")
         percent = ind.unit and self.kb.units.get(ind.unit, {}).get("symbol") == "%"
@@ -1111,14 +1139,16 @@ class SurveyReader:
             self._percent(value, raw["value"], unit, f"{path}.value", ind.labels.zh)
         value = self.convert(value, unit, ind.unit, path, water=_about_water(ind.labels.zh))
         if value is None:
-            return
+            return None
+        conversion = self.converted_by
         self._ambiguous_unit(unit, f"{path}.unit", ind.unit)
         if percent and value > 100:
             self.error(f"{path}.value", f"a share of {value:g} % is over 100 % (survey.md: shares over 100 % are errors).",
                        f"占比 {value:g}% 超过 100%。")
-            return
+            return None
         self._plausible(ind, value, path)
         ent.indicators.setdefault(iri, []).append((value, process))
+        return iri, value, process, (conversion, negative, bool(percent), bool(percent) and unit in (None, "", "%"))
 
     def _takes_units(self, iri: str, units: set[str]) -> bool:
         """Whether every unit written with a name converts to the unit of the indicator suggested for it."""
@@ -1163,9 +1193,11 @@ class SurveyReader:
                                        f"{ind.labels.en} ({bench}); check the value and its unit.",
                       f"{value:g} 与“{ind.labels.zh}”的基准值（{bench}）相差一个数量级以上；请核对数值和单位。")
 
-    def read_material(self, ent: Enterprise, raw: Any, path: str) -> None:
+    def read_material(self, ent: Enterprise, raw: Any, path: str) -> tuple | None:
+        """A material line; returns (material, whether it was listed before, the consumption line kept) for
+        line_plans.py."""
         if not self._fields(raw, path, ("material",), MATERIAL_FIELDS):
-            return
+            return None
         written = raw["material"]
         energy = self.matcher.resolve("consumption", written) if isinstance(written, str) and \
             self.matcher.resolve("material", written, self.sector) is None else None
@@ -1193,12 +1225,16 @@ class SurveyReader:
                 self._kept(ent, "property", prop["property"])
             if piri and found is not None:
                 props[piri] = (found[0], self.cell_unit(prop.get("unit"), found[1], f"{p}.unit"))
+        before = ent.materials.get(iri) if iri else None
         if iri:
-            ent.materials[iri] = self._merged(ent.materials.get(iri), value, unit, props, raw["material"], path)
+            ent.materials[iri] = self._merged(before, value, unit, props, raw["material"], path)
+        line = None
         if value is not None and isinstance(written, str):   # 新鲜水, 电, 蒸汽: also the facts formulas ask for
-            ent.consumptions.append({"written": written, "value": value, "unit": unit, "place": self._place(path),
-                                     "consumption": energy or self.matcher.resolve("consumption", written),
-                                     "material": iri, "properties": props})   # each line's own content (balance)
+            line = {"written": written, "value": value, "unit": unit, "place": self._place(path),
+                    "consumption": energy or self.matcher.resolve("consumption", written),
+                    "material": iri, "properties": props}   # each line's own content (balance)
+            ent.consumptions.append(line)
+        return iri, before is not None, line
 
     def _merged(self, before: dict | None, value, unit, props: dict, written: str, path: str) -> dict:
         """Two lines naming the same material (锌板 and 锌锭 are both zinc anodes) add up; none is dropped."""
@@ -1218,7 +1254,8 @@ class SurveyReader:
         return {"value": before["value"] + value, "unit": before["unit"],
                 "properties": {**before.get("properties", {}), **props}}
 
-    def read_emission(self, ent: Enterprise, raw: Any, path: str) -> None:
+    def read_emission(self, ent: Enterprise, raw: Any, path: str) -> dict | None:
+        """An emission line; returns the figure it gave the enterprise, if any (for line_plans.py)."""
         raw = canonical_keys(raw) if isinstance(raw, dict) else raw
         if not self._fields(raw, path, ("pollutant", "value"), EMISSION_FIELDS | TEAM_FIELDS):
             return
@@ -1318,6 +1355,8 @@ class SurveyReader:
             if found.below_detection:   # the value is the detection limit (0 when none was written): a bound
                 emission.update(below_detection=True, detection_limit=found.detection_limit)
             ent.emissions.append(emission)
+            return emission
+        return None
 
     def _from_ppm(self, pollutant: str | None, written: Any, value: float, unit: str,
                   path: str) -> tuple[float | None, str | None]:
@@ -1452,7 +1491,9 @@ class SurveyReader:
         unit = self.kb.qualities.get(iri, {}).get("unit")
         return self.kb.units.get(unit, {}).get("symbol") if unit else None
 
-    def read_fact(self, ent: Enterprise, key: Any, value: Any, path: str) -> None:
+    def read_fact(self, ent: Enterprise, key: Any, value: Any, path: str) -> tuple | None:
+        """One answer among the facts; returns what it gave the enterprise — ("fact", IRI, answer), ("technique",
+        IRI) in use, or ("nothing",) — where line_plans.py may give the same to the next such answer; None else."""
         if str(key).strip().casefold() in _NOTE_KEYS:   # 备注: a remark, not a question
             ent.notes.append(str(value))
             return
@@ -1476,10 +1517,11 @@ class SurveyReader:
             if tech:   # 是否三价铬钝化: a question whether a technique is in use; a yes puts it in use
                 if yes_no(value) is True:
                     ent.techniques.add(tech)
-                elif yes_no(value) is None:
+                    return "technique", tech
+                if yes_no(value) is None:
                     self.warn(path, f"{value!r} does not say whether {self.kb.label(tech)['en']} is in use "
                                     "(answer 是/否).", f"“{value}”未说明是否使用{self.kb.label(tech)['zh']}（请填 是/否）。")
-                return
+                return "nothing",
         iri = self._joined_fact(str(key), path) or self.resolve("fact", str(key), path, sector_only=True)
         if iri is None:
             self._kept(ent, "fact", str(key))
@@ -1488,7 +1530,7 @@ class SurveyReader:
         label = self.kb.label(iri)
         kind = fact["datatype"]
         if value is None or (isinstance(value, str) and not value.strip()):
-            return   # not answered: the rules that need it are reported as not evaluated
+            return "nothing",   # not answered: the rules that need it are reported as not evaluated
         if kind == "boolean":
             answer = yes_no(value)
             if answer is None:
@@ -1516,6 +1558,7 @@ class SurveyReader:
                 return
             value = chosen
         ent.facts[iri] = value
+        return "fact", iri, value
 
     def _joined_fact(self, key: str, path: str) -> str | None:
         """A question written as several names of one fact (溶剂台账/VOCs台账): that fact, when every part that is a
