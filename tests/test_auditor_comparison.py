@@ -158,6 +158,13 @@ def _paper_measures() -> dict[str, set[str]]:
     return proposed_measures(paper())
 
 
+def _paper_unconfirmed(measure: str) -> set[str]:
+    """The enterprises a measure is proposed to with its prerequisite unconfirmed, in any finding."""
+    r = paper()
+    return {e for s in ("key_issues", "other_findings") for i in r[s] for m in i.get("measures", [])
+            if m["measure"].endswith("/" + measure) for e in m["prerequisite_unconfirmed"]}
+
+
 def test_paper_survey_is_read():
     r = paper()
     assert r["excluded"] == []                                       # 刀 is kept as written, pH needs no unit
@@ -186,7 +193,10 @@ def test_paper_expected_measures_are_proposed():
     assert "E13" in m["use-biogas-as-fuel"]
     assert "E02" in m["add-oxygen-delignification"]
     assert "E02" in m["convert-to-peroxide-tcf-bleaching"]            # the H top-up replaced by a peroxide stage
-    assert m["retire-eliminated-capacity"] == {"E14"}
+    # E06's ≤1万t/a recovered-paper lines and E14's small straw line are eliminated capacity (the team's K2, K3);
+    # E02 appears only as unconfirmed: its paper-machine list is open, so an eliminated machine is not ruled out
+    confirmed = {e for e in m["retire-eliminated-capacity"] if e not in _paper_unconfirmed("retire-eliminated-capacity")}
+    assert confirmed == {"E06", "E14"}
     assert {"E04", "E06", "E14"} <= m["cp-management-and-staff"]
 
 
@@ -202,8 +212,9 @@ def test_paper_data_problems_are_said():
     assert any(e == "E08" and "其他行业" in m for e, m in said)
     rows = {row["enterprise"]: row for row in r["indicator_assessment"]["enterprises"]}
     assert rows["E09"]["class"] is None and rows["E08"]["class"] is None
-    # D9: the wastewater volume written as a pollutant is kept as written
-    assert any("废水排放量" in u["name"] for u in r["unresolved"])
+    # D9: the wastewater volume written as a pollutant is read as the annual volume, said, and added to no load
+    assert not any("废水排放量" in u["name"] for u in r["unresolved"])
+    assert any(e == "E02" and "废水排放量 507 万m3/a" in m and "not added to any load" in m for e, m in said)
 
 
 def test_paper_must_not_say():
