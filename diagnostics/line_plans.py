@@ -36,10 +36,15 @@ def _figure(value: Any, negative: bool = False) -> float | None:
     return number
 
 
+_TEXTS = object()   # the frozen form of a list of texts alone (a technique list): no per-item tuples
+
+
 def _frozen(value: Any) -> Any:
     """A hashable form of an answer or name as written, types kept apart (True, 1 and 1.0 are different answers)."""
     kind = type(value)
     if kind is list:
+        if all(type(v) is str for v in value):
+            return _TEXTS, tuple(value)
         return list, tuple(_frozen(v) for v in value)
     if kind is dict:
         raise TypeError("a mapping is not planned")

@@ -12,6 +12,8 @@ enters the treatment, read as generated — the note is the team's own word on w
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .choices import match_choice, route_facts
@@ -40,16 +42,27 @@ _INLET_WORDS = ("进口", "进水", "入口", "inlet", "influent")
 _OUTLET_WORDS = ("出口", "出水", "outlet", "effluent")
 
 
+_NOTE_TAIL = re.compile(r"(?:_note|_remark|说明|备注)$", re.I)
+
+
 def team_key(key: Any) -> str | None:
     """The wastewater key a fact's name is (日排水量, discharge_mode, operating_months_2024), or None."""
-    if not isinstance(key, str):
-        return None
+    return _team_key(key) if isinstance(key, str) else None
+
+
+@lru_cache(maxsize=1 << 12)   # every enterprise of a survey writes the same few fact keys
+def _team_key(key: str) -> str | None:
     return _KEY_OF.get(normalise(_YEAR_TAIL.sub("", key.strip())).replace("_", ""))
 
 
 def note_key(key: Any) -> bool:
     """A fact named as a remark on something (idle_note, 停产说明): kept as a note."""
-    return isinstance(key, str) and bool(re.search(r"(?:_note|_remark|说明|备注)$", key.strip(), re.I))
+    return isinstance(key, str) and _note_key(key)
+
+
+@lru_cache(maxsize=1 << 12)
+def _note_key(key: str) -> bool:
+    return bool(_NOTE_TAIL.search(key.strip()))
 
 
 def stormwater(raw: dict) -> str | None:
@@ -142,11 +155,21 @@ def _route_words(reader: SurveyReader, key: Any, value: Any) -> str | None:
     return "mode"
 
 
+_FACT_IRI_LOCK = threading.Lock()
+
+
 def _fact_iri(reader: SurveyReader, key: str) -> str | None:
-    for iri in reader.kb.facts:
-        if iri.rsplit("/", 1)[-1] == key and reader.kb.sector_of.get(iri) in (reader.sector, None, ""):
-            return iri
-    return None
+    """The fact of the survey's sector (or a shared one) whose key is `key`; looked up once per knowledge base,
+    sector and key (read for every enterprise)."""
+    kb, sector = reader.kb, reader.sector
+    with _FACT_IRI_LOCK:
+        cache = getattr(kb, "_fact_iri_cache", None)
+        if cache is None:
+            cache = kb._fact_iri_cache = {}
+    if (sector, key) not in cache:
+        cache[(sector, key)] = next((iri for iri in kb.facts if iri.rsplit("/", 1)[-1] == key
+                                     and kb.sector_of.get(iri) in (sector, None, "")), None)
+    return cache[(sector, key)]
 
 
 def annual_wastewater(reader: SurveyReader, ent: Enterprise) -> None:
