@@ -16,13 +16,15 @@ class LRU:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any | None:
-        if self.size <= 0:
-            return None
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
+        """The item, marked as used. Without the lock: OrderedDict's get and move_to_end are each one step under
+        the GIL, and the unit caches are read hundreds of thousands of times per survey."""
+        item = self._items.get(key)
+        if item is not None:
+            try:
                 self._items.move_to_end(key)
-            return item
+            except KeyError:   # put() dropped it meanwhile: the item read is still a right answer
+                pass
+        return item
 
     def put(self, key: Hashable, item: Any) -> None:
         if self.size <= 0:

@@ -147,7 +147,7 @@ _KIND_LABELS = {"output": {"zh": "年产量", "en": "annual output"}}
 
 def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived) -> tuple[float | None, list[dict]]:
     values, shown = {}, []
-    for inp in item.inputs:
+    for inp, labels in zip(item.inputs, _input_labels(kb, item)):
         found = _lines_value(kb, units, ent, inp) if inp.kind == "lines" else _input_value(units, ent, inp)
         absent = found is None and inp.if_absent == "upper"
         if absent:   # a removal the survey does not record: counted 0, the result then an upper bound
@@ -155,20 +155,27 @@ def _compute(kb: Knowledge, units: UnitConverter, ent: Enterprise, item: Derived
         if found is None:
             return None, []
         value, written = found
-        try:
-            values[inp.name] = units.conversion(written, item.formula.base_units[inp.name]).apply(value)
-        except UnitProblem:
+        conversion = units.converts(written, item.formula.base_units[inp.name])
+        if conversion is None:
             return None, []
-        # every input carries its name for readers (the fact's, indicator's or pollutant's label): a report never
-        # shows a formula's variable names
-        labels = inp.labels or (kb.label(inp.ref) if inp.ref else _KIND_LABELS.get(inp.kind)) or \
-            (lines_label(kb, inp) if inp.kind == "lines" else None)
+        values[inp.name] = conversion.apply(value)
         shown.append({"name": inp.name, "value": value, "unit": written, "source": inp.ref or inp.kind,
                       **({"labels": labels} if labels else {}), **({"absent": True} if absent else {})})
     try:
         return round(item.formula.evaluate(values), 6), shown
     except (ZeroDivisionError, OverflowError):
         return None, []
+
+
+def _input_labels(kb: Knowledge, item: Derived) -> list[dict[str, str] | None]:
+    """Each input's name for readers (the fact's, indicator's or pollutant's label): a report never shows a
+    formula's variable names. Worked out once per knowledge base and formula, not per enterprise."""
+    cache = kb.__dict__.setdefault("_derived_input_labels", {})
+    found = cache.get(item.iri)
+    if found is None:
+        found = cache[item.iri] = [inp.labels or (kb.label(inp.ref) if inp.ref else _KIND_LABELS.get(inp.kind))
+                                   or (lines_label(kb, inp) if inp.kind == "lines" else None) for inp in item.inputs]
+    return found
 
 
 def _output_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:
@@ -179,9 +186,11 @@ def _output_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> t
         return ent.output, inp.unit_expr
     for unit in (ent.output_unit, f"{ent.output_unit}/a"):   # outputs are a year's: 万米 is 万米/a
         try:
-            return units.conversion(unit, inp.unit_expr).apply(ent.output), inp.unit_expr
-        except (UnitProblem, ValueError):
+            conversion = units.converts(unit, inp.unit_expr)
+        except ValueError:
             continue
+        if conversion is not None:
+            return conversion.apply(ent.output), inp.unit_expr
     return None
 
 
@@ -240,9 +249,11 @@ def _materials_value(units: UnitConverter, ent: Enterprise, inp: FormulaInput) -
 def _annual(units: UnitConverter, value: float, written: str, target: str) -> float | None:
     for expr in (written, f"({units.expression(written)}) / year"):
         try:
-            return units.conversion(expr, target).apply(value)
-        except (UnitProblem, ValueError):
+            conversion = units.converts(expr, target)
+        except ValueError:
             continue
+        if conversion is not None:
+            return conversion.apply(value)
     return None
 
 

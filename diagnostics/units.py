@@ -169,6 +169,17 @@ class UnitConverter:
             raise UnitProblem(str(found), found.zh)
         return found
 
+    def converts(self, written: str, target_expr: str) -> Conversion | None:
+        """conversion(), or None where it raises UnitProblem: for callers that try several units in turn, without
+        the cost of an exception per value once the answer is cached."""
+        found = self._cache.get((written, target_expr))
+        if found is None:
+            try:
+                return self.conversion(written, target_expr)
+            except UnitProblem:
+                return None
+        return None if isinstance(found, UnitProblem) else found
+
     def _make(self, written: str, target_expr: str) -> Conversion:
         check_unit_text(written, self.limits)
         readings = self.readings(written)
