@@ -806,15 +806,17 @@ class SurveyReader:
             label = self.kb.label(fact.iri)
             answer = route_answer(fact, route, text, self.kb.facts[fact.iri]["choice_names"])
             if answer is None:
-                options = "、".join(self._choice_label(fact.iri, c) for c in sorted(fact.sides[route]))
+                sides = sorted(fact.sides[route])
+                options_en = ", ".join(self._choice_label(fact.iri, c, "en") for c in sides)
+                options_zh = "、".join(self._choice_label(fact.iri, c) for c in sides)
                 self.warn(place, f"{text!r} says {route} discharge, but “{label['en']}” has several such answers "
-                                 f"({options}); left unanswered.",
+                                 f"({options_en}); left unanswered.",
                           f"“{text}”表明{'直接' if route == 'direct' else '间接'}排放，但“{label['zh']}”有多个相应回答"
-                          f"（{options}）；按未回答处理。")
+                          f"（{options_zh}）；按未回答处理。")
                 continue
             if fact.datatype == "choice":
                 ent.facts[fact.iri] = (answer,)
-                shown_zh = shown_en = self._choice_label(fact.iri, answer)
+                shown_zh, shown_en = self._choice_label(fact.iri, answer), self._choice_label(fact.iri, answer, "en")
             else:
                 ent.facts[fact.iri] = answer
                 shown_zh, shown_en = ("是", "yes") if answer else ("否", "no")
@@ -1627,21 +1629,24 @@ class SurveyReader:
         if hits and None not in hits:
             chosen = tuple(sorted({c for h in hits for c in h.choices}))
             read = "、".join(self._choice_label(iri, c) for c in chosen)
-            self.warn(path, f"{value!r} read as the answer “{read}” to “{label['en']}” (the text "
+            read_en = ", ".join(self._choice_label(iri, c, "en") for c in chosen)
+            self.warn(path, f"{value!r} read as the answer “{read_en}” to “{label['en']}” (the text "
                             f"{'begins with' if hits[0].how == 'begins' else 'names'} it; check it is meant).",
                       f"“{value}”按“{label['zh']}”的回答“{read}”读取（{'以该选项开头' if hits[0].how == 'begins' else '文中写明该选项'}；"
                       "请核实）。")
             return chosen
-        options = "、".join(self._choice_labels(iri))
-        self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” ({options}); left unanswered.",
-                  f"“{value}”不是“{label['zh']}”的可选回答（{options}）；按未回答处理。")
+        self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” "
+                        f"({', '.join(self._choice_labels(iri, 'en'))}); left unanswered.",
+                  f"“{value}”不是“{label['zh']}”的可选回答（{'、'.join(self._choice_labels(iri))}）；按未回答处理。")
         return None
 
-    def _choice_label(self, fact_iri: str, choice: str) -> str:
-        return self.kb.facts[fact_iri].get("choice_labels", {}).get(choice, {}).get("zh") or choice
+    def _choice_label(self, fact_iri: str, choice: str, lang: str = "zh") -> str:
+        """A choice as the message in `lang` names it: an English report says the English label, never 直接排放."""
+        labels = self.kb.facts[fact_iri].get("choice_labels", {}).get(choice, {})
+        return labels.get(lang) or labels.get("zh") or labels.get("en") or choice
 
-    def _choice_labels(self, fact_iri: str) -> list[str]:
-        return sorted(v["zh"] for v in self.kb.facts[fact_iri].get("choice_labels", {}).values()) \
+    def _choice_labels(self, fact_iri: str, lang: str = "zh") -> list[str]:
+        return sorted(self._choice_label(fact_iri, c, lang) for c in self.kb.facts[fact_iri].get("choice_labels", {})) \
             or self.kb.facts[fact_iri]["choices"]
 
 
