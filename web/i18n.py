@@ -241,6 +241,11 @@ UI: dict[str, dict[str, str]] = {
     "templates": {"zh": "调查表模板", "en": "Survey templates"},
     "template_for": {"zh": "下载模板", "en": "Download template"},
     "diagnosis_busy": {"zh": "所有诊断进程都在忙，请几秒钟后重试。", "en": "Every diagnosis worker is busy; try again in a few seconds."},
+    "diagnosis_loading": {"zh": "知识库仍在加载：诊断进程正在读取知识库（首次启动或服务器繁忙时需要半分钟到几分钟）。"
+                                "请约 {seconds} 秒后重试（刷新本页即重新提交）。",
+                          "en": "The knowledge base is still loading: the diagnosis workers are reading it (half a "
+                                "minute to a few minutes on a first start or a busy server). Try again in about "
+                                "{seconds} s (reloading this page submits again)."},
     "diagnosis_no_worker": {"zh": "诊断进程未能启动（服务器负载过高或内存不足），已记录在服务器日志中。请一两分钟后重试；"
                                   "仍不行请管理员查看日志。",
                             "en": "No diagnosis worker could start (the server is overloaded or short of memory); "
