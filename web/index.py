@@ -237,12 +237,13 @@ class KBIndex:
         if ":" not in iri:
             return dict(UNNAMED_NODE)
         entry, _, fragment = iri.partition("#")
-        number = re.search(r"(\d+)$", fragment)
-        if not fragment or number is None:
+        if not fragment:
             return {}
+        number = re.search(r"-(\d+)$", fragment)
+        suffix = f" {number.group(1)}" if number else ""
         for p, objs in self.out.get(entry, {}).items():
             if any(str(o) == iri for o in objs):
-                return {lang: f"{text} {number.group(1)}" for lang, text in self.labels(p).items() if lang}
+                return {lang: text + suffix for lang, text in self.labels(p).items() if lang}
         return {}
 
     def label(self, iri: str, lang: str) -> Picked:

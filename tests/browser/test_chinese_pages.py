@@ -103,3 +103,31 @@ def test_a_concept_page_labels_its_english_name_and_keeps_its_iri_aside(client):
 def test_a_sector_link_to_a_shared_measure_is_named_by_the_measure_and_sector(zh_client):
     page = zh_client.get("/id/papermaking/process/raw-material-preparation?lang=zh").get_data(as_text=True)
     assert ">雨污分流和初期雨水收集（造纸）</a>" in page and ">rain-sewage-separation<" not in page
+
+
+def test_every_code_of_the_knowledge_format_has_its_names():
+    """A code added to a closed list of the format (kb/source_format.py) without names in web/code_labels.yaml
+    would reach the pages as written."""
+    from cpkb.kb import source_format as fmt
+    from cpkb.web.code_labels import code_labels
+
+    lists = {"costBasis": fmt.COST_BASES, "datatype": fmt.FACT_DATATYPES, "emissionStage": fmt.EMISSION_STAGES,
+             "actsOn": fmt.EMISSION_STAGES, "effectMode": fmt.EFFECT_MODES, "sourceAge": fmt.SOURCE_AGES,
+             "contextKey": fmt.CONTEXT_KEYS}
+    missing = [(prop, code) for prop, codes in lists.items() for code in codes
+               if not (code_labels(f"https://w3id.org/cpkb/def/{prop}", code) or {}).keys() >= {"zh", "en"}]
+    assert not missing
+
+
+def test_every_code_written_in_the_knowledge_base_has_its_names(zh_client):
+    from rdflib import Literal
+
+    from cpkb.web.code_labels import code_labels, is_code_property
+    from cpkb.web.index import get_index
+
+    with zh_client.application.app_context():
+        index = get_index()
+        missing = {(p.rsplit("/", 1)[-1], str(o)) for props in index.out.values() for p, objs in props.items()
+                   if is_code_property(p) for o in objs
+                   if isinstance(o, Literal) and not o.language and not code_labels(p, str(o))}
+    assert not missing
