@@ -18,6 +18,7 @@ from cpkb.kb.source_format import CURRENCIES
 from cpkb.settings import format_bytes
 
 from .code_labels import code_labels, is_code_property, shown_as_code
+from .indicator_table import indicator_table
 from .i18n import (LANG_LABELS, LANG_NAMES, UI, configured_languages, pick, render_text, request_language,
                    ui_picked, ui_text)
 from .index import (BROWSABLE_KINDS, DEF_BASE, DEF, FACETS, ID_BASE, P, PREF, ALT, RDFS_LABEL, SOURCE, SYMBOL, TYPE,
@@ -346,6 +347,8 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
         data["condition"] = _condition(index, cond, lang) if cond else None
     if kind == "Sector":
         data["sector"] = _sector_sections(index, iri, lang)
+    if kind == "IndicatorSystem":
+        data["indicator_table"] = indicator_table(index, iri, lang)
     return data
 
 
@@ -629,19 +632,7 @@ def measures():
     pages = max(1, -(-len(rows) // size))
     page_no = min(page_no, pages)
     shown = rows[(page_no - 1) * size: page_no * size]
-    facets = []
-    for facet in FACETS:
-        values = []
-        for key, count in counts[facet].items():
-            iri = index.facet_iri[(facet, key)]
-            values.append({"key": key, "term": index.term(iri, lang), "count": count,
-                           "selected": key in selected[facet]})
-        for key in selected[facet] - set(counts[facet]):  # a selected value with no match stays visible
-            iri = index.facet_iri.get((facet, key))
-            if iri:
-                values.append({"key": key, "term": index.term(iri, lang), "count": 0, "selected": True})
-        values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"])))
-        facets.append({"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values})
+    facets = [_facet_data(index, facet, counts[facet], selected[facet], lang) for facet in FACETS]
     args = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "lang")]
     query = urlencode(args)
     data = {
@@ -655,6 +646,25 @@ def measures():
                     "xlsx": url_for("browse.measures_xlsx") + ("?" + query if query else "")},
     }
     return "browse/measures.html", data
+
+
+def _facet_data(index: KBIndex, facet: str, counts: dict[str, int], selected: set[str], lang: str) -> dict:
+    """One facet's values with their counts; a process or problem names its sector beside it, since several
+    sectors have one of the same name (备料, 废水处理)."""
+    values = []
+    for key in [*counts, *sorted(selected - set(counts))]:  # a selected value with no match stays visible
+        iri = index.facet_iri.get((facet, key))
+        if iri is None:
+            continue
+        sector = index.sector_of(iri) if facet in SECTORED_FACETS else None
+        values.append({"key": key, "term": index.term(iri, lang), "count": counts.get(key, 0),
+                       "selected": key in selected, "sector": index.term(sector, lang) if sector else None})
+    values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"]),
+                               collation_key(v["sector"]["label"]["text"]) if v["sector"] else ()))
+    return {"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values}
+
+
+SECTORED_FACETS = ("process", "problem")
 
 
 _EXPORT_HEADER = {
