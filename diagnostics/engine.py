@@ -464,6 +464,7 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
         scorer = SystemScorer(indicators)
         for ent in graded:
             score = scorer.score(ent.indicators, ent.model)
+            _say_unscorable(kb, scorer, ent, score)
             if not ent.output:  # per-unit-product figures mean nothing without production: not graded, and said so
                 score.grade = None
                 score.reasons.append("产量缺失或为零，不评定等级 / output missing or zero: not graded")
@@ -471,6 +472,20 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
             out["enterprises"].append(_score_dict(kb, system, ent, score))
         out["systems"][-1]["distribution"] = distribution
     return out
+
+
+def _say_unscorable(kb: Knowledge, scorer: SystemScorer, ent: Enterprise, score: EnterpriseScore) -> None:
+    """An enterprise not rated although it gave values of the system's indicators: those indicators have no level
+    I/II/III benchmark in the knowledge base (no readable source gave one), which is said rather than left as
+    'no value' (a reader would otherwise look for a name or unit the engine missed)."""
+    given = [i for i in scorer.unscorable if i in ent.indicators]
+    if score.grade is not None or not given:
+        return
+    zh = "、".join(kb.label(i)["zh"] for i in given)
+    en = ", ".join(kb.label(i)["en"] for i in given)
+    score.reasons.append(f"已填的{zh}在知识库中没有Ⅰ/Ⅱ/Ⅲ级基准值（未读到给出基准值的来源），不能据此评级 / the values given "
+                         f"for {en} have no level I/II/III benchmark in the knowledge base (no source giving one was "
+                         "read): they cannot rate the enterprise")
 
 
 def _system_labels(kb: Knowledge, system: str) -> dict[str, str]:
