@@ -321,13 +321,16 @@ class Economics:
 
 def _cost(graph: Graph, node) -> dict:
     """One cost or saving item; `currency` (ISO 4217, CNY unless the source gives another), `year` (price year),
-    `scale_by` (the capacity fact IRI) and `enthalpy` (GJ per tonne of steam) when the source gives them."""
-    year, scale_by, enthalpy = (graph.value(node, p) for p in (CPKB.priceYear, CPKB.scaleBy, CPKB.steamEnthalpy))
+    `scale_by` (the capacity or activity fact IRI), `basis_unit` (the unit one figure is per) and `enthalpy`
+    (GJ per tonne of steam) when the source gives them."""
+    year, scale_by, enthalpy, per = (graph.value(node, p) for p in (CPKB.priceYear, CPKB.scaleBy,
+                                                                    CPKB.steamEnthalpy, CPKB.basisUnit))
     return {"low": float(graph.value(node, CPKB.minValue)), "high": float(graph.value(node, CPKB.maxValue)),
             "basis": str(graph.value(node, CPKB.costBasis)), "verified": _verified(graph, node),
             "sources": _citations(graph, node), "currency": str(graph.value(node, CPKB.currency) or "CNY"),
             "year": int(year) if year is not None else None,
             "scale_by": str(scale_by) if scale_by is not None else None,
+            "basis_unit": str(per) if per is not None else None,
             "enthalpy": float(enthalpy) if enthalpy is not None else None}
 
 

@@ -74,6 +74,7 @@ class Compiler(ModelFields):
         self.vocab: dict[str, dict[str, URIRef]] = {}
         self.dataset = Dataset()
         self.locations: dict[URIRef, Located] = {}
+        self._deferred: list = []   # checks that need every file emitted (a fact's unit defined further down)
 
     # ------------------------------------------------------------------ entry points
 
@@ -88,6 +89,8 @@ class Compiler(ModelFields):
             self._index_file(path, data)
         for path, data in parsed:
             self._emit_file(path, data)
+        for check in self._deferred:
+            check()
         if self.problems:
             raise SourceError(self.problems)
         version = self._version(files)

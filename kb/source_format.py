@@ -273,7 +273,12 @@ EMISSION_STAGES = ("generated", "emitted")
 # Model v2 (kb/README.md): closed lists of the new fields.
 COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output",
               "per-facility",   # per-facility: one shared installation (park scale), counted once
-              "per-t-per-h", "per-MW", "per-kW")   # per unit of steam/boiler capacity, of power (装机/热功率)
+              "per-t-per-h", "per-MW", "per-kW",   # per unit of steam/boiler capacity, of power (装机/热功率)
+              "per-activity")   # per unit of a surveyed activity fact (air flow treated, cells, sinter t/a …)
+# The generic activity basis: scaled by the survey fact it names (`scale_by`, required), per `per` of its unit.
+ACTIVITY_BASIS = "per-activity"
+# Bases that may name the unit one figure is per (`per: UNIT`): the activity's, or the product's for per-output.
+PER_UNIT_BASES = ("per-activity", "per-output")
 # Capacity bases scaled by a survey fact in this unit (the unit id of kb/shared/units.yaml).
 CAPACITY_BASIS_UNITS = {"per-t-per-h": "t-per-h", "per-MW": "MW", "per-kW": "kW"}
 # Currencies of sourced money figures (ISO 4217) with their Chinese and English names; the figure keeps the
