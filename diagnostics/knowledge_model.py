@@ -87,6 +87,12 @@ class RequirementSet:
     periods: list[tuple[str, str | None, str | None]]   # (new|existing, from, until) as YYYY-MM-DD
     applies_when: URIRef | None
     limits: list[Limit]
+    places: list[tuple[str, str]] = field(default_factory=list)   # (division code prefix, name): a local standard
+    limits_read: bool = True     # False: the standard binds but its table was not read (no limits)
+
+    @property
+    def local(self) -> bool:
+        return bool(self.places)
 
 
 def load_requirements(graph: Graph, sector_of: dict[str, str], labels) -> dict[str, RequirementSet]:
@@ -119,7 +125,10 @@ def load_requirements(graph: Graph, sector_of: dict[str, str], labels) -> dict[s
             _key(graph, area) if area is not None else "general",
             sorted(str(o) for o in graph.objects(s, CPKB.region)), sorted(str(o) for o in graph.objects(s, CPKB.basin)),
             sorted(periods, key=lambda p: (p[0], p[1] or "")), graph.value(s, CPKB.appliesWhen),
-            sorted(limits, key=lambda lim: lim.key))
+            sorted(limits, key=lambda lim: lim.key),
+            sorted((str(graph.value(p, CPKB.divisionCode)), str(graph.value(p, CPKB.placeName)))
+                   for p in graph.objects(s, CPKB.appliesInPlace)),
+            graph.value(s, CPKB.limitsRead) is None or bool(graph.value(s, CPKB.limitsRead).toPython()))
     return out
 
 

@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 
 from . import source_format as fmt
 from .formula import FormulaError, check_formula
+from .place_names import resolve_place
 from .namespaces import CPKB
 from .yaml_source import line_of
 
@@ -367,6 +368,24 @@ class ModelFields:
                     date = self._date(ctx, k, item[k], line)
                     if date is not None:
                         g.add((node, prop, date))
+
+    def _special_places(self, ctx, iri: URIRef, key: str, value: Any) -> None:
+        """`places: [浙江省, 江苏省无锡市]`: the provinces, cities or counties where a local standard binds, each
+        checked against GB/T 2260 (kb/place_names.py) and kept with its division code."""
+        if not isinstance(value, list) or not value:
+            self._problem(ctx, "`places` is a non-empty list of provinces, cities or counties written in full, "
+                          "e.g. [浙江省] or [江苏省无锡市, 江苏省常州市].", line_of(value))
+            return
+        for n, name in enumerate(value, 1):
+            prefix, problem = resolve_place(name)
+            if problem:
+                self._problem(ctx, f"`places` item {n}: {problem}", line_of(value))
+                continue
+            node = URIRef(f"{iri}#place-{prefix}")
+            ctx.graph.add((iri, CPKB.appliesInPlace, node))
+            ctx.graph.add((node, RDF.type, CPKB.AdministrativePlace))
+            ctx.graph.add((node, CPKB.placeName, Literal(name.strip(), lang="zh")))
+            ctx.graph.add((node, CPKB.divisionCode, Literal(prefix)))
 
     def _special_limits(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """The limits of a requirement set: [{pollutant | quantity | indicator, where, value | range, unit,

@@ -136,9 +136,11 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "area": vocab("LimitArea", CPKB.limitArea),
         "regions": ref("region", CPKB.region, many=True),
         "basins": ref("basin", CPKB.basin, many=True),
+        "places": special("places"),                       # provinces, cities, counties (GB/T 2260): a local standard
         "applies_to": special("applies_to"),
         "applies_when": special("condition"),
-        "limits": special("limits", required=True),
+        "limits": special("limits"),                       # required unless limits_read: false (kb/compile.py)
+        "limits_read": lit("bool", CPKB.limitsRead),       # false: the standard's table was not read, no limits
     }),
     "derived": Kind("derived", CPKB.DerivedQuantity, {
         "gives": special("gives"),
@@ -293,7 +295,7 @@ CURRENCIES = {"CNY": ("人民币", "yuan"), "EUR": ("欧元", "EUR"), "USD": ("�
 STEAM_MASS_UNIT = "t-per-a"
 EFFECT_MODES = ("relative", "target", "absolute")
 SOURCE_AGES = ("new", "existing")
-CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age")
+CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age", "local_standard")
 
 # Condition keys of the rule language (kb/README.md): key -> class.
 CONDITION_CLASSES: dict[str, object] = {
