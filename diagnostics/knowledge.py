@@ -172,7 +172,7 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
-    qualities: dict[str, dict] = field(default_factory=dict)   # stream quality IRI -> {unit, reads}
+    qualities: dict[str, dict] = field(default_factory=dict)   # stream quality IRI -> {unit, reads, format}
     alt_names: dict[str, list[str]] = field(default_factory=dict)   # IRI -> alternative names and key, as written
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
@@ -393,7 +393,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit),
                                     "hw_codes": many(CPKB.code), "citations": lambda s: _citations(graph, s),
                                     "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
-        qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads)}),
+        qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads),
+                                   "format": value(CPKB.valueFormat)}),
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),

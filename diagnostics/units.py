@@ -207,6 +207,15 @@ class UnitConverter:
                               f"单位 {shown(written, 40)} 无法换算为有限的 {target_expr}")
         return Conversion(factor, offset)
 
+    def _dimensionality(self, written: str) -> str:
+        expr = self.expression(written)
+        try:
+            return str(self.registry.Quantity(1.0, expr).dimensionality)
+        except ValueError as exc:   # 万GJ/a: a factor inside a unit, read as a quantity (as _make does)
+            if "scaling factor" not in str(exc):
+                raise
+            return str(self.registry.parse_expression(expr).dimensionality)
+
     def dimension_of(self, written: str) -> str:
         """pint's dimensionality of a written unit, e.g. '[mass] / [time]'; UnitProblem when unknown.
         Cached per written unit: a survey writes the same few units tens of thousands of times."""
@@ -214,7 +223,7 @@ class UnitConverter:
         if found is None:
             try:
                 check_unit_text(written, self.limits)
-                found = str(self.registry.Quantity(1.0, self.expression(written)).dimensionality)
+                found = self._dimensionality(written)
             except UnitProblem as problem:
                 found = problem
             except Exception:  # noqa: BLE001
