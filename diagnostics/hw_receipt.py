@@ -10,8 +10,13 @@ holds only under a plan the provincial authority has determined, which a survey 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .hw_codes import HwCode, HwCodeProblem, covers, parse_code, scope_text
 from .knowledge import Knowledge
+
+if TYPE_CHECKING:
+    from .survey import Enterprise
 
 FACT = "https://w3id.org/cpkb/id/fact/"
 CODE_QUALITY = "https://w3id.org/cpkb/id/quality/hazardous-waste-code"
@@ -29,7 +34,7 @@ def offer_code(kb: Knowledge, resource: str, qualities: dict) -> tuple[HwCode | 
     return (HwCode(sorted(codes)[0]) if codes else None), False
 
 
-def receipt(kb: Knowledge, resource: str, qualities: dict, receiver) -> tuple[str, dict | None]:
+def receipt(kb: Knowledge, resource: str, qualities: dict, receiver: "Enterprise | None") -> tuple[str, dict | None]:
     """ok / unknown / refused for an offer to a receiver, and the note saying why (None for no hazardous waste)."""
     code, own = offer_code(kb, resource, qualities)
     if code is None:
@@ -63,7 +68,7 @@ def receipt(kb: Knowledge, resource: str, qualities: dict, receiver) -> tuple[st
                              "not given; check before any transfer."}
 
 
-def _licensed(receiver, code: HwCode) -> tuple[str, dict]:
+def _licensed(receiver: "Enterprise", code: HwCode) -> tuple[str, dict]:
     """A licensed receiver: its approved scope, where the survey gives it, must cover the code."""
     shown = str(code)
     permit = receiver.hw_permit if receiver is not None else {}
