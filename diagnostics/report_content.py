@@ -520,9 +520,9 @@ class _Builder:
             status = item.get("enterprises") or {}
             document = " ".join(x for x in (item.get("document_number"),
                                             _pick(item.get("document_labels"), self.lang)) if x) or "—"
-            if item.get("local"):   # a local standard is named as such, with its document
-                document = f"{_pick(item['local'], self.lang)}：{document}" if self.lang == "zh" else \
-                    f"{_pick(item['local'], self.lang)}: {document}"
+            if item.get("local"):   # a local standard is named as such: 浙江省地方标准 DB33/2146-2018：title
+                title = _pick(item.get("document_labels"), self.lang) or ""
+                document = f"{_pick(item['local'], self.lang)}{'：' if self.lang == 'zh' else ': '}{title}"
             summary.append([_pick(item.get("labels"), self.lang), document,
                             item.get("clause") or "—", len(status.get("applies", [])), len(item.get("exceeded", [])),
                             sep.join(sorted({c["enterprise"] for c in item.get("exceeded", [])})) or "—",

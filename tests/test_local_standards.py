@@ -6,6 +6,7 @@ GB 37822-2019 Annex A (in-plant NMHC 10 mg/m³)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from cpkb.diagnostics.engine import diagnose
+from cpkb.diagnostics.report_content import build_report
 from cpkb.kb.compile import compile_kb
 from cpkb.kb.errors import SourceError
 
@@ -83,11 +85,41 @@ def test_a_guangdong_survey_is_judged_by_db44_2367_and_the_stricter_limit_binds(
     assert (local["limit_value"], local["exceeded"], local["binding"]) == (6, True, True)
     assert national["stricter"]["requirement"].endswith("db44-2367-fugitive")
     assert "gb16297-table2-coating" not in {k for k, s in sets.items() if s["enterprises"].get("applies")}
+    # the Chinese report names the local standard by place and document, and says which limit binds
+    text = "\n".join(_texts(build_report(result, "zh")))
+    assert "广东省地方标准 DB44/2367-2022：广东省 固定污染源挥发性有机物综合排放标准" in text
+    assert "超标（从严执行此限值）" in text and "达标（另有更严限值6：" in text
+    assert "db44-2367" not in text   # no internal id on the Chinese page
+
+
+def _texts(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in _texts(v)]
+    if isinstance(node, (list, tuple)):
+        return [t for v in node for t in _texts(v)]
+    if dataclasses.is_dataclass(node):
+        return [t for f in dataclasses.fields(node) for t in _texts(getattr(node, f.name))]
+    return []
+
+
+def test_a_guangdong_furniture_maker_is_judged_by_its_sector_standard_not_the_integrated_one():
+    raw = coaters("广东省东莞市")
+    raw["scope"]["facts"]["涂装对象类别"] = "木质家具"
+    raw["enterprises"][1]["emissions"].append({"pollutant": "VOCs", "value": 35, "unit": "mg/m3", "point": "outlet"})
+    sets = sets_of(_run(raw))
+    # DB44/814-2010 Table 1, period II: total VOCs 30 mg/m³ — G2's 35 is over; NMHC figures are not total VOCs
+    furniture = sets["db44-814-furniture"]
+    assert [(c["enterprise"], c["measured"], c["exceeded"]) for c in furniture["checks"]] == [("G2", 35, True)]
+    # DB44/2367 defers to the sector standard (its chapter 1 note): not applicable, so NMHC 94 is judged by no 80
+    assert sets["db44-2367-table1"]["enterprises"] == {"not_applicable": ["G1", "G2"]}
+    assert sets["db44-816-vehicle"]["enterprises"] == {"not_applicable": ["G1", "G2"]}
 
 
 def test_a_jiangsu_survey_is_not_judged_by_zhejiang_or_guangdong_standards():
     sets = sets_of(_run(coaters("江苏省苏州市")))
-    for key in ("db33-2146-coating", "db44-2367-table1", "db44-2367-fugitive"):
+    for key in ("db33-2146-coating", "db44-2367-table1", "db44-2367-fugitive", "db44-814-furniture"):
         assert sets[key]["enterprises"] == {"not_applicable": ["G1", "G2"]}, key
         assert sets[key]["checks"] == []
     assert "江苏省苏州市" in sets["db33-2146-coating"]["reasons"]["G1"]["zh"]
