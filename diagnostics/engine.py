@@ -105,6 +105,10 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         + other_sector_warnings(kb, sector, enterprises) + floor_warnings(enterprises)
         + _set_aside_notes(general, invalid),
     }
+    unplaced = (result.get("compliance") or {}).get("local_unplaced")
+    if unplaced:   # local standards of the sector exist but the survey's place is unknown: said once
+        result["warnings"].append({"place": "scope.region", "message": unplaced["en"], "enterprise": None,
+                                   "messages": unplaced})
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
 

@@ -45,7 +45,9 @@ def context_of(scope: dict[str, Any], ent: Enterprise, fact_iris: dict[str, str]
     """The enterprise's audit context: pilot type, region and basin from the scope; park membership, special-limit
     area and new/existing from its facts, else the scope's facts; the survey year."""
     context: dict[str, Any] = {"pilot_type": scope.get("pilot_type"), "region": scope.get("region"),
-                               "basin": scope.get("basin"), "year": scope.get("year")}
+                               "basin": scope.get("basin"), "year": scope.get("year"),
+                               "place_code": (scope.get("place") or {}).get("code"),
+                               "place_name": (scope.get("place") or {}).get("as")}
     scope_facts = scope.get("facts") or {}
     for key, iri in fact_iris.items():
         value = ent.facts.get(iri, scope_facts.get(iri))

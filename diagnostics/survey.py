@@ -688,6 +688,15 @@ class SurveyReader:
                 resolved[key] = iri
                 continue
             place = self.places.locate(written)
+            if place is not None and place.code and "place" not in scope:
+                scope["place"] = place.as_dict(self.kb)   # a province, city or county: local standards bind by it
+            if place is not None and place.code and not (place.region or place.basin):
+                scope[f"{key}_written"] = written
+                self.warn(f"scope.{key}", f"{written!r} read as {''.join(place.names)}, inside no key region or basin of "
+                                          "the knowledge base: its local standards apply; no regional figures.",
+                          f"“{written}”按{''.join(place.names)}理解，不在知识库所录任何重点区域或流域之内：按该地的地方标准"
+                          "判断，不计算区域减排潜力。")
+                continue
             if place is None or not (place.region or place.basin):
                 scope[f"{key}_written"] = written
                 self.warn(f"scope.{key}", f"{written!r} is neither a key region or basin of the knowledge base nor a "

@@ -317,7 +317,8 @@ _BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("�
           "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output"),
           "per-facility": ("每套共享设施", "per shared installation"),
           "per-t-per-h": ("每 t/h 蒸汽/锅炉容量", "per t/h of steam or boiler capacity"),
-          "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"), "per-kW": ("每 kW 装机功率", "per kW of installed power")}
+          "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"), "per-kW": ("每 kW 装机功率", "per kW of installed power"),
+          "per-activity": ("每单位活动量（按所列调查事实折算）", "per unit of activity (scaled by the survey fact named)")}
 
 
 def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
