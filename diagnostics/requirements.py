@@ -17,6 +17,7 @@ from typing import Any
 
 from .knowledge import Knowledge, measured_as, requirement_sets_of
 from .knowledge_model import Limit, RequirementSet
+from .enterprise_model import judged_sector
 from .local_standards import local_standard, mark_binding, place_applies, place_names, unplaced_note
 from .survey import Enterprise, Survey
 from .units import UnitProblem
@@ -80,6 +81,7 @@ def _condition(req: RequirementSet, context: dict[str, Any], evaluate) -> tuple[
 
 
 _OTHER_SECTOR = _why("企业属于其他行业，不执行本行业的排放标准", "the enterprise is of another sector: this sector's standard does not bind it")
+_NOT_ITS_SECTOR = _why("该标准属于其他行业，不约束本企业", "the standard is of another sector than the enterprise's")
 
 
 def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool | None, dict]:
@@ -103,16 +105,20 @@ def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool 
 
 
 def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, compiler) -> list[dict]:
-    """Every applicable limit of the sector's requirement sets against the enterprise's figures."""
-    sets = requirement_sets_of(kb, sector)   # in IRI order
+    """Every applicable limit of the requirement sets of the enterprise's sector (its own in a survey of several
+    sectors: a slaughterhouse in a dyeing basin survey by the slaughtering standard) against its figures."""
+    own = judged_sector(ent, sector)
+    if own != sector:   # the survey sector's standard does not bind it: said per set in the compliance section
+        for req in requirement_sets_of(kb, sector):
+            ent.model.requirement_status[req.iri] = {"applies": False, "why": _OTHER_SECTOR}
+    sets = requirement_sets_of(kb, own) if own else []   # in IRI order
     checks: list[dict] = []
     ent.model.unplaced = []
     evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
-    other = "other_sector" in ent.set_apart   # a slaughterhouse in a dyeing basin survey: not this sector's standard
     ent.model.context["local_standard"], ent.model.context["local_standard_names"] = local_standard(
         kb, sets, ent.model.context)   # before any set's condition tests it
     for req in sets:
-        binding, why = (False, _OTHER_SECTOR) if other else applies(req, ent.model.context, sets, evaluate)
+        binding, why = applies(req, ent.model.context, sets, evaluate)
         ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
         if not binding:
             continue
@@ -301,8 +307,10 @@ def _oxygen(value: float, em: dict, o2_ref: float) -> tuple[float, dict]:
 
 
 def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
-    """The result's `compliance` section: per requirement set, whom it binds, the checks and the exceedances."""
-    sets = sorted((r for r in kb.requirement_sets.values() if r.sector == sector), key=lambda r: r.iri)
+    """The result's `compliance` section: per requirement set, whom it binds, the checks and the exceedances. The
+    sets of the survey's sector come first, then those of the other sectors its enterprises are of."""
+    others = sorted({s for e in enterprises if (s := judged_sector(e, sector)) and s != sector})
+    sets = [r for s in (sector, *others) for r in requirement_sets_of(kb, s)]
     if not sets:
         return {}
     # every enterprise's checks and unplaced figures gathered per set in one pass, in survey order
@@ -317,7 +325,9 @@ def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict
         status = defaultdict(list)
         reasons: dict[str, dict] = {}
         for ent in enterprises:
-            found = ent.model.requirement_status.get(req.iri, {"applies": None, "why": _why("未评估", "not assessed")})
+            found = ent.model.requirement_status.get(req.iri) or (
+                {"applies": False, "why": _NOT_ITS_SECTOR} if req.sector != sector else
+                {"applies": None, "why": _why("未评估", "not assessed")})
             key = {True: "applies", False: "not_applicable", None: "unknown"}[found["applies"]]
             status[key].append(ent.id)
             if key != "applies":

@@ -160,7 +160,8 @@ class Diagnoser:
         if size > 0:
             from .worker_pool import WorkerPool
 
-            self.pool = WorkerPool(MODULE, {"settings": self.settings}, size, name="diagnosis worker",
+            self.pool = WorkerPool(MODULE, {"settings": self.settings}, size,
+                                   float(settings["worker_start_timeout_s"]), name="diagnosis worker",
                                    retire_on=("memory",))
 
     def run(self, data: bytes, filename: str, exclude_invalid: bool, store=None, names: list | None = None,

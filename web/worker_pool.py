@@ -140,7 +140,8 @@ class Worker:
         self.conn = Connection(from_child_r, writable=False)
         if not self.conn.poll(start_timeout_s):
             self.kill()
-            raise RuntimeError(f"the worker {module} did not start in time")
+            raise RuntimeError(f"the worker {module} did not start within {start_timeout_s:g} s "
+                               "(setting worker_start_timeout_s)")
         try:
             status, detail = self.conn.recv()
         except (EOFError, OSError):
@@ -180,7 +181,7 @@ class Worker:
 class WorkerPool:
     """`size` workers running `module`, each answering one job at a time."""
 
-    def __init__(self, module: str, source: dict, size: int, start_timeout_s: float = 60.0, name: str = "worker",
+    def __init__(self, module: str, source: dict, size: int, start_timeout_s: float, name: str = "worker",
                  retire_on: tuple[str, ...] = (), on_replaced=None):
         self.module = module
         self.on_replaced = on_replaced  # called when a replacement worker is in service (the fair shares count it)
