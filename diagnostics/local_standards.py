@@ -10,9 +10,12 @@ could not be judged.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .knowledge_model import RequirementSet
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 
 def _why(zh: str, en: str) -> dict[str, str]:
@@ -49,7 +52,7 @@ def place_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool | 
                        f"the enterprise is in {where}, outside {names}: this local standard does not bind it")
 
 
-def local_standard(kb, sets: list[RequirementSet], context: dict[str, Any]) -> tuple[bool, list[str]]:
+def local_standard(kb: "Knowledge", sets: list[RequirementSet], context: dict[str, Any]) -> tuple[bool, list[str]]:
     """The context key `local_standard`: True when a local set of the sector is known to bind the enterprise's
     place, else False (an unplaced survey included: it is warned about apart, and a survey's own answer, such as
     coating's `local-coating-standard`, still decides); with the Chinese names of the documents that bind."""
@@ -58,7 +61,7 @@ def local_standard(kb, sets: list[RequirementSet], context: dict[str, Any]) -> t
     return bool(binding), binding
 
 
-def _document_name(kb, req: RequirementSet) -> str:
+def _document_name(kb: "Knowledge", req: RequirementSet) -> str:
     """DB33/2146-2018 工业涂装工序大气污染物排放标准, as the reports name a local standard."""
     source = kb.sources.get(req.document)
     title = source.zh if source is not None else req.labels.get("zh", req.iri)
