@@ -533,14 +533,18 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
     chosen, rejected = [], []
+    target_rows: dict[tuple[str, ...], list] = {}   # measures of the same problems have the same target rows
     # an enterprise of another sector in a basin or park survey is given its own sector's measures
     sectors = {sector} | {s for e in enterprises if (s := judged_sector(e, sector))}
     for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
         problems = [p for p in measure.addresses if p in affected]
         if measure.sector not in sectors or not problems:
             continue
-        targets = set().union(*(affected[p] for p in problems))
-        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, _in_order(targets, in_order, rows))
+        found = target_rows.get(tuple(problems))
+        if found is None:
+            targets = set().union(*(affected[p] for p in problems))
+            found = target_rows[tuple(problems)] = _in_order(targets, in_order, rows)
+        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, found)
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -553,12 +557,15 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
             code = max(reasons, key=lambda k: len(reasons[k]))
             rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
             continue
-        confirmed = set(applies) - set(unconfirmed)  # the ranking counts only enterprises known to qualify
-        score = sum(severity[p] * len(affected[p] & confirmed) for p in problems) / len(enterprises)
+        # the ranking counts only enterprises known to qualify; applies is in id order, so this one is too
+        doubtful = set(unconfirmed)
+        confirmed = [e for e in applies if e not in doubtful] if doubtful else applies
+        known = set(confirmed)
+        score = sum(severity[p] * len(affected[p] & known) for p in problems) / len(enterprises)
         chosen.append({**entry, "applies_to": applies, "prerequisite_unconfirmed": unconfirmed,
                        "not_applicable": dict(reasons), "score": round(score, 4),
                        # amounts only over enterprises known to qualify: unconfirmed ones are to be checked first
-                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in sorted(confirmed)])})
+                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in confirmed])})
     chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
     for rank, rec in enumerate(chosen, 1):
         rec["rank"] = rank
@@ -579,31 +586,25 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
-    reasons: dict[str, list[str]] = defaultdict(list)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
-    codes = []
     for ent, signature in rows:
-        code = settled.get(signature, _UNSETTLED)
-        if code is _UNSETTLED:
-            code = settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+        if signature not in settled:
+            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
                 "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
-        codes.append(code)
-    judged = iter(_prerequisite(batch, measure, [row for row, code in zip(rows, codes) if code is None]))
-    applies, unconfirmed = [], []
+    codes = [settled[signature] for _, signature in rows]
+    pending = [row for row, code in zip(rows, codes) if code is None]
+    values = _prerequisite(batch, measure, pending)
+    ids = [ent.id for ent, _ in pending]
+    applies = [eid for eid, value in zip(ids, values) if value != FALSE]
+    # the survey lacks the facts its prerequisite needs: to be checked
+    unconfirmed = [eid for eid, value in zip(ids, values) if value == UNKNOWN]
+    judged = iter(values)
+    reasons: dict[str, list[str]] = defaultdict(list)   # by reason, in the order the reasons first occur
     for (ent, _), code in zip(rows, codes):
-        if code is None:
-            value = next(judged)
-            if value != FALSE:
-                applies.append(ent.id)
-                if value == UNKNOWN:
-                    unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
-                continue
-            code = "prerequisite-missing"
-        reasons[code].append(ent.id)
+        if code is None and next(judged) != FALSE:
+            continue
+        reasons[code or "prerequisite-missing"].append(ent.id)
     return applies, unconfirmed, reasons
-
-
-_UNSETTLED = object()
 
 
 def _prerequisite(batch: BatchConditions, measure, rows: list) -> list[int]:

@@ -33,6 +33,8 @@ from .sewer_plant import take_plant_keys
 from .wastewater_keys import (annual_wastewater, inlet_note, stormwater, take_team_keys, take_water_class,
                               wastewater_line)
 from .names import SurveyMatcher, fold, matcher_for
+from .park_keys import SITE_KEYS, read_site, take_permit_keys
+from .stream_qualities import read_qualities
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
 from .safe_load import check_tree, load_json_bytes, load_yaml
@@ -81,6 +83,7 @@ class Enterprise:
     water_class: tuple[str, str] | None = None   # (GB 3838 class i…v, as written): its own, else the scope's
     sized: list[dict] = field(default_factory=list)   # equipment written with count and size: what was read
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
+    hw_permit: dict = field(default_factory=dict)   # hazardous-waste permit: number, scope {HWnn: codes|None} (park_keys)
 
 
 @dataclass
@@ -771,8 +774,9 @@ class SurveyReader:
             self.sector = survey_sector
 
     def _read_enterprise(self, raw: dict, ent: Enterprise, path: str) -> Enterprise:
-        if not raw.keys() <= ENTERPRISE_FIELDS:
-            for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
+        allowed = ENTERPRISE_FIELDS | SITE_KEYS | _NOTE_KEYS   # site: {lat, lon}; remarks kept as notes
+        if not raw.keys() <= allowed:
+            for key in sorted(set(raw) - allowed, key=str):
                 self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: "
                                            f"{', '.join(sorted(ENTERPRISE_FIELDS))}.",
                           f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
@@ -789,6 +793,9 @@ class SurveyReader:
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
+        for key in raw.keys() & SITE_KEYS:
+            read_site(self, ent, raw[key], f"{path}.{key}")
+        ent.notes.extend(str(raw[key]) for key in raw.keys() & _NOTE_KEYS if not _blank(raw[key]))
         ent.lists_complete = self.lists_complete
         ent.water_class = self.water_class
         scoped = dict(ent.facts)
@@ -798,7 +805,7 @@ class SurveyReader:
                        "facts 应为“事实: 回答”的映射，如 {has_cp_manager: 是}。")
         else:
             base = f"{path}.facts"
-            for key, value in take_team_keys(self, ent, facts, base).items():
+            for key, value in take_team_keys(self, ent, take_permit_keys(self, ent, facts, base), base).items():
                 plans.fact(ent, key, value, base)
         own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
         self._size_facts(ent)
@@ -1539,7 +1546,7 @@ class SurveyReader:
         return route
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS):
+        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS | _NOTE_KEYS):
             return
         direction = raw["direction"]
         if isinstance(direction, str):
@@ -1558,27 +1565,17 @@ class SurveyReader:
         if resource and "temperature_c" in self.kb.resources[resource]["needs"] and temp is None:
             self.warn(f"{path}.temperature_c", "this resource type needs a temperature to be matched.",
                       "这类资源需要温度才能匹配。")
-        qualities = self._qualities(ent, raw, path)
+        qualities, reads, named = self._qualities(ent, raw, path)
+        notes = [str(raw[k]) for k in sorted(raw.keys() & _NOTE_KEYS) if not _blank(raw[k])]
         if resource and value is not None and unit:
             ent.streams.append({"direction": direction, "resource": resource, "value": value, "unit": unit,
                                 "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process"),
-                                "qualities": qualities})
+                                "qualities": qualities, "reads": reads, "named": named, "note": "；".join(notes) or None})
 
-    def _qualities(self, ent: Enterprise, raw: dict, path: str) -> dict[str, tuple[float, str | None]]:
-        """A stream's qualities (压力, 游离酸, 含水率 …): what an offer is, or the bound a demand sets."""
-        out = {}
-        for k, prop in enumerate(self._list(raw, "properties", path)):
-            p = f"{path}.properties[{k}]"
-            if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
-                continue
-            iri = self.resolve("quality", prop["property"], f"{p}.property")
-            found = self.quantity(prop["value"], f"{p}.value")
-            unit = self.check_unit(prop["unit"], f"{p}.unit") if prop.get("unit") else None
-            if iri is None:
-                self._kept(ent, "quality", prop["property"])
-            elif found is not None:
-                out[iri] = (found[0], unit or found[1] or self._quality_unit(iri))
-        return out
+    def _qualities(self, ent: Enterprise, raw: dict, path: str) -> tuple[dict, dict, dict]:
+        """A stream's qualities (压力, 游离酸, 含水率, 危险废物代码 …): what an offer is, or the bound a demand sets
+        (stream_qualities.py)."""
+        return read_qualities(self, ent, raw, path, PROPERTY_FIELDS)
 
     def _quality_unit(self, iri: str) -> str | None:
         unit = self.kb.qualities.get(iri, {}).get("unit")

@@ -240,7 +240,8 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit),
     }),
     "qualities": Kind("quality", CPKB.StreamQuality, {
-        "unit": ref("unit", CPKB.unit, required=True),
+        "unit": ref("unit", CPKB.unit),                           # none for a code or text quality
+        "format": lit("str", CPKB.valueFormat),                   # hw-code | text: not a number (危险废物代码, 等级)
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
     }),
     "facts": SECTOR_SECTIONS["facts"],
