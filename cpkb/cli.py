@@ -41,15 +41,15 @@ def _settings(kb_dir=None, store_dir=None, endpoint=None, store_mode=None) -> di
 
 
 def _open_knowledge(settings: dict):
-    """The store (built first when needed, its report on stderr) and the knowledge the engine reads from it."""
-    from cpkb.diagnostics.knowledge import knowledge_for
-    from cpkb.kb.build import open_store
+    """The store (built first when needed, its report on stderr; opened when first used) and the knowledge the
+    engine reads from it (kept next to an embedded store, so that a start needs no reading of the graph)."""
+    from cpkb.diagnostics.knowledge_cache import knowledge_of
     from cpkb.kb.errors import SourceError
     from cpkb.kb.store import StoreError
 
     try:
-        store = open_store(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
-        return store, knowledge_for(store)
+        knowledge, store = knowledge_of(settings, on_build=lambda r: click.echo("\n".join(r.lines()), err=True))
+        return store, knowledge
     except (SourceError, StoreError) as exc:
         _fail(str(exc))
 

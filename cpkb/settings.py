@@ -45,6 +45,7 @@ ALLOWED: dict[str, dict[str, Any]] = {
     "max_xlsx_compression_ratio": {"above": 1}, "max_sheet_rows": {"minimum": 1}, "max_enterprises": {"minimum": 1},
     "max_name_chars": {"minimum": 1},
     "diagnose_workers": {"minimum": 0}, "diagnose_timeout_s": {"above": 0}, "diagnose_memory_mb": {"minimum": 64},
+    "worker_start_timeout_s": {"above": 0}, "diagnose_start_wait_s": {"minimum": 0},
     "discount_rate": {"minimum": 0, "maximum": 1, "hint": "a rate between 0 and 1, e.g. 0.08"},
     "equipment_life_years": {"minimum": 1, "hint": "whole years, e.g. 10"},
     "prices": {"pattern": r"\s*|[a-z0-9-]+\s*=\s*\d+(\.\d+)?(\s*,\s*[a-z0-9-]+\s*=\s*\d+(\.\d+)?)*",
@@ -131,6 +132,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("diagnose_timeout_s", 60.0, "Seconds one diagnosis may take in the web app before its worker is stopped."),
     Setting("diagnose_memory_mb", 2048, "Memory one diagnosis worker may grow by beyond the knowledge base it holds, "
             "in MiB (an address-space limit, resource.setrlimit)."),
+    Setting("worker_start_timeout_s", 300.0, "Seconds a diagnosis or SPARQL worker process may take to load the "
+            "knowledge base and say it is ready; a worker not ready by then is stopped. Loading is slow on a busy "
+            "machine: a diagnosis worker took 31 s alone, and two at once missed 60 s, under a load average of 6-9."),
+    Setting("diagnose_start_wait_s", 30.0, "Seconds a diagnosis request waits for diagnosis workers that are still "
+            "loading the knowledge base; past it the answer is 503 with Retry-After, saying the knowledge is loading."),
     Setting("prices", "", "Prices that value a measure's physical savings, as consumption-id=yuan per unit of that "
             "consumption's own unit (kb/shared/consumptions.yaml), e.g. fresh-water=4.2,electricity=0.75; a saving "
             "without a price stays physical and its payback is not derived."),

@@ -131,6 +131,26 @@ def route_facts(kb: Knowledge, sector: str | None) -> list[RouteFact]:
     return found
 
 
+_ROMAN = {"1": "i", "2": "ii", "3": "iii", "4": "iv", "5": "v"}
+
+
+def water_class(written: object) -> str | None:
+    """The GB 3838 class (i … v, lower-case roman) a receiving water's class is written as: III, Ⅲ类, 3, '3类'."""
+    if isinstance(written, bool) or not isinstance(written, (str, int, float)):
+        return None
+    text = normalise(str(written).removesuffix(".0")).removesuffix("类").removesuffix("类水体").strip()
+    text = _ROMAN.get(text, text)
+    return text if text in _ROMAN.values() else None
+
+
+def class_answer(fact: RouteFact, cls: str, choice_names: dict[str, str]) -> object | None:
+    """The direct-discharge answer whose names name the receiving water's class (直接排入III类水域 for class iii;
+    直接排入IV、V类水域 for iv or v); None unless exactly one does."""
+    token = re.compile(rf"(?<![iv]){cls}(?![iv]).*类")
+    hits = {choice for name, choice in choice_names.items() if choice in fact.sides["direct"] and token.search(name)}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def route_answer(fact: RouteFact, route: str, written: str, choice_names: dict[str, str]) -> object | None:
     """The answer to `fact` that a place naming `route` gives: the choice its words name, where that choice is on the
     route's side (纳管 → 排入城镇污水处理厂 when the fact says so); else the side's only answer; None when the side

@@ -1,5 +1,5 @@
 """Economics and prerequisites of recommended measures: investment and running cost scaled from their basis
-(per line, per output, per t/h or MW of capacity …) to the enterprises a measure applies to, converted from the
+(per line, per output, per t/h or MW of capacity, per unit of a surveyed activity …) to the enterprises a measure applies to, converted from the
 source's currency only at an exchange rate the user sets, physical savings valued at the prices of the settings
 (steam in tonnes turned into heat only with a stated enthalpy), the payback (sourced, or derived and marked so,
 and only when every figure is in yuan) and what must exist first."""
@@ -11,7 +11,7 @@ from typing import Any
 from rdflib import URIRef
 
 from cpkb.kb.namespaces import CPKB
-from cpkb.kb.source_format import CAPACITY_BASIS_UNITS, CURRENCIES, STEAM_MASS_UNIT
+from cpkb.kb.source_format import ACTIVITY_BASIS, CAPACITY_BASIS_UNITS, CURRENCIES, STEAM_MASS_UNIT
 
 from .knowledge import Knowledge
 from .survey import Enterprise
@@ -24,7 +24,8 @@ _BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("�
           "per-facility": ("每套共享设施（园区共建，计一次）", "per shared installation (built once for the park)"),
           "per-t-per-h": ("每 t/h 蒸汽/锅炉容量", "per t/h of steam or boiler capacity"),
           "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"),
-          "per-kW": ("每 kW 装机功率", "per kW of installed power")}
+          "per-kW": ("每 kW 装机功率", "per kW of installed power"),
+          "per-activity": ("每单位活动量", "per unit of activity")}
 
 
 def parse_prices(text: str) -> dict[str, float]:
@@ -103,13 +104,15 @@ def _scale(kb: Knowledge, ent: Enterprise, basis: str, capacity: tuple[str, floa
 
 def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: UnitConverter | None = None,
             sector: str = "") -> dict:
-    label = _BASIS.get(item["basis"], (item["basis"], item["basis"]))
+    label = _basis_label(kb, item)
     if item["basis"] == "per-facility":  # one installation the enterprises share: counted once, not per enterprise
         return {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
                 "basis_labels": {"zh": label[0], "en": label[1]},
                 "total": [round(item["low"], 4), round(item["high"], 4)] if enterprises else None,
                 "enterprises_scaled": len(enterprises), "enterprises_unscaled": [],
                 "verified": item["verified"], "sources": item["sources"]}
+    if item["basis"] == ACTIVITY_BASIS or (item["basis"] == "per-output" and item.get("basis_unit")):
+        return _scaled_per_unit(kb, item, enterprises, units, label)
     capacity = _capacity_fact(kb, units, item, sector) if item["basis"] in CAPACITY_BASIS_UNITS and units else None
     known = [(e, _scale(kb, e, item["basis"], capacity)) for e in enterprises]
     scaled = [s for _, s in known if s is not None]
@@ -136,6 +139,92 @@ def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: Uni
             block["not_scaled"] = {"zh": f"该数字按单位容量计（{label[0]}），本行业未定义对应的容量事实，未折算",
                                    "en": f"the figure is per unit of capacity ({label[1]}); the sector defines no "
                                          "matching capacity fact, so it is not scaled"}
+    return block
+
+
+def _basis_label(kb: Knowledge, item: dict) -> tuple[str, str]:
+    """The basis in words; a per-activity or per-output figure names its unit (and the activity fact)."""
+    per = kb.units.get(item.get("basis_unit") or "", {}).get("symbol")
+    if item["basis"] == ACTIVITY_BASIS and item.get("scale_by"):
+        fact = kb.label(item["scale_by"])
+        if per:
+            return f"按「{fact['zh']}」每 {per}", f"per {per} of {fact['en']}"
+        return f"按「{fact['zh']}」每 1 个（台、座）", f"per one counted in {fact['en']}"
+    if item["basis"] == "per-output" and per:
+        return f"每 {per} 年产量", f"per {per} of annual output"
+    return _BASIS.get(item["basis"], (item["basis"], item["basis"]))
+
+
+def _per_unit_factor(kb: Knowledge, units: UnitConverter | None, unit: str | None, per: str | None) -> float | None:
+    """Factor from the survey figure's unit to the unit one figure is per; 1 for a count (neither has a unit);
+    None when they do not convert."""
+    if unit == per or (per is None and kb.units.get(unit or "", {}).get("pint") == "dimensionless"):
+        return 1.0   # a count, with no unit or the dimensionless one: per one counted
+    if unit is None or per is None or units is None:
+        return None
+    try:
+        return units.conversion(kb.units[unit]["pint"], kb.units[per]["pint"]).factor
+    except (UnitProblem, KeyError):
+        return None
+
+
+def _unit_of_symbol(kb: Knowledge, symbol: str | None) -> str | None:
+    """The unit IRI of an enterprise's output unit (the survey keeps its symbol)."""
+    return next((iri for iri, u in kb.units.items() if u.get("symbol") == symbol), None) if symbol else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _per_unit_amounts(kb: Knowledge, units: UnitConverter | None, item: dict,
+                      enterprises: list[Enterprise]) -> tuple[list[tuple[Enterprise, float | None]], bool]:
+    """How many `per` units each enterprise has: its activity fact, or its output, converted to the unit the figure
+    is per. The flag says the activity fact's own unit does not convert (nothing can be scaled)."""
+    per = item.get("basis_unit")
+    if item["basis"] == ACTIVITY_BASIS:
+        fact = item["scale_by"]
+        factor = _per_unit_factor(kb, units, kb.facts.get(fact, {}).get("unit"), per)
+        if factor is None:
+            return [(e, None) for e in enterprises], True
+        return [(e, None if _number(e.facts.get(fact)) is None else _number(e.facts.get(fact)) * factor)
+                for e in enterprises], False
+    out = []
+    for e in enterprises:
+        factor = _per_unit_factor(kb, units, _unit_of_symbol(kb, e.output_unit), per) if e.output else None
+        out.append((e, e.output * factor if factor is not None else None))
+    return out, False
+
+
+def _scaled_per_unit(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: UnitConverter | None,
+                     label: tuple[str, str]) -> dict:
+    """A per-activity or per-output-unit figure times each enterprise's amount; kept per unit, and said so, for the
+    enterprises whose survey lacks the figure (or gives it in a unit that does not convert)."""
+    known, mismatch = _per_unit_amounts(kb, units, item, enterprises)
+    scaled = [s for _, s in known if s is not None]
+    block = {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
+             "basis_labels": {"zh": label[0], "en": label[1]},
+             "total": [round(item["low"] * sum(scaled), 4), round(item["high"] * sum(scaled), 4)] if scaled else None,
+             "enterprises_scaled": len(scaled), "enterprises_unscaled": [e.id for e, s in known if s is None],
+             "verified": item["verified"], "sources": item["sources"]}
+    per = kb.units.get(item.get("basis_unit") or "", {}).get("symbol")
+    if item["basis"] == ACTIVITY_BASIS:
+        fact = kb.label(item["scale_by"])
+        block["scaled_by"] = {"fact": item["scale_by"], "labels": fact, "per": per}
+        if mismatch:
+            block["not_scaled"] = {"zh": f"该数字{label[0]}计，「{fact['zh']}」的单位不能换算为 {per or '个数'}，未折算",
+                                   "en": f"the figure is {label[1]}; the unit of '{fact['en']}' does not convert to "
+                                         f"{per or 'a count'}, so it is not scaled"}
+        elif block["enterprises_unscaled"]:
+            block["not_scaled"] = {"zh": f"该数字{label[0]}计，调查未给出部分企业的「{fact['zh']}」，这些企业保留"
+                                         "单位数字、未折算",
+                                   "en": f"the figure is {label[1]}; the survey gives no '{fact['en']}' for some "
+                                         "enterprises, which keep the figure per unit and are not scaled"}
+    elif block["enterprises_unscaled"]:
+        block["not_scaled"] = {"zh": f"该数字按{label[0]}计，部分企业未给出产量或其产量单位不能换算为 {per}，这些企业"
+                                     "未折算",
+                               "en": f"the figure is {label[1]}; some enterprises give no output, or one in a unit "
+                                     f"that does not convert to {per}, and are not scaled"}
     return block
 
 

@@ -26,6 +26,7 @@ from .prepare import prepare
 from .explain import explain
 from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
+from .enterprise_model import judged_sector
 from .survey import Enterprise, Survey, SurveyError
 from .potential import heavy_metal_potential, reduction_potential
 from .sewer_plant import by_route
@@ -105,6 +106,10 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         + other_sector_warnings(kb, sector, enterprises) + floor_warnings(enterprises)
         + _set_aside_notes(general, invalid),
     }
+    unplaced = (result.get("compliance") or {}).get("local_unplaced")
+    if unplaced:   # local standards of the sector exist but the survey's place is unknown: said once
+        result["warnings"].append({"place": "scope.region", "message": unplaced["en"], "enterprise": None,
+                                   "messages": unplaced})
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
 
@@ -243,8 +248,38 @@ def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_o
 
 def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
                    progress: Callable[[int], None] | None = None):
-    """Every rule of the sector over every enterprise: findings per problem, findings that rest only on a
-    technique missing from a list not declared complete (to verify on site, 待现场核实), rules not evaluated."""
+    """Every rule of each enterprise's sector over it — the survey's sector, or in a survey of several sectors the
+    enterprise's own (judged_sector; none for an other sector the knowledge base does not know): findings per
+    problem, findings that rest only on a technique missing from a list not declared complete (to verify on site,
+    待现场核实), rules not evaluated."""
+    groups: dict[str | None, list[Enterprise]] = defaultdict(list)
+    for ent in enterprises:
+        groups[judged_sector(ent, sector)].append(ent)
+    if set(groups) == {sector}:
+        return _sector_rules(kb, survey, enterprises, sector, progress)
+    findings: dict[str, list[dict]] = defaultdict(list)
+    tentative: dict[str, list[dict]] = defaultdict(list)
+    not_evaluated: list[dict] = []
+    order = {e.id: e.index for e in enterprises}
+    for own, group in groups.items():
+        if own is None:   # of an unknown other sector: no sector's rules judge it (said by the survey reader)
+            if progress:
+                progress(len(group))
+            continue
+        found, assumed, unknown = _sector_rules(kb, survey, group, own, progress)
+        for into, part in ((findings, found), (tentative, assumed)):
+            for problem, rows in part.items():
+                into[problem].extend(rows)
+        not_evaluated.extend(unknown)
+    for part in (findings, tentative):   # survey order within a problem shared by two sectors' rules
+        for rows in part.values():
+            rows.sort(key=lambda f: order.get(f["enterprise"], 0))
+    return dict(findings), dict(tentative), sorted(not_evaluated, key=itemgetter("rule"))
+
+
+def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
+                  progress: Callable[[int], None] | None = None):
+    """evaluate_rules for enterprises of one sector."""
     compiler = ConditionCompiler(kb, survey.units)
     strict = ConditionCompiler(kb, survey.units, strict=True)
     rules = [(r, compiler.compile(r.condition)) for r in kb.rules if r.sector == sector]
@@ -407,13 +442,19 @@ def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
 # ---------------------------------------------------------------------- scores
 
 def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
-    """Per enterprise the level of each indicator, Y_I/Y_II/Y_III and the class, per indicator system."""
+    """Per enterprise the level of each indicator, Y_I/Y_II/Y_III and the class, per indicator system: the systems
+    of the survey's sector for its enterprises, then those of the other sectors for theirs (judged_sector)."""
+    judged = {e.id: judged_sector(e, sector) for e in enterprises}
+    order = [sector] + sorted({s for s in judged.values() if s and s != sector})
     systems: dict[str, list] = defaultdict(list)
     for ind in kb.indicators.values():
-        if ind.sector == sector:
+        if ind.sector in order:
             systems[ind.system].append(ind)
     out = {"systems": [], "enterprises": []}
-    for system, indicators in sorted(systems.items()):
+    for system, indicators in sorted(systems.items(), key=lambda kv: (order.index(kv[1][0].sector), kv[0])):
+        graded = [e for e in enterprises if judged[e.id] == indicators[0].sector]
+        if not graded:
+            continue
         indicators.sort(key=lambda i: (i.category, i.iri))
         out["systems"].append({"system": system, "labels": _system_labels(kb, system),
                                "indicators": [{"indicator": i.iri, "labels": kb.label(i.iri), "limiting": i.limiting,
@@ -425,8 +466,9 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
                                               for i in indicators]})
         distribution = {"I": 0, "II": 0, "III": 0, "below III": 0, "not rated": 0}
         scorer = SystemScorer(indicators)
-        for ent in enterprises:
+        for ent in graded:
             score = scorer.score(ent.indicators, ent.model)
+            _say_unscorable(kb, scorer, ent, score)
             if not ent.output:  # per-unit-product figures mean nothing without production: not graded, and said so
                 score.grade = None
                 score.reasons.append("产量缺失或为零，不评定等级 / output missing or zero: not graded")
@@ -434,6 +476,20 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
             out["enterprises"].append(_score_dict(kb, system, ent, score))
         out["systems"][-1]["distribution"] = distribution
     return out
+
+
+def _say_unscorable(kb: Knowledge, scorer: SystemScorer, ent: Enterprise, score: EnterpriseScore) -> None:
+    """An enterprise not rated although it gave values of the system's indicators: those indicators have no level
+    I/II/III benchmark in the knowledge base (no readable source gave one), which is said rather than left as
+    'no value' (a reader would otherwise look for a name or unit the engine missed)."""
+    given = [i for i in scorer.unscorable if i in ent.indicators]
+    if score.grade is not None or not given:
+        return
+    zh = "、".join(kb.label(i)["zh"] for i in given)
+    en = ", ".join(kb.label(i)["en"] for i in given)
+    score.reasons.append(f"已填的{zh}在知识库中没有Ⅰ/Ⅱ/Ⅲ级基准值（未读到给出基准值的来源），不能据此评级 / the values given "
+                         f"for {en} have no level I/II/III benchmark in the knowledge base (no source giving one was "
+                         "read): they cannot rate the enterprise")
 
 
 def _system_labels(kb: Knowledge, system: str) -> dict[str, str]:
@@ -477,12 +533,18 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
     chosen, rejected = [], []
+    target_rows: dict[tuple[str, ...], list] = {}   # measures of the same problems have the same target rows
+    # an enterprise of another sector in a basin or park survey is given its own sector's measures
+    sectors = {sector} | {s for e in enterprises if (s := judged_sector(e, sector))}
     for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
         problems = [p for p in measure.addresses if p in affected]
-        if measure.sector != sector or not problems:
+        if measure.sector not in sectors or not problems:
             continue
-        targets = set().union(*(affected[p] for p in problems))
-        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, _in_order(targets, in_order, rows))
+        found = target_rows.get(tuple(problems))
+        if found is None:
+            targets = set().union(*(affected[p] for p in problems))
+            found = target_rows[tuple(problems)] = _in_order(targets, in_order, rows)
+        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, found)
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -495,12 +557,15 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
             code = max(reasons, key=lambda k: len(reasons[k]))
             rejected.append({**entry, "reason": code, "explanation": _REJECTION[code], "enterprises": dict(reasons)})
             continue
-        confirmed = set(applies) - set(unconfirmed)  # the ranking counts only enterprises known to qualify
-        score = sum(severity[p] * len(affected[p] & confirmed) for p in problems) / len(enterprises)
+        # the ranking counts only enterprises known to qualify; applies is in id order, so this one is too
+        doubtful = set(unconfirmed)
+        confirmed = [e for e in applies if e not in doubtful] if doubtful else applies
+        known = set(confirmed)
+        score = sum(severity[p] * len(affected[p] & known) for p in problems) / len(enterprises)
         chosen.append({**entry, "applies_to": applies, "prerequisite_unconfirmed": unconfirmed,
                        "not_applicable": dict(reasons), "score": round(score, 4),
                        # amounts only over enterprises known to qualify: unconfirmed ones are to be checked first
-                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in sorted(confirmed)])})
+                       "expected_effects": _effects(kb, survey.units, measure, [by_id[e] for e in confirmed])})
     chosen.sort(key=lambda r: (-r["score"], r["cost_class"] != "low", r["measure"]))
     for rank, rec in enumerate(chosen, 1):
         rec["rank"] = rank
@@ -521,31 +586,25 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
-    reasons: dict[str, list[str]] = defaultdict(list)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
-    codes = []
     for ent, signature in rows:
-        code = settled.get(signature, _UNSETTLED)
-        if code is _UNSETTLED:
-            code = settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+        if signature not in settled:
+            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
                 "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
-        codes.append(code)
-    judged = iter(_prerequisite(batch, measure, [row for row, code in zip(rows, codes) if code is None]))
-    applies, unconfirmed = [], []
+    codes = [settled[signature] for _, signature in rows]
+    pending = [row for row, code in zip(rows, codes) if code is None]
+    values = _prerequisite(batch, measure, pending)
+    ids = [ent.id for ent, _ in pending]
+    applies = [eid for eid, value in zip(ids, values) if value != FALSE]
+    # the survey lacks the facts its prerequisite needs: to be checked
+    unconfirmed = [eid for eid, value in zip(ids, values) if value == UNKNOWN]
+    judged = iter(values)
+    reasons: dict[str, list[str]] = defaultdict(list)   # by reason, in the order the reasons first occur
     for (ent, _), code in zip(rows, codes):
-        if code is None:
-            value = next(judged)
-            if value != FALSE:
-                applies.append(ent.id)
-                if value == UNKNOWN:
-                    unconfirmed.append(ent.id)  # the survey lacks the facts its prerequisite needs: to be checked
-                continue
-            code = "prerequisite-missing"
-        reasons[code].append(ent.id)
+        if code is None and next(judged) != FALSE:
+            continue
+        reasons[code or "prerequisite-missing"].append(ent.id)
     return applies, unconfirmed, reasons
-
-
-_UNSETTLED = object()
 
 
 def _prerequisite(batch: BatchConditions, measure, rows: list) -> list[int]:

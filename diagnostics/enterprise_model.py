@@ -1,4 +1,5 @@
-"""What the model-v2 preparation adds to one enterprise before rules run (see diagnostics/prepare.py)."""
+"""What the model-v2 preparation adds to one enterprise before rules run (see diagnostics/prepare.py), and which
+sector's knowledge judges it."""
 
 from __future__ import annotations
 
@@ -21,3 +22,11 @@ class EnterpriseModel:
     beside: dict[str, dict] = field(default_factory=dict)        # target -> a balance computed beside a given figure
     floors: dict[str, dict] = field(default_factory=dict)        # pollutant -> solvent-use floor past the figure
     requirement_status: dict[str, dict] = field(default_factory=dict)   # set IRI -> {applies: bool|None, why}
+
+
+def judged_sector(ent: Any, survey_sector: str | None) -> str | None:
+    """The sector whose rules, limits and benchmarks judge the enterprise: its own when its `sector:` names another
+    one of the knowledge base, none when it is of another sector the knowledge base does not know, else the survey's."""
+    if "other_sector" in ent.set_apart:
+        return ent.sector
+    return survey_sector

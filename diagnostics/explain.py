@@ -48,7 +48,8 @@ def explain_fact(kb: Knowledge, fact: dict) -> dict[str, str]:
 
 _CONTEXT = {"pilot_type": ("审核类型", "pilot type"), "region": ("区域", "region"), "basin": ("流域", "basin"),
             "in_park": ("位于园区", "in a park"), "special_limit_area": ("执行特别排放限值地区", "special-limit area"),
-            "source_age": ("新建/现有", "new or existing")}
+            "source_age": ("新建/现有", "new or existing"),
+            "local_standard": ("所在地有地方排放标准", "a local standard binds the place")}
 _CONTEXT_VALUE = {"sector": ("行业整体审核", "sector audit"), "park": ("园区审核", "park audit"),
                   "region": ("区域审核", "regional audit"), "basin": ("流域审核", "basin audit"),
                   "new": ("新建企业", "new source"), "existing": ("现有企业", "existing source"),

@@ -10,15 +10,16 @@ import threading
 import unicodedata
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from cpkb.kb.namespaces import CPKB, KB_IRI
 from cpkb.kb.store import Store
 
+from .compact_graph import CompactGraph
 from .knowledge_model import (Derived, Economics, IndicatorRules, RequirementSet, StatusBasis, load_derived,
                               load_economics, load_indicator_rules, load_requirements, load_status_bases, load_targets)
 
@@ -151,7 +152,7 @@ class Knowledge:
     """Everything the engine reads from the store, with a name index per kind of concept."""
 
     version: str
-    graph: Graph
+    graph: CompactGraph      # what the engine still reads as triples (conditions …): DROPPED left out
     labels: dict[str, Labels]
     kinds: dict[str, str]                       # IRI -> kind (process, technique …)
     sector_of: dict[str, str]                   # IRI -> sector IRI
@@ -172,14 +173,26 @@ class Knowledge:
     regions: dict[str, dict]
     basins: dict[str, dict]
     resources: dict[str, dict]
-    qualities: dict[str, dict] = field(default_factory=dict)   # stream quality IRI -> {unit, reads}
+    qualities: dict[str, dict] = field(default_factory=dict)   # stream quality IRI -> {unit, reads, format}
     alt_names: dict[str, list[str]] = field(default_factory=dict)   # IRI -> alternative names and key, as written
     requirement_sets: dict[str, RequirementSet] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
     status_bases: dict[str, list[StatusBasis]] = field(default_factory=dict)   # technique IRI -> its bases
     sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
     generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
+    document_numbers: dict[str, str] = field(default_factory=dict)   # source IRI -> DB33/2146-2018, GB 16297-1996
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict:
+        """Its fields, and the name matcher when built (seconds to make again); what else is derived from it
+        later (unit registry, place index …) is made again after loading."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        if getattr(self, "_name_matcher", None) is not None:
+            state["_name_matcher"] = self._name_matcher
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def label(self, iri: str) -> dict[str, str]:
         """{zh, en} labels of an IRI (one shared dict per IRI: callers must not change it)."""
@@ -205,6 +218,13 @@ KIND_OF_CLASS = {
     CPKB.Consumption: "consumption", CPKB.PilotType: "pilot_type", CPKB.RequirementSet: "requirement",
     CPKB.DerivedQuantity: "derived", CPKB.GenerationFactor: "generation-factor", CPKB.StreamQuality: "quality",
 }
+
+# Read only while the Knowledge is built (labels, names, citations, notes, document records): the graph the
+# engine keeps leaves them out, half the triples, so that a cached Knowledge loads fast. CompactGraph refuses a
+# lookup of these, so a reader that needs one fails in its first test instead of finding nothing.
+DROPPED = (SKOS.altLabel, SKOS.note, RDFS.label, RDFS.comment, DCTERMS.source, DCTERMS.title, DCTERMS.publisher,
+           DCTERMS.issued, DCTERMS.relation, CPKB.citation, CPKB.document, CPKB.clause, CPKB.verified,
+           CPKB.conditionText, CPKB.applicability, CPKB.documentStatus, CPKB.documentKind, CPKB.documentNumber)
 
 _DERIVED_LOCK = threading.RLock()
 
@@ -368,8 +388,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                           "dimension": value(CPKB.dimension)})
     label_of = lambda iri: labels[iri].as_dict() if iri in labels else _labels(graph, URIRef(iri)).as_dict()
     return Knowledge(
-        version=version, graph=graph, labels=labels, kinds=kinds, sector_of=sector_of, names=names,
-        display_names=display, alt_names=alt_names,
+        version=version, graph=CompactGraph(graph, DROPPED), labels=labels, kinds=kinds, sector_of=sector_of,
+        names=names, display_names=display, alt_names=alt_names,
         process_order={iri: int(graph.value(URIRef(iri), CPKB.order) or 0) for iri, k in kinds.items() if k == "process"},
         technique_processes={iri: set(_strs(graph, URIRef(iri), CPKB.process)) for iri, k in kinds.items()
                              if k == "technique"},
@@ -383,6 +403,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                for iri, k in kinds.items() if k == "fact"},
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
+        document_numbers={str(s): str(n) for s, n in graph.subject_objects(CPKB.documentNumber)},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
         regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
                                 "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),
@@ -393,7 +414,8 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit),
                                     "hw_codes": many(CPKB.code), "citations": lambda s: _citations(graph, s),
                                     "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
-        qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads)}),
+        qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads),
+                                   "format": value(CPKB.valueFormat)}),
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),

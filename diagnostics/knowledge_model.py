@@ -87,6 +87,12 @@ class RequirementSet:
     periods: list[tuple[str, str | None, str | None]]   # (new|existing, from, until) as YYYY-MM-DD
     applies_when: URIRef | None
     limits: list[Limit]
+    places: list[tuple[str, str]] = field(default_factory=list)   # (division code prefix, name): a local standard
+    limits_read: bool = True     # False: the standard binds but its table was not read (no limits)
+
+    @property
+    def local(self) -> bool:
+        return bool(self.places)
 
 
 def load_requirements(graph: Graph, sector_of: dict[str, str], labels) -> dict[str, RequirementSet]:
@@ -119,7 +125,10 @@ def load_requirements(graph: Graph, sector_of: dict[str, str], labels) -> dict[s
             _key(graph, area) if area is not None else "general",
             sorted(str(o) for o in graph.objects(s, CPKB.region)), sorted(str(o) for o in graph.objects(s, CPKB.basin)),
             sorted(periods, key=lambda p: (p[0], p[1] or "")), graph.value(s, CPKB.appliesWhen),
-            sorted(limits, key=lambda lim: lim.key))
+            sorted(limits, key=lambda lim: lim.key),
+            sorted((str(graph.value(p, CPKB.divisionCode)), str(graph.value(p, CPKB.placeName)))
+                   for p in graph.objects(s, CPKB.appliesInPlace)),
+            graph.value(s, CPKB.limitsRead) is None or bool(graph.value(s, CPKB.limitsRead).toPython()))
     return out
 
 
@@ -321,13 +330,16 @@ class Economics:
 
 def _cost(graph: Graph, node) -> dict:
     """One cost or saving item; `currency` (ISO 4217, CNY unless the source gives another), `year` (price year),
-    `scale_by` (the capacity fact IRI) and `enthalpy` (GJ per tonne of steam) when the source gives them."""
-    year, scale_by, enthalpy = (graph.value(node, p) for p in (CPKB.priceYear, CPKB.scaleBy, CPKB.steamEnthalpy))
+    `scale_by` (the capacity or activity fact IRI), `basis_unit` (the unit one figure is per) and `enthalpy`
+    (GJ per tonne of steam) when the source gives them."""
+    year, scale_by, enthalpy, per = (graph.value(node, p) for p in (CPKB.priceYear, CPKB.scaleBy,
+                                                                    CPKB.steamEnthalpy, CPKB.basisUnit))
     return {"low": float(graph.value(node, CPKB.minValue)), "high": float(graph.value(node, CPKB.maxValue)),
             "basis": str(graph.value(node, CPKB.costBasis)), "verified": _verified(graph, node),
             "sources": _citations(graph, node), "currency": str(graph.value(node, CPKB.currency) or "CNY"),
             "year": int(year) if year is not None else None,
             "scale_by": str(scale_by) if scale_by is not None else None,
+            "basis_unit": str(per) if per is not None else None,
             "enthalpy": float(enthalpy) if enthalpy is not None else None}
 
 

@@ -118,6 +118,8 @@ def _checks(kb: Knowledge, survey: Survey, ent: Enterprise, sets: list, subjects
             if limit.applies_when is not None and compiler.compile(limit.applies_when).evaluate(ent)[0] is not True:
                 continue
             out.extend(c for c in _check(kb, survey, ent, req, limit) if not c.get("undetermined"))
+    for check in out:
+        check.pop("_figure", None)   # only the compliance section ranks several sets' limits of one figure
     return out
 
 

@@ -268,6 +268,14 @@ class NameMatcher:
             total = len(entries) + 1
             self._weights[kind] = {g: math.log(total / c) + 0.5 for g, c in df.items()}
 
+    # kept with a cached Knowledge (knowledge_cache.py): building it folds every name, seconds at each start
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def _names_of(self, iri: str) -> list[tuple[str, bool]]:
         labels = self.kb.labels.get(iri)
         names = [(labels.zh, True), (labels.en, True)] if labels else []

@@ -52,9 +52,10 @@ class Place:
     names: tuple[str, ...]        # province, city, county as found
     region: str | None            # IRI of the key region it lies in
     basin: str | None
+    code: str | None = None       # GB/T 2260 code prefix (2 province, 4 city, 6 county): local standards bind by it
 
     def as_dict(self, kb: Knowledge) -> dict:
-        return {"written": self.written, "as": "".join(self.names),
+        return {"written": self.written, "as": "".join(self.names), "code": self.code,
                 "region": self.region, "region_label": kb.label(self.region) if self.region else None,
                 "basin": self.basin, "basin_label": kb.label(self.basin) if self.basin else None}
 
@@ -131,7 +132,7 @@ class PlaceIndex:
             prefix = _prefix(code)
             hits = {kind: iri for kind, iri, member in self.members
                     if member.isdigit() and prefix.startswith(member)}
-            return Place(written, self._path(code), hits.get("region"), hits.get("basin"))
+            return Place(written, self._path(code), hits.get("region"), hits.get("basin"), prefix)
         plain = {kind: iri for kind, iri, member in self.members if not member.isdigit() and member in written}
         if plain:
             return Place(written, (written,), plain.get("region"), plain.get("basin"))

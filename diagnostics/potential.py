@@ -224,14 +224,18 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             # a measure that replaces the existing plant (an upgrade) still counts; one the knowledge base marks an
             # add-on stage (`add_on: true`) acts in series on what the first stage leaves — the emitted load
             existing = treating_techniques(kb, pollutant, stages) - set(known.introduces) - replaces
-            for eid in list(ents):
+            add_on, kept = getattr(known, "add_on", False), []   # a new list, not removals: linear in enterprises
+            for eid in ents:
                 found = sorted(existing & techniques.get(eid, set()))
-                if found and getattr(known, "add_on", False):
-                    in_series[eid] = found
-                elif found:
+                if found and not add_on:
                     treated[eid] = found
-                    ents.remove(eid)
-        for eid in list(ents):
+                    continue
+                if found:
+                    in_series[eid] = found
+                kept.append(eid)
+            ents = kept
+        kept = []
+        for eid in ents:
             # alternatives — measures replacing the same technique, or answering the same key issue at the same
             # stage (two ink substitutions, two end-of-pipe plants): an enterprise takes the first in recommended
             # order, never all, so the others remove nothing more there
@@ -239,8 +243,8 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                           if rep & replaces or (probs & problems and stg & stages)), None)
             if rival is not None:
                 alternative_to[eid] = rival
-                ents.remove(eid)
                 continue
+            kept.append(eid)
             replaced[eid].append((rec["measure"], replaces, problems, stages))
             cut, acts_on = [0.0, 0.0], [0.0, 0.0]
             for key, part in parts[eid].items():
@@ -260,6 +264,7 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
             # this one left less, so a later measure may remove less there; each end adds up to the combined end
             by_ent[eid].append({"measure": rec["measure"], "reduction_t_per_a": [round(cut[1], 6), round(cut[0], 6)],
                                 "acts_on_t_per_a": [round(acts_on[0], 6), round(acts_on[1], 6)]})
+        ents = kept
         on_gen = _on_generated(rows, ents, low, high) if "generated" in stages else {}
         measures.append({"measure": rec["measure"], "labels": rec["labels"], "enterprises": ents,
                          "baseline_t_per_a": round(base, 6), "change_pct": [low, high],

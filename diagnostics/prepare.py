@@ -13,6 +13,7 @@ from .conditions import ConditionCompiler
 from .derived import derive
 from .knowledge import Knowledge
 from .requirements import check_limits
+from .enterprise_model import judged_sector
 from .survey import Enterprise, Survey
 
 FACT_CONTEXT = {"in_park": "in-industrial-park", "special_limit_area": "special-limit-area",
@@ -24,15 +25,26 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
     """Fill every enterprise's `model`; returns the condition compiler it used (rules may reuse its cache)."""
     compiler = ConditionCompiler(kb, survey.units)
     fact_iris = _context_facts(kb)
-    derived = [d for d in kb.derived.values() if d.sector in (sector, "")]
-    indicators = [i for i in kb.indicators.values() if i.sector == sector
-                  and (i.rules.variants or i.rules.applies_when is not None)]
+    of_sector: dict[str | None, tuple[list, list]] = {}   # each enterprise by its own sector's formulas and indicators
     for ent in enterprises:
+        own = judged_sector(ent, sector)
+        if own not in of_sector:
+            of_sector[own] = _sector_model(kb, own)
+        derived, indicators = of_sector[own]
         ent.model.context = context_of(survey.scope, ent, fact_iris)
         derive(kb, survey.units, ent, derived, contradiction_ratio)
         _indicator_rules(compiler, ent, indicators)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)
     return compiler
+
+
+def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list]:
+    """A sector's formulas (with the shared ones) and its indicators that have variants or a condition; a record of
+    an unknown other sector gets the shared formulas only."""
+    derived = [d for d in kb.derived.values() if d.sector == "" or (sector and d.sector == sector)]
+    indicators = [i for i in kb.indicators.values() if sector and i.sector == sector
+                  and (i.rules.variants or i.rules.applies_when is not None)]
+    return derived, indicators
 
 
 def _context_facts(kb: Knowledge) -> dict[str, str]:
@@ -45,7 +57,9 @@ def context_of(scope: dict[str, Any], ent: Enterprise, fact_iris: dict[str, str]
     """The enterprise's audit context: pilot type, region and basin from the scope; park membership, special-limit
     area and new/existing from its facts, else the scope's facts; the survey year."""
     context: dict[str, Any] = {"pilot_type": scope.get("pilot_type"), "region": scope.get("region"),
-                               "basin": scope.get("basin"), "year": scope.get("year")}
+                               "basin": scope.get("basin"), "year": scope.get("year"),
+                               "place_code": (scope.get("place") or {}).get("code"),
+                               "place_name": (scope.get("place") or {}).get("as")}
     scope_facts = scope.get("facts") or {}
     for key, iri in fact_iris.items():
         value = ent.facts.get(iri, scope_facts.get(iri))

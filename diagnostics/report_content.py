@@ -511,14 +511,23 @@ class _Builder:
             return
         ch.add("h2", self.tr("（一）排放限值符合性", "Compliance with emission limits"))
         ch.add("p", self.plain(_pick((self.r.get("compliance") or {}).get("note"), self.lang)))
+        unplaced = (self.r.get("compliance") or {}).get("local_unplaced")
+        if unplaced:
+            ch.add("p", self.plain(_pick(unplaced, self.lang)))
         sep = "、" if self.lang == "zh" else ", "
         summary = []
         for item in sets:
             status = item.get("enterprises") or {}
-            summary.append([_pick(item.get("labels"), self.lang), _pick(item.get("document_labels"), self.lang) or "—",
+            document = " ".join(x for x in (item.get("document_number"),
+                                            _pick(item.get("document_labels"), self.lang)) if x) or "—"
+            if item.get("local"):   # a local standard is named as such: 浙江省地方标准 DB33/2146-2018：title
+                title = _pick(item.get("document_labels"), self.lang) or ""
+                document = f"{_pick(item['local'], self.lang)}{'：' if self.lang == 'zh' else ': '}{title}"
+            summary.append([_pick(item.get("labels"), self.lang), document,
                             item.get("clause") or "—", len(status.get("applies", [])), len(item.get("exceeded", [])),
                             sep.join(sorted({c["enterprise"] for c in item.get("exceeded", [])})) or "—",
-                            sep.join(item.get("not_measured", [])) or "—"])
+                            _pick(item.get("limits_note"), self.lang) if item.get("limits_read") is False
+                            else sep.join(item.get("not_measured", [])) or "—"])
         ch.add("table", self.table("2", self.tr("限值要求与超标情况", "Limits and exceedances"), [
             Column(self.tr("限值要求", "requirement")), Column(self.tr("依据", "document")), Column(self.tr("条款", "clause")),
             Column(self.tr("适用企业", "enterprises bound"), self.t("unit_ent"), "int"),
@@ -533,8 +542,7 @@ class _Builder:
                                              (c.get("derived") or {}).get("formula") or "") if x)
                 rows.append([c.get("enterprise"), _pick(c.get("subject_labels"), self.lang),
                              _pick(item.get("labels"), self.lang), c.get("measured"), c.get("compared"), limit,
-                             c.get("unit") or "—", self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within"),
-                             how or "—"])
+                             c.get("unit") or "—", self._verdict(c), how or "—"])
             for u in item.get("place_unknown", []):   # a figure at a place no limit can be matched to
                 rows.append([u.get("enterprise"), _pick(u.get("subject_labels"), self.lang), _pick(item.get("labels"), self.lang),
                              u.get("measured"), None, None, u.get("measured_unit") or "—",
@@ -545,6 +553,17 @@ class _Builder:
                 Column(self.tr("实测值", "measured"), None, "num"), Column(self.tr("折算后数值", "figure compared"), None, "num"),
                 Column(self.tr("限值", "limit"), None, "range"), Column(self.t("unit")), Column(self.tr("结论", "result")),
                 Column(self.tr("折算与推算", "normalisation"))], rows, key=self.tr("限值比对", "limit checks")))
+
+    def _verdict(self, c: dict) -> str:
+        """超标 / 达标, and where several standards judge one figure, which limit binds (从严执行)."""
+        word = self.tr("超标", "over") if c.get("exceeded") else self.tr("达标", "within")
+        if c.get("binding") is True:
+            return word + self.tr("（从严执行此限值）", " (the stricter limit, binding)")
+        stricter = c.get("stricter")
+        if stricter:
+            return word + self.tr(f"（另有更严限值{stricter['limit_value']:g}：{_pick(stricter['labels'], 'zh')}）",
+                                  f" (a stricter limit {stricter['limit_value']:g} binds: {_pick(stricter['labels'], 'en')})")
+        return word
 
     # chapter 3 -----------------------------------------------------------
     def ch_level(self) -> Chapter:

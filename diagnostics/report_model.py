@@ -71,7 +71,7 @@ def _compliance(result: dict) -> Table | None:
             limit = _range(c["limit_value"]) if isinstance(c["limit_value"], list) else _n(c["limit_value"])
             rows.append([c["enterprise"], s["labels"]["zh"], c["subject_labels"]["zh"], _n(c["measured"]),
                          _n(c["compared"]), f"{limit} {c.get('unit') or ''}".strip(), c.get("clause") or "",
-                         "超标" if c["exceeded"] else "达标", "；".join(x for x in (o2, derived) if x),
+                         ("超标" if c["exceeded"] else "达标") + _binding_zh(c), "；".join(x for x in (o2, derived) if x),
                          "是" if c.get("verified") else "否（待核对原文）"])
         for u in s.get("place_unknown", []):
             rows.append([u["enterprise"], s["labels"]["zh"], u["subject_labels"]["zh"], _n(u["measured"]), "", "", "",
@@ -81,10 +81,24 @@ def _compliance(result: dict) -> Table | None:
             notes.append(f"{s['labels']['zh']}：{len(unknown)}家企业是否适用未知（{'；'.join(sorted({r['zh'] for r in s['reasons'].values()}))}）")
         if s.get("not_measured"):
             notes.append(f"{s['labels']['zh']}：{len(s['not_measured'])}家适用企业未填报相应监测值")
+        if s.get("local"):
+            notes.append(f"{s['labels']['zh']}：{s['local']['zh']}，适用{len(s['enterprises'].get('applies', []))}家"
+                         + (f"；{s['limits_note']['zh']}" if s.get("limits_read") is False else ""))
+    if comp.get("local_unplaced"):
+        notes.append(comp["local_unplaced"]["zh"])
     notes.append(comp["note"]["zh"])
     return Table({"zh": "排放限值核查", "en": "Limits checked"},
                  ["企业 enterprise", "限值要求 requirement", "项目 item", "实测 measured", "比较值 compared",
                   "限值 limit", "条款 clause", "结论 result", "折算与推算 normalisation", "已核实 verified"], rows, notes, sheet="限值核查 limits")
+
+
+def _binding_zh(check: dict) -> str:
+    """Where several standards judge one figure: which limit binds (从严执行)."""
+    if check.get("binding") is True:
+        return "（从严执行此限值）"
+    if check.get("stricter"):
+        return f"（另有更严限值{check['stricter']['limit_value']:g}：{check['stricter']['labels']['zh']}）"
+    return ""
 
 
 def _scenarios(result: dict) -> Table | None:

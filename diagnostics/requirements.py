@@ -17,6 +17,8 @@ from typing import Any
 
 from .knowledge import Knowledge, measured_as, requirement_sets_of
 from .knowledge_model import Limit, RequirementSet
+from .enterprise_model import judged_sector
+from .local_standards import local_standard, mark_binding, place_applies, place_names, unplaced_note
 from .survey import Enterprise, Survey
 from .units import UnitProblem
 
@@ -44,6 +46,9 @@ def applies(req: RequirementSet, context: dict[str, Any], sets: list[Requirement
     elif req.area == "general" and special and any(s.area == "special" and s.document == req.document for s in sets):
         return False, _why("企业在特别排放限值地区，执行同一标准的特别排放限值",
                            "the enterprise is in a special-limit area: the special limits of the same standard apply")
+    placed = place_applies(req, context)
+    if placed is not None and placed[0] is not True:
+        return placed
     for key, wanted in (("region", req.regions), ("basin", req.basins)):
         if wanted:
             if not context.get(key):
@@ -52,18 +57,31 @@ def applies(req: RequirementSet, context: dict[str, Any], sets: list[Requirement
             if context[key] not in wanted:
                 return False, _why("企业不在限值适用的区域或流域", f"the enterprise is outside the {key}s where they hold")
     period = _period_applies(req, context)
-    if period[0] is not True:
+    if period[0] is False:
         return period
-    if req.applies_when is not None:
-        value, _ = evaluate(req.applies_when)
-        if value is None:
-            return None, _why("适用条件所需的数据缺失", "the facts its condition needs are missing")
-        if not value:
-            return False, _why("适用条件不满足", "its condition does not hold")
-    return True, _why("适用", "applies")
+    condition = _condition(req, context, evaluate)
+    # a condition that fails decides even where the period is unknown (GB 16297 beside a local standard)
+    return period if period[0] is None and condition[0] is not False else condition
+
+
+def _condition(req: RequirementSet, context: dict[str, Any], evaluate) -> tuple[bool | None, dict]:
+    if req.applies_when is None:
+        return True, _why("适用", "applies")
+    value, _ = evaluate(req.applies_when)
+    if value is None:
+        return None, _why("适用条件所需的数据缺失", "the facts its condition needs are missing")
+    if value:
+        return True, _why("适用", "applies")
+    if not req.local and context.get("local_standard"):
+        names = "、".join(context.get("local_standard_names") or ())
+        return False, _why(f"企业所在地执行地方标准（{names}），本标准不与之交叉执行（适用条件不满足）",
+                           f"a local standard binds the enterprise's place ({names}); this one is not applied "
+                           "beside it (its condition does not hold)")
+    return False, _why("适用条件不满足", "its condition does not hold")
 
 
 _OTHER_SECTOR = _why("企业属于其他行业，不执行本行业的排放标准", "the enterprise is of another sector: this sector's standard does not bind it")
+_NOT_ITS_SECTOR = _why("该标准属于其他行业，不约束本企业", "the standard is of another sector than the enterprise's")
 
 
 def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool | None, dict]:
@@ -87,14 +105,20 @@ def _period_applies(req: RequirementSet, context: dict[str, Any]) -> tuple[bool 
 
 
 def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, compiler) -> list[dict]:
-    """Every applicable limit of the sector's requirement sets against the enterprise's figures."""
-    sets = requirement_sets_of(kb, sector)   # in IRI order
+    """Every applicable limit of the requirement sets of the enterprise's sector (its own in a survey of several
+    sectors: a slaughterhouse in a dyeing basin survey by the slaughtering standard) against its figures."""
+    own = judged_sector(ent, sector)
+    if own != sector:   # the survey sector's standard does not bind it: said per set in the compliance section
+        for req in requirement_sets_of(kb, sector):
+            ent.model.requirement_status[req.iri] = {"applies": False, "why": _OTHER_SECTOR}
+    sets = requirement_sets_of(kb, own) if own else []   # in IRI order
     checks: list[dict] = []
     ent.model.unplaced = []
     evaluate = lambda node: compiler.compile(node).evaluate(ent)  # noqa: E731
-    other = "other_sector" in ent.set_apart   # a slaughterhouse in a dyeing basin survey: not this sector's standard
+    ent.model.context["local_standard"], ent.model.context["local_standard_names"] = local_standard(
+        kb, sets, ent.model.context)   # before any set's condition tests it
     for req in sets:
-        binding, why = (False, _OTHER_SECTOR) if other else applies(req, ent.model.context, sets, evaluate)
+        binding, why = applies(req, ent.model.context, sets, evaluate)
         ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
         if not binding:
             continue
@@ -109,6 +133,7 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
                           and _may_be_at(u["emission"], kb.requirement_sets[u["requirement"]], u["subject"])]
     for em in ent.emissions:
         em.pop("_judged", None)
+    mark_binding(checks)
     return checks
 
 
@@ -171,6 +196,8 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
             "unit": kb.units.get(limit.unit or "", {}).get("symbol"), "averaging": limit.averaging,
             "clause": limit.clause or req.clause, "document": req.document, "verified": limit.verified,
             "area": req.area}
+    if req.local:
+        base["local"] = _local_words(kb, req)
     figures = []
     if limit.subject_kind == "pollutant":
         for em in ent.emissions:
@@ -194,21 +221,21 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 _unplaced(kb, ent, req, limit, em)
                 continue
             em.setdefault("_judged", set()).add(req.iri)
-            figures.append((value, em))
+            figures.append((value, em, id(em)))
     elif limit.subject_kind == "quantity" and limit.subject in ent.model.quantities:
         derived = kb.derived[limit.subject]
         value = ent.model.quantities[limit.subject]
         if target and derived.unit != limit.unit:
             value = units.conversion(kb.units[derived.unit]["pint"], target).apply(value)
-        figures.append((value, {"derived": ent.model.derived.get(limit.subject)}))
+        figures.append((value, {"derived": ent.model.derived.get(limit.subject)}, limit.subject))
     elif limit.subject_kind == "indicator":
         for value, process in ent.indicators.get(limit.subject, []):
             if isinstance(value, float):
-                figures.append((value, {"process": process}))
+                figures.append((value, {"process": process}, (limit.subject, process, value)))
     out = []
-    for value, em in figures:
+    for value, em, figure in figures:
         check = {**base, "measured": value, "measured_unit": em.get("unit"), "process": em.get("process"),
-                 "point_measured": em.get("point")}
+                 "point_measured": em.get("point"), "_figure": figure}   # which figure: mark_binding pops it
         if em.get("derived"):
             check["derived"] = em["derived"]
         if em.get("pollutant") and em["pollutant"] != limit.subject:   # VOCs compared as NMHC, said so
@@ -280,8 +307,10 @@ def _oxygen(value: float, em: dict, o2_ref: float) -> tuple[float, dict]:
 
 
 def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
-    """The result's `compliance` section: per requirement set, whom it binds, the checks and the exceedances."""
-    sets = sorted((r for r in kb.requirement_sets.values() if r.sector == sector), key=lambda r: r.iri)
+    """The result's `compliance` section: per requirement set, whom it binds, the checks and the exceedances. The
+    sets of the survey's sector come first, then those of the other sectors its enterprises are of."""
+    others = sorted({s for e in enterprises if (s := judged_sector(e, sector)) and s != sector})
+    sets = [r for s in (sector, *others) for r in requirement_sets_of(kb, s)]
     if not sets:
         return {}
     # every enterprise's checks and unplaced figures gathered per set in one pass, in survey order
@@ -296,18 +325,44 @@ def summarise(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict
         status = defaultdict(list)
         reasons: dict[str, dict] = {}
         for ent in enterprises:
-            found = ent.model.requirement_status.get(req.iri, {"applies": None, "why": _why("未评估", "not assessed")})
+            found = ent.model.requirement_status.get(req.iri) or (
+                {"applies": False, "why": _NOT_ITS_SECTOR} if req.sector != sector else
+                {"applies": None, "why": _why("未评估", "not assessed")})
             key = {True: "applies", False: "not_applicable", None: "unknown"}[found["applies"]]
             status[key].append(ent.id)
             if key != "applies":
                 reasons[ent.id] = found["why"]
         checks, unplaced = checks_of.get(req.iri, []), unplaced_of.get(req.iri, [])
-        out.append({"requirement": req.iri, "labels": req.labels, "document": req.document,
-                    "document_labels": kb.sources[req.document].as_dict() if req.document in kb.sources else None,
-                    "clause": req.clause, "area": req.area, "enterprises": dict(status), "reasons": reasons,
-                    "checks": checks, "exceeded": [c for c in checks if c["exceeded"]], "place_unknown": unplaced,
-                    "not_measured": sorted(set(status["applies"]) - {c["enterprise"] for c in checks})})
-    return {"sets": out, "o2_formula": O2_FORMULA,
+        item = {"requirement": req.iri, "labels": req.labels, "document": req.document,
+                "document_labels": kb.sources[req.document].as_dict() if req.document in kb.sources else None,
+                "clause": req.clause, "area": req.area, "enterprises": dict(status), "reasons": reasons,
+                "checks": checks, "exceeded": [c for c in checks if c["exceeded"]], "place_unknown": unplaced,
+                "not_measured": sorted(set(status["applies"]) - {c["enterprise"] for c in checks})}
+        item["document_number"] = kb.document_numbers.get(req.document)
+        out.append(_local_fields(kb, item, req))
+    result = {"sets": out, "o2_formula": O2_FORMULA,
             "note": {"zh": "限值要求与清洁生产指标的Ⅰ、Ⅱ、Ⅲ级基准值分开判断；烟气浓度先折算到限值的基准氧含量再比较。",
                      "en": "Limits are judged apart from the level I/II/III benchmarks; flue-gas concentrations are "
                            "normalised to the limit's reference oxygen before they are compared."}}
+    unplaced = unplaced_note(sets, enterprises[0].model.context) if enterprises else None
+    if unplaced:
+        result["local_unplaced"] = unplaced
+    return result
+
+
+def _local_words(kb: Knowledge, req: RequirementSet) -> dict[str, str]:
+    number = kb.document_numbers.get(req.document) or ""
+    return {"zh": f"{place_names(req)}地方标准 {number}".strip(), "en": f"local standard of {place_names(req)} {number}".strip()}
+
+
+def _local_fields(kb: Knowledge, item: dict, req: RequirementSet) -> dict:
+    """A local set names its places; a set whose table was not read says so instead of "not measured"."""
+    if req.local:
+        item["local"] = {"places": [name for _, name in req.places], **_local_words(kb, req)}
+    if not req.limits_read:
+        item["limits_read"] = False
+        item["not_measured"] = []
+        item["limits_note"] = _why("该标准适用，但其限值表原文未读到，知识库未录入限值，本次不据此判断达标与否（见该条的说明）",
+                                   "the standard binds, but its table was not read and the knowledge base holds no "
+                                   "limits of it: nothing is judged against it (see its note)")
+    return item

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .choices import route_facts
+from .enterprise_model import judged_sector
 from .knowledge import Knowledge, normalise
 
 if TYPE_CHECKING:
@@ -67,14 +68,16 @@ def take_plant_keys(reader: SurveyReader, facts: dict, scope: dict) -> dict:
 
 
 def discharge_side(kb: Knowledge, ent: Enterprise, sector: str | None) -> str | None:
-    """direct or indirect, from the enterprise's answers to the sector's discharge-route facts; None when unknown."""
+    """direct or indirect, from the enterprise's answers to the sector's discharge-route facts, else from its own
+    written mode (discharge_mode: direct where the sector's route question has several direct answers); None when
+    unknown."""
     for fact in route_facts(kb, sector):
         answer = ent.facts.get(fact.iri)
         answers = answer if isinstance(answer, tuple) else (answer,)
         for side, values in fact.sides.items():
             if any(a in values for a in answers if a is not None):
                 return side
-    return None
+    return ent.own_route
 
 
 def agreement_set(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> dict | None:
@@ -87,7 +90,7 @@ def agreement_set(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) 
     status: dict[str, list] = {"applies": [], "not_applicable": [], "unknown": []}
     checks = []
     for ent in enterprises:
-        side = discharge_side(kb, ent, sector)
+        side = discharge_side(kb, ent, judged_sector(ent, sector) or sector)
         status[{"indirect": "applies", "direct": "not_applicable"}.get(side, "unknown")].append(ent.id)
         if side == "indirect":
             checks.extend(_checks(kb, survey, ent, limits))
@@ -117,16 +120,20 @@ def _checks(kb: Knowledge, survey: Survey, ent: Enterprise, limits: dict[str, fl
     return out
 
 
+def _wastewater(ent: Enterprise) -> float | None:
+    """The enterprise's annual wastewater (m³/a): the fact keyed annual-wastewater of whichever sector it was read in."""
+    return next((v for iri, v in ent.facts.items() if iri.rsplit("/", 1)[-1] == "annual-wastewater"
+                 and isinstance(v, (int, float)) and not isinstance(v, bool)), None)
+
+
 def by_route(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], pollutant_rows: list[dict]) -> None:
     """Each pollutant's baseline split by discharge route, and what of the indirect part reaches the water after the
     receiving plant when the survey gives the plant's effluent: the indirect dischargers' wastewater × its effluent
     concentration × 10⁻⁶ (those without an annual wastewater are listed, not guessed)."""
     sector = survey.scope.get("sector")
     effluent = (survey.scope.get("sewer_plant") or {}).get("effluent") or {}
-    sides = {e.id: discharge_side(kb, e, sector) for e in enterprises}
-    volume_iri = next((i for i in kb.facts if i.rsplit("/", 1)[-1] == "annual-wastewater"
-                       and kb.sector_of.get(i) in (sector, None, "")), None)
-    volumes = {e.id: e.facts.get(volume_iri) for e in enterprises if volume_iri}
+    sides = {e.id: discharge_side(kb, e, judged_sector(e, sector) or sector) for e in enterprises}
+    volumes = {e.id: _wastewater(e) for e in enterprises}   # each by its own sector's 年废水排放量
     indirect = [e.id for e in enterprises if sides[e.id] == "indirect"]
     water = sum(v for eid in indirect if isinstance(v := volumes.get(eid), (int, float)))
     for row in pollutant_rows:

@@ -25,13 +25,16 @@ from .survey_format import (DIRECTIONS, EMISSION_FIELDS, EMISSION_POINTS, ENTERP
                             STREAM_FIELDS, SURVEY_VERSION, TOP_FIELDS, SurveyError, SurveyProblem)
 from .limits import SurveyLimits, shown
 from .line_plans import LinePlans
-from .choices import discharge_route, match_choice, route_answer, route_facts
+from .choices import class_answer, discharge_route, match_choice, route_answer, route_facts
 from .concentration import MOLAR_VOLUME_L_PER_MOL, from_ppm, is_volume_fraction
 from .consumption_facts import consumption_facts
 from .emission_keys import TEAM_FIELDS, canonical_keys, check_basis, read_flow, read_hours, team_point
 from .sewer_plant import take_plant_keys
-from .wastewater_keys import annual_wastewater, inlet_note, stormwater, take_team_keys, wastewater_line
+from .wastewater_keys import (annual_wastewater, inlet_note, stormwater, take_team_keys, take_water_class,
+                              wastewater_line)
 from .names import SurveyMatcher, fold, matcher_for
+from .park_keys import SITE_KEYS, read_site, take_permit_keys
+from .stream_qualities import read_qualities
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
 from .safe_load import check_tree, load_json_bytes, load_yaml
@@ -73,11 +76,14 @@ class Enterprise:
     routes: list[tuple[str, str, str]] = field(default_factory=list)   # discharge route read: (route, text, place)
     consumptions: list[dict] = field(default_factory=list)  # material lines with an amount: {written, value, unit, …}
     set_apart: dict[str, dict] = field(default_factory=dict)   # idle / other-sector: not counted in prevalence
+    sector: str | None = None   # its own sector when `sector:` names another of the knowledge base (read and judged by it)
     wastewater: list[dict] = field(default_factory=list)   # emissions lines `废水` read as m³/a (wastewater_keys)
     flow_keys: dict[str, tuple] = field(default_factory=dict)   # daily/monthly flow, months run (wastewater_keys)
     own_route: str | None = None   # direct / indirect as the enterprise itself wrote it (discharge_mode, 纳管)
+    water_class: tuple[str, str] | None = None   # (GB 3838 class i…v, as written): its own, else the scope's
     sized: list[dict] = field(default_factory=list)   # equipment written with count and size: what was read
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
+    hw_permit: dict = field(default_factory=dict)   # hazardous-waste permit: number, scope {HWnn: codes|None} (park_keys)
 
 
 @dataclass
@@ -201,6 +207,7 @@ _KIND_ZH = {"sector": "行业", "process": "工序", "technique": "工艺/装备
             "fact": "事实", "product": "产品", "pilot_type": "试点类型", "choice": "选项", "quality": "品质参数"}
 _OWN_POLLUTANTS = {normalise(k).replace("_", "") for k in ("characteristic_pollutants", "特征污染物", "pollutants")}
 MAX_PLACES = 20   # places listed per unresolved name or unit; `count` says how many there were
+SUBSECTOR_FACT = "enterprise-subsector"   # a sector's question which of its subsectors a plant is (agri-food)
 
 
 class SurveyReader:
@@ -218,8 +225,9 @@ class SurveyReader:
         self.sector: str | None = None
         self._enterprise: str | None = None
         self.scope_facts: dict[str, Any] = {}
+        self.water_class: tuple[str, str] | None = None   # the receiving water's class the scope gives
         self.lists_complete = False
-        self._single: dict[tuple, str | None] = {}     # (kind, name, sector only) -> IRI, or None when unresolved
+        self._single: dict[tuple, str | None] = {}     # (kind, name, sector or None) -> IRI, or None when unresolved
         self.unresolved: dict[tuple[str, str], dict] = {}
         self.units_seen: dict[tuple[str, str], dict] = {}
         self.name_map: dict[tuple[str | None, str], str | None] = {}
@@ -229,9 +237,17 @@ class SurveyReader:
         self.notes_taken = 0          # names noted as unresolved: a line that notes one is not planned
         self.heard: list | None = None   # units understood while a line is learnt (line_plans.py)
         self.converted_by: Conversion | None = None   # the conversion convert() last applied
-        self.plans = LinePlans(self)
+        self._plans: dict[str | None, LinePlans] = {}   # per sector: a line's reading depends on the sector
         if names is not None:
             self.add_names(names, "--names")
+
+    @property
+    def plans(self) -> LinePlans:
+        """The line plans of the sector names are read in now (an enterprise of another sector has its own)."""
+        found = self._plans.get(self.sector)
+        if found is None:
+            found = self._plans[self.sector] = LinePlans(self)
+        return found
 
     # -- problems
 
@@ -291,7 +307,7 @@ class SurveyReader:
             self.error(path, f"expected the name of a {kind}, got {name!r}.",
                        f"此处应填{_KIND_ZH.get(kind, kind)}名称，实际为 {name!r}。")
             return None
-        key = (kind, name, sector_only)
+        key = (kind, name, self.sector if sector_only else None)
         if key in self._single:  # names recur across enterprises: answer at once
             iri = self._single[key]
             if iri is None:
@@ -575,6 +591,7 @@ class SurveyReader:
             self.add_names(raw["names"], "names")
         scope = self.read_scope(raw.get("scope"))
         self.scope_facts = scope.get("facts", {})
+        self.water_class = scope.pop("water_class", None)
         self.lists_complete = bool(scope.get("technique_lists_complete"))
         enterprises = self.read_enterprises(raw.get("enterprises"))
         fatal = [p for p in self.problems if p.fatal]
@@ -633,7 +650,7 @@ class SurveyReader:
         scope["pollutants"] = self._read_pollutants(chosen)
         scope["facts"] = {}
         if isinstance(facts, dict):
-            facts = take_plant_keys(self, facts, scope)
+            facts = take_water_class(self, take_plant_keys(self, facts, scope), scope)
         if not isinstance(facts, dict):
             self.error("scope.facts", "survey-wide facts are a mapping of fact key to answer.",
                        "全调查共用的事实应为“事实: 回答”的映射。")
@@ -688,6 +705,15 @@ class SurveyReader:
                 resolved[key] = iri
                 continue
             place = self.places.locate(written)
+            if place is not None and place.code and "place" not in scope:
+                scope["place"] = place.as_dict(self.kb)   # a province, city or county: local standards bind by it
+            if place is not None and place.code and not (place.region or place.basin):
+                scope[f"{key}_written"] = written
+                self.warn(f"scope.{key}", f"{written!r} read as {''.join(place.names)}, inside no key region or basin of "
+                                          "the knowledge base: its local standards apply; no regional figures.",
+                          f"“{written}”按{''.join(place.names)}理解，不在知识库所录任何重点区域或流域之内：按该地的地方标准"
+                          "判断，不计算区域减排潜力。")
+                continue
             if place is None or not (place.region or place.basin):
                 scope[f"{key}_written"] = written
                 self.warn(f"scope.{key}", f"{written!r} is neither a key region or basin of the knowledge base nor a "
@@ -735,10 +761,22 @@ class SurveyReader:
         return out
 
     def read_enterprise(self, raw: dict, ident: str, index: int, path: str) -> Enterprise:
+        """One enterprise, its names read in its own sector when `sector:` names another one of the knowledge base
+        (a slaughterhouse in a dyeing basin survey: 屠宰 is a process of agri-food, not an unknown dyeing name)."""
         name = raw.get("name")
         ent = Enterprise(ident, index, name if type(name) is str else self.text(name, f"{path}.name"))
-        if not raw.keys() <= ENTERPRISE_FIELDS:
-            for key in sorted(set(raw) - ENTERPRISE_FIELDS, key=str):
+        survey_sector = self.sector
+        self._own_sector(ent, raw.get("sector"), f"{path}.sector")
+        self.sector = ent.sector or survey_sector
+        try:
+            return self._read_enterprise(raw, ent, path)
+        finally:
+            self.sector = survey_sector
+
+    def _read_enterprise(self, raw: dict, ent: Enterprise, path: str) -> Enterprise:
+        allowed = ENTERPRISE_FIELDS | SITE_KEYS | _NOTE_KEYS   # site: {lat, lon}; remarks kept as notes
+        if not raw.keys() <= allowed:
+            for key in sorted(set(raw) - allowed, key=str):
                 self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: "
                                            f"{', '.join(sorted(ENTERPRISE_FIELDS))}.",
                           f"未知的企业字段，已忽略；可用：{'、'.join(sorted(ENTERPRISE_FIELDS))}。")
@@ -755,7 +793,11 @@ class SurveyReader:
         for j, st in enumerate(self._list(raw, "streams", path)):
             self.read_stream(ent, st, f"{path}.streams[{j}]")
         ent.facts.update(self.scope_facts)
+        for key in raw.keys() & SITE_KEYS:
+            read_site(self, ent, raw[key], f"{path}.{key}")
+        ent.notes.extend(str(raw[key]) for key in raw.keys() & _NOTE_KEYS if not _blank(raw[key]))
         ent.lists_complete = self.lists_complete
+        ent.water_class = self.water_class
         scoped = dict(ent.facts)
         facts = raw.get("facts") or {}
         if not isinstance(facts, dict):
@@ -763,27 +805,49 @@ class SurveyReader:
                        "facts 应为“事实: 回答”的映射，如 {has_cp_manager: 是}。")
         else:
             base = f"{path}.facts"
-            for key, value in take_team_keys(self, ent, facts, base).items():
+            for key, value in take_team_keys(self, ent, take_permit_keys(self, ent, facts, base), base).items():
                 plans.fact(ent, key, value, base)
         own = {iri for iri, value in ent.facts.items() if iri not in scoped or scoped[iri] != value}
         self._size_facts(ent)
         self._answer_routes(ent, own)
         consumption_facts(self, ent, own)
         annual_wastewater(self, ent)
-        self._own_sector(ent, raw.get("sector"), f"{path}.sector")
+        self._subsector(ent, raw.get("sector"), path)
         self._say_set_apart(ent, path)
         return ent
 
     def _own_sector(self, ent: Enterprise, written: Any, path: str) -> None:
         """An enterprise's own `sector` in a basin or park survey of several sectors: one that is not the survey's
         sector sets the record apart (listed and counted in the loads, but not graded by this sector's benchmarks,
-        judged by its limits or counted in its prevalence)."""
+        judged by its limits or counted in its prevalence). A sector of the knowledge base, or a product of one
+        (啤酒), becomes `ent.sector`: its names, rules and limits are that sector's. An unknown one is said, and the
+        enterprise is judged by no sector's standard rather than by the survey's."""
         if _blank(written):
             return
-        iri = self.matcher.resolve("sector", str(written))
+        text = str(written).strip()
+        iri = self.matcher.resolve("sector", text)
         if iri is not None and iri == self.sector:
             return
         ent.set_apart["other_sector"] = {"place": self._place(path), "written": f"sector: {written}"}
+        product = None if iri else self.matcher.resolve("product", text)
+        iri = iri or (self.kb.sector_of.get(product) if product else None)
+        if iri == self.sector:   # a product of the survey's own sector is no other sector
+            del ent.set_apart["other_sector"]
+            return
+        ent.sector = iri
+        if iri is None:
+            near = "、".join(s.label["zh"] for s in self.matcher.suggest("sector", text, None, limit=3))
+            near_en = ", ".join(s.label["en"] for s in self.matcher.suggest("sector", text, None, limit=3))
+            self.warn(path, f"{text!r} is no sector of the knowledge base{f' (closest: {near_en})' if near_en else ''}: "
+                            f"{ent.id} is judged by no sector's discharge standard or rules, not by the survey's; "
+                            "write a sector the knowledge base knows to have it judged.",
+                      f"“{text}”不是知识库中的行业{f'（最接近：{near}）' if near else ''}：{ent.id}不按任何行业的排放标准和"
+                      "诊断规则判断，也不套用本次调查行业的标准；请填写知识库已有的行业名称。")
+        elif product:
+            label, sector = self.kb.label(product), self.kb.label(iri)
+            self.warn(path, f"{text!r} is read as the product {label['en']!r} of {sector['en']}: {ent.id} is read and "
+                            f"judged by that sector's knowledge.",
+                      f"“{text}”按{sector['zh']}行业的产品“{label['zh']}”读取：{ent.id}按该行业的知识读取和判断。")
 
     def _answer_routes(self, ent: Enterprise, own: set[str]) -> None:
         """The discharge route an emission's place or fate names (直排口, 总排口（间接排放至园区污水厂）) answers the
@@ -804,17 +868,23 @@ class SurveyReader:
             if fact.iri in own:
                 continue
             label = self.kb.label(fact.iri)
-            answer = route_answer(fact, route, text, self.kb.facts[fact.iri]["choice_names"])
+            names = self.kb.facts[fact.iri]["choice_names"]
+            answer = route_answer(fact, route, text, names)
+            if answer is None and route == "direct" and ent.water_class:   # GB 13457: graded by the water's class
+                answer = class_answer(fact, ent.water_class[0], names)
+                text = f"{text}; {ent.water_class[1]}" if answer is not None else text
             if answer is None:
-                options = "、".join(self._choice_label(fact.iri, c) for c in sorted(fact.sides[route]))
+                sides = sorted(fact.sides[route])
+                options_en = ", ".join(self._choice_label(fact.iri, c, "en") for c in sides)
+                options_zh = "、".join(self._choice_label(fact.iri, c) for c in sides)
                 self.warn(place, f"{text!r} says {route} discharge, but “{label['en']}” has several such answers "
-                                 f"({options}); left unanswered.",
+                                 f"({options_en}); left unanswered.",
                           f"“{text}”表明{'直接' if route == 'direct' else '间接'}排放，但“{label['zh']}”有多个相应回答"
-                          f"（{options}）；按未回答处理。")
+                          f"（{options_zh}）；按未回答处理。")
                 continue
             if fact.datatype == "choice":
                 ent.facts[fact.iri] = (answer,)
-                shown_zh = shown_en = self._choice_label(fact.iri, answer)
+                shown_zh, shown_en = self._choice_label(fact.iri, answer), self._choice_label(fact.iri, answer, "en")
             else:
                 ent.facts[fact.iri] = answer
                 shown_zh, shown_en = ("是", "yes") if answer else ("否", "no")
@@ -829,9 +899,39 @@ class SurveyReader:
         for reason, found in ent.set_apart.items():
             what_en, what_zh = {"idle": ("idle the whole year or without output", "全年停产或无产量"),
                                 "other_sector": ("of another sector", "不属于本行业")}[reason]
+            own_en, own_zh = self._judged_by(ent) if reason == "other_sector" else ("", "")
             self.warn(found["place"], f"{ent.id} is {what_en} ({found['written']}): its findings are listed, but it is "
-                                      "not counted in the sector's prevalence of problems or its shared key issues.",
-                      f"{ent.id}{what_zh}（{found['written']}）：其问题照常列出，但不计入行业问题的普遍程度和关键共性问题。")
+                                      f"not counted in the sector's prevalence of problems or its shared key issues.{own_en}",
+                      f"{ent.id}{what_zh}（{found['written']}）：其问题照常列出，但不计入行业问题的普遍程度和关键共性问题。{own_zh}")
+
+    def _subsector(self, ent: Enterprise, written: Any, path: str) -> None:
+        """The sector's question which of its subsectors the plant is (企业所属子行业, also 主要产品类别), answered by
+        the enterprise's own `sector:` or its products when they name exactly one of its answers (生猪屠宰 → 畜类屠宰加工)
+        and the enterprise did not answer it itself; said. Its subsector decides which discharge standard binds it."""
+        iri = next((i for i in self.kb.facts if i.rsplit("/", 1)[-1] == SUBSECTOR_FACT
+                    and self.kb.sector_of.get(i) == self.sector), None)
+        if iri is None or ent.facts.get(iri) is not None:
+            return
+        names = self.kb.facts[iri]["choice_names"]
+        texts = [t for t in ([] if _blank(written) else [str(written)]) + ent.products if isinstance(t, str)]
+        found = {text: hit.choices[0] for text in texts if (hit := match_choice(text, names))}
+        if len(set(found.values())) != 1:
+            return
+        text, choice = next(iter(found.items()))
+        ent.facts[iri] = (choice,)
+        label = self.kb.label(iri)
+        place = f"{path}.sector" if text == written else f"{path}.output"
+        self.warn(place, f"{text!r} read as the answer “{self._choice_label(iri, choice)}” to “{label['en']}”.",
+                  f"“{text}”按“{label['zh']}”的回答“{self._choice_label(iri, choice)}”读取。")
+
+    def _judged_by(self, ent: Enterprise) -> tuple[str, str]:
+        """Whose rules and limits judge a record of another sector: its own sector's, or none (engine.judged_sector)."""
+        if ent.sector:
+            own = self.kb.label(ent.sector)
+            return (f" It is judged by the rules and discharge standards of {own['en']}.",
+                    f"该企业按{own['zh']}行业的诊断规则和排放标准判断。")
+        return (" Its sector is not known: no sector's rules or discharge standards judge it (its loads still count).",
+                "其所属行业未知：不按任何行业的诊断规则和排放标准判断（排放量仍计入）。")
 
     def _list(self, raw: dict, key: str, path: str) -> list:
         value = raw.get(key)
@@ -1446,7 +1546,7 @@ class SurveyReader:
         return route
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS):
+        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS | _NOTE_KEYS):
             return
         direction = raw["direction"]
         if isinstance(direction, str):
@@ -1465,27 +1565,17 @@ class SurveyReader:
         if resource and "temperature_c" in self.kb.resources[resource]["needs"] and temp is None:
             self.warn(f"{path}.temperature_c", "this resource type needs a temperature to be matched.",
                       "这类资源需要温度才能匹配。")
-        qualities = self._qualities(ent, raw, path)
+        qualities, reads, named = self._qualities(ent, raw, path)
+        notes = [str(raw[k]) for k in sorted(raw.keys() & _NOTE_KEYS) if not _blank(raw[k])]
         if resource and value is not None and unit:
             ent.streams.append({"direction": direction, "resource": resource, "value": value, "unit": unit,
                                 "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process"),
-                                "qualities": qualities})
+                                "qualities": qualities, "reads": reads, "named": named, "note": "；".join(notes) or None})
 
-    def _qualities(self, ent: Enterprise, raw: dict, path: str) -> dict[str, tuple[float, str | None]]:
-        """A stream's qualities (压力, 游离酸, 含水率 …): what an offer is, or the bound a demand sets."""
-        out = {}
-        for k, prop in enumerate(self._list(raw, "properties", path)):
-            p = f"{path}.properties[{k}]"
-            if not self._fields(prop, p, ("property", "value"), PROPERTY_FIELDS):
-                continue
-            iri = self.resolve("quality", prop["property"], f"{p}.property")
-            found = self.quantity(prop["value"], f"{p}.value")
-            unit = self.check_unit(prop["unit"], f"{p}.unit") if prop.get("unit") else None
-            if iri is None:
-                self._kept(ent, "quality", prop["property"])
-            elif found is not None:
-                out[iri] = (found[0], unit or found[1] or self._quality_unit(iri))
-        return out
+    def _qualities(self, ent: Enterprise, raw: dict, path: str) -> tuple[dict, dict, dict]:
+        """A stream's qualities (压力, 游离酸, 含水率, 危险废物代码 …): what an offer is, or the bound a demand sets
+        (stream_qualities.py)."""
+        return read_qualities(self, ent, raw, path, PROPERTY_FIELDS)
 
     def _quality_unit(self, iri: str) -> str | None:
         unit = self.kb.qualities.get(iri, {}).get("unit")
@@ -1627,21 +1717,24 @@ class SurveyReader:
         if hits and None not in hits:
             chosen = tuple(sorted({c for h in hits for c in h.choices}))
             read = "、".join(self._choice_label(iri, c) for c in chosen)
-            self.warn(path, f"{value!r} read as the answer “{read}” to “{label['en']}” (the text "
+            read_en = ", ".join(self._choice_label(iri, c, "en") for c in chosen)
+            self.warn(path, f"{value!r} read as the answer “{read_en}” to “{label['en']}” (the text "
                             f"{'begins with' if hits[0].how == 'begins' else 'names'} it; check it is meant).",
                       f"“{value}”按“{label['zh']}”的回答“{read}”读取（{'以该选项开头' if hits[0].how == 'begins' else '文中写明该选项'}；"
                       "请核实）。")
             return chosen
-        options = "、".join(self._choice_labels(iri))
-        self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” ({options}); left unanswered.",
-                  f"“{value}”不是“{label['zh']}”的可选回答（{options}）；按未回答处理。")
+        self.warn(path, f"{value!r} is not one of the answers to “{label['en']}” "
+                        f"({', '.join(self._choice_labels(iri, 'en'))}); left unanswered.",
+                  f"“{value}”不是“{label['zh']}”的可选回答（{'、'.join(self._choice_labels(iri))}）；按未回答处理。")
         return None
 
-    def _choice_label(self, fact_iri: str, choice: str) -> str:
-        return self.kb.facts[fact_iri].get("choice_labels", {}).get(choice, {}).get("zh") or choice
+    def _choice_label(self, fact_iri: str, choice: str, lang: str = "zh") -> str:
+        """A choice as the message in `lang` names it: an English report says the English label, never 直接排放."""
+        labels = self.kb.facts[fact_iri].get("choice_labels", {}).get(choice, {})
+        return labels.get(lang) or labels.get("zh") or labels.get("en") or choice
 
-    def _choice_labels(self, fact_iri: str) -> list[str]:
-        return sorted(v["zh"] for v in self.kb.facts[fact_iri].get("choice_labels", {}).values()) \
+    def _choice_labels(self, fact_iri: str, lang: str = "zh") -> list[str]:
+        return sorted(self._choice_label(fact_iri, c, lang) for c in self.kb.facts[fact_iri].get("choice_labels", {})) \
             or self.kb.facts[fact_iri]["choices"]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .knowledge import Knowledge
 from .survey import Enterprise, Survey
+from .hw_receipt import receipt
 from .units import UnitConverter, UnitProblem
 
 # Heat must flow downhill with a usable driving difference (a heat exchanger's approach temperature).
@@ -37,13 +38,34 @@ class _Stream:
     temperature_c: float | None
     fate: str | None
     process: str | None
-    qualities: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    qualities: dict[str, tuple[float | str, str | None]] = field(default_factory=dict)
+    reads: dict[str, str] = field(default_factory=dict)    # the bound a demand's property name says (上限/下限)
+    named: dict[str, str] = field(default_factory=dict)    # qualities the knowledge does not name: written name
+
+
+def _idle(ent: Enterprise) -> bool:
+    """An enterprise not operating (operating_status: 停产, idle_whole_year): its streams are history, not supply."""
+    return "idle" in ent.set_apart
 
 
 def _streams(enterprises: list[Enterprise], direction: str) -> list[_Stream]:
     return [_Stream(e.id, s["resource"], s["value"], s["unit"], s["temperature_c"], s["fate"], s["process"],
-                    s.get("qualities") or {})
-            for e in enterprises for s in e.streams if s["direction"] == direction]
+                    s.get("qualities") or {}, s.get("reads") or {}, s.get("named") or {})
+            for e in enterprises if not _idle(e) for s in e.streams if s["direction"] == direction]
+
+
+def _set_apart(kb: Knowledge, enterprises: list[Enterprise]) -> list[dict]:
+    """The streams of enterprises not operating, left out of matching, each with the reason."""
+    out = []
+    for e in (e for e in enterprises if _idle(e)):
+        said = e.set_apart["idle"].get("written", "")
+        for s in e.streams:
+            out.append({"enterprise": e.id, "direction": s["direction"], "resource": s["resource"],
+                        "labels": kb.label(s["resource"]), "amount": s["value"], "unit": s["unit"],
+                        "reason": {"zh": f"该企业停产（{said}），其产出和需求为历史数据，不作为现行供需参与匹配。",
+                                   "en": f"the enterprise is not operating ({said}); its streams are history and are "
+                                         "not matched as live supply or demand."}})
+    return out
 
 
 def _serves(kb: Knowledge, offer: str, demand: str) -> bool:
@@ -60,13 +82,20 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
     """Each bound the demand states against the offer's figure: (met, failed, not stated by the offer)."""
     met, failed, unknown = [], [], []
     for quality, (bound, bound_unit) in demand.qualities.items():
-        reads = kb.qualities.get(quality, {}).get("reads", "at-most")
-        row = {"quality": quality, "labels": kb.label(quality), "reads": reads, "demand": bound,
+        reads = demand.reads.get(quality) or kb.qualities.get(quality, {}).get("reads") or None
+        labels = ({"zh": demand.named[quality], "en": demand.named[quality]} if quality in demand.named
+                  else kb.label(quality))
+        row = {"quality": quality, "labels": labels, "reads": reads or "unstated", "demand": bound,
                "unit": bound_unit}
-        if quality not in offer.qualities:
+        if quality not in offer.qualities or reads is None:   # a bound of no stated direction is checked by hand
             unknown.append(row)
             continue
         value, unit = offer.qualities[quality]
+        if isinstance(value, str) or isinstance(bound, str):   # a code or grade: the same, case aside
+            row["offer"] = value
+            ok = isinstance(value, str) and isinstance(bound, str) and value.casefold() == bound.casefold()
+            (met if ok else failed).append(row)
+            continue
         try:
             value = survey.units.conversion(unit, bound_unit).apply(value) if unit and bound_unit else value
         except UnitProblem:
@@ -76,30 +105,6 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
         ok = value >= bound if reads == "at-least" else value <= bound
         (met if ok else failed).append(row)
     return met, failed, unknown
-
-
-def _hazardous_basis(kb: Knowledge, offer: _Stream, receiver: Enterprise | None) -> tuple[str, dict | None]:
-    """ok / unknown / refused for a hazardous offer, by the receiver's answer to 接收危险废物的依据."""
-    codes = kb.resources.get(offer.resource, {}).get("hw_codes") or []
-    if not codes:
-        return "ok", None
-    answer = (receiver.facts.get(FACT + "hw-receipt-basis") if receiver else None) or ()
-    code = "、".join(codes)
-    if "licence" in answer:
-        return "ok", {"zh": f"危险废物（{code}）：接收方持有危险废物经营许可证，转移须执行联单，并核实许可类别含{code}。",
-                      "en": f"hazardous waste ({code}): the receiver holds a licence; transfer under a manifest, and "
-                            f"check the licence covers {code}."}
-    if "exemption" in answer:
-        return "ok", {"zh": f"危险废物（{code}）：接收方申明符合豁免条件（点对点定向利用等），须按豁免清单逐项核实并报生态环境部门。",
-                      "en": f"hazardous waste ({code}): the receiver claims an exemption (directed utilisation); check it "
-                            "item by item against the exemption list and report it to the authority."}
-    if "none" in answer:
-        return "refused", {"zh": f"危险废物（{code}）：接收方既无经营许可证也不符合豁免条件，不能接收。",
-                           "en": f"hazardous waste ({code}): the receiver has neither a licence nor an exemption and "
-                                 "may not take it."}
-    return "unknown", {"zh": f"危险废物（{code}）：未填接收方接收危险废物的依据（许可证或豁免），须核实后才能转移。",
-                       "en": f"hazardous waste ({code}): the receiver's basis for taking it (licence or exemption) is "
-                             "not given; check before any transfer."}
 
 
 def _place(ent: Enterprise | None) -> tuple[float, float] | None:
@@ -167,7 +172,7 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
             except UnitProblem:
                 continue  # amounts in incomparable units (e.g. t/a against GJ/a): not a match
             met, failed, unknown = _quality_check(kb, survey, offer, demand)
-            legal, legal_note = _hazardous_basis(kb, offer, by_id.get(demand.enterprise))
+            legal, legal_note = receipt(kb, offer.resource, offer.qualities, by_id.get(demand.enterprise))
             pair = (offer, demand, factor, met, failed, unknown, legal_note)
             if not _hot_enough(offer, demand):
                 failed = failed + [{"quality": "temperature", "labels": {"zh": "温度", "en": "temperature"},
@@ -204,6 +209,7 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
                     for d, group in (("out", offers), ("in", demands)) for st in group],
         "matches": matches,
         "conditional": pending,
+        "set_apart": _set_apart(kb, enterprises),
         "refused": [_row(kb, pair, min(pair[0].amount * pair[2], pair[1].amount), places, amounts=False)
                     for pair in refused],
         "unmatched_offers": [{"enterprise": o.enterprise, "resource": o.resource, "labels": kb.label(o.resource),
@@ -263,7 +269,12 @@ def _saving(kb: Knowledge, offer: _Stream, demand: _Stream, amount: float) -> di
     return {"zh": zh, "en": en}
 
 
-_READS = {"at-least": ("≥", "不低于", "at least"), "at-most": ("≤", "不高于", "at most")}
+_READS = {"at-least": ("≥", "不低于", "at least"), "at-most": ("≤", "不高于", "at most"),
+          "same": ("=", "为", "to be"), "unstated": ("?", "", "")}
+
+
+def _v(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None) -> dict[str, str]:
@@ -271,17 +282,22 @@ def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None)
     zh, en = [], []
     for q in met:
         ok = _READS[q["reads"]][0]
-        zh.append(f"{q['labels']['zh']}{q['offer']:g}{ok}{q['demand']:g} {q['unit'] or ''}".strip())
-        en.append(f"{q['labels']['en']} {q['offer']:g} {ok} {q['demand']:g} {q['unit'] or ''}".strip())
+        zh.append(f"{q['labels']['zh']}{_v(q['offer'])}{ok}{_v(q['demand'])} {q['unit'] or ''}".strip())
+        en.append(f"{q['labels']['en']} {_v(q['offer'])} {ok} {_v(q['demand'])} {q['unit'] or ''}".strip())
     for q in failed:
         need_zh, need_en = _READS[q["reads"]][1:3]
-        zh.append(f"不满足：{q['labels']['zh']}{q['offer']:g}，需{need_zh}{q['demand']:g} {q['unit'] or ''}".strip())
-        en.append(f"not met: {q['labels']['en']} {q['offer']:g}, needs {need_en} {q['demand']:g} {q['unit'] or ''}"
-                  .strip())
+        zh.append(f"不满足：{q['labels']['zh']}{_v(q['offer'])}，需{need_zh}{_v(q['demand'])} {q['unit'] or ''}".strip())
+        en.append(f"not met: {q['labels']['en']} {_v(q['offer'])}, needs {need_en} {_v(q['demand'])} "
+                  f"{q['unit'] or ''}".strip())
     for q in unknown:
-        zh.append(f"待核实：供方未填{q['labels']['zh']}（需{_READS[q['reads']][1]}{q['demand']:g} {q['unit'] or ''}）")
-        en.append(f"to check: the offer states no {q['labels']['en']} (needs {_READS[q['reads']][2]} {q['demand']:g} "
-                  f"{q['unit'] or ''})")
+        need = f"{_v(q['demand'])} {q['unit'] or ''}".strip()
+        if q["reads"] == "unstated":   # the demand gave a figure without saying whether it is a floor or a ceiling
+            zh.append(f"待核实：需求方{q['labels']['zh']}{need}未说明是上限还是下限（名称后加“上限”或“下限”）")
+            en.append(f"to check: the demand's {q['labels']['en']} {need} does not say whether it is a floor or a "
+                      "ceiling (add 上限 or 下限 to the name)")
+            continue
+        zh.append(f"待核实：供方未填{q['labels']['zh']}（需{_READS[q['reads']][1]}{need}）")
+        en.append(f"to check: the offer states no {q['labels']['en']} (needs {_READS[q['reads']][2]} {need})")
     if legal_note:
         zh.append(legal_note["zh"])
         en.append(legal_note["en"])

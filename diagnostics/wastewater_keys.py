@@ -16,7 +16,7 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .choices import match_choice, route_facts
+from .choices import match_choice, route_facts, water_class
 from .knowledge import normalise
 
 if TYPE_CHECKING:   # the reader imports this module
@@ -31,7 +31,11 @@ _KEYS = {"mode": ("discharge_mode", "discharge_type", "排放方式", "排放类
          "receiving": ("receiving", "receiving_water", "receiver", "受纳水体", "受纳污水厂", "排入", "接纳单位"),
          "per_day": ("wastewater_m3_per_day", "daily_wastewater", "日排水量", "日废水量", "日废水排放量", "废水日排放量"),
          "per_month": ("wastewater_m3_per_month", "monthly_wastewater", "月排水量", "月废水量", "月废水排放量"),
-         "months": ("working_months", "operating_months", "production_months", "生产月数", "实际生产月数", "开工月数")}
+         "months": ("working_months", "operating_months", "production_months", "生产月数", "实际生产月数", "开工月数"),
+         # the GB 3838 class of the receiving water: it chooses among direct-discharge answers graded by it (GB 13457)
+         "water_class": ("receiving_water_function_class", "receiving_water_class", "water_function_class",
+                         "受纳水体功能区类别", "受纳水体类别", "受纳水体功能类别", "水功能区类别", "受纳水域类别",
+                         "水域功能类别", "水环境功能区类别")}
 _KEY_OF = {normalise(a).replace("_", ""): key for key, names in _KEYS.items() for a in names}
 _YEAR_TAIL = re.compile(r"[_\s-]*(?:19|20)\d\d$")          # operating_months_2024: the survey year's months
 _MODES = {"direct": ("direct", "直接排放", "直接", "直排"), "indirect": ("indirect", "间接排放", "间接", "间排", "纳管")}
@@ -125,6 +129,8 @@ def take_team_keys(reader: SurveyReader, ent: Enterprise, facts: dict, path: str
             ent.notes.append(f"{key}: {value}")
         elif kind == "receiving":
             ent.notes.append(f"{key}: {value}")
+        elif kind == "water_class":
+            ent.water_class = read_water_class(reader, key, value, place) or ent.water_class
         elif kind == "mode":
             mode = _MODE_OF.get(normalise(str(value)))
             if mode is None:
@@ -137,6 +143,30 @@ def take_team_keys(reader: SurveyReader, ent: Enterprise, facts: dict, path: str
             number = reader.number(value, place)
             if number is not None and number > 0:
                 ent.flow_keys[kind] = (number, reader._place(place), str(key))
+        else:
+            rest[key] = value
+    return rest
+
+
+def read_water_class(reader: SurveyReader, key: Any, value: Any, place: str) -> tuple[str, str] | None:
+    """(class, what was written) of a receiving water's class key; an unreadable one is said and left out."""
+    cls = water_class(value)
+    if cls is None:
+        reader.warn(place, f"{value!r} is no water class I–V of GB 3838; the receiving water's class is left unknown.",
+                    f"“{value}”不是GB 3838的I～V类水域类别；受纳水体类别按未知处理。")
+        return None
+    return cls, f"{key}: {value}"
+
+
+def take_water_class(reader: SurveyReader, facts: dict, scope: dict) -> dict:
+    """The scope facts without the receiving water's class, which is kept as scope['water_class'] for every
+    enterprise that does not write its own."""
+    rest = {}
+    for key, value in facts.items():
+        if team_key(key) == "water_class":
+            found = read_water_class(reader, key, value, f"scope.facts.{key}")
+            if found:
+                scope["water_class"] = found
         else:
             rest[key] = value
     return rest

@@ -74,6 +74,7 @@ class Compiler(ModelFields):
         self.vocab: dict[str, dict[str, URIRef]] = {}
         self.dataset = Dataset()
         self.locations: dict[URIRef, Located] = {}
+        self._deferred: list = []   # checks that need every file emitted (a fact's unit defined further down)
 
     # ------------------------------------------------------------------ entry points
 
@@ -88,6 +89,8 @@ class Compiler(ModelFields):
             self._index_file(path, data)
         for path, data in parsed:
             self._emit_file(path, data)
+        for check in self._deferred:
+            check()
         if self.problems:
             raise SourceError(self.problems)
         version = self._version(files)
@@ -242,6 +245,8 @@ class Compiler(ModelFields):
             g.add((iri, CPKB.sector, ID[parent.sector]))
         if kind.name == "measure-link":
             self._check_link(ctx, entry)
+        if kind.name == "requirement":
+            self._check_requirement(ctx, entry)
         self._emit_common(ctx, iri, entry, kind)
         for key, value in entry.items():
             if key in fmt.COMMON_KEYS:
@@ -267,6 +272,19 @@ class Compiler(ModelFields):
         if own is not None:
             self._problem(ctx, f"the sector also defines a measure {entry.get('measure')!r} ({own.file.name}:{own.line}): "
                           "replace it by this link and keep its sector-specific detail as the link's note.")
+
+    def _check_requirement(self, ctx: _Ctx, entry: LineDict) -> None:
+        """A set has its limits, or says it has none because the standard's table was not read (with a note on
+        why it is kept: a local standard that binds tells who is not judged by the national one)."""
+        unread = entry.get("limits_read") is False
+        if unread and entry.get("limits"):
+            self._problem(ctx, "a set with `limits_read: false` lists no `limits`; remove one of the two.")
+        elif unread and not entry.get("note"):
+            self._problem(ctx, "a set with `limits_read: false` needs a `note` {zh, en} saying which table was not "
+                          "read and where it was looked for.")
+        elif not unread and entry.get("limits") in (None, "", []):
+            self._problem(ctx, "missing required field 'limits' of a requirement; a standard whose table was not "
+                          "read is written with `limits_read: false` and a note instead.")
 
     def _emit_common(self, ctx: _Ctx, iri: URIRef, entry: LineDict, kind: fmt.Kind) -> None:
         g = ctx.graph

@@ -9,6 +9,8 @@ and emits RDF into the entry's graph, like the compiler's own special fields.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -16,6 +18,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 
 from . import source_format as fmt
 from .formula import FormulaError, check_formula
+from .place_names import resolve_place
 from .namespaces import CPKB
 from .yaml_source import line_of
 
@@ -141,7 +144,7 @@ class ModelFields:
             self._problem(ctx, f"`{key}` must be a mapping {{range: [low, high], basis: per-line, sources: […]}}.")
             return
         self._check_keys(ctx, f"`{key}`", value, {"range", "value", "basis", "sources", "note", "currency", "year",
-                                                  "scale_by"}, line)
+                                                  "scale_by", "per"}, line)
         node = URIRef(f"{iri}#{key.replace('_', '-')}")
         g = ctx.graph
         if not self._range_or_value(ctx, node, value, line, f"`{key}`"):
@@ -180,16 +183,67 @@ class ModelFields:
         ctx.graph.add((node, CPKB.priceYear, Literal(year, datatype=XSD.integer)))
 
     def _scale_by(self, ctx, node: URIRef, key: str, value: dict, basis: str, line) -> None:
-        """`scale_by: FACT`: the survey fact (a capacity in the basis's unit) that scales a capacity basis."""
+        """`scale_by: FACT` (a capacity basis, or the activity basis, which requires it) and `per: UNIT` (the unit
+        one figure is per: of the activity fact, or of the product for per-output)."""
+        if basis == fmt.ACTIVITY_BASIS and "scale_by" not in value:
+            self._problem(ctx, f"`{key}.basis: per-activity` needs `scale_by: FACT`, the survey fact whose figure "
+                          "scales it (e.g. scale_by: exhaust-gas-flow, per: wan-m3-per-h for 万元 per 10⁴ m³/h of "
+                          "gas treated; a count fact such as electrolytic-cells needs no `per`).", line)
+            return
+        if "per" in value and basis not in fmt.PER_UNIT_BASES:
+            self._problem(ctx, f"`{key}.per` (the unit one figure is per) is only for the bases "
+                          f"{', '.join(fmt.PER_UNIT_BASES)}, not {basis!r}.", line)
+            return
+        per = self._resolve(ctx, "unit", value["per"], line) if "per" in value else None
+        if "per" in value and per is None:
+            return
+        if per is not None:
+            ctx.graph.add((node, CPKB.basisUnit, per))
+        if basis == "per-output" and per is not None and ctx.sector is not None:
+            self._deferred.append(partial(self._check_output_per, replace(ctx), key, value["per"], line))
         if "scale_by" not in value:
             return
-        if basis not in fmt.CAPACITY_BASIS_UNITS:
+        if basis not in fmt.CAPACITY_BASIS_UNITS and basis != fmt.ACTIVITY_BASIS:
             self._problem(ctx, f"`{key}.scale_by` is only for the capacity bases "
-                          f"{', '.join(fmt.CAPACITY_BASIS_UNITS)}, not {basis!r}.", line)
+                          f"{', '.join(fmt.CAPACITY_BASIS_UNITS)} and for per-activity, not {basis!r}.", line)
             return
         fact = self._resolve(ctx, "fact", value["scale_by"], line)
         if fact is not None:
             ctx.graph.add((node, CPKB.scaleBy, fact))
+            if basis == fmt.ACTIVITY_BASIS:   # the fact's unit is known only once every file is emitted
+                self._deferred.append(partial(self._check_activity_fact, replace(ctx), key, value, fact, line))
+
+    def _check_activity_fact(self, ctx, key: str, value: dict, fact: URIRef, line) -> None:
+        """The activity fact is a number; `per` is given exactly when it has a unit, and converts to that unit."""
+        name = value["scale_by"]
+        if str(self._graph_value(fact, CPKB.datatype) or "") != "number":
+            self._problem(ctx, f"`{key}.scale_by: {name}` must name a number fact (a flow, a count, a tonnage); "
+                          "it is not one.", line)
+            return
+        unit = self._graph_value(fact, CPKB.unit)
+        if unit is None or self._unit_expression_of(unit) == "dimensionless":
+            if "per" in value:
+                self._problem(ctx, f"`{key}.per`: {name!r} is a count without a unit, so the figure is per one "
+                              "counted; drop `per`.", line)
+            return
+        if "per" not in value:
+            self._problem(ctx, f"`{key}` per-activity on {name!r} needs `per: UNIT`, the unit one figure is per "
+                          f"(a unit of {self._graph_value(unit, CPKB.key) or unit}, e.g. wan-m3-per-h).", line)
+            return
+        self._check_convertible(ctx, key, value["per"], self._unit_expression_of(unit), f"the unit of {name!r}", line)
+
+    def _check_output_per(self, ctx, key: str, per: str, line) -> None:
+        self._check_convertible(ctx, key, per, self._product_unit(ctx), "the sector's product unit", line)
+
+    def _check_convertible(self, ctx, key: str, per: str, target: str | None, what: str, line) -> None:
+        source = self._unit_expression(per)
+        if source is None or target is None:
+            return
+        try:
+            self._unit_registry().Quantity(1, source).to(target)
+        except Exception:  # noqa: BLE001 - pint raises several kinds for a unit of another dimension
+            self._problem(ctx, f"`{key}.per: {per}` cannot be converted to {what} ({target}); give a unit of "
+                          "the same kind.", line)
 
     def _special_savings(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """Physical savings per basis: [{consumption, range | value, unit, basis, sources}]; valued at the
@@ -203,7 +257,7 @@ class ModelFields:
                 self._problem(ctx, "each saving is a mapping {consumption, range, unit, basis, sources}.", line)
                 continue
             self._check_keys(ctx, "a saving", item, {"consumption", "range", "value", "unit", "basis", "sources",
-                                                     "note", "enthalpy", "scale_by"}, line)
+                                                     "note", "enthalpy", "scale_by", "per"}, line)
             node = URIRef(f"{iri}#saving-{n}")
             target = self._resolve(ctx, "consumption", item.get("consumption"), line)
             unit = self._resolve(ctx, "unit", item.get("unit"), line)
@@ -314,6 +368,24 @@ class ModelFields:
                     date = self._date(ctx, k, item[k], line)
                     if date is not None:
                         g.add((node, prop, date))
+
+    def _special_places(self, ctx, iri: URIRef, key: str, value: Any) -> None:
+        """`places: [浙江省, 江苏省无锡市]`: the provinces, cities or counties where a local standard binds, each
+        checked against GB/T 2260 (kb/place_names.py) and kept with its division code."""
+        if not isinstance(value, list) or not value:
+            self._problem(ctx, "`places` is a non-empty list of provinces, cities or counties written in full, "
+                          "e.g. [浙江省] or [江苏省无锡市, 江苏省常州市].", line_of(value))
+            return
+        for n, name in enumerate(value, 1):
+            prefix, problem = resolve_place(name)
+            if problem:
+                self._problem(ctx, f"`places` item {n}: {problem}", line_of(value))
+                continue
+            node = URIRef(f"{iri}#place-{prefix}")
+            ctx.graph.add((iri, CPKB.appliesInPlace, node))
+            ctx.graph.add((node, RDF.type, CPKB.AdministrativePlace))
+            ctx.graph.add((node, CPKB.placeName, Literal(name.strip(), lang="zh")))
+            ctx.graph.add((node, CPKB.divisionCode, Literal(prefix)))
 
     def _special_limits(self, ctx, iri: URIRef, key: str, value: Any) -> None:
         """The limits of a requirement set: [{pollutant | quantity | indicator, where, value | range, unit,

@@ -123,10 +123,22 @@ def compile_formula(text: str, units: dict[str, str], result_unit: str, registry
     one_base = registry.Quantity(1.0, result.to_base_units().units)
     factor = float(one_base.to(result_unit).magnitude)
 
-    def evaluate(values: dict[str, float]) -> float:
-        number = float(_evaluate(tree, values))
+    return CompiledFormula(text, FormulaEvaluator(text, factor, tree), base_units, factor)
+
+
+class FormulaEvaluator:
+    """A checked formula on plain numbers in SI base units, times the factor to the declared unit. It pickles as
+    its text and factor and parses the text again when unpickled (a cached Knowledge holds these)."""
+
+    def __init__(self, text: str, factor: float, tree: ast.Expression | None = None):
+        self.text, self.factor = text, factor
+        self.tree = tree if tree is not None else parse(text)
+
+    def __reduce__(self):
+        return FormulaEvaluator, (self.text, self.factor)
+
+    def __call__(self, values: dict[str, float]) -> float:
+        number = float(_evaluate(self.tree, values))
         if math.isnan(number) or math.isinf(number):
             raise ZeroDivisionError
-        return number * factor
-
-    return CompiledFormula(text, evaluate, base_units, factor)
+        return number * self.factor

@@ -136,9 +136,11 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "area": vocab("LimitArea", CPKB.limitArea),
         "regions": ref("region", CPKB.region, many=True),
         "basins": ref("basin", CPKB.basin, many=True),
+        "places": special("places"),                       # provinces, cities, counties (GB/T 2260): a local standard
         "applies_to": special("applies_to"),
         "applies_when": special("condition"),
-        "limits": special("limits", required=True),
+        "limits": special("limits"),                       # required unless limits_read: false (kb/compile.py)
+        "limits_read": lit("bool", CPKB.limitsRead),       # false: the standard's table was not read, no limits
     }),
     "derived": Kind("derived", CPKB.DerivedQuantity, {
         "gives": special("gives"),
@@ -238,7 +240,8 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit),
     }),
     "qualities": Kind("quality", CPKB.StreamQuality, {
-        "unit": ref("unit", CPKB.unit, required=True),
+        "unit": ref("unit", CPKB.unit),                           # none for a code or text quality
+        "format": lit("str", CPKB.valueFormat),                   # hw-code | text: not a number (危险废物代码, 等级)
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
     }),
     "facts": SECTOR_SECTIONS["facts"],
@@ -273,7 +276,12 @@ EMISSION_STAGES = ("generated", "emitted")
 # Model v2 (kb/README.md): closed lists of the new fields.
 COST_BASES = ("per-enterprise", "per-line", "per-t-per-d", "per-m3-per-d", "per-m2-per-a", "per-output",
               "per-facility",   # per-facility: one shared installation (park scale), counted once
-              "per-t-per-h", "per-MW", "per-kW")   # per unit of steam/boiler capacity, of power (装机/热功率)
+              "per-t-per-h", "per-MW", "per-kW",   # per unit of steam/boiler capacity, of power (装机/热功率)
+              "per-activity")   # per unit of a surveyed activity fact (air flow treated, cells, sinter t/a …)
+# The generic activity basis: scaled by the survey fact it names (`scale_by`, required), per `per` of its unit.
+ACTIVITY_BASIS = "per-activity"
+# Bases that may name the unit one figure is per (`per: UNIT`): the activity's, or the product's for per-output.
+PER_UNIT_BASES = ("per-activity", "per-output")
 # Capacity bases scaled by a survey fact in this unit (the unit id of kb/shared/units.yaml).
 CAPACITY_BASIS_UNITS = {"per-t-per-h": "t-per-h", "per-MW": "MW", "per-kW": "kW"}
 # Currencies of sourced money figures (ISO 4217) with their Chinese and English names; the figure keeps the
@@ -288,7 +296,7 @@ CURRENCIES = {"CNY": ("人民币", "yuan"), "EUR": ("欧元", "EUR"), "USD": ("�
 STEAM_MASS_UNIT = "t-per-a"
 EFFECT_MODES = ("relative", "target", "absolute")
 SOURCE_AGES = ("new", "existing")
-CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age")
+CONTEXT_KEYS = ("pilot_type", "region", "basin", "in_park", "special_limit_area", "source_age", "local_standard")
 
 # Condition keys of the rule language (kb/README.md): key -> class.
 CONDITION_CLASSES: dict[str, object] = {

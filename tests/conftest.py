@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,10 @@ import pytest
 import requests
 
 DATA = Path(__file__).parent / "data"
+
+# A test's first diagnosis waits for the diagnosis workers to load the knowledge (minutes on a loaded CI machine)
+# instead of being told to come back (503); tests of that answer pass a short diagnose_start_wait_s themselves.
+os.environ.setdefault("CPKB_DIAGNOSE_START_WAIT_S", "900")
 
 
 @pytest.fixture

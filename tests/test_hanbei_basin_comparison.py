@@ -134,3 +134,45 @@ def test_team_keys_are_read_not_warned_as_unknown():
     assert not [w for w in r["warnings"] if "unknown enterprise field" in w["message"] or
                 w["message"].startswith("unknown field, ignored")]
     assert r["reduction_potential"]["followed"]["from"] == "survey"
+
+
+FOOD = {"E12", "E13", "E14"}
+
+
+def _sets() -> dict[str, dict]:
+    return {s["requirement"].rsplit("/", 1)[-1]: s for s in run()[1]["compliance"]["sets"]}
+
+
+def test_the_slaughterhouse_is_judged_by_its_own_sector_standard():
+    # E12 writes sector 屠宰及肉类加工, product 生猪屠宰 (livestock), direct to the 汉北河, a class III water
+    # (scope.facts.receiving_water_function_class): GB 13457-92 grade 1 for livestock slaughtering binds it.
+    # By hand from the survey: COD 95 mg/L > 80, NH3-N 18 mg/L > 15; no other pollutant of that grade is measured.
+    grade1 = _sets()["gb13457-grade1-livestock"]
+    assert grade1["enterprises"]["applies"] == ["E12"]
+    over = {(c["enterprise"], c["subject"]): (c["measured"], c["limit_value"]) for c in grade1["exceeded"]}
+    assert over == {("E12", COD): (95, 80), ("E12", NH3N): (18, 15)}
+    assert 95 > 80 and 18 > 15
+    # grade 3 (to a sewer) does not bind a direct discharger; the starch plant's indirect set binds E13 alone
+    assert "E12" in _sets()["gb13457-grade3-livestock"]["enterprises"]["not_applicable"]
+    assert _sets()["gb25461-table2-indirect"]["enterprises"]["applies"] == ["E13"]
+    survey, _ = run()
+    e12 = next(e for e in survey.enterprises if e.id == "E12")
+    assert e12.sector.endswith("/agri-food") and "other_sector" in e12.set_apart
+    assert said("E12", "生猪屠宰") and said("E12", "receiving_water_function_class: III")
+
+
+def test_food_plants_get_their_own_sector_findings_not_the_dyeing_ones():
+    _, r = run()
+    for issue in r["key_issues"] + r["other_findings"] + r["unconfirmed"]:
+        food = set(issue.get("enterprises", [])) & FOOD
+        if food:   # 次氯酸钠 disinfecting a slaughterhouse is no chlorine bleaching of fabric
+            assert "/agri-food/" in issue["problem"], (issue["problem"], food)
+        if "/agri-food/" in issue["problem"]:
+            assert not issue["key_issue"]   # another sector's findings are not the dyeing sector's shared issues
+    exceeded = next(i for i in r["other_findings"] if i["problem"].endswith("agri-food/problem/discharge-limit-exceeded"))
+    assert exceeded["enterprises"] == ["E12"]
+    assert not any(set(n["enterprises"]) & FOOD for n in r["rules_not_evaluated"] if "/printing-dyeing/" in n["rule"])
+    # graded (or not) by their own sector's indicator systems, never by the dyeing one
+    dyeing = {e["enterprise"] for e in r["indicator_assessment"]["enterprises"] if "/printing-dyeing/" in e["system"]}
+    assert not dyeing & FOOD and len(dyeing) == 12
+

@@ -86,7 +86,7 @@ def test_distances_come_from_the_sites_coordinates(park):
     assert "蒸汽管道" in m["connection"]["zh"]
 
 
-def test_an_unknown_legal_basis_is_conditional_and_an_exemption_is_accepted():
+def test_an_unknown_legal_basis_or_a_claimed_exemption_is_conditional():
     raw = copy.deepcopy(RAW)
     receiver = next(e for e in raw["enterprises"] if e["id"] == "R01")
     del receiver["facts"]["接收危险废物的依据"]
@@ -94,8 +94,9 @@ def test_an_unknown_legal_basis_is_conditional_and_an_exemption_is_accepted():
     assert ("P01", "R01", "spent-hcl-pickle-liquor") in pairs(unknown, "conditional")
     assert "未填接收方接收危险废物的依据" in pairs(unknown, "conditional")[("P01", "R01", "spent-hcl-pickle-liquor")][
         "conditions"]["zh"]
-    receiver["facts"]["接收危险废物的依据"] = "点对点定向利用"
-    assert pairs(run(raw), "matches")[("P01", "R01", "spent-hcl-pickle-liquor")]["amount"] == 620
+    receiver["facts"]["接收危险废物的依据"] = "点对点定向利用"   # the annex's item 31 needs an approved provincial plan
+    claimed = pairs(run(raw), "conditional")[("P01", "R01", "spent-hcl-pickle-liquor")]
+    assert claimed["amount"] == 620 and "第31项" in claimed["hazardous"]["zh"]
 
 
 def test_the_park_result_is_schema_valid_and_chinese_pages_carry_no_codes(park):

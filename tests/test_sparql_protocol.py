@@ -205,3 +205,27 @@ def test_download_and_labels(url):
     found = labels.json()["labels"]
     assert found[DEMO] == {"label": "示例行业", "lang": "zh", "fallback": False}
     assert "https://w3id.org/cpkb/def/Sector" in found
+
+
+@pytest.mark.parametrize("query,expected", [
+    (SECTORS, "application/sparql-results+json"), ("ASK { ?s ?p ?o }", "application/sparql-results+json"),
+    ("CONSTRUCT { ?s a cpkb:Sector } WHERE { ?s a cpkb:Sector }", "text/turtle"),
+])
+def test_a_client_sending_no_accept_header_gets_the_protocol_default(url, query, expected):
+    """`curl URL?query=…` sends Accept: */*, a bare HTTP client none at all: both get the SPARQL 1.1 default of
+    their query form (results as JSON, graphs as Turtle), never the HTML page."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(url)
+    for headers in ({}, {"Accept": "*/*", "User-Agent": "curl/8.5.0"}):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection.putrequest("GET", f"{parts.path}?{urlencode({'query': query})}", skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        assert response.status == 200 and response.getheader("Content-Type").startswith(expected), headers
+        assert not body.lstrip().startswith(b"<!doctype"), headers

@@ -71,3 +71,52 @@ def test_the_worker_pipes_read_whole_messages_of_any_size():
     else:
         raise AssertionError("a closed pipe must end the reading")
     os.close(read_fd)
+
+
+def test_idle_work_runs_only_while_no_job_waits_and_stops_when_done():
+    """answer_jobs calls idle() between jobs (the diagnosis worker warms one sector per call): a job that arrives
+    is answered before the next idle step, and idle work stops for good once it returns False."""
+    import os
+    import pickle
+    import threading
+    from multiprocessing.connection import Connection
+
+    from cpkb.web.worker_pool import answer_jobs
+
+    jobs_r, jobs_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    to_worker = Connection(jobs_w, readable=False)
+    from_worker = Connection(answers_r, writable=False)
+    events: list = []
+    steps = iter(range(3))
+    job_sent, idle_over = threading.Event(), threading.Event()
+
+    def idle() -> bool:
+        step = next(steps, None)
+        events.append(("idle", step))
+        if step is None:
+            idle_over.set()
+        if step == 0:   # a job arrives during the first step: it must be answered before step 1
+            to_worker.send_bytes(pickle.dumps("job-1"))
+            job_sent.set()
+        return step is not None
+
+    def handle(job):
+        events.append(("job", job))
+        return ("ok", job)
+
+    worker = threading.Thread(target=answer_jobs, args=(Connection(jobs_r, writable=False),
+                                                       Connection(answers_w, readable=False), handle),
+                              kwargs={"idle": idle})
+    worker.start()
+    assert job_sent.wait(10)
+    assert pickle.loads(from_worker.recv_bytes()) == ("ok", "job-1")
+    assert idle_over.wait(10)
+    to_worker.send_bytes(pickle.dumps("job-2"))   # answered after the idle work ended, which is not called again
+    assert pickle.loads(from_worker.recv_bytes()) == ("ok", "job-2")
+    to_worker.send_bytes(pickle.dumps(None))
+    worker.join(10)
+    assert not worker.is_alive()
+    assert events[:2] == [("idle", 0), ("job", "job-1")], events
+    assert [e for e in events if e[0] == "idle"] == [("idle", 0), ("idle", 1), ("idle", 2), ("idle", None)]
+    assert events[-1] == ("job", "job-2")

@@ -10,16 +10,19 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import OWL, RDF, XSD
 
 from cpkb.kb.collation import collation_key
+from cpkb.kb.namespaces import CPKB
 from cpkb.kb.source_format import CURRENCIES
 from cpkb.settings import format_bytes
 
+from .code_labels import code_labels, is_code_property, shown_as_code
+from .indicator_table import indicator_table
 from .i18n import (LANG_LABELS, LANG_NAMES, UI, configured_languages, pick, render_text, request_language,
                    ui_picked, ui_text)
-from .index import (BROWSABLE_KINDS, DEF_BASE, DEF, FACETS, ID_BASE, P, PREF, ALT, RDFS_LABEL, SOURCE, TYPE,
-                    KBIndex, entry_of, get_index, href_of)
+from .index import (BROWSABLE_KINDS, DEF_BASE, DEF, FACETS, ID_BASE, P, PREF, ALT, RDFS_LABEL, SOURCE, SYMBOL, TYPE,
+                    UNNAMED_NODE, KBIndex, entry_of, get_index, href_of)
 from .render import RDF_TYPES, page, to_json_response
 
 bp = Blueprint("browse", __name__)
@@ -191,14 +194,54 @@ def _add_alternates(response: Response, iri: str) -> None:
         response.headers.add("Link", f'<{target}>; rel="alternate"; type="{mimetype}"')
 
 
-def _value(index: KBIndex, o, lang: str) -> dict:
+def _value(index: KBIndex, o, lang: str, prop: str = "") -> dict:
+    """One value as pages show it: a link, a text, a code of the knowledge format by its name (大气, not air), an
+    expression or field name marked as code, or the literal."""
     if isinstance(o, URIRef):
         return {"term": index.term(str(o), lang)}
     if isinstance(o, Literal) and o.datatype == XSD.boolean:  # 是/否, never "true" on a Chinese page
         return {"literal": pick(UI["yes_word" if o.toPython() is True else "no_word"], lang).text, "lang": lang}
+    if isinstance(o, Literal) and prop == SYMBOL:  # a unit's symbol (h, kgoe) is the unit as written, not a code
+        return {"symbol": str(o)}
+    if isinstance(o, Literal) and not o.language and prop:
+        names = code_labels(prop, str(o))
+        if names:
+            return {"text": pick(names, lang).as_json()}
+        if shown_as_code(prop) and not is_code_property(prop):  # an expression or field name, not a word
+            return {"code": str(o)}
     if isinstance(o, Literal):
         return {"literal": str(o), "lang": o.language}
-    return {"literal": str(o)}
+    members = _union_members(index, str(o))  # an ontology's anonymous class: the classes it unites, never its hash
+    if members:
+        return {"terms": [index.term(m, lang) for m in members]}
+    return {"text": pick(UNNAMED_NODE, lang).as_json()}
+
+
+def _union_members(index: KBIndex, node: str) -> list[str]:
+    """The members of an owl:unionOf list (rdf:first/rdf:rest) of a blank node; [] when it is none."""
+    members: list[str] = []
+    item = next(iter(index.objects(node, str(OWL.unionOf))), None)
+    while item is not None and str(item) != str(RDF.nil) and len(members) < 50:
+        members += [str(x) for x in index.objects(str(item), str(RDF.first))]
+        item = next(iter(index.objects(str(item), str(RDF.rest))), None)
+    return members
+
+
+CHOICE_CODES = {str(CPKB["choice"]), str(CPKB["expectedValue"])}  # properties whose text is a choice's code
+FACT = str(CPKB["fact"])
+
+
+def _choice_term(index: KBIndex, s: str, prop: str, o, lang: str) -> dict | None:
+    """A choice written as its code (a fact's cpkb:choice, a condition's expected value) as a link to the choice it
+    names, 排入城镇污水处理厂 rather than municipal-plant: the choice node of the fact itself or of a fact the
+    node refers to."""
+    if prop not in CHOICE_CODES or not isinstance(o, Literal) or o.language:
+        return None
+    for holder in [s, *index.iris(s, FACT)]:
+        node = f"{entry_of(holder)}#choice-{o}"
+        if index.has(node):
+            return {"term": index.term(node, lang)}
+    return None
 
 
 def _grouped_values(index: KBIndex, s: str, lang: str, skip=()) -> list[dict]:
@@ -210,7 +253,8 @@ def _grouped_values(index: KBIndex, s: str, lang: str, skip=()) -> list[dict]:
         values = []
         if lang_texts:
             values.append({"text": pick(lang_texts, lang).as_json()})
-        values += [_value(index, o, lang) for o in objs if not (isinstance(o, Literal) and o.language)]
+        values += [_choice_term(index, s, p, o, lang) or _value(index, o, lang, p)
+                   for o in objs if not (isinstance(o, Literal) and o.language)]
         rows.append({"property": index.term(p, lang), "values": values})
     rows.sort(key=lambda r: collation_key(r["property"]["label"]["text"]))
     return rows
@@ -254,6 +298,11 @@ def _breadcrumbs(index: KBIndex, iri: str, kind: str | None, lang: str) -> list[
     return crumbs
 
 
+def _repeated_rows(index: KBIndex, iri: str) -> set[str]:
+    """Rows another row already shows: a fact's choice codes, when its named choices (cpkb:hasChoice) are listed."""
+    return {str(CPKB["choice"])} if index.objects(iri, str(CPKB["hasChoice"])) else set()
+
+
 def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
     """What a concept page shows, as data (the JSON form of the page)."""
     kind = index.kind(iri)
@@ -267,7 +316,7 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
         "definition": pick(index.texts(iri, DEF) or index.texts(iri, str(URIRef("http://www.w3.org/2000/01/rdf-schema#comment"))), lang).as_json(),
         "note": _note(index, iri, lang),
         "breadcrumbs": _breadcrumbs(index, iri, kind, lang),
-        "properties": _grouped_values(index, iri, lang, _SHOWN_APART),
+        "properties": _grouped_values(index, iri, lang, _SHOWN_APART | _repeated_rows(index, iri)),
         "sources": _citations(index, iri, lang),
         "downloads": {name: f"{href_of(iri)}.{name}" for name in ("ttl", "jsonld", "nt", "json")},
     }
@@ -298,6 +347,8 @@ def concept_data(index: KBIndex, iri: str, lang: str) -> dict:
         data["condition"] = _condition(index, cond, lang) if cond else None
     if kind == "Sector":
         data["sector"] = _sector_sections(index, iri, lang)
+    if kind == "IndicatorSystem":
+        data["indicator_table"] = indicator_table(index, iri, lang)
     return data
 
 
@@ -317,7 +368,8 @@ _BASIS = {"per-enterprise": ("每家企业", "per enterprise"), "per-line": ("�
           "per-m2-per-a": ("每 m²/a 镀件产能", "per m²/a of output"), "per-output": ("每单位年产量", "per unit of annual output"),
           "per-facility": ("每套共享设施", "per shared installation"),
           "per-t-per-h": ("每 t/h 蒸汽/锅炉容量", "per t/h of steam or boiler capacity"),
-          "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"), "per-kW": ("每 kW 装机功率", "per kW of installed power")}
+          "per-MW": ("每 MW 装机/热功率", "per MW of installed or thermal power"), "per-kW": ("每 kW 装机功率", "per kW of installed power"),
+          "per-activity": ("每单位活动量（按所列调查事实折算）", "per unit of activity (scaled by the survey fact named)")}
 
 
 def _economics(index: KBIndex, iri: str, lang: str) -> list[dict]:
@@ -580,19 +632,7 @@ def measures():
     pages = max(1, -(-len(rows) // size))
     page_no = min(page_no, pages)
     shown = rows[(page_no - 1) * size: page_no * size]
-    facets = []
-    for facet in FACETS:
-        values = []
-        for key, count in counts[facet].items():
-            iri = index.facet_iri[(facet, key)]
-            values.append({"key": key, "term": index.term(iri, lang), "count": count,
-                           "selected": key in selected[facet]})
-        for key in selected[facet] - set(counts[facet]):  # a selected value with no match stays visible
-            iri = index.facet_iri.get((facet, key))
-            if iri:
-                values.append({"key": key, "term": index.term(iri, lang), "count": 0, "selected": True})
-        values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"])))
-        facets.append({"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values})
+    facets = [_facet_data(index, facet, counts[facet], selected[facet], lang) for facet in FACETS]
     args = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "lang")]
     query = urlencode(args)
     data = {
@@ -606,6 +646,25 @@ def measures():
                     "xlsx": url_for("browse.measures_xlsx") + ("?" + query if query else "")},
     }
     return "browse/measures.html", data
+
+
+def _facet_data(index: KBIndex, facet: str, counts: dict[str, int], selected: set[str], lang: str) -> dict:
+    """One facet's values with their counts; a process or problem names its sector beside it, since several
+    sectors have one of the same name (备料, 废水处理)."""
+    values = []
+    for key in [*counts, *sorted(selected - set(counts))]:  # a selected value with no match stays visible
+        iri = index.facet_iri.get((facet, key))
+        if iri is None:
+            continue
+        sector = index.sector_of(iri) if facet in SECTORED_FACETS else None
+        values.append({"key": key, "term": index.term(iri, lang), "count": counts.get(key, 0),
+                       "selected": key in selected, "sector": index.term(sector, lang) if sector else None})
+    values.sort(key=lambda v: (not v["selected"], -v["count"], collation_key(v["term"]["label"]["text"]),
+                               collation_key(v["sector"]["label"]["text"]) if v["sector"] else ()))
+    return {"facet": facet, "label": pick(UI[f"facet_{facet}"], lang).as_json(), "values": values}
+
+
+SECTORED_FACETS = ("process", "problem")
 
 
 _EXPORT_HEADER = {

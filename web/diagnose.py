@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +24,7 @@ from cpkb.diagnostics.report_content import POTENTIAL_HEADING, build_report, cau
 from cpkb.diagnostics.template import sector_template
 from cpkb.settings import format_bytes
 
+from .diagnose_start import RETRY_AFTER_LOADING_S, DiagnoserSlot, StillLoading
 from .i18n import UI, pick, request_language, ui_text
 from .index import ID_BASE, get_index, href_of
 from .render import negotiate, to_json_response
@@ -75,6 +75,7 @@ def _wants_json() -> bool:
 @bp.route("/diagnose", methods=["GET"])
 @bp.route("/diagnose.json", methods=["GET"])
 def form():
+    start_diagnoser()  # a visitor of the form is about to upload: the workers load the knowledge meanwhile
     data = _form_data()
     if _wants_json():
         return to_json_response(data)
@@ -171,29 +172,40 @@ def _names_chosen() -> list[dict] | None:
 
 _EXTENSION = "cpkb_diagnoser"
 NO_WORKER = "diagnosis workers did not start"  # the 503 for a pool that could not start (vs. all workers busy)
+LOADING = "diagnosis workers loading"  # the 503 while the workers still load the knowledge base
 
 
-def get_diagnoser():
-    """The app's Diagnoser (worker processes with memory and time limits), started on first use."""
-    from .diagnose_worker import Diagnoser
+def _diagnoser_slot(app) -> DiagnoserSlot:
+    slot = app.extensions.get(_EXTENSION)
+    if slot is None:
+        def prepare() -> None:  # the store is built when missing, before the workers open it
+            with app.app_context():
+                get_store()
 
+        slot = app.extensions.setdefault(_EXTENSION, DiagnoserSlot(app.config["CPKB"], prepare))
+        atexit.register(slot.close)
+    return slot
+
+
+def start_diagnoser(app=None) -> None:
+    """Begin loading the diagnosis workers in the background (a visitor of the upload form will want them)."""
+    _diagnoser_slot(app or current_app._get_current_object()).start()
+
+
+def get_diagnoser(wait_s: float | None = None):
+    """The app's Diagnoser (worker processes with memory and time limits), started on first use; StillLoading
+    when it is not ready within wait_s (default: the setting diagnose_start_wait_s)."""
     app = current_app._get_current_object()
-    slot = app.extensions.setdefault(_EXTENSION, {"diagnoser": None, "lock": threading.Lock()})
-    if slot["diagnoser"] is None:
-        with slot["lock"]:
-            if slot["diagnoser"] is None:
-                get_store()  # builds the store when missing, before workers open it
-                slot["diagnoser"] = Diagnoser(app.config["CPKB"])
-                atexit.register(slot["diagnoser"].close)
-    return slot["diagnoser"]
+    if wait_s is None:
+        wait_s = float(app.config["CPKB"]["diagnose_start_wait_s"])
+    return _diagnoser_slot(app).get(wait_s)
 
 
 def close_diagnoser(app) -> None:
-    """Stop the app's diagnosis workers (tests and shutdown)."""
-    slot = app.extensions.get(_EXTENSION)
-    if slot and slot["diagnoser"] is not None:
-        slot["diagnoser"].close()
-        slot["diagnoser"] = None
+    """Stop the app's diagnosis workers (tests and shutdown); the next use starts new ones."""
+    slot = app.extensions.pop(_EXTENSION, None)
+    if slot is not None:
+        slot.close()
 
 
 def _warning_text(warning, lang: str):
@@ -247,6 +259,8 @@ def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False
     confirm = confirm and not request.form.get("names_confirmed")
     try:
         diagnoser = get_diagnoser()
+    except StillLoading:  # the knowledge is still loading (a first start on a busy machine): say so and when to retry
+        abort(503, description=LOADING)
     except RuntimeError as exc:  # no worker started (a loaded or memory-short server): say so, not a bare 500
         current_app.logger.error("diagnosis workers did not start: %s", exc)
         abort(503, description=NO_WORKER)
@@ -268,13 +282,14 @@ def _run(upload: tuple[bytes, str], exclude_invalid: bool, confirm: bool = False
 @bp.errorhandler(503)
 def _busy(exc):
     """Every diagnosis worker is taken, or none could start: say so and when to retry (other pages keep answering)."""
-    no_worker = exc.description == NO_WORKER
-    text = ui_text("diagnosis_no_worker" if no_worker else "diagnosis_busy")
+    key, retry_after = {NO_WORKER: ("diagnosis_no_worker", 60), LOADING: ("diagnosis_loading", RETRY_AFTER_LOADING_S)
+                        }.get(exc.description, ("diagnosis_busy", 5))
+    text = ui_text(key).format(seconds=retry_after)
     if request.endpoint == "diagnose.api":
         response = to_json_response({"error": text}, 503)
     else:
         response = Response(render_template("diagnose/form.html", d=_form_data(message=text)), 503)
-    response.headers["Retry-After"] = "60" if no_worker else "5"
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -21,6 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from cpkb.kb.collation import collation_key
 from cpkb.kb.namespaces import CPKB, ID, QUDT
 
+from .code_labels import property_labels
 from .i18n import Picked, pick
 
 ID_BASE = str(ID)
@@ -32,8 +33,9 @@ KIND_ORDER = [
     "IndicatorSystem", "Rule", "Pollutant", "Region", "Basin", "SourceDocument", "Product",
     "MaterialType", "Property", "SurveyFact", "Consumption", "ResourceType", "Unit",
     "CostClass", "Route", "ProblemCategory", "TechniqueStatus", "Level", "Severity", "Direction",
-    "PilotType", "PollutantRole", "ClassificationMethod", "Effect", "Benchmark", "Citation",
+    "PilotType", "PollutantRole", "ClassificationMethod", "MeasureLink", "Effect", "Benchmark", "Citation",
 ]
+UNNAMED_NODE = {"zh": "匿名节点", "en": "unnamed node"}  # an ontology's blank node (owl:unionOf lists and such)
 # Kinds listed on the home page's "browse by type" and counted per sector.
 BROWSABLE_KINDS = ["Sector", "Process", "Technique", "Problem", "Measure", "Indicator", "IndicatorSystem",
                    "Rule", "Product", "MaterialType", "SurveyFact", "Pollutant", "Consumption", "Region",
@@ -207,13 +209,42 @@ class KBIndex:
         """All labels of a node by language: skos:prefLabel, else rdfs:label, else a unit symbol or the IRI's tail."""
         cached = self._labels.get(iri)
         if cached is None:
-            cached = self.texts(iri, PREF) or self.texts(iri, RDFS_LABEL)
+            cached = (self.texts(iri, PREF) or self.texts(iri, RDFS_LABEL) or property_labels(iri)
+                      or self._link_labels(iri) or self._part_labels(iri))
             if not cached:
                 symbol = self._literal_value(iri, SYMBOL)
-                tail = re.split(r"[/#]", iri.rstrip("/"))[-1]
+                # an address outside the knowledge base (a source's web page, a QUDT unit) is shown whole: its
+                # tail alone is an opaque code (84c244ca….html, HR)
+                tail = re.split(r"[/#]", iri.rstrip("/"))[-1] if iri.startswith(ID_BASE) else iri
                 cached = {"": str(symbol) if symbol else tail}
             self._labels[iri] = cached
         return cached
+
+    def _link_labels(self, iri: str) -> dict[str, str]:
+        """A sector's link to a shared measure carries no label of its own (kb/README.md): it is named by the
+        measure and the sector, 雨污分流（造纸）, never by its id."""
+        measure, sector = self.first_iri(iri, P["linksMeasure"]), self.first_iri(iri, P["sector"])
+        if measure is None or measure == iri:
+            return {}
+        names = self.labels(measure)
+        places = self.labels(sector) if sector else {}
+        return {lang: (f"{text}（{places[lang]}）" if lang == "zh" else f"{text} ({places[lang]})")
+                if lang in places else text for lang, text in names.items()}
+
+    def _part_labels(self, iri: str) -> dict[str, str]:
+        """A node without a name of its own: a fragment of an entry (#target-2, #saving-1) is named by the property
+        that leads to it and its number (目标 2); a blank node of the ontology is an unnamed node, never its hash."""
+        if ":" not in iri:
+            return dict(UNNAMED_NODE)
+        entry, _, fragment = iri.partition("#")
+        if not fragment:
+            return {}
+        number = re.search(r"-(\d+)$", fragment)
+        suffix = f" {number.group(1)}" if number else ""
+        for p, objs in self.out.get(entry, {}).items():
+            if any(str(o) == iri for o in objs):
+                return {lang: text + suffix for lang, text in self.labels(p).items() if lang}
+        return {}
 
     def label(self, iri: str, lang: str) -> Picked:
         return pick(self.labels(iri), lang)

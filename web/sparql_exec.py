@@ -56,7 +56,7 @@ def _job_answer(reply: tuple, timeout_s: float) -> Answer:
 class SparqlWorkers:
     """The query workers (web/worker_pool.py running web/sparql_worker.py); pool problems become HTTP answers."""
 
-    def __init__(self, source: dict, size: int, share: FairShare, start_timeout_s: float = 60.0):
+    def __init__(self, source: dict, size: int, share: FairShare, start_timeout_s: float):
         self.share = share  # who may have a worker now (web/sparql_fair.py); the pool says which one
         self._slot_ids = itertools.count(size)
         self.pool = WorkerPool("cpkb.web.sparql_worker", source, size, start_timeout_s, name="SPARQL worker",
@@ -118,7 +118,8 @@ class EmbeddedExecutor:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
         size += int(settings.get("sparql_kept_workers", 1))  # the kept worker comes on top
-        self.pool = SparqlWorkers(source, size, make_share(settings, size))
+        self.pool = SparqlWorkers(source, size, make_share(settings, size),
+                                  float(settings["worker_start_timeout_s"]))
         self.description = f"embedded Oxigraph, {self.pool.size} worker processes"
 
     def graphs(self) -> list[str]:

@@ -42,11 +42,15 @@ def worker_main(serve) -> None:
     serve(Connection(os.dup(0), writable=False), Connection(out_fd, readable=False), source)
 
 
-def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
+def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = (), idle=None) -> None:
     """A worker's loop: handle(job) for each job until the pipe closes or a None job arrives; stop after an
-    answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on)."""
+    answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on). `idle()`, if
+    given, is called while no job waits, one short step at a time, until it returns False."""
     inbox = Inbox(conn_in.fileno())
     while True:
+        while idle is not None and not inbox.waiting():
+            if not idle():
+                idle = None
         try:
             job = pickle.loads(inbox.read())
         except (EOFError, OSError):
@@ -84,6 +88,10 @@ class Inbox:
         """A whole message is already buffered."""
         frame = self._frame()
         return frame is not None and len(self._buffer) >= sum(frame)
+
+    def waiting(self) -> bool:
+        """Part of a message is buffered or the pipe has bytes to read (a closed pipe counts: read says so)."""
+        return bool(self._buffer) or bool(select.select([self.fd], [], [], 0)[0])
 
     def read(self) -> bytes:
         """The next message; EOFError when the pipe closed first."""
@@ -132,7 +140,8 @@ class Worker:
         self.conn = Connection(from_child_r, writable=False)
         if not self.conn.poll(start_timeout_s):
             self.kill()
-            raise RuntimeError(f"the worker {module} did not start in time")
+            raise RuntimeError(f"the worker {module} did not start within {start_timeout_s:g} s "
+                               "(setting worker_start_timeout_s)")
         try:
             status, detail = self.conn.recv()
         except (EOFError, OSError):
@@ -172,7 +181,7 @@ class Worker:
 class WorkerPool:
     """`size` workers running `module`, each answering one job at a time."""
 
-    def __init__(self, module: str, source: dict, size: int, start_timeout_s: float = 60.0, name: str = "worker",
+    def __init__(self, module: str, source: dict, size: int, start_timeout_s: float, name: str = "worker",
                  retire_on: tuple[str, ...] = (), on_replaced=None):
         self.module = module
         self.on_replaced = on_replaced  # called when a replacement worker is in service (the fair shares count it)

@@ -39,6 +39,10 @@ def _serve(app):
     requests.get(f"{url}/", timeout=120)
     requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=120,
                  headers={"Accept": "application/sparql-results+json"})
+    from cpkb.web.diagnose import get_diagnoser
+
+    with app.app_context():  # the workers load the knowledge (minutes on a loaded machine) before anything is timed
+        get_diagnoser(wait_s=900)
     requests.post(f"{url}/api/diagnose?filename=s.json", data=EXAMPLE.read_bytes(), timeout=120)
     return server, url
 
