@@ -238,6 +238,7 @@ class SurveyReader:
         self.heard: list | None = None   # units understood while a line is learnt (line_plans.py)
         self.converted_by: Conversion | None = None   # the conversion convert() last applied
         self._plans: dict[str | None, LinePlans] = {}   # per sector: a line's reading depends on the sector
+        self._subsector_facts: dict[str | None, str | None] = {}   # sector -> its subsector question's fact
         if names is not None:
             self.add_names(names, "--names")
 
@@ -908,8 +909,10 @@ class SurveyReader:
         """The sector's question which of its subsectors the plant is (企业所属子行业, also 主要产品类别), answered by
         the enterprise's own `sector:` or its products when they name exactly one of its answers (生猪屠宰 → 畜类屠宰加工)
         and the enterprise did not answer it itself; said. Its subsector decides which discharge standard binds it."""
-        iri = next((i for i in self.kb.facts if i.rsplit("/", 1)[-1] == SUBSECTOR_FACT
-                    and self.kb.sector_of.get(i) == self.sector), None)
+        if self.sector not in self._subsector_facts:   # looked up once per sector, not per enterprise
+            self._subsector_facts[self.sector] = next((i for i in self.kb.facts if i.rsplit("/", 1)[-1] == SUBSECTOR_FACT
+                                                       and self.kb.sector_of.get(i) == self.sector), None)
+        iri = self._subsector_facts[self.sector]
         if iri is None or ent.facts.get(iri) is not None:
             return
         names = self.kb.facts[iri]["choice_names"]
