@@ -14,7 +14,6 @@ replaced), ("error", exception type name; the traceback goes to the worker's std
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import traceback
@@ -88,25 +87,6 @@ def _warm(knowledge) -> None:
     places_for(knowledge)
 
 
-def _sector_warmer(knowledge, store, settings: dict):
-    """One idle step at a time (see answer_jobs): diagnose a one-enterprise survey of the next sector, which builds
-    that sector's compiled rules and tables; when every sector is done, freeze what was built with the knowledge.
-    Without it each worker's first upload of a sector took 0.7–1.6 s instead of 0.25 s (a bomb test's outlier in
-    CI); done before `ready`, it pushed the start past the pool's limit on a loaded machine."""
-    names = [knowledge.labels[s].zh for s in sorted(set(knowledge.sector_of.values()))
-             if s in knowledge.labels and knowledge.labels[s].zh]
-
-    def step() -> bool:
-        if not names:
-            gc.collect()
-            gc.freeze()
-            return False
-        tiny = {"cpkb_survey": 1, "scope": {"sector": names.pop()}, "enterprises": [{"id": "W1"}]}
-        diagnose_job({"data": json.dumps(tiny).encode(), "filename": "warm.json"}, store, knowledge, settings)
-        return True
-    return step
-
-
 def serve(conn_in, conn, source: dict) -> None:
     """The worker's loop: open the store and the knowledge, cap memory, say ready, answer jobs."""
     from cpkb.diagnostics.knowledge import knowledge_for
@@ -134,8 +114,7 @@ def serve(conn_in, conn, source: dict) -> None:
         return
     conn.send(("ready", {"memory_cap_bytes": cap, "pid": os.getpid(), "frozen_objects": gc.get_freeze_count()}))
     # a worker that ran out of memory may hold fragments of it: it stops, and the pool starts a fresh one
-    answer_jobs(conn_in, conn, lambda job: diagnose_job(job, store, knowledge, settings), last=("memory",),
-                idle=_sector_warmer(knowledge, store, settings))
+    answer_jobs(conn_in, conn, lambda job: diagnose_job(job, store, knowledge, settings), last=("memory",))
 
 
 def main() -> None:

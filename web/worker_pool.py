@@ -42,15 +42,11 @@ def worker_main(serve) -> None:
     serve(Connection(os.dup(0), writable=False), Connection(out_fd, readable=False), source)
 
 
-def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = (), idle=None) -> None:
+def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
     """A worker's loop: handle(job) for each job until the pipe closes or a None job arrives; stop after an
-    answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on). `idle()`, if
-    given, is called while no job waits, one short step at a time, until it returns False."""
+    answer whose first item is in `last` (the pool replaces the worker, see WorkerPool.retire_on)."""
     inbox = Inbox(conn_in.fileno())
     while True:
-        while idle is not None and not inbox.waiting():
-            if not idle():
-                idle = None
         try:
             job = pickle.loads(inbox.read())
         except (EOFError, OSError):
@@ -88,10 +84,6 @@ class Inbox:
         """A whole message is already buffered."""
         frame = self._frame()
         return frame is not None and len(self._buffer) >= sum(frame)
-
-    def waiting(self) -> bool:
-        """Part of a message is buffered or the pipe has bytes to read (a closed pipe counts: read says so)."""
-        return bool(self._buffer) or bool(select.select([self.fd], [], [], 0)[0])
 
     def read(self) -> bytes:
         """The next message; EOFError when the pipe closed first."""
