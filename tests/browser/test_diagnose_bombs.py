@@ -178,4 +178,6 @@ def test_workers_never_rescan_the_knowledge(bomb_server):
     _, app = bomb_server
     with app.app_context():
         info = get_diagnoser().pool.info
-    assert info["frozen_objects"] > 500_000, info
+    # the knowledge is ~330,000 objects since the worker loads the cached, compact Knowledge (1.2 million with the
+    # rdflib graph); without the freeze the count would be 0
+    assert info["frozen_objects"] > 200_000, info
