@@ -243,8 +243,10 @@ def test_a_park_scale_link_is_recommended_only_in_a_park_audit():
 def test_a_park_facility_is_costed_once_not_per_enterprise():
     from cpkb.diagnostics.economics import _scaled
 
+    from diagnose_support import knowledge
+
     item = {"low": 500.0, "high": 800.0, "basis": "per-facility", "verified": True, "sources": []}
-    block = _scaled(None, item, [object(), object(), object()])
+    block = _scaled(knowledge(), item, [object(), object(), object()])
     assert block["total"] == [500.0, 800.0] and block["enterprises_scaled"] == 3
 
 
