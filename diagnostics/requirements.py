@@ -142,8 +142,10 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
 def _processes_not_run(kb: Knowledge, ent: Enterprise, req: RequirementSet) -> dict | None:
     """Why a set all of whose limits are of processes the enterprise does not run binds it in nothing (the flat-glass
     furnace standard at a cement works, whose unplaced dust figure would otherwise meet the furnace limit); None when
-    a limit may apply, or when the enterprise's processes are not given or one was not recognised."""
-    processes = {limit.process for limit in req.limits}
+    a limit may apply, or when the enterprise's processes are not given or one was not recognised. Only pollutant
+    limits count: a limit on a quantity names its process as the place it is measured (in-plant NMHC at equipment
+    components), which every plant has."""
+    processes = {limit.process if limit.subject_kind == "pollutant" else None for limit in req.limits}
     if not processes or None in processes or not ent.processes \
             or any(kind == "process" for kind, _, _ in ent.unresolved):
         return None
