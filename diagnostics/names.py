@@ -51,8 +51,9 @@ _GENERIC_STARTS = ("是否设有", "是否配备", "是否有", "是否", "有�
                    "进行", "有")
 # a bracket that only gives the answer's form or unit says nothing about which concept is meant
 _NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*[有无是否yn√×]|[a-zA-Z%‰³²°/·.\d\s]+|单位.*|元|吨|米|万.*)\s*$")
-# words the trade uses interchangeably, folded to one form on both sides
-_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"))
+# words the trade uses interchangeably, folded to one form on both sides; and 笨 typed for 苯 (same pinyin, 二甲笨)
+_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"),
+             ("笨", "苯"))
 _QUESTION = re.compile(r"是否|有无|已经|已")
 _CONCENTRATION = re.compile(r"[（(]?\s*\d+(?:\.\d+)?\s*%\s*[）)]?")
 # A count survey writers put after equipment (转炉×2, 烧结机3台) names the same technique; a size (90m2烧结机,
