@@ -26,26 +26,37 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
     compiler = ConditionCompiler(kb, survey.units)
     fact_iris = _context_facts(kb)
     memo = Conversions(survey.units)   # the conversions of the whole survey, each looked up once
-    of_sector: dict[str | None, tuple[list, list]] = {}   # each enterprise by its own sector's formulas and indicators
+    of_sector: dict[str | None, tuple[list, list, list]] = {}   # each by its own sector's formulas, indicators, systems
     for ent in enterprises:
         own = judged_sector(ent, sector)
         if own not in of_sector:
             of_sector[own] = _sector_model(kb, own)
-        derived, indicators = of_sector[own]
+        derived, indicators, systems = of_sector[own]
         ent.model.context = context_of(survey.scope, ent, fact_iris)
         derive(kb, survey.units, ent, derived, contradiction_ratio, memo)
         _indicator_rules(compiler, ent, indicators)
+        _system_conditions(compiler, ent, systems)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)
     return compiler
 
 
-def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list]:
-    """A sector's formulas (with the shared ones) and its indicators that have variants or a condition; a record of
-    an unknown other sector gets the shared formulas only."""
+def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list, list]:
+    """A sector's formulas (with the shared ones), its indicators that have variants or a condition, and its
+    indicator systems that have a condition; a record of an unknown other sector gets the shared formulas only."""
     derived = [d for d in kb.derived.values() if d.sector == "" or (sector and d.sector == sector)]
     indicators = [i for i in kb.indicators.values() if sector and i.sector == sector
                   and (i.rules.variants or i.rules.applies_when is not None)]
-    return derived, indicators
+    systems = sorted({(i.system, kb.system_conditions[i.system]) for i in kb.indicators.values()
+                      if sector and i.sector == sector and i.system in kb.system_conditions})
+    return derived, indicators, systems
+
+
+def _system_conditions(compiler: ConditionCompiler, ent: Enterprise, systems: list) -> None:
+    """A system whose condition is false for the enterprise (a glass system for a cement works) does not grade it;
+    unknown (processes and products not given) leaves it graded, as before conditions existed."""
+    for system, condition in systems:
+        if compiler.compile(condition).evaluate(ent)[0] is False:
+            ent.model.systems_not_applicable.add(system)
 
 
 def _context_facts(kb: Knowledge) -> dict[str, str]:

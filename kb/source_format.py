@@ -92,6 +92,7 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "document": ref("source", CPKB.document, required=True),
         "classification": vocab("ClassificationMethod", CPKB.classificationMethod, required=True),
         "categories": special("categories", required=True),
+        "applies_when": special("condition"),   # the enterprises the system grades (a product or process of it)
     }),
     "problems": Kind("problem", CPKB.Problem, {
         "processes": ref("process", CPKB.process, many=True),
