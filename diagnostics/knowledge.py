@@ -181,7 +181,7 @@ class Knowledge:
     sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
     generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     document_numbers: dict[str, str] = field(default_factory=dict)   # source IRI -> DB33/2146-2018, GB 16297-1996
-    system_conditions: dict[str, object] = field(default_factory=dict)   # indicator system IRI -> applies_when node
+    system_scopes: dict[str, tuple[frozenset, frozenset]] = field(default_factory=dict)   # system -> products, processes
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -405,9 +405,10 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         document_numbers={str(s): str(n) for s, n in graph.subject_objects(CPKB.documentNumber)},
-        system_conditions={str(s): graph.value(s, CPKB.appliesWhen)
-                           for s in graph.subjects(RDF.type, CPKB.IndicatorSystem)
-                           if graph.value(s, CPKB.appliesWhen) is not None},
+        system_scopes={str(s): (frozenset(map(str, graph.objects(s, CPKB.product))),
+                                frozenset(map(str, graph.objects(s, CPKB.process))))
+                       for s in graph.subjects(RDF.type, CPKB.IndicatorSystem)
+                       if (s, CPKB.product, None) in graph or (s, CPKB.process, None) in graph},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
         regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
                                 "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),
@@ -417,6 +418,11 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "tmin": value(CPKB.temperatureMinC), "tmax": value(CPKB.temperatureMaxC),
                                     "needs": many(CPKB.needsAttribute), "unit": value(CPKB.unit),
                                     "hw_codes": many(CPKB.code), "citations": lambda s: _citations(graph, s),
+                                    "mistaken_for": many(CPKB.mistakenFor), "treatable": many(CPKB.treatableQuality),
+                                    "density": value(CPKB.densityKgPerNm3),
+                                    "treatment": lambda s: _labels_of(graph, s, CPKB.treatment),
+                                    "needs_identification": value(CPKB.needsIdentification),
+                                    "shared_facility": many(CPKB.sharedFacility),
                                     "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
         qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads),
                                    "format": value(CPKB.valueFormat)}),

@@ -35,28 +35,46 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
         ent.model.context = context_of(survey.scope, ent, fact_iris)
         derive(kb, survey.units, ent, derived, contradiction_ratio, memo)
         _indicator_rules(compiler, ent, indicators)
-        _system_conditions(compiler, ent, systems)
+        _system_conditions(ent, systems)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)
     return compiler
 
 
 def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list, list]:
     """A sector's formulas (with the shared ones), its indicators that have variants or a condition, and its
-    indicator systems that have a condition; a record of an unknown other sector gets the shared formulas only."""
+    indicator systems with a scope; a record of an unknown other sector gets the shared formulas only."""
     derived = [d for d in kb.derived.values() if d.sector == "" or (sector and d.sector == sector)]
     indicators = [i for i in kb.indicators.values() if sector and i.sector == sector
                   and (i.rules.variants or i.rules.applies_when is not None)]
-    systems = sorted({(i.system, kb.system_conditions[i.system]) for i in kb.indicators.values()
-                      if sector and i.sector == sector and i.system in kb.system_conditions})
+    systems = sorted({(i.system, kb.system_scopes[i.system]) for i in kb.indicators.values()
+                      if sector and i.sector == sector and i.system in kb.system_scopes})
     return derived, indicators, systems
 
 
-def _system_conditions(compiler: ConditionCompiler, ent: Enterprise, systems: list) -> None:
-    """A system whose condition is false for the enterprise (a glass system for a cement works) does not grade it;
-    unknown (processes and products not given) leaves it graded, as before conditions existed."""
-    for system, condition in systems:
-        if compiler.compile(condition).evaluate(ent)[0] is False:
+def _system_conditions(ent: Enterprise, systems: list) -> None:
+    """The systems of its sector that do not grade the enterprise: those of other products or processes (a glass
+    system for a cement works) and, once one system is established as its own, those only unknown (a plain 熔炼 at
+    a smelter whose product is cathode copper). With no system established, unknown ones grade it, as before."""
+    outcomes = {system: _in_scope(ent, *scope) for system, scope in systems}
+    established = True in outcomes.values()
+    for system, outcome in outcomes.items():
+        if outcome is False or (established and outcome is None):
             ent.model.systems_not_applicable.add(system)
+
+
+def _in_scope(ent: Enterprise, products: frozenset, processes: frozenset) -> bool | None:
+    """The product decides when every product written was recognised (indicator systems are per product); else a
+    process of the system run decides, and an enterprise whose processes are all recognised and none of them is
+    out; unknown otherwise."""
+    if products.intersection(ent.product_iris):
+        return True
+    if products and ent.products and len(ent.product_iris) >= len(ent.products):
+        return False
+    if processes.intersection(ent.processes):
+        return True
+    if ent.processes and not any(kind == "process" for kind, _, _ in ent.unresolved):
+        return False
+    return None
 
 
 def _context_facts(kb: Knowledge) -> dict[str, str]:

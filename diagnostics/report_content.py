@@ -615,7 +615,9 @@ class _Builder:
         sep = "；" if self.lang == "zh" else "; "
         reasons = {"no-value": ("无数值", "no value"), "no-variant": ("无适用分档", "no variant applies"),
                    "contradicted": ("与本企业其他数据矛盾", "contradicted by the enterprise's own figures"),
-                   "not-applicable": ("不适用", "not applicable")}
+                   "not-applicable": ("不适用", "not applicable"),
+                   "level-iii-unknown": ("未达已录入的基准值且Ⅲ级值未录入，不计分",
+                                         "misses the recorded benchmarks and level III is not recorded: not scored")}
         for e in (self.r.get("indicator_assessment") or {}).get("enterprises", []):
             basis = e.get("basis")
             if not basis:
@@ -1112,7 +1114,8 @@ class _Builder:
             [[_pick(f["labels"], self.lang), self.tr("、", ", ").join(f["serves"]),
               self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
               self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
-              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else "—")]
+              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else
+                  f"{number(f['demand_total']['amount'])} {f['demand_total']['unit']}" if f.get("demand_total") else "—")]
              for f in found["facilities"]],
             note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("共享设施", "shared facilities")))
 

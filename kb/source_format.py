@@ -92,7 +92,8 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "document": ref("source", CPKB.document, required=True),
         "classification": vocab("ClassificationMethod", CPKB.classificationMethod, required=True),
         "categories": special("categories", required=True),
-        "applies_when": special("condition"),   # the enterprises the system grades (a product or process of it)
+        "products": ref("product", CPKB.product, many=True),     # whom it grades: these products' makers,
+        "processes": ref("process", CPKB.process, many=True),    # or, the product unknown, these processes' runners
     }),
     "problems": Kind("problem", CPKB.Problem, {
         "processes": ref("process", CPKB.process, many=True),
@@ -237,6 +238,12 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "hw_code": lit("str", CPKB.code, many=True),
         "needs": lit("str", CPKB.needsAttribute, many=True),
         "can_serve_as": ref("resource", CPKB.canServeAs, many=True),
+        "mistaken_for": ref("resource", CPKB.mistakenFor, many=True),   # looks like it, cannot serve as it
+        "density_kg_per_nm3": lit("number", CPKB.densityKgPerNm3),      # a gas: t against Nm³
+        "treatable": ref("quality", CPKB.treatableQuality, many=True),   # a miss routine treatment mends
+        "treatment": lit("text", CPKB.treatment),
+        "needs_identification": lit("bool", CPKB.needsIdentification),  # left after treating a hazardous waste
+        "shared_facility": ref("shared-measure", CPKB.sharedFacility, many=True),   # meets such demands park-wide
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),
