@@ -191,6 +191,19 @@ def _once_per_answer(evaluate: Evaluator, fact: str) -> BatchEvaluator:
     memo: dict[Hashable, int] = {}
 
     def values(rows: list[Row]) -> list[int]:
+        answers = [ent.facts.get(fact, _MISSING) for ent, _ in rows]
+        keys = list(zip(map(type, answers), answers))   # the type too: True, 1 and 1.0 are equal keys of a dict
+        try:
+            new = set(keys).difference(memo)
+        except TypeError:   # an unhashable answer somewhere: the rows one by one
+            return one_by_one(rows)
+        if new:   # an answer not met yet: judged on its first enterprise
+            for (ent, _), key in zip(rows, keys):
+                if key in new and key not in memo:
+                    memo[key] = _AS_INT[evaluate(ent)[0]]
+        return list(map(memo.__getitem__, keys))
+
+    def one_by_one(rows: list[Row]) -> list[int]:
         out = []
         for ent, _ in rows:
             answer = ent.facts.get(fact, _MISSING)

@@ -430,6 +430,7 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
 
 
 _ENTERPRISE, _SEVERITY, _RULE = itemgetter("enterprise"), itemgetter("severity"), itemgetter("rule")
+_SIGNATURE = itemgetter(1)   # of a batch row (enterprise, signature)
 
 
 def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
@@ -596,15 +597,16 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
+    signatures = list(map(_SIGNATURE, rows))
+    first = dict(zip(reversed(signatures), reversed(rows)))   # each signature's first row (C loops, no Python one)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
-    for ent, signature in rows:
-        if signature not in settled:
-            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
-                "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
+    for signature, (ent, _) in first.items():
+        settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+            "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
     if not any(settled.values()):   # the usual case: every enterprise's prerequisite decides
         pending, reasons = rows, {}
     else:
-        codes = [settled[signature] for _, signature in rows]
+        codes = list(map(settled.__getitem__, signatures))
         pending = [row for row, code in zip(rows, codes) if code is None]
         reasons = {}   # by reason, each in row order; the reasons in the order they first occur (below)
         for (ent, _), code in zip(rows, codes):
