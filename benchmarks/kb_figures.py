@@ -23,6 +23,9 @@ def figures(store, sector: str) -> dict[str, object]:
     measures = c("?x a cpkb:Measure ; cpkb:sector SECTOR")
     econ = c("""?x a cpkb:Measure ; cpkb:sector SECTOR .
         { ?x cpkb:investment ?i } UNION { ?x cpkb:minPaybackYears ?p } UNION { ?x cpkb:opexChange ?o }""")
+    priced = c("""?x a cpkb:Measure ; cpkb:sector SECTOR .
+        { ?x cpkb:investment ?i } UNION { ?x cpkb:minPaybackYears ?p } UNION { ?x cpkb:opexChange ?o }
+        UNION { ?x cpkb:hasSaving ?s }""")
     cited = c("?x cpkb:sector SECTOR ; ?p ?c . ?c a cpkb:Citation")
     verified = c("?x cpkb:sector SECTOR ; ?p ?c . ?c a cpkb:Citation ; cpkb:verified true")
     return {
@@ -30,7 +33,8 @@ def figures(store, sector: str) -> dict[str, object]:
         "techniques": c("?x a cpkb:Technique ; cpkb:sector SECTOR"),
         "problems": c("?x a cpkb:Problem ; cpkb:sector SECTOR"),
         "measures": measures,
-        "with economics": f"{econ} ({econ / measures:.0%})" if measures else "0",
+        "with cost or payback": f"{econ} ({econ / measures:.0%})" if measures else "0",
+        "… or a saving": f"{priced} ({priced / measures:.0%})" if measures else "0",
         "indicators": c("?x a cpkb:Indicator ; cpkb:sector SECTOR"),
         "with a level value": c("?x a cpkb:Indicator ; cpkb:sector SECTOR ; cpkb:hasBenchmark ?b"),
         "rules": c("?x a cpkb:Rule ; cpkb:sector SECTOR"),

@@ -59,8 +59,11 @@ def _levels(result: dict) -> tuple[list[str], list[str]]:
         zh.append(f"按《{name['zh'].strip('《》')}》评价：" + "、".join(f"{_LEVEL_ZH[k]}{v}家" for k, v in dist.items()))
         en.append(f"Against the {name['en']}: " + ", ".join(f"{_LEVEL_EN[k]} {v}" for k, v in dist.items()))
         rows = [e for e in result["indicator_assessment"]["enterprises"] if e["system"] == system["system"]]
-        if any(e.get("provisional") for e in rows):
-            cover = max((e.get("coverage") or 0) for e in rows)
+        cover = max((e.get("coverage") or 0) for e in rows) if rows else 0
+        if not cover and set(dist) == {"not rated"}:   # nothing to grade with: say so, not "provisional"
+            zh[-1] += "（知识库尚无该体系可用的Ⅰ、Ⅱ、Ⅲ级基准值，未能评级）"
+            en[-1] += " (the knowledge base holds no usable level I/II/III benchmark of this system: none is graded)"
+        elif any(e.get("provisional") for e in rows):
             zh[-1] += f"（知识库仅收录该体系权重的{_pct(cover)}，等级为暂定）"
             en[-1] += f" (the knowledge base holds {_pct(cover)} of the system's weight at most: grades are provisional)"
         zh[-1] += "。"

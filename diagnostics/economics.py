@@ -106,21 +106,13 @@ def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: Uni
             sector: str = "") -> dict:
     label = _basis_label(kb, item)
     if item["basis"] == "per-facility":  # one installation the enterprises share: counted once, not per enterprise
-        return {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
-                "basis_labels": {"zh": label[0], "en": label[1]},
-                "total": [round(item["low"], 4), round(item["high"], 4)] if enterprises else None,
-                "enterprises_scaled": len(enterprises), "enterprises_unscaled": [],
-                "verified": item["verified"], "sources": item["sources"]}
+        block = _block(item, label, [(e, 1.0) for e in enterprises])
+        block["total"] = [round(item["low"], 4), round(item["high"], 4)] if enterprises else None
+        return block
     if item["basis"] == ACTIVITY_BASIS or (item["basis"] == "per-output" and item.get("basis_unit")):
         return _scaled_per_unit(kb, item, enterprises, units, label)
     capacity = _capacity_fact(kb, units, item, sector) if item["basis"] in CAPACITY_BASIS_UNITS and units else None
-    known = [(e, _scale(kb, e, item["basis"], capacity)) for e in enterprises]
-    scaled = [s for _, s in known if s is not None]
-    block = {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
-             "basis_labels": {"zh": label[0], "en": label[1]},
-             "total": [round(item["low"] * sum(scaled), 4), round(item["high"] * sum(scaled), 4)] if scaled else None,
-             "enterprises_scaled": len(scaled), "enterprises_unscaled": [e.id for e, s in known if s is None],
-             "verified": item["verified"], "sources": item["sources"]}
+    block = _block(item, label, [(e, _scale(kb, e, item["basis"], capacity)) for e in enterprises])
     if item["basis"] in CAPACITY_BASIS_UNITS:
         if capacity is not None:
             fact = kb.label(capacity[0])
@@ -140,6 +132,16 @@ def _scaled(kb: Knowledge, item: dict, enterprises: list[Enterprise], units: Uni
                                    "en": f"the figure is per unit of capacity ({label[1]}); the sector defines no "
                                          "matching capacity fact, so it is not scaled"}
     return block
+
+
+def _block(item: dict, label: tuple[str, str], known: list[tuple[Enterprise, float | None]]) -> dict:
+    """The figure per basis and its total over the enterprises whose scale is known (None: not scaled)."""
+    scaled = [s for _, s in known if s is not None]
+    return {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
+            "basis_labels": {"zh": label[0], "en": label[1]},
+            "total": [round(item["low"] * sum(scaled), 4), round(item["high"] * sum(scaled), 4)] if scaled else None,
+            "enterprises_scaled": len(scaled), "enterprises_unscaled": [e.id for e, s in known if s is None],
+            "verified": item["verified"], "sources": item["sources"]}
 
 
 def _basis_label(kb: Knowledge, item: dict) -> tuple[str, str]:
@@ -201,12 +203,7 @@ def _scaled_per_unit(kb: Knowledge, item: dict, enterprises: list[Enterprise], u
     """A per-activity or per-output-unit figure times each enterprise's amount; kept per unit, and said so, for the
     enterprises whose survey lacks the figure (or gives it in a unit that does not convert)."""
     known, mismatch = _per_unit_amounts(kb, units, item, enterprises)
-    scaled = [s for _, s in known if s is not None]
-    block = {"per_basis": [item["low"], item["high"]], "basis": item["basis"],
-             "basis_labels": {"zh": label[0], "en": label[1]},
-             "total": [round(item["low"] * sum(scaled), 4), round(item["high"] * sum(scaled), 4)] if scaled else None,
-             "enterprises_scaled": len(scaled), "enterprises_unscaled": [e.id for e, s in known if s is None],
-             "verified": item["verified"], "sources": item["sources"]}
+    block = _block(item, label, known)
     per = kb.units.get(item.get("basis_unit") or "", {}).get("symbol")
     if item["basis"] == ACTIVITY_BASIS:
         fact = kb.label(item["scale_by"])

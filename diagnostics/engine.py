@@ -463,8 +463,9 @@ def assess(kb: Knowledge, enterprises: list[Enterprise], sector: str) -> dict:
             systems[ind.system].append(ind)
     out = {"systems": [], "enterprises": []}
     for system, indicators in sorted(systems.items(), key=lambda kv: (order.index(kv[1][0].sector), kv[0])):
-        graded = [e for e in enterprises if judged[e.id] == indicators[0].sector]
-        if not graded:
+        graded = [e for e in enterprises if judged[e.id] == indicators[0].sector
+                  and system not in e.model.systems_not_applicable]
+        if not graded:   # a system of the sector that fits none of the enterprises (flat glass in a cement survey)
             continue
         indicators.sort(key=lambda i: (i.category, i.iri))
         out["systems"].append({"system": system, "labels": _system_labels(kb, system),

@@ -22,6 +22,7 @@ class EnterpriseModel:
     beside: dict[str, dict] = field(default_factory=dict)        # target -> a balance computed beside a given figure
     floors: dict[str, dict] = field(default_factory=dict)        # pollutant -> solvent-use floor past the figure
     requirement_status: dict[str, dict] = field(default_factory=dict)   # set IRI -> {applies: bool|None, why}
+    systems_not_applicable: set[str] = field(default_factory=set)   # indicator systems whose condition is false
 
 
 def judged_sector(ent: Any, survey_sector: str | None) -> str | None:

@@ -181,6 +181,7 @@ class Knowledge:
     sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
     generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     document_numbers: dict[str, str] = field(default_factory=dict)   # source IRI -> DB33/2146-2018, GB 16297-1996
+    system_scopes: dict[str, tuple[frozenset, frozenset]] = field(default_factory=dict)   # system -> products, processes
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -404,6 +405,10 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         document_numbers={str(s): str(n) for s, n in graph.subject_objects(CPKB.documentNumber)},
+        system_scopes={str(s): (frozenset(map(str, graph.objects(s, CPKB.product))),
+                                frozenset(map(str, graph.objects(s, CPKB.process))))
+                       for s in graph.subjects(RDF.type, CPKB.IndicatorSystem)
+                       if (s, CPKB.product, None) in graph or (s, CPKB.process, None) in graph},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
         regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),
                                 "targets": lambda s: load_targets(graph, s), "places": many(CPKB.coversPlace)}),

@@ -25,26 +25,55 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
     """Fill every enterprise's `model`; returns the condition compiler it used (rules may reuse its cache)."""
     compiler = ConditionCompiler(kb, survey.units)
     fact_iris = _context_facts(kb)
-    of_sector: dict[str | None, tuple[list, list]] = {}   # each enterprise by its own sector's formulas and indicators
+    of_sector: dict[str | None, tuple[list, list, list]] = {}   # each by its own sector's formulas, indicators, systems
     for ent in enterprises:
         own = judged_sector(ent, sector)
         if own not in of_sector:
             of_sector[own] = _sector_model(kb, own)
-        derived, indicators = of_sector[own]
+        derived, indicators, systems = of_sector[own]
         ent.model.context = context_of(survey.scope, ent, fact_iris)
         derive(kb, survey.units, ent, derived, contradiction_ratio)
         _indicator_rules(compiler, ent, indicators)
+        _system_conditions(ent, systems)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)
     return compiler
 
 
-def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list]:
-    """A sector's formulas (with the shared ones) and its indicators that have variants or a condition; a record of
-    an unknown other sector gets the shared formulas only."""
+def _sector_model(kb: Knowledge, sector: str | None) -> tuple[list, list, list]:
+    """A sector's formulas (with the shared ones), its indicators that have variants or a condition, and its
+    indicator systems with a scope; a record of an unknown other sector gets the shared formulas only."""
     derived = [d for d in kb.derived.values() if d.sector == "" or (sector and d.sector == sector)]
     indicators = [i for i in kb.indicators.values() if sector and i.sector == sector
                   and (i.rules.variants or i.rules.applies_when is not None)]
-    return derived, indicators
+    systems = sorted({(i.system, kb.system_scopes[i.system]) for i in kb.indicators.values()
+                      if sector and i.sector == sector and i.system in kb.system_scopes})
+    return derived, indicators, systems
+
+
+def _system_conditions(ent: Enterprise, systems: list) -> None:
+    """The systems of its sector that do not grade the enterprise: those of other products or processes (a glass
+    system for a cement works) and, once one system is established as its own, those only unknown (a plain 熔炼 at
+    a smelter whose product is cathode copper). With no system established, unknown ones grade it, as before."""
+    outcomes = {system: _in_scope(ent, *scope) for system, scope in systems}
+    established = True in outcomes.values()
+    for system, outcome in outcomes.items():
+        if outcome is False or (established and outcome is None):
+            ent.model.systems_not_applicable.add(system)
+
+
+def _in_scope(ent: Enterprise, products: frozenset, processes: frozenset) -> bool | None:
+    """The product decides when every product written was recognised (indicator systems are per product); else a
+    process of the system run decides, and an enterprise whose processes are all recognised and none of them is
+    out; unknown otherwise."""
+    if products.intersection(ent.product_iris):
+        return True
+    if products and ent.products and len(ent.product_iris) >= len(ent.products):
+        return False
+    if processes.intersection(ent.processes):
+        return True
+    if ent.processes and not any(kind == "process" for kind, _, _ in ent.unresolved):
+        return False
+    return None
 
 
 def _context_facts(kb: Knowledge) -> dict[str, str]:

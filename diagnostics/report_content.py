@@ -615,7 +615,9 @@ class _Builder:
         sep = "；" if self.lang == "zh" else "; "
         reasons = {"no-value": ("无数值", "no value"), "no-variant": ("无适用分档", "no variant applies"),
                    "contradicted": ("与本企业其他数据矛盾", "contradicted by the enterprise's own figures"),
-                   "not-applicable": ("不适用", "not applicable")}
+                   "not-applicable": ("不适用", "not applicable"),
+                   "level-iii-unknown": ("未达已录入的基准值且Ⅲ级值未录入，不计分",
+                                         "misses the recorded benchmarks and level III is not recorded: not scored")}
         for e in (self.r.get("indicator_assessment") or {}).get("enterprises", []):
             basis = e.get("basis")
             if not basis:

@@ -12,7 +12,8 @@ STATUS = {"obsolete": "淘汰类", "restricted": "限制类", "common": "常规"
 APPLIES = {"applies": "适用", "excepted": "属例外", "other-area": "不在适用地域", "not-in-force": "未生效/已失效",
            "unknown": "待核实"}
 MODEL_HEADING = {"zh": "达标核查、情景测算与评级依据", "en": "Limits, scenarios, economics and the basis of grades"}
-REASON = {"no-value": "无数值", "no-variant": "无适用分档", "not-applicable": "不适用", "contradicted": "与本企业其他数据矛盾"}
+REASON = {"no-value": "无数值", "no-variant": "无适用分档", "not-applicable": "不适用", "contradicted": "与本企业其他数据矛盾",
+          "level-iii-unknown": "未达已录入的基准值且Ⅲ级值未录入，不计分"}
 
 
 @dataclass

@@ -119,6 +119,8 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
         kb, sets, ent.model.context)   # before any set's condition tests it
     for req in sets:
         binding, why = applies(req, ent.model.context, sets, evaluate)
+        if binding and (elsewhere := _processes_not_run(kb, ent, req)):
+            binding, why = False, elsewhere
         ent.model.requirement_status[req.iri] = {"applies": binding, "why": why}
         if not binding:
             continue
@@ -135,6 +137,25 @@ def check_limits(kb: Knowledge, survey: Survey, ent: Enterprise, sector: str, co
         em.pop("_judged", None)
     mark_binding(checks)
     return checks
+
+
+def _processes_not_run(kb: Knowledge, ent: Enterprise, req: RequirementSet) -> dict | None:
+    """Why a set all of whose limits are of processes the enterprise does not run binds it in nothing (the flat-glass
+    furnace standard at a cement works, whose unplaced dust figure would otherwise meet the furnace limit); None when
+    a limit may apply, or when the enterprise's processes are not given or one was not recognised. Only pollutant
+    limits count: a limit on a quantity names its process as the place it is measured (in-plant NMHC at equipment
+    components), which every plant has."""
+    processes = {limit.process if limit.subject_kind == "pollutant" else None for limit in req.limits}
+    if not processes or None in processes or not ent.processes \
+            or any(kind == "process" for kind, _, _ in ent.unresolved):
+        return None
+    runs = set(ent.processes) | {em["process"] for em in ent.emissions if em.get("process")}
+    if not processes.isdisjoint(runs):
+        return None
+    names = sorted(processes, key=lambda p: kb.process_order.get(p, 0))
+    return _why(f"企业未填报该标准所涉工序（{'、'.join(kb.label(p)['zh'] for p in names)}），不适用",
+                f"the enterprise runs none of the processes the standard covers "
+                f"({', '.join(kb.label(p)['en'] for p in names)}): it does not apply")
 
 
 def _stated_as(kb: Knowledge, ent: Enterprise, em: dict, subject: str) -> bool:

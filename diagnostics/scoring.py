@@ -59,6 +59,24 @@ def level_of(indicator: Indicator, value: object, benchmarks: dict[str, float] |
     return value if value in LEVELS else None
 
 
+def _worst_level_unknown(indicator: Indicator, benchmarks: dict[str, float] | None) -> bool:
+    """Whether the source's level III value is not recorded while some better level is: a value that misses the
+    recorded levels may still meet III, so it is not scored rather than counted below III."""
+    if not indicator.quantitative:
+        return False
+    known = benchmarks if benchmarks is not None else indicator.benchmarks
+    return bool(known) and known.get("III") is None
+
+
+def _partial_reason(indicator: Indicator, benchmarks: dict[str, float] | None) -> dict[str, str]:
+    known = benchmarks if benchmarks is not None else indicator.benchmarks
+    recorded = "/".join(level for level in LEVELS if known.get(level) is not None)
+    return {"reason": "level-iii-unknown",
+            "zh": f"数值未达到已录入的{recorded}级基准值，而Ⅲ级基准值未录入，无法判断是否达到Ⅲ级，不计分",
+            "en": f"the value misses the recorded level {recorded} benchmark(s) and the level III value is not "
+                  "recorded, so whether it meets III is unknown: not scored"}
+
+
 def _worst(indicator: Indicator, values: list[tuple[object, str | None]]) -> object:
     """Several values of one indicator (per line or process): the enterprise is rated on the worst one."""
     if not indicator.quantitative:
@@ -147,6 +165,7 @@ class SystemScorer:
                 "本体系尚未录入任何基准值，不评级 / no benchmark of this system is recorded: not rated"])
         by_category: dict[str, list[IndicatorScore]] = defaultdict(list)
         missing, not_applicable, not_scored = [], [], []
+        partial: dict[str, dict] = {}    # indicator -> why a value below the recorded levels is not scored
         for ind in self.indicators:
             if model is not None and ind.iri in model.not_applicable:
                 not_applicable.append(ind.iri)
@@ -163,17 +182,23 @@ class SystemScorer:
             if ind.rules.variants and variant is None:
                 not_scored.append(ind.iri)  # variants but none chosen (scored without a prepared model)
                 continue
-            level = level_of(ind, value, variant["benchmarks"] if variant else None)
+            benchmarks = variant["benchmarks"] if variant else None
+            level = level_of(ind, value, benchmarks)
+            if level is None and _worst_level_unknown(ind, benchmarks):
+                not_scored.append(ind.iri)   # misses the levels recorded; whether it meets III is not known
+                partial[ind.iri] = _partial_reason(ind, benchmarks)
+                continue
             derived = model.derived.get(ind.iri, {}).get("formula") if model is not None else None
             by_category[ind.category].append(IndicatorScore(ind.iri, value, level, ind.limiting, category=ind.category,
                                                              variant=variant["labels"] if variant else None,
                                                              derived=derived))
         all_scores = [s for scores in by_category.values() for s in scores]
-        key = _levels_key(all_scores, missing, not_applicable, not_scored, model) if output_shares is None else None
+        key = (_levels_key(all_scores, missing, not_applicable, not_scored, model, partial)
+               if output_shares is None else None)
         found = self._memo.get(key) if key is not None else None
         if found is None:
             template = self._levels_score(by_category, all_scores, missing, not_applicable, not_scored, model,
-                                          output_shares)
+                                          output_shares, partial)
             found = template, {s.indicator: s.weight for s in template.indicators}
             if key is not None:
                 self._memo[key] = found
@@ -186,7 +211,7 @@ class SystemScorer:
                                list(template.reasons), template.coverage, template.provisional, template.basis)
 
     def _levels_score(self, by_category, all_scores, missing, not_applicable, not_scored, model,
-                      output_shares) -> EnterpriseScore:
+                      output_shares, partial=None) -> EnterpriseScore:
         """The score of an enterprise given its indicators' levels (what the official method reads of them)."""
         category_weight = self.category_weight
         assessed = {c: [s for s in scores if s.level != NOT_APPLICABLE] for c, scores in by_category.items()}
@@ -204,11 +229,11 @@ class SystemScorer:
         coverage = self.coverage(assessed, known_weights)
         score = EnterpriseScore(indices, None, all_scores, missing + not_scored, coverage=round(coverage, 3),
                                 provisional=coverage < 0.999)
-        score.basis = self._basis(assessed, missing, not_applicable, not_scored, model)
+        score.basis = self._basis(assessed, missing, not_applicable, not_scored, model, partial or {})
         _grade(score, [i for i in self.indicators if i.iri not in not_applicable])
         return score
 
-    def _basis(self, assessed, missing, not_applicable, not_scored, model) -> dict:
+    def _basis(self, assessed, missing, not_applicable, not_scored, model, partial=None) -> dict:
         """Which categories and indicators the grade rests on, and why the rest is missing."""
         labels = self.category_labels
         rests_on = [{"category": c, "labels": dict(labels[c]) if c in labels else None,
@@ -220,7 +245,7 @@ class SystemScorer:
             why.append({"indicator": iri, "reason": "no-value",
                         "zh": "调查未给出该指标的数值", "en": "the survey gives no value for it"})
         for iri in not_scored:
-            found = dict(model.not_scored.get(iri, {})) if model else {}
+            found = dict((partial or {}).get(iri) or (model.not_scored.get(iri, {}) if model else {}))
             why.append({"indicator": iri, "reason": found.pop("reason", "no-variant"), **found})
         for iri in not_applicable:
             why.append({"indicator": iri, "reason": "not-applicable", **model.not_applicable[iri]})
@@ -230,11 +255,13 @@ class SystemScorer:
 
 
 def _levels_key(all_scores: list[IndicatorScore], missing: list[str], not_applicable: list[str],
-                not_scored: list[str], model: EnterpriseModel | None) -> tuple | None:
+                not_scored: list[str], model: EnterpriseModel | None, partial: dict | None = None) -> tuple | None:
     """What a score depends on besides the values themselves: each indicator's level, variant and formula, and why
     the others are out (the reasons are repeated in the basis). None when some part cannot be a key."""
+    partial = partial or {}
     reasons = (tuple(repr(model.not_applicable[i]) for i in not_applicable),
-               tuple(repr(model.not_scored.get(i)) for i in not_scored)) if model is not None else ()
+               tuple(repr(partial.get(i) or model.not_scored.get(i)) for i in not_scored)) if model is not None \
+        else tuple(repr(partial.get(i)) for i in not_scored)
     key = (tuple((s.indicator, s.level, tuple(s.variant.items()) if s.variant else None, s.derived)
                  for s in all_scores), tuple(missing), tuple(not_applicable), tuple(not_scored), reasons)
     try:

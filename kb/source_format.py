@@ -92,6 +92,8 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "document": ref("source", CPKB.document, required=True),
         "classification": vocab("ClassificationMethod", CPKB.classificationMethod, required=True),
         "categories": special("categories", required=True),
+        "products": ref("product", CPKB.product, many=True),     # whom it grades: these products' makers,
+        "processes": ref("process", CPKB.process, many=True),    # or, the product unknown, these processes' runners
     }),
     "problems": Kind("problem", CPKB.Problem, {
         "processes": ref("process", CPKB.process, many=True),

@@ -159,3 +159,17 @@ def test_the_recommendations_answer_the_findings(result):
                     "retire-eliminated-capacity", "switch-furnace-to-gas", "recycle-polishing-water",
                     "control-ammonia-dosing", "retrofit-grate-cooler", "install-glass-scr"):
         assert BMI + "measure/" + measure in recs, measure
+
+
+def test_each_works_is_graded_and_bound_by_its_own_product_line_only(result):
+    """A cement works is neither graded by the flat-glass or ceramics system nor bound by the glass-furnace standard
+    (its unplaced dust figure would otherwise meet the furnace limit); the glass works is, and says why others not."""
+    graded = {}
+    for e in result["indicator_assessment"]["enterprises"]:
+        graded.setdefault(e["system"].rsplit("/", 1)[-1], set()).add(e["enterprise"])
+    assert graded["glass-cpes"] == {"G01"}
+    assert graded["ceramics-cpes"] == {"T01"}
+    assert graded["cement-cpes"] == {"C01", "C02", "C03"}   # the lime works runs neither kiln nor cement mill
+    glass = next(s for s in result["compliance"]["sets"] if s["requirement"].endswith("gb26453-table2"))
+    assert glass["enterprises"]["applies"] == ["G01"]
+    assert "玻璃熔窑" in glass["reasons"]["C01"]["zh"] and "不适用" in glass["reasons"]["C01"]["zh"]

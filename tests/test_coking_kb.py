@@ -152,3 +152,51 @@ def test_the_recommendations_answer_the_findings(result):
     for measure in ("build-cdq", "install-oven-flue-gas-cleaning", "use-surplus-cog-for-power",
                     "build-pushing-ground-station", "enclose-coal-storage", "stop-untreated-water-quenching"):
         assert CKI + "measure/" + measure in recs, measure
+
+
+def _benchmark(indicator: str, level: str) -> float | None:
+    rows = real_store().select(f"""SELECT ?v WHERE {{ ?i a cpkb:Indicator ; cpkb:sector {CK} ; cpkb:key "{indicator}" ;
+        cpkb:hasBenchmark ?b . ?b cpkb:level ?l ; cpkb:value ?v . ?l cpkb:key "{level}" }}""").rows
+    return float(rows[0]["v"]) if rows else None
+
+
+def test_hjt126_level_ii_values_quoted_by_the_2004_entry_conditions_are_recorded_and_nothing_else():
+    # 焦化行业准入条件（2004年）: level II of HJ/T 126-2003 resource and energy use, read in a reprint
+    expected = {"coal-per-t-coke": 1.33, "coke-energy": 170, "fresh-water-per-t-coke": 3.5, "power-per-t-coke": 35,
+                "cog-utilisation": 95, "water-reuse-rate": 85}
+    for key, value in expected.items():
+        assert _benchmark(key, "II") == pytest.approx(value), key
+        assert _benchmark(key, "I") is None and _benchmark(key, "III") is None, key   # not read: not entered
+    assert count(f"?x a cpkb:Indicator ; cpkb:sector {CK} ; cpkb:hasBenchmark ?b") == len(expected)
+
+
+def test_the_survey_rates_k02_on_its_two_level_ii_indicators(result):
+    scores = {s["enterprise"]: s for s in result["indicator_assessment"]["enterprises"]}
+    k02 = scores["K02"]
+    levels = {i["indicator"].rsplit("/", 1)[1]: i["level"] for i in k02["indicators"]}
+    # 140 kgce/t ≤ 170 and 3.2 m³/t ≤ 3.5: both meet level II, neither can reach I (not recorded)
+    assert levels == {"coke-energy": "II", "fresh-water-per-t-coke": "II"}
+    assert k02["class"] == "II" and k02["provisional"]
+
+
+def test_a_plant_missing_level_ii_is_not_scored_on_that_indicator_and_the_result_keeps_its_schema():
+    """4.2 m³/t misses the only recorded level (II ≤ 3.5): it may still meet the unread III, so it is left out."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    survey = {"cpkb_survey": 1, "scope": {"title": "焦化企业评级（测试）", "sector": "焦化", "pilot_type": "sector",
+                                          "year": 2025},
+              "enterprises": [{"id": "K03", "output": {"product": "焦炭", "value": 100, "unit": "万t"},
+                               "processes": [{"process": "炼焦", "techniques": ["6米焦炉"], "complete": False}],
+                               "indicators": [{"indicator": "吨焦能耗", "value": 150, "unit": "kgce/t"},
+                                              {"indicator": "吨焦耗新水", "value": 4.2, "unit": "m3/t"}]}]}
+    result = diagnose(read(survey), real_store(), {"key_issue_min_enterprises": 1})
+    k03 = result["indicator_assessment"]["enterprises"][0]
+    assert {i["indicator"].rsplit("/", 1)[1]: i["level"] for i in k03["indicators"]} == {"coke-energy": "II"}
+    why = {m["indicator"].rsplit("/", 1)[1]: m["reason"] for m in k03["basis"]["missing"]}
+    assert why["fresh-water-per-t-coke"] == "level-iii-unknown"
+    assert k03["class"] == "II" and k03["provisional"]
+    schema = json.loads((Path(__file__).resolve().parent.parent / "diagnostics" / "result.schema.json").read_text())
+    jsonschema.validate(result, schema)

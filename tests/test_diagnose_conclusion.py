@@ -123,3 +123,18 @@ def test_conclusion_quotes_limits_exceeded_and_scenario_totals():
     assert "按GB 21900-2008 表2，3家适用企业中2家超标（E02、E03）。" in text["zh"]
     assert "若全部企业单位产品每次清洗取水量达到Ⅱ级，4家企业合计可节约新鲜水1234.5 m³/a。" in text["zh"]
     assert "2 of the 3 enterprises it binds exceed a limit" in text["en"]
+
+
+def test_a_system_without_level_values_is_said_ungraded_not_provisional():
+    """The cement system has no level value in the knowledge base: the conclusion says none could be graded, instead
+    of calling 0 % coverage a provisional grade."""
+    from diagnose_support import EXAMPLES, real_store
+
+    from cpkb.diagnostics.engine import diagnose
+    from cpkb.diagnostics.survey import read_survey
+
+    path = EXAMPLES / "cement_chizhou_messy.yaml"
+    result = diagnose(read_survey(path.read_bytes(), path.name, real_store()), real_store())
+    text = result["conclusion"]["zh"]
+    assert "按《水泥行业清洁生产评价指标体系》评价：未评级13家（知识库尚无该体系可用的Ⅰ、Ⅱ、Ⅲ级基准值，未能评级）" in text
+    assert "仅收录该体系权重的0%" not in text and "0%" not in result["conclusion"]["en"].split("Against")[1][:200]

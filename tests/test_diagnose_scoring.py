@@ -114,3 +114,30 @@ def test_no_values_at_all_is_not_rated_rather_than_below_iii():
     score = score_enterprise([CLEAN, NI, CR], {})
     assert score.grade is None
     assert score.reasons
+
+
+# ---------------------------------------------------------------- a source read only at level II (coking HJ/T 126)
+WATER_II = indicator("fresh-water", RC, 0.5, None, {"II": 3.5}, direction="lower")
+GAS_II = indicator("gas-use", RU, 0.5, None, {"II": 95}, direction="higher")
+
+
+def test_a_value_meeting_the_only_recorded_level_reaches_it():
+    score = score_enterprise([WATER_II, GAS_II], {"fresh-water": [(3.2, None)], "gas-use": [(97.0, None)]})
+    assert {s.indicator: s.level for s in score.indicators} == {"fresh-water": "II", "gas-use": "II"}
+    assert score.indices == {"I": 0.0, "II": 100.0, "III": 100.0}
+    assert score.grade == "II"
+
+
+def test_a_value_missing_level_ii_when_level_iii_is_unknown_is_not_scored_not_below_iii():
+    """4.0 m³/t misses II (3.5) but may meet the unread III: it must not drag the class below III."""
+    score = score_enterprise([WATER_II, GAS_II], {"fresh-water": [(4.0, None)], "gas-use": [(97.0, None)]})
+    assert [s.indicator for s in score.indicators] == ["gas-use"]
+    assert "fresh-water" in score.missing
+    why = {m["indicator"]: m for m in score.basis["missing"]}
+    assert why["fresh-water"]["reason"] == "level-iii-unknown" and "Ⅲ级基准值未录入" in why["fresh-water"]["zh"]
+    assert score.grade == "II" and score.indices["II"] == 100.0
+
+
+def test_a_value_missing_every_level_of_a_full_row_is_still_below_iii():
+    score = score_enterprise([RINSE], {"rinse-water": [(50.0, None)]})
+    assert score.indicators[0].level is None and score.grade == "below III"

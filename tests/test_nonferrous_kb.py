@@ -230,3 +230,14 @@ def test_a_secondary_metals_survey_finds_what_an_auditor_would(secondary_result)
     for measure in ("retire-small-secondary-plants", "add-scrap-decoating", "install-dioxin-control",
                     "direct-refine-high-grade-scrap", "mechanical-battery-breaking"):
         assert NFI + "measure/" + measure in recs, measure
+
+
+def test_each_smelter_is_graded_by_its_own_metals_system_only(result):
+    """Indicator systems are per product: the copper smelter by the copper system, the aluminium smelter by the
+    aluminium one, the zinc refinery by lead-zinc; the alumina system fits none of them and is left out."""
+    graded = {}
+    for e in result["indicator_assessment"]["enterprises"]:
+        graded.setdefault(e["system"].rsplit("/", 1)[-1], set()).add(e["enterprise"])
+    assert graded == {"cu-cpes": {"C01"}, "al-cpes": {"A01"}, "pbzn-cpes": {"Z01"}}
+    assert [s["system"].rsplit("/", 1)[-1] for s in result["indicator_assessment"]["systems"]] == \
+        ["al-cpes", "cu-cpes", "pbzn-cpes"]
