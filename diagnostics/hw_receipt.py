@@ -60,9 +60,12 @@ def receipt(kb: Knowledge, resource: str, qualities: dict, receiver: "Enterprise
                   "determined, which the survey does not show; check the approved plan, or that another item of the "
                   "annex applies with its conditions, before any transfer."}
     if "none" in answer:
-        return "refused", {"zh": f"危险废物（{shown}）：接收方既无经营许可证也不符合豁免条件，不能接收。",
+        return "refused", {"zh": f"危险废物（{shown}）：接收方既无经营许可证也不符合豁免条件，不能接收；只有经省级生态环境部门"
+                                 "确定“点对点”定向利用方案（名录附录豁免清单第31项）后，才可按方案利用，可作为申请建议。",
                            "en": f"hazardous waste ({shown}): the receiver has neither a licence nor an exemption and "
-                                 "may not take it."}
+                                 "may not take it; only under a point-to-point plan the provincial authority has "
+                                 "determined (item 31 of the catalogue's exemption annex) could it, which may be "
+                                 "proposed as an application."}
     return "unknown", {"zh": f"危险废物（{shown}）：未填接收方接收危险废物的依据（许可证或豁免），须核实后才能转移。",
                        "en": f"hazardous waste ({shown}): the receiver's basis for taking it (licence or exemption) is "
                              "not given; check before any transfer."}

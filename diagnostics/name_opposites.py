@@ -10,7 +10,9 @@ and general polarity pairs of process Chinese between names that are otherwise t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
+from functools import lru_cache
 
 from rdflib import RDF, URIRef
 
@@ -117,3 +119,56 @@ def _technique_tests(graph, node: URIRef | None, negated: bool = False) -> tuple
             uses |= u
             lacks |= lk
     return uses, lacks
+
+
+# -- sizes: a name that gives a size (4.3米焦炉) is not the class its size falls outside (炭化室高度小于4.3米焦炉)
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_UNIT = r"(万千瓦|千瓦|kw|mw|万吨|蒸吨|吨|t|立方米|m3|m³|平方米|m2|m²|米|m|孔)(?:/(日|天|d|年|a|小时|时|h))?"
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)" + _UNIT)
+# 小于、低于、不足、大于、超过、高于 leave the figure out; 以下、以上 take it in (民法典 第1259条: 包括本数)
+_BOUND_BEFORE = re.compile(r"(小于|低于|不足|不超过|不大于|大于|超过|高于|不低于|不小于)(\d+(?:\.\d+)?)" + _UNIT)
+_BOUND_AFTER = re.compile(r"(\d+(?:\.\d+)?)" + _UNIT + r"(及以下|以下|及以上|以上)")
+_SAME_UNIT = {"t": "吨", "m": "米", "m3": "立方米", "m³": "立方米", "m2": "平方米", "m²": "平方米", "天": "日", "d": "日",
+              "a": "年", "时": "小时", "h": "小时"}
+_COMPARE = {"小于": "<", "低于": "<", "不足": "<", "不超过": "<=", "不大于": "<=", "及以下": "<=", "以下": "<=",
+            "大于": ">", "超过": ">", "高于": ">", "不低于": ">=", "不小于": ">=", "及以上": ">=", "以上": ">="}
+
+
+def _unit(unit: str, per: str | None) -> str:
+    return _SAME_UNIT.get(unit, unit) + ("/" + _SAME_UNIT.get(per, per) if per else "")
+
+
+def _plain(text: str) -> str:
+    """Width and case folded, spaces out, the decimal point and the slash kept (folding drops them)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)).casefold())
+
+
+@lru_cache(maxsize=65536)
+def numbers(text: str) -> frozenset[float]:
+    """The figures a name gives (JN60型焦炉: 60; 6.0米焦炉: 6)."""
+    return frozenset(float(n) for n in _NUMBER.findall(_plain(text)))
+
+
+@lru_cache(maxsize=65536)
+def sizes(text: str) -> tuple[tuple[float, str], ...]:
+    """(figure, unit) of each size a name gives with its unit (4.3米焦炉: 4.3 米), not counting its limits (the 4.3
+    of 4.3米以下焦炉 is a limit, not a size)."""
+    plain = _BOUND_AFTER.sub("", _BOUND_BEFORE.sub("", _plain(text)))
+    return tuple((float(n), _unit(u, per)) for n, u, per in _SIZE.findall(plain))
+
+
+@lru_cache(maxsize=65536)
+def bounds(text: str) -> tuple[tuple[str, float, str], ...]:
+    """(comparison, figure, unit) of each size limit a name sets (小于4.3米: <, 4.3, 米)."""
+    plain = _plain(text)
+    found = [(_COMPARE[w], float(n), _unit(u, per)) for w, n, u, per in _BOUND_BEFORE.findall(plain)]
+    found += [(_COMPARE[w], float(n), _unit(u, per)) for n, u, per, w in _BOUND_AFTER.findall(plain)]
+    return tuple(found)
+
+
+def outside(given: tuple[tuple[float, str], ...], limits: tuple[tuple[str, float, str], ...]) -> bool:
+    """Whether a size a name gives falls outside a limit another name sets in the same unit."""
+    test = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+    return any(unit == limit_unit and not test[op](value, figure)
+               for value, unit in given for op, figure, limit_unit in limits)

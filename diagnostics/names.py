@@ -21,7 +21,7 @@ from functools import lru_cache
 from rapidfuzz.distance import LCSseq
 
 from .knowledge import Knowledge, derived
-from .name_opposites import kb_opposites, mirrored, strip_brackets
+from .name_opposites import bounds, kb_opposites, mirrored, numbers, outside, sizes, strip_brackets
 
 try:  # 简繁: OpenCC's tables when the library is there (it is a dependency; kept optional for lean installs)
     import opencc as _opencc
@@ -37,6 +37,8 @@ except ImportError:  # pragma: no cover - exercised only without opencc
 MIN_SCORE = 0.34          # below this a concept is not worth showing a person
 STRONG = 0.7              # a first suggestion this sure keeps its opposites out of the list …
 CLEAR_MARGIN = 0.1        # … when it is exact or this far ahead of the opposite (喷釉柜 fits 手工 and 自动 alike)
+WIDE_MARGIN = 0.25        # … or, less sure, this far ahead (焦铜 0.68 fits 焦磷酸盐镀铜, not 氰化镀铜 0.34)
+NUMBER_MISMATCH = 0.8     # a name whose figures share none of the query's (JN60 / JN43型焦炉) is likely another size
 # Where a survey's list may name a concept of a neighbouring kind: energy and water among the materials
 # (原辅材料及能源), a survey fact among the indicators (水重复利用率 is asked as a fact).
 KIND_FALLBACK = {"material": ("consumption",), "indicator": ("fact",)}
@@ -49,8 +51,9 @@ _GENERIC_STARTS = ("是否设有", "是否配备", "是否有", "是否", "有�
                    "进行", "有")
 # a bracket that only gives the answer's form or unit says nothing about which concept is meant
 _NEUTRAL_QUALIFIER = re.compile(r"^\s*(?:[有无是否yn√×]\s*[/／、或]\s*[有无是否yn√×]|[a-zA-Z%‰³²°/·.\d\s]+|单位.*|元|吨|米|万.*)\s*$")
-# words the trade uses interchangeably, folded to one form on both sides
-_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"))
+# words the trade uses interchangeably, folded to one form on both sides; and 笨 typed for 苯 (same pinyin, 二甲笨)
+_SYNONYMS = (("脱脂", "除油"), ("漂洗", "清洗"), ("水洗", "清洗"), ("2价", "二价"), ("3价", "三价"), ("6价", "六价"),
+             ("笨", "苯"))
 _QUESTION = re.compile(r"是否|有无|已经|已")
 _CONCENTRATION = re.compile(r"[（(]?\s*\d+(?:\.\d+)?\s*%\s*[）)]?")
 # A count survey writers put after equipment (转炉×2, 烧结机3台) names the same technique; a size (90m2烧结机,
@@ -60,6 +63,7 @@ _GENERIC_EN = re.compile(r"\b(process|technique|technology|line|system|equipment
 
 # Polarity: the characters that turn a word into its opposite. Each marker is read with the word it governs.
 _NEGATIVE = "无非不免零去禁"          # without, non-, no, free of, zero
+_NOT_DONE = "未"                        # not (yet) done: 未更换 (-3, a negation a problem's own name may say)
 _LOW = "低少微减"                      # low, little
 _POSITIVE = "含有带"                   # containing, with
 _HIGH = "高富多全"                     # high, rich, full
@@ -75,7 +79,7 @@ _SUBSTANCES = ("氰", "铬", "镍", "铅", "镉", "汞", "磷", "氟", "氨", "�
 # (间歇蒸煮 / 连续蒸煮, 干熄焦 / 湿熄焦, 水性油墨 / 溶剂型油墨, 密闭 / 敞开).
 _ANTONYMS = ((("间歇",), ("连续",)), (("密闭", "封闭"), ("敞开", "敞口", "开放式")), (("干熄",), ("湿熄", "湿法熄焦")),
              (("干法",), ("湿法",)), (("顶装",), ("捣固",)), (("水性", "水基"), ("溶剂型", "油性")),
-             (("直接排放", "直排"), ("间接排放", "纳管")))
+             (("直接排放", "直排"), ("间接排放", "纳管")), (("纯凝",), ("抽凝", "抽汽凝汽", "背压")))
 _SUBSTANCE_EN = {"cyanide": "氰", "chromium": "铬", "chrome": "铬", "chromate": "铬", "nickel": "镍", "lead": "铅",
                  "cadmium": "镉", "mercury": "汞", "phosphate": "磷", "phosphorus": "磷", "fluoride": "氟",
                  "ammonia": "氨", "formaldehyde": "甲醛", "edta": "edta"}
@@ -137,23 +141,29 @@ def variants(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def polarity(text: str) -> dict[str, int]:
-    """What a name says about substances and qualities: word -> -2 (without: 无、非、不含), -1 (low: 低、微),
-    +1 (mentioned: 氰化镀锌 holds cyanide), +2 (high or explicitly contained: 高、含); and '价' -> the valence
+    """What a name says about substances and qualities: word -> -2 (without: 无、非、不含), -3 (not done: 未更换),
+    -1 (low: 低、微), +1 (mentioned: 氰化镀锌 holds cyanide), +2 (high or explicitly contained: 高、含); a word said
+    both low and high (淘汰低效…更换高效) is left out; and '价' -> the valence
     named (三价铬 3, 六价铬 and 铬酸盐 6). Used only to keep opposites apart."""
     key = fold(text).replace("含量", "").replace("元素氯", "氯")
     found: dict[str, int] = {}
+    both: set[str] = set()   # 淘汰低效电机、更换高效电机 says low and high of one word: neither side
     for i, ch in enumerate(key[:-1]):
-        sign = -2 if ch in _NEGATIVE else -1 if ch in _LOW else 2 if ch in _POSITIVE or ch in _HIGH else 0
+        sign = -2 if ch in _NEGATIVE else -3 if ch in _NOT_DONE else -1 if ch in _LOW else \
+            2 if ch in _POSITIVE or ch in _HIGH else 0
         if sign:
-            start = i + 2 if sign == -2 and key[i + 1] in _POSITIVE else i + 1   # 不含铬 = 无铬
+            start = i + 2 if sign <= -2 and key[i + 1] in _POSITIVE else i + 1   # 不含铬 = 无铬
             word = key[start:start + 2]
-            if sign == -2 and len(word) == 2 and word[1] == "价" and word[0] in "一二三四五六七":
+            if sign <= -2 and len(word) == 2 and word[1] == "价" and word[0] in "一二三四五六七":
                 found["价!"] = "一二三四五六七".find(word[0]) + 1   # 无六价铬: free of this valence only
                 continue
             stem = next((s for s in _SUBSTANCES if key.startswith(s, start)), word[:1])
             if ch == "不" and stem in "锈":      # 不锈钢 is stainless steel, not "no rust"
                 continue
-            found.setdefault(stem, sign)
+            if found.setdefault(stem, sign) * sign < 0:
+                both.add(stem)
+    for stem in both:
+        del found[stem]
     for substance in _SUBSTANCES:
         if substance in key and substance not in found:
             found[substance] = 1
@@ -169,7 +179,7 @@ def polarity(text: str) -> dict[str, int]:
         if re.search(rf"\b{word}\b", lower) and substance not in found:
             found[substance] = 1
     for match in _VALENCE.finditer(key):   # 无六价铬钝化 says nothing about the valence it uses
-        if not (match.start() and key[match.start() - 1] in _NEGATIVE):
+        if not (match.start() and key[match.start() - 1] in _NEGATIVE + _NOT_DONE):
             found["价"] = int("一二三四五六七".find(match.group(1)) + 1 or match.group(1))
     for match in _VALENCE_EN.finditer(lower):
         valence = {"divalent": 2, "trivalent": 3, "tetravalent": 4, "hexavalent": 6}[match.group(1)]
@@ -216,7 +226,7 @@ def opposed_by(sides_a: tuple[int, ...], pa: dict[str, int], sides_b: tuple[int,
                 return True
         elif word == "价!":
             continue
-        elif (x == -2) != (y == -2) or {x, y} == {-1, 2}:
+        elif (x <= -2) != (y <= -2) or {x, y} == {-1, 2}:
             return True
     return False
 
@@ -360,15 +370,18 @@ class NameMatcher:
         weights = self._weights.get(kind, {})
         refused: set[str] = set()  # a concept any of whose names is the query's opposite is never offered
         sides, said = antonym_sides(fold(text)), polarity(text)
+        figures, given = numbers(text), sizes(text)
         for entry in self._entries.get(kind, ()):
             if entry.iri in exact or entry.iri in refused or not self._in_sector(entry.iri, sector):
                 continue
-            if opposed_by(sides, said, entry.sides, entry.polarity):
+            if opposed_by(sides, said, entry.sides, entry.polarity) or given and outside(given, bounds(entry.written)):
                 refused.add(entry.iri)
                 best.pop(entry.iri, None)
                 continue
             score = max((_similarity(k, entry.key, weights) for k in keys), default=0.0)  # no variants: nothing to match
             score = _polarity_weight(said, entry.polarity, score)
+            if figures and numbers(entry.written) and not figures & numbers(entry.written):
+                score *= NUMBER_MISMATCH
             if entry.preferred:
                 score += 0.005  # ties go to the preferred label's concept
             if score > best.get(entry.iri, (0.0, ""))[0]:
@@ -389,7 +402,18 @@ class NameMatcher:
             return False
         if opposed(la.zh, lb.zh) or opposed(la.en, lb.en):
             return True
+        # a qualifier one concept's Chinese names say (any of them, none saying its contrary) and the other's contradict
+        # (电泳漆, also called 水性电泳漆 / 溶剂型涂料)
+        if any(x != y and x in (1, 2) and y in (1, 2) for x, y in zip(self._sides(a), self._sides(b))):
+            return True
         return any(mirrored(x, y) for x in self._zh_forms(a) for y in self._zh_forms(b))
+
+    def _sides(self, iri: str) -> tuple[int, ...]:
+        """antonym_sides over all of a concept's Chinese names: per pair 1 or 2 when its names take one side only."""
+        found = (0,) * len(_ANTONYMS)
+        for form in self._zh_forms(iri):
+            found = tuple(x | y for x, y in zip(found, antonym_sides(form)))
+        return found
 
     def _zh_forms(self, iri: str) -> frozenset[str]:
         """A concept's Chinese names, folded, with and without a bracketed qualifier (label and alternatives: 多级冷凝
@@ -405,7 +429,7 @@ class NameMatcher:
 
 def _clearly_ahead(first: float, other: float) -> bool:
     """Whether a suggestion is a clear choice over another: exact, or sure and well ahead."""
-    return first >= 1.0 > other or first >= STRONG and first - other >= CLEAR_MARGIN
+    return first >= 1.0 > other or first >= STRONG and first - other >= CLEAR_MARGIN or first - other >= WIDE_MARGIN
 
 
 def _grams(key: str) -> list[str]:
@@ -444,7 +468,8 @@ def _polarity_weight(pq: dict[str, int], pn: dict[str, int], score: float) -> fl
         return score
     shared = pq.keys() & pn.keys()
     agree = sum(1 for w in shared if pq[w] == pn[w])
-    only = len([w for w in pq if w not in pn and pq[w] < 0]) + len([w for w in pn if w not in pq and pn[w] < 0])
+    # … but a query's 未 (未密闭) may name the problem a name says without it (煤场扬尘): only the name's 未 counts
+    only = len([w for w in pq if w not in pn and -3 < pq[w] < 0]) + len([w for w in pn if w not in pq and pn[w] < 0])
     return score * (1 + 0.08 * agree) * (0.85 ** only)
 
 

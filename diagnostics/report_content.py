@@ -1114,7 +1114,8 @@ class _Builder:
             [[_pick(f["labels"], self.lang), self.tr("、", ", ").join(f["serves"]),
               self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
               self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
-              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else "—")]
+              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else
+                  f"{number(f['demand_total']['amount'])} {f['demand_total']['unit']}" if f.get("demand_total") else "—")]
              for f in found["facilities"]],
             note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("共享设施", "shared facilities")))
 

@@ -63,3 +63,45 @@ def _summary(kb: Knowledge, rec: dict, served: list[str], scale: list[dict]) -> 
         zh += "，按" + "、".join(f"{s['labels']['zh']}{s['t_per_a']:,.4g} t/a" for s in scale) + "负荷设计"
         en += ", sized for " + ", ".join(f"{s['t_per_a']:,.4g} t/a of {s['labels']['en']}" for s in scale)
     return {"zh": zh + "。", "en": en + "."}
+
+
+def facilities_from_symbiosis(kb: Knowledge, symbiosis: dict) -> list[dict]:
+    """A park facility for demands the park's own offers cannot meet: where at least MIN_SERVED enterprises demand a
+    resource whose type names a shared facility (reclaimed water → 园区再生水分质供水), nothing is proposed to them, and
+    every offer to them was refused on its quality (the effluent's chloride and salts), one facility serves them all,
+    sized on the sum of what they demand."""
+    proposed = {(m["to"], m["demand"]) for kind in ("matches", "conditional") for m in symbiosis.get(kind) or []}
+    failed: dict[tuple[str, str], list[dict]] = {}
+    for m in symbiosis.get("refused") or []:
+        if m["qualities_failed"]:
+            failed.setdefault((m["to"], m["demand"]), []).extend(m["qualities_failed"])
+    out = []
+    for resource, info in kb.resources.items():
+        for measure in info.get("shared_facility") or []:
+            short = [d for d in symbiosis.get("unmatched_demands") or [] if d["resource"] == resource
+                     and (d["enterprise"], resource) in failed and (d["enterprise"], resource) not in proposed]
+            if len({d["enterprise"] for d in short}) >= MIN_SERVED:
+                out.append(_facility(kb, measure, resource, short, failed))
+    return out
+
+
+def _facility(kb: Knowledge, measure: str, resource: str, short: list[dict], failed: dict) -> dict:
+    served = sorted({d["enterprise"] for d in short})
+    missed = {q["labels"]["zh"]: q["labels"] for d in short for q in failed[(d["enterprise"], resource)]}
+    units = {d["unit"] for d in short}
+    total = round(sum(d["amount_left"] for d in short), 6) if len(units) == 1 else None
+    label, need = kb.label(measure), kb.label(resource)
+    size = (f"，按需求合计{total:,.6g} {units.pop()}设计" if total is not None else "", "")
+    return {
+        "measure": measure, "labels": label, "shared_measure": True, "serves": served, "to_confirm": [],
+        "because": [{"problem": None, "labels": {
+            "zh": f"园区内供方的{need['zh']}品质不满足这些企业的要求（{'、'.join(missed)}超出需方上限）",
+            "en": f"the park's offers of {need['en']} miss these enterprises' bounds "
+                  f"({', '.join(v['en'] for v in missed.values())})"}}],
+        "scale": [], "demand_total": {"amount": total, "unit": short[0]["unit"]} if total is not None else None,
+        "output_served": None, "output_unit": None, "cost_class": None, "economics": None, "from_symbiosis": True,
+        "summary": {"zh": f"{label['zh']}：服务{len(served)}家企业（{'、'.join(served)}）{size[0]}；"
+                          f"园区现有{need['zh']}因{'、'.join(missed)}不达标，不能直接使用。",
+                    "en": f"{label['en']}: serves {len(served)} enterprises ({', '.join(served)}); the park's "
+                          f"{need['en']} today misses their bounds on {', '.join(v['en'] for v in missed.values())}."},
+    }

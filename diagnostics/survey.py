@@ -34,6 +34,7 @@ from .wastewater_keys import (annual_wastewater, inlet_note, stormwater, take_te
                               wastewater_line)
 from .names import SurveyMatcher, fold, matcher_for
 from .park_keys import SITE_KEYS, read_site, take_permit_keys
+from .stream_amounts import COMMITTED_KEYS, HOURS_KEYS, committed_part, stream_hours
 from .stream_qualities import read_qualities
 from .places import places_for
 from .quantities import Quantity, per_year, read_quantity, yes_no
@@ -1549,7 +1550,8 @@ class SurveyReader:
         return route
 
     def read_stream(self, ent: Enterprise, raw: Any, path: str) -> None:
-        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS | _NOTE_KEYS):
+        if not self._fields(raw, path, ("direction", "resource", "value"), STREAM_FIELDS | _NOTE_KEYS | HOURS_KEYS
+                            | COMMITTED_KEYS):
             return
         direction = raw["direction"]
         if isinstance(direction, str):
@@ -1570,10 +1572,13 @@ class SurveyReader:
                       "这类资源需要温度才能匹配。")
         qualities, reads, named = self._qualities(ent, raw, path)
         notes = [str(raw[k]) for k in sorted(raw.keys() & _NOTE_KEYS) if not _blank(raw[k])]
+        hours, hours_how = stream_hours(self, raw, notes, path)
         if resource and value is not None and unit:
+            committed = committed_part(self, raw, value, unit, path) if direction == "out" else None
             ent.streams.append({"direction": direction, "resource": resource, "value": value, "unit": unit,
                                 "temperature_c": temp, "fate": raw.get("fate"), "process": raw.get("process"),
-                                "qualities": qualities, "reads": reads, "named": named, "note": "；".join(notes) or None})
+                                "qualities": qualities, "reads": reads, "named": named, "note": "；".join(notes) or None,
+                                "hours": hours, "hours_how": hours_how, "committed": committed})
 
     def _qualities(self, ent: Enterprise, raw: dict, path: str) -> tuple[dict, dict, dict]:
         """A stream's qualities (压力, 游离酸, 含水率, 危险废物代码 …): what an offer is, or the bound a demand sets

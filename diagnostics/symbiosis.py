@@ -6,23 +6,33 @@ basis for taking a hazardous waste, and quantity; with the distance when the sur
 A match is proposed only where the offer meets everything the demand states. Where the offer does not state a
 quality the demand bounds, or the receiver's basis for a hazardous waste is not known, the pair is listed as
 conditional (待核实), with what must be checked; where a bound is not met or the receiver has no basis, the pair
-is refused with the reason. Only firm matches use up quantities.
+is refused with the reason. A miss the resource type's routine treatment mends (oxygen in by-product hydrogen) makes
+the pair conditional, naming the treatment; a steam offer at exactly the demand's pressure has no margin for the
+line's pressure drop and is conditional too. A resource that only looks like the demand's (incinerator fly ash and
+coal fly ash) is refused with the reason. A demand already supplied by a park enterprise today (its fate names it) is
+not proposed again from that supplier, and other offers to it are conditional: they only displace that supply.
+Only firm matches use up quantities; the part of an offer committed by contract is not offered, and is shown as
+conditional on the contract where a demand is still short.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from .knowledge import Knowledge
 from .survey import Enterprise, Survey
-from .hw_receipt import receipt
+from .hw_receipt import CODE_QUALITY, receipt
+from .pair_amounts import PairFactor, pair_factor, yearly
 from .units import UnitConverter, UnitProblem
 
 # Heat must flow downhill with a usable driving difference (a heat exchanger's approach temperature).
 MIN_APPROACH_C = 10.0
 EARTH_RADIUS_KM = 6371.0
 FACT = "https://w3id.org/cpkb/id/fact/"
+PRESSURE = "https://w3id.org/cpkb/id/quality/pressure"
+HOURS_FACT = FACT + "annual-operating-hours"
 _CONNECTION = {"heat": ("换热管网或热水/蒸汽管道", "heat-exchange network or hot-water/steam pipe"),
                "gas": ("管道", "pipeline"), "liquid": ("管道或槽罐车", "pipe or tanker"),
                "steam": ("蒸汽管道", "steam pipe"), "slurry": ("管道或槽罐车", "pipe or tanker"),
@@ -41,6 +51,14 @@ class _Stream:
     qualities: dict[str, tuple[float | str, str | None]] = field(default_factory=dict)
     reads: dict[str, str] = field(default_factory=dict)    # the bound a demand's property name says (上限/下限)
     named: dict[str, str] = field(default_factory=dict)    # qualities the knowledge does not name: written name
+    hours: float | None = None       # hours run a year: the stream's own, else its enterprise's 年运行小时数
+    hours_how: str | None = None     # key / remark / enterprise
+    committed: dict | None = None    # the part of an offer committed by contract {amount, said, how}
+
+    @property
+    def free(self) -> float:
+        """What may be offered: the amount less the part committed by contract."""
+        return max(0.0, self.amount - (self.committed or {}).get("amount", 0.0))
 
 
 def _idle(ent: Enterprise) -> bool:
@@ -48,9 +66,19 @@ def _idle(ent: Enterprise) -> bool:
     return "idle" in ent.set_apart
 
 
+def _hours(ent: Enterprise, stream: dict) -> tuple[float | None, str | None]:
+    if stream.get("hours"):
+        return stream["hours"], stream.get("hours_how") or "key"
+    hours = ent.facts.get(HOURS_FACT)
+    if isinstance(hours, (int, float)) and not isinstance(hours, bool) and 0 < hours <= 8784:
+        return float(hours), "enterprise"
+    return None, None
+
+
 def _streams(enterprises: list[Enterprise], direction: str) -> list[_Stream]:
     return [_Stream(e.id, s["resource"], s["value"], s["unit"], s["temperature_c"], s["fate"], s["process"],
-                    s.get("qualities") or {}, s.get("reads") or {}, s.get("named") or {})
+                    s.get("qualities") or {}, s.get("reads") or {}, s.get("named") or {}, *_hours(e, s),
+                    s.get("committed"))
             for e in enterprises if not _idle(e) for s in e.streams if s["direction"] == direction]
 
 
@@ -103,6 +131,11 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
             continue
         row["offer"] = round(value, 6)
         ok = value >= bound if reads == "at-least" else value <= bound
+        if ok and quality == PRESSURE and reads == "at-least":
+            if math.isclose(value, bound, rel_tol=1e-9):   # no margin for the line's pressure drop
+                unknown.append({**row, "margin": True})
+                continue
+            row["let_down"] = True                          # a higher pressure let down to the user's
         (met if ok else failed).append(row)
     return met, failed, unknown
 
@@ -152,9 +185,85 @@ def common_amount(units: UnitConverter, amount: float, unit: str) -> float:
     return amount
 
 
-def _rank(units: UnitConverter):
-    """Largest pair first, on the common basis: 2 000 kg/a ranks below 3 t/a, which the demand's own units hid."""
-    return lambda p: -common_amount(units, min(p[0].amount * p[2], p[1].amount), p[1].unit)
+def _rank(units: UnitConverter, by_id: dict, places: dict):
+    """Demands nobody in the park supplies today first; then the largest pair, on the common basis (2 000 kg/a ranks
+    below 3 t/a, which the demand's own units hid); then the nearest."""
+    def key(p):
+        offer, demand, factor = p[:3]
+        a, b = places.get(offer.enterprise), places.get(demand.enterprise)
+        return (_served_by(by_id, demand) is not None,
+                -common_amount(units, min(offer.free * factor.factor, demand.amount), demand.unit),
+                distance_km(a, b) if a and b else math.inf)
+    return key
+
+
+def _served_by(by_id: dict, demand: _Stream) -> str | None:
+    """The park enterprise a demand's fate says supplies it today (现由 E01 供), by its id or its name."""
+    fate = demand.fate if isinstance(demand.fate, str) else ""
+    for ident, ent in by_id.items():
+        if ident == demand.enterprise:
+            continue
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(ident)}(?![A-Za-z0-9])", fate) or (ent.name and ent.name in fate):
+            return ident
+    return None
+
+
+def _pair(kb: Knowledge, survey: Survey, by_id: dict, offer: _Stream, demand: _Stream) -> tuple[str, tuple] | None:
+    """(firm / conditional / refused, the pair) for an offer and a demand, or None where they have nothing to do
+    with each other or their amounts cannot be compared."""
+    resource = kb.resources.get(offer.resource, {})
+    mistaken = demand.resource in (resource.get("mistaken_for") or [])
+    if not (mistaken or _serves(kb, offer.resource, demand.resource)):
+        return None
+    density = _density(kb, offer.resource) or _density(kb, demand.resource)
+    try:
+        factor = pair_factor(survey.units, offer.unit, offer.hours, demand.unit, demand.hours, density)
+    except UnitProblem:
+        return None   # amounts in incomparable units (e.g. t/a against GJ/a): not a match
+    if mistaken:
+        return "refused", (offer, demand, factor, [], [], [], _not_the_same(kb, offer, demand), [])
+    met, failed, unknown = _quality_check(kb, survey, offer, demand)
+    treatable = set(resource.get("treatable") or [])
+    treat = [q for q in failed if q["quality"] in treatable]
+    failed = [q for q in failed if q["quality"] not in treatable]
+    legal, legal_note = receipt(kb, offer.resource, offer.qualities, by_id.get(demand.enterprise))
+    if resource.get("needs_identification") in ("true", True) and legal == "ok" and legal_note is None:
+        legal, legal_note = "unknown", _identification(kb, offer)
+    if not _hot_enough(offer, demand):
+        failed = failed + [{"quality": "temperature", "labels": {"zh": "温度", "en": "temperature"},
+                            "reads": "at-least", "demand": demand.temperature_c + MIN_APPROACH_C,
+                            "offer": offer.temperature_c, "unit": "℃"}]
+    pair = (offer, demand, factor, met, failed, unknown, legal_note, treat)
+    if failed or legal == "refused":
+        return "refused", pair
+    if unknown or treat or legal == "unknown":
+        return "conditional", pair
+    return "firm", pair
+
+
+def _density(kb: Knowledge, resource: str) -> float | None:
+    found = kb.resources.get(resource, {}).get("density")
+    return float(found) if found else None
+
+
+def _not_the_same(kb: Knowledge, offer: _Stream, demand: _Stream) -> dict:
+    """Why a look-alike is refused: what it is, what it is not, and how it is managed."""
+    gave, got = kb.label(offer.resource), kb.label(demand.resource)
+    code = offer.qualities.get(CODE_QUALITY)
+    shown = f"（{code[0]}）" if code else ""
+    rule = kb.resources.get(offer.resource, {}).get("regulatory") or {}
+    return {"zh": f"{gave['zh']}{shown}不是{got['zh']}，不能按{got['zh']}利用。{rule.get('zh', '')}".strip(),
+            "en": f"{gave['en']}{' (' + code[0] + ')' if code else ''} is not {got['en']} and may not be used as it. "
+                  f"{rule.get('en', '')}".strip()}
+
+
+def _identification(kb: Knowledge, offer: _Stream) -> dict:
+    label = kb.label(offer.resource)
+    return {"zh": f"{label['zh']}是危险废物处理后的固体废物，须先按危险废物鉴别标准鉴别其属性（调查表无鉴别结果）；"
+                  "鉴别前按危险废物管理，不能作一般工业固体废物利用。",
+            "en": f"{label['en']} is what is left after treating a hazardous waste: its status must first be identified "
+                  "under the hazardous-waste identification standards (the survey gives no result); until then it is "
+                  "managed as hazardous waste, not used as general industrial solid waste."}
 
 
 def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> dict:
@@ -162,47 +271,45 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
     greedily by firm matches, so that the same tonne or gigajoule is not promised twice."""
     by_id = {e.id: e for e in enterprises}
     offers, demands = _streams(enterprises, "out"), _streams(enterprises, "in")
-    firm, conditional, refused = [], [], []
+    places = {e.id: _place(e) for e in enterprises}
+    firm, conditional, refused, existing = [], [], [], []
     for offer in offers:
         for demand in demands:
-            if offer.enterprise == demand.enterprise or not _serves(kb, offer.resource, demand.resource):
+            if offer.enterprise == demand.enterprise:
                 continue
-            try:
-                factor = survey.units.conversion(offer.unit, survey.units.expression(demand.unit)).apply(1.0)
-            except UnitProblem:
-                continue  # amounts in incomparable units (e.g. t/a against GJ/a): not a match
-            met, failed, unknown = _quality_check(kb, survey, offer, demand)
-            legal, legal_note = receipt(kb, offer.resource, offer.qualities, by_id.get(demand.enterprise))
-            pair = (offer, demand, factor, met, failed, unknown, legal_note)
-            if not _hot_enough(offer, demand):
-                failed = failed + [{"quality": "temperature", "labels": {"zh": "温度", "en": "temperature"},
-                                    "reads": "at-least", "demand": demand.temperature_c + MIN_APPROACH_C,
-                                    "offer": offer.temperature_c, "unit": "℃"}]
-                pair = (offer, demand, factor, met, failed, unknown, legal_note)
-            if failed or legal == "refused":
-                refused.append(pair)
-            elif unknown or legal == "unknown":
-                conditional.append(pair)
-            else:
-                firm.append(pair)
-    left_offer = {id(o): o.amount for o in offers}
+            found = _pair(kb, survey, by_id, offer, demand)
+            if found is None:
+                continue
+            served = _served_by(by_id, demand)
+            if served == offer.enterprise:   # the exchange exists today: nothing to propose
+                existing.append(found)
+                continue
+            verdict, pair = found
+            if verdict == "firm" and served:
+                verdict = "conditional"
+            {"firm": firm, "conditional": conditional, "refused": refused}[verdict].append(pair)
+    left_offer = {id(o): o.free for o in offers}
     left_demand = {id(d): d.amount for d in demands}
-    places = {e.id: _place(e) for e in enterprises}
+    rank = _rank(survey.units, by_id, places)
     matches = []
-    for pair in sorted(firm, key=_rank(survey.units)):
+    for pair in sorted(firm, key=rank):
         offer, demand, factor = pair[:3]
-        amount = min(left_offer[id(offer)] * factor, left_demand[id(demand)])
+        amount = min(left_offer[id(offer)] * factor.factor, left_demand[id(demand)])
         if amount <= 0:
             continue
-        left_offer[id(offer)] -= amount / factor
+        left_offer[id(offer)] -= amount / factor.factor
         left_demand[id(demand)] -= amount
-        matches.append(_row(kb, pair, amount, places))
+        matches.append(_row(kb, survey, pair, amount, places, by_id))
     pending = []
-    for pair in sorted(conditional, key=_rank(survey.units)):
+    waiting = {id(p) for p in conditional}
+    for pair in sorted(conditional + firm, key=rank):
         offer, demand, factor = pair[:3]
-        amount = min(left_offer[id(offer)] * factor, left_demand[id(demand)])   # what is left after firm matches
-        if amount > 0:
-            pending.append(_row(kb, pair, amount, places))
+        amount = min(left_offer[id(offer)] * factor.factor, left_demand[id(demand)])   # what is left after firm ones
+        if id(pair) in waiting and amount > 0:
+            pending.append(_row(kb, survey, pair, amount, places, by_id))
+        elif amount <= 0 and offer.committed and left_demand[id(demand)] > 0:   # only the contracted part is left
+            amount = min(offer.committed["amount"] * factor.factor, left_demand[id(demand)])
+            pending.append(_row(kb, survey, pair, amount, places, by_id, contract=True))
     return {
         "streams": [{"enterprise": st.enterprise, "direction": d, "resource": st.resource,
                      "labels": kb.label(st.resource), "amount": st.amount, "unit": st.unit, "fate": st.fate}
@@ -210,10 +317,13 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
         "matches": matches,
         "conditional": pending,
         "set_apart": _set_apart(kb, enterprises),
-        "refused": [_row(kb, pair, min(pair[0].amount * pair[2], pair[1].amount), places, amounts=False)
-                    for pair in refused],
+        "refused": [_row(kb, survey, pair, min(pair[0].amount * pair[2].factor, pair[1].amount), places, by_id,
+                         amounts=False) for pair in refused],
+        "existing": [{"from": p[0].enterprise, "to": p[1].enterprise, "offer": p[0].resource, "demand": p[1].resource,
+                      "labels": kb.label(p[1].resource), "fate_today": p[1].fate} for _, p in existing],
         "unmatched_offers": [{"enterprise": o.enterprise, "resource": o.resource, "labels": kb.label(o.resource),
-                              "amount_left": round(left_offer[id(o)], 6), "unit": o.unit, "fate_today": o.fate}
+                              "amount_left": round(left_offer[id(o)], 6), "unit": o.unit, "fate_today": o.fate,
+                              **({"committed": o.committed} if o.committed else {})}
                              for o in offers if left_offer[id(o)] > 1e-9],
         "unmatched_demands": [{"enterprise": d.enterprise, "resource": d.resource, "labels": kb.label(d.resource),
                                "amount_left": round(left_demand[id(d)], 6), "unit": d.unit}
@@ -231,8 +341,20 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
     }
 
 
-def _row(kb: Knowledge, pair: tuple, amount: float, places: dict, amounts: bool = True) -> dict:
-    offer, demand, factor, met, failed, unknown, legal_note = pair
+def _row(kb: Knowledge, survey: Survey, pair: tuple, amount: float, places: dict, by_id: dict,
+         amounts: bool = True, contract: bool = False) -> dict:
+    offer, demand, factor, met, failed, unknown, legal_note, treat = pair
+    resource = kb.resources.get(offer.resource, {})
+    notes = _amount_notes(kb, survey, offer, demand, factor, amount)
+    served = _served_by(by_id, demand)
+    if served:
+        notes.append({"zh": f"需求方现由{served}供应（{demand.fate}）：改由本供方供应只是替代园区内现有供应，须比较后再定",
+                      "en": f"the demand is supplied by {served} today ({demand.fate}): this offer would only displace "
+                            "that supply; compare before deciding"})
+    if contract:
+        notes.append({"zh": f"供方该部分已按合同或协议承诺（{offer.committed['said']}），须调整合同或待合同到期后才能供应",
+                      "en": f"this part of the offer is committed by contract ({offer.committed['said']}); it can be "
+                            "supplied only once the contract is changed or ends"})
     row = {
         "from": offer.enterprise, "to": demand.enterprise,
         "offer": offer.resource, "offer_labels": kb.label(offer.resource),
@@ -242,8 +364,18 @@ def _row(kb: Knowledge, pair: tuple, amount: float, places: dict, amounts: bool 
         "fate_today": offer.fate, "qualities_met": met, "qualities_failed": failed,
         "qualities_unknown": unknown, "hazardous": legal_note, "why": _why(kb, offer, demand),
         "saving": _saving(kb, offer, demand, amount) if amounts else None,
-        "conditions": _conditions(met, failed, unknown, legal_note),
+        "conditions": _conditions(met, failed, unknown, legal_note, treat, resource.get("treatment"), notes),
     }
+    if treat:
+        row["treatment"] = {"qualities": treat, "labels": resource.get("treatment")}
+    if contract:
+        row["from_committed"] = offer.committed
+    per_year = yearly(survey.units, amount, demand.unit, _pair_hours(offer, demand, factor),
+                      resource.get("form") == "gas")
+    if per_year:
+        row["per_year"] = per_year
+    if offer.unit != demand.unit:   # the same amount as the offer writes it (800.6万Nm3/a of 720 t/a hydrogen)
+        row["in_offer_unit"] = {"amount": round(amount / factor.factor, 6), "unit": offer.unit}
     a, b = places.get(offer.enterprise), places.get(demand.enterprise)
     if a and b:
         form = kb.resources.get(offer.resource, {}).get("form") or ""
@@ -269,6 +401,33 @@ def _saving(kb: Knowledge, offer: _Stream, demand: _Stream, amount: float) -> di
     return {"zh": zh, "en": en}
 
 
+def _pair_hours(offer: _Stream, demand: _Stream, factor: PairFactor) -> float | None:
+    """The hours a rate-rated pair runs a year: the fewer of the two sides' (both must run)."""
+    if factor.hours:
+        return factor.hours
+    known = [h for h in (offer.hours, demand.hours) if h]
+    return min(known) if known else None
+
+
+def _amount_notes(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Stream, factor: PairFactor,
+                  amount: float) -> list[dict]:
+    """How the amount was reckoned where the two sides are written in different measures."""
+    notes = []
+    if factor.density:
+        label = kb.label(offer.resource)
+        notes.append({"zh": f"质量与标准体积按{label['zh']}标准状态密度{factor.density:g} kg/Nm³换算",
+                      "en": f"mass and normal volume converted with {label['en']}'s density {factor.density:g} kg/Nm³"})
+    if factor.hours:
+        side = demand if factor.hours == demand.hours else offer
+        how = {"key": "填报", "remark": "备注所写", "enterprise": "企业年运行小时数"}.get(side.hours_how or "", "")
+        notes.append({"zh": f"年量与小时量按{side.enterprise}的年运行{factor.hours:g} h换算（{how}）",
+                      "en": f"yearly and hourly figures converted over {side.enterprise}'s {factor.hours:g} h a year"})
+    elif factor.no_hours:
+        notes.append({"zh": "未填年运行小时数，年量与小时量按全年8766 h换算，须核实",
+                      "en": "no operating hours given: yearly and hourly figures converted over the calendar year; check"})
+    return notes
+
+
 _READS = {"at-least": ("≥", "不低于", "at least"), "at-most": ("≤", "不高于", "at most"),
           "same": ("=", "为", "to be"), "unstated": ("?", "", "")}
 
@@ -277,13 +436,24 @@ def _v(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None) -> dict[str, str]:
-    """The qualities checked, in words: met, not met (why refused) and not stated by the offer (to check)."""
+def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None, treat: list | None = None,
+                treatment: dict | None = None, notes: list | None = None) -> dict[str, str]:
+    """The qualities checked, in words: met, not met (why refused), mended by the resource's routine treatment,
+    not stated by the offer (to check), and how the amount was reckoned."""
     zh, en = [], []
     for q in met:
         ok = _READS[q["reads"]][0]
-        zh.append(f"{q['labels']['zh']}{_v(q['offer'])}{ok}{_v(q['demand'])} {q['unit'] or ''}".strip())
-        en.append(f"{q['labels']['en']} {_v(q['offer'])} {ok} {_v(q['demand'])} {q['unit'] or ''}".strip())
+        down = ("（减压使用）", " (let down)") if q.get("let_down") else ("", "")
+        zh.append(f"{q['labels']['zh']}{_v(q['offer'])}{ok}{_v(q['demand'])} {q['unit'] or ''}".strip() + down[0])
+        en.append(f"{q['labels']['en']} {_v(q['offer'])} {ok} {_v(q['demand'])} {q['unit'] or ''}".strip() + down[1])
+    if treat:   # misses the resource's routine treatment mends: one clause naming it
+        how = treatment or {"zh": "处理", "en": "treatment"}
+        zh.append(f"须经{how['zh']}：" + "、".join(
+            f"{q['labels']['zh']}{_v(q['offer'])}（需{_READS[q['reads']][1]}{_v(q['demand'])} {q['unit'] or ''}".strip() + "）"
+            for q in treat))
+        en.append(f"needs {how['en']}: " + "; ".join(
+            f"{q['labels']['en']} {_v(q['offer'])} (needs {_READS[q['reads']][2]} {_v(q['demand'])} {q['unit'] or ''}".strip()
+            + ")" for q in treat))
     for q in failed:
         need_zh, need_en = _READS[q["reads"]][1:3]
         zh.append(f"不满足：{q['labels']['zh']}{_v(q['offer'])}，需{need_zh}{_v(q['demand'])} {q['unit'] or ''}".strip())
@@ -291,6 +461,11 @@ def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None)
                   f"{q['unit'] or ''}".strip())
     for q in unknown:
         need = f"{_v(q['demand'])} {q['unit'] or ''}".strip()
+        if q.get("margin"):   # the offer's pressure is the demand's own: the line's pressure drop leaves it short
+            zh.append(f"待核实：供方{q['labels']['zh']}{_v(q['offer'])}恰等于需求{need}，管道压降后到户不足，须核实到户压力或另有裕量")
+            en.append(f"to check: the offer's {q['labels']['en']} {_v(q['offer'])} is just the demand's {need}; after the "
+                      "line's pressure drop the user is short — check the pressure at the user")
+            continue
         if q["reads"] == "unstated":   # the demand gave a figure without saying whether it is a floor or a ceiling
             zh.append(f"待核实：需求方{q['labels']['zh']}{need}未说明是上限还是下限（名称后加“上限”或“下限”）")
             en.append(f"to check: the demand's {q['labels']['en']} {need} does not say whether it is a floor or a "
@@ -301,4 +476,7 @@ def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None)
     if legal_note:
         zh.append(legal_note["zh"])
         en.append(legal_note["en"])
+    for note in notes or []:
+        zh.append(note["zh"])
+        en.append(note["en"])
     return {"zh": "；".join(zh) or "无品质要求", "en": "; ".join(en) or "no quality bounds"}

@@ -238,6 +238,12 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "hw_code": lit("str", CPKB.code, many=True),
         "needs": lit("str", CPKB.needsAttribute, many=True),
         "can_serve_as": ref("resource", CPKB.canServeAs, many=True),
+        "mistaken_for": ref("resource", CPKB.mistakenFor, many=True),   # looks like it, cannot serve as it
+        "density_kg_per_nm3": lit("number", CPKB.densityKgPerNm3),      # a gas: t against Nm³
+        "treatable": ref("quality", CPKB.treatableQuality, many=True),   # a miss routine treatment mends
+        "treatment": lit("text", CPKB.treatment),
+        "needs_identification": lit("bool", CPKB.needsIdentification),  # left after treating a hazardous waste
+        "shared_facility": ref("shared-measure", CPKB.sharedFacility, many=True),   # meets such demands park-wide
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),

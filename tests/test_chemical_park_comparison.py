@@ -78,18 +78,75 @@ def test_site_permit_and_status_keys(survey):
     assert "idle" in by_id["E13"].set_apart and "idle" not in by_id["E12"].set_apart
 
 
+def test_stream_hours_and_contracted_parts_are_read_from_the_teams_words(survey):
+    by_id = {e.id: e for e in survey.enterprises}
+    heat = next(s for s in by_id["E12"].streams if s["unit"] == "MW")          # remark: 年6000h
+    assert (heat["hours"], heat["hours_how"]) == (6000, "remark")
+    steam = next(s for s in by_id["E11"].streams if s["direction"] == "out" and s["unit"] == "t/h")   # 年运行约7200h
+    assert steam["hours"] == 7200
+    ash = next(s for s in by_id["E01"].streams if s["resource"].endswith("/fly-ash"))
+    assert ash["committed"]["amount"] == pytest.approx(5.0) and ash["committed"]["how"] == "fate"   # 约5.0万t/a按年度合同
+    hcl = next(s for s in by_id["E07"].streams if s["direction"] == "out")     # 全部外售…年度合同
+    assert hcl["committed"]["amount"] == pytest.approx(4.0)
+    slag = next(s for s in by_id["E03"].streams if s["resource"].endswith("/carbide-slag"))   # 约17万t/a…长期协议
+    assert slag["committed"]["amount"] == pytest.approx(17)
+    acid = next(s for s in by_id["E02"].streams if s["resource"].endswith("/spent-sulfuric-acid"))
+    assert acid["committed"] is None                                           # a disposal fee is no contract of use
+
+
+def test_a_contract_without_an_amount_is_warned_and_a_committed_key_is_checked():
+    raw = copy.deepcopy(RAW)
+    ent(raw, "E03")["streams"][0]["fate"] = "大部分按长期协议外售园区外"
+    survey = read(raw)
+    assert any(w.place == "enterprises[2].streams[0].fate" and "committed" in w.zh for w in survey.warnings)
+    ent(raw, "E03")["streams"][0]["committed"] = "25万t/a"                     # more than the 20万t/a offered
+    problems = read(raw).problems
+    assert [p.place for p in problems] == ["enterprises[2].streams[0].committed"] and "大于" in problems[0].zh
+
+
 def test_firm_matches_recomputed_by_hand(park):
     got = pairs(park, "matches")
     gypsum = got[("E01", "E09", "fgd-gypsum")]        # min(2.0, 4.5) 万t/a; 92.5 ≥ 85 %, 11 ≤ 12 %, 0.06 ≤ 0.1 %
     assert (gypsum["amount"], gypsum["unit"]) == (pytest.approx(2.0), "万t/a")
     assert {q["offer"] for q in gypsum["qualities_met"]} == {92.5, 11, 0.06}
     assert got[("E01", "E09", "bottom-ash")]["amount"] == pytest.approx(min(1.2, 0.8))
-    heat = got[("E06", "E12", "waste-heat-medium")]   # 88 °C ≥ 75 + 10 °C; 1.2 MW ≤ 28.8万GJ/a ÷ 8760 h ÷ 3.6
-    assert (heat["amount"], heat["unit"]) == (pytest.approx(1.2), "MW") and 1.2 * 8760 * 3.6 < 288000
+    ash = got[("E01", "E09", "fly-ash")]              # 6.9 − 5.0 under contract = 1.9万t/a offered
+    assert ash["amount"] == pytest.approx(6.9 - 5.0)
+    heat = got[("E06", "E12", "waste-heat-medium")]   # 88 °C ≥ 75 + 10 °C; 1.2 MW × 6000 h × 3.6 = 25 920 GJ/a
+    assert (heat["amount"], heat["unit"]) == (pytest.approx(1.2), "MW")
+    assert heat["per_year"] == {"amount": pytest.approx(1.2 * 6000 * 3.6), "unit": "GJ/a", "hours": 6000}
     assert heat["distance_km"] == pytest.approx(0.71, abs=0.01)
-    ash = got[("E01", "E09", "fly-ash")]              # the contracted 5.0万t/a is only in the fate's words: shown
-    assert "合同" in ash["fate_today"] and ash["amount"] == pytest.approx(min(6.9, 12))
-    assert len(got) == 4
+    curing = got[("E06", "E09", "waste-heat-medium")]  # 88 ≥ 55 + 10 °C; 0.8 MW × 7200 h × 3.6 = 20 736 GJ/a
+    assert curing["per_year"]["amount"] == pytest.approx(0.8 * 7200 * 3.6)
+    autoclave = got[("E06", "E09", "steam")]           # 3.82 ≥ 1.2 MPa, let down; 10 t/h × 7200 h
+    assert (autoclave["amount"], autoclave["per_year"]["amount"]) == (pytest.approx(10), pytest.approx(72000))
+    assert "压力3.82≥1.2 MPa（减压使用）" in autoclave["conditions"]["zh"]
+    e14 = got[("E06", "E14", "steam")]                  # 3.82 MPa = 3820 ≥ 1600 kPa; 5 t/h × 8000 h
+    assert e14["per_year"]["amount"] == pytest.approx(40000) and "3820≥1600 kPa" in e14["conditions"]["zh"]
+    hydrogen = got[("E02", "E14", "hydrogen")]          # 720 t/a ÷ 0.08994 kg/Nm³ ≈ 800.5万Nm³/a ≤ 1700万
+    assert (hydrogen["amount"], hydrogen["unit"]) == (pytest.approx(720), "t/a")
+    assert hydrogen["in_offer_unit"]["amount"] == pytest.approx(720e3 / 0.08994 / 1e4, rel=1e-4)
+    assert "0.08994 kg/Nm³" in hydrogen["conditions"]["zh"]
+    left = {(o["enterprise"], o["resource"].rsplit("/", 1)[1]): o for o in park["symbiosis"]["unmatched_offers"]}
+    assert left[("E06", "waste-heat-medium")]["amount_left"] == pytest.approx(28.8 - (25920 + 20736) / 1e4)
+
+
+def test_conditional_pairs_say_what_decides_them(park):
+    pending = pairs(park, "conditional")
+    h2 = pending[("E02", "E05", "hydrogen")]           # O2 0.1 % = 1000 ppm > 10 ppm, 50 kPa < 1.2 MPa: purify
+    assert h2["per_year"]["amount"] == pytest.approx(500 * 8000)
+    assert {q["labels"]["zh"] for q in h2["treatment"]["qualities"]} == {"氧含量", "压力"}
+    assert "须经催化脱氧、干燥和压缩" in h2["conditions"]["zh"] and not h2["qualities_failed"]
+    vented = pending[("E11", "E05", "steam")]           # 1.6 ≥ 0.98 MPa; 3.5 t/h × 7200 h; E05 is on E01's net
+    assert vented["per_year"]["amount"] == pytest.approx(25200) and "现由E01供应" in vented["conditions"]["zh"]
+    hcl = pending[("E07", "E12", "by-product-hcl")]     # 31 ≥ 28 %; TOC not stated; the acid is all under contract
+    assert hcl["amount"] == 2400 and hcl["from_committed"]["amount"] == pytest.approx(4.0)
+    assert "TOC" in hcl["conditions"]["zh"] and "合同" in hcl["conditions"]["zh"]
+    ash = pending[("E01", "E09", "fly-ash")]            # the contracted 5.0万t/a, only once the contract ends
+    assert ash["amount"] == pytest.approx(5.0) and "合同至2025-12" in ash["conditions"]["zh"]
+    gypsum = pending[("E05", "E09", "neutralisation-gypsum")]   # no data, not identified
+    assert "鉴别" in gypsum["conditions"]["zh"] and len(gypsum["qualities_unknown"]) == 3
+    assert {(e["from"], e["to"]) for e in park["symbiosis"]["existing"]} == {("E01", "E03"), ("E01", "E05")}
 
 
 def test_hazardous_wastes_go_only_where_the_permit_covers_the_code(park):
@@ -114,6 +171,16 @@ def test_refusals_with_their_reasons(park):
         assert failed["氯离子"] == (1900, chloride)
     low = refused[("E01", "E09", "waste-heat-low")]               # 38 °C < 55 + 10 °C
     assert [(q["offer"], q["demand"]) for q in low["qualities_failed"]] == [(38, 65)]
+    for to, need in (("E09", 1.2), ("E14", 1600)):                # the 0.98 MPa network cannot be raised
+        assert [q["demand"] for q in refused[("E01", to, "steam")]["qualities_failed"]] == [need]
+    weak = refused[("E05", "E12", "by-product-hcl")]             # 20 < 28 %, TOC 1500 > 100 mg/L
+    assert {q["offer"] for q in weak["qualities_failed"]} == {20, 1500}
+    fly = refused[("E11", "E09", "incineration-fly-ash")]         # HW18 incinerator ash is not coal fly ash
+    assert "不是粉煤灰" in fly["hazardous"]["zh"] and "HW18 772-003-18" in fly["hazardous"]["zh"]
+    assert "不是高炉水渣" in refused[("E01", "E09", "bottom-ash")]["hazardous"]["zh"]   # not S95 slag powder
+    for f, t, what in (("E05", "E08", "spent-solvent"), ("E12", "E10", "spent-hcl-pickle-liquor"),
+                       ("E14", "E10", "spent-solvent")):           # no licence: only a point-to-point plan could
+        assert "第31项" in refused[(f, t, what)]["hazardous"]["zh"]
 
 
 def test_the_idle_plant_is_set_apart_and_said(park):
@@ -124,9 +191,17 @@ def test_the_idle_plant_is_set_apart_and_said(park):
 
 
 def test_what_the_team_said_must_not_be_said(park):
-    said = every_pair(park)
     proposed = {**pairs(park, "matches"), **pairs(park, "conditional")}
-    assert not any(f == "E11" and t == "E09" for f, t, _ in said)          # incinerator ash to the grinding station
+    assert not any(f == "E11" and t == "E09" for f, t, _ in proposed)      # incinerator ash to the grinding station
+    assert not any(f == "E01" and t in ("E09", "E14") and r == "steam" for f, t, r in proposed)   # 0.98 MPa
+    hydrogen = [m for m in park["symbiosis"]["matches"] + park["symbiosis"]["conditional"] if m["from"] == "E02"
+                and m["offer"].endswith("/hydrogen")]
+    assert sum(m.get("in_offer_unit", m)["amount"] if m["unit"] == "t/a" else m["per_year"]["amount"] / 1e4
+               for m in hydrogen) <= 1700                             # 万Nm³/a: E02 never gives more than it has
+    firm_ash = sum(m["amount"] for m in park["symbiosis"]["matches"] if m["offer"].endswith("/fly-ash"))
+    assert firm_ash <= 6.9 - 5.0                                      # the contracted 5.0万t/a is not offered
+    assert not any(o["enterprise"] == "E07" for o in park["symbiosis"]["unmatched_offers"])   # all sold already
+    assert not any(f == "E05" and t == "E09" for f, t, _ in pairs(park, "matches"))   # 中和石膏 never firm
     assert ("E05", "E07", "spent-sulfuric-acid") not in proposed          # nitration acid on the code alone
     assert not any(f == "E05" and t == "E08" for f, t, _ in proposed)     # spent toluene used unregenerated
     assert not any(t == "E10" for f, t, _ in proposed)                    # no permit, no approved plan
@@ -146,6 +221,13 @@ def test_coded_ash_is_never_coal_fly_ash_and_an_exemption_is_checked():
     assert ("E11", "E09", "fly-ash") not in pairs(result, "matches")
     pickle = pairs(result, "conditional")[("E12", "E10", "spent-hcl-pickle-liquor")]
     assert "第31项" in pickle["hazardous"]["zh"] and "省级生态环境部门" in pickle["hazardous"]["zh"]
+
+
+def test_the_reclaimed_water_plant_follows_from_the_refused_effluent(park):
+    facilities = park["shared_infrastructure"]["facilities"]
+    water = next(f for f in facilities if f["measure"].endswith("/park-water-reuse"))
+    assert water["serves"] == ["E01", "E06", "E09"]                    # Cl⁻, TDS and COD miss their bounds
+    assert water["demand_total"] == {"amount": 5000 + 1500 + 300, "unit": "m³/d"}
 
 
 def test_schema_valid_and_chinese_without_internal_ids(park):

@@ -185,9 +185,10 @@ def _yk_excluded() -> set[str]:
     return {e["enterprise"] for e in yongkang()["excluded"]}
 
 
-def test_yongkang_only_outputs_in_pieces_are_set_aside():
-    # outputs in pieces (万樘, 万台, 万件 …) that cannot be converted to the sector's m² are the only exclusions
-    assert _yk_excluded() <= {"E02", "E03", "E04", "E05", "E07", "E14"}
+def test_yongkang_sets_no_enterprise_aside():
+    # outputs in pieces (万樘, 万台, 万件 …) that cannot be converted to the sector's m² are kept as written and
+    # the enterprise diagnosed (they once set E02, E05 and E14 aside)
+    assert _yk_excluded() == set()
 
 
 def test_yongkang_expected_findings_are_found():
