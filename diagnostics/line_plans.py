@@ -42,6 +42,8 @@ _TEXTS = object()   # the frozen form of a list of texts alone (a technique list
 def _frozen(value: Any) -> Any:
     """A hashable form of an answer or name as written, types kept apart (True, 1 and 1.0 are different answers)."""
     kind = type(value)
+    if kind is str or value is None:   # the usual answer and name: no further test
+        return kind, value
     if kind is list:
         if all(type(v) is str for v in value):
             return _TEXTS, tuple(value)
@@ -57,6 +59,7 @@ class LinePlans:
     def __init__(self, reader: "SurveyReader"):
         self.reader = reader
         self._plans: dict[tuple, Any] = {}
+        self._bounds: dict[str, tuple] = {}   # indicator IRI -> (largest, smallest) positive benchmark
 
     # -- learning
 
@@ -198,10 +201,13 @@ class LinePlans:
 
     def _implausible(self, iri: str, value: float) -> bool:
         """Whether the reader would say the figure is an order of magnitude off the benchmarks (survey._plausible)."""
-        values = [v for v in self.reader.kb.indicators[iri].benchmarks.values() if v > 0]
-        if not values or value == 0:
+        bounds = self._bounds.get(iri)
+        if bounds is None:   # the benchmarks' extremes, once per indicator
+            values = [v for v in self.reader.kb.indicators[iri].benchmarks.values() if v > 0]
+            bounds = self._bounds[iri] = (max(values), min(values)) if values else ()
+        if not bounds or value == 0:
             return False
-        return value > 10 * max(values) or value < min(values) / 10
+        return value > 10 * bounds[0] or value < bounds[1] / 10
 
     # -- materials
 

@@ -5,6 +5,8 @@ can use them; each is documented in diagnostics/survey.md.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from typing import TYPE_CHECKING, Any
 
 from .hw_codes import parse_scope, scope_text
@@ -51,12 +53,17 @@ def read_site(reader: "SurveyReader", ent: "Enterprise", site: Any, path: str) -
         ent.facts[FACT + which] = number
 
 
+@lru_cache(maxsize=1 << 12)   # every enterprise of a survey writes the same few fact keys
+def _permit_name(key: str) -> str:
+    return normalise(key)
+
+
 def take_permit_keys(reader: "SurveyReader", ent: "Enterprise", facts: dict, path: str) -> dict:
     """The facts without the permit keys read here: a permit number answers 接收危险废物的依据 (持证, or 无 where it
     says none); the approved scope is kept for matching the offer's code."""
     rest = {}
     for key, value in facts.items():
-        name = normalise(str(key))
+        name = _permit_name(key) if type(key) is str else normalise(str(key))
         if name in _PERMIT:
             held = value is not None and normalise(str(value)) not in _NONE and str(value).strip() != ""
             ent.facts.setdefault(BASIS, ("licence",) if held else ("none",))

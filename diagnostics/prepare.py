@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conditions import ConditionCompiler
-from .derived import derive
+from .derived import Conversions, derive
 from .knowledge import Knowledge
 from .requirements import check_limits
 from .enterprise_model import judged_sector
@@ -25,6 +25,7 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
     """Fill every enterprise's `model`; returns the condition compiler it used (rules may reuse its cache)."""
     compiler = ConditionCompiler(kb, survey.units)
     fact_iris = _context_facts(kb)
+    memo = Conversions(survey.units)   # the conversions of the whole survey, each looked up once
     of_sector: dict[str | None, tuple[list, list, list]] = {}   # each by its own sector's formulas, indicators, systems
     for ent in enterprises:
         own = judged_sector(ent, sector)
@@ -32,7 +33,7 @@ def prepare(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector
             of_sector[own] = _sector_model(kb, own)
         derived, indicators, systems = of_sector[own]
         ent.model.context = context_of(survey.scope, ent, fact_iris)
-        derive(kb, survey.units, ent, derived, contradiction_ratio)
+        derive(kb, survey.units, ent, derived, contradiction_ratio, memo)
         _indicator_rules(compiler, ent, indicators)
         _system_conditions(ent, systems)
         ent.model.compliance = check_limits(kb, survey, ent, sector, compiler)

@@ -9,6 +9,7 @@ reference oxygen before they are compared: C_ref = C × (21 − O₂ref) / (21 �
 
 from __future__ import annotations
 
+import functools
 import re
 
 import datetime as dt
@@ -211,20 +212,14 @@ def _unplaced(kb: Knowledge, ent: Enterprise, req: RequirementSet, limit: Limit,
 def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, limit: Limit) -> list[dict]:
     units = survey.units
     target = kb.units.get(limit.unit or "", {}).get("pint")
-    base = {"requirement": req.iri, "requirement_labels": req.labels, "limit": limit.iri, "key": limit.key,
-            "subject": limit.subject, "subject_kind": limit.subject_kind, "subject_labels": kb.label(limit.subject),
-            "point": limit.point, "limit_value": [limit.low, limit.high] if limit.is_range else limit.high,
-            "unit": kb.units.get(limit.unit or "", {}).get("symbol"), "averaging": limit.averaging,
-            "clause": limit.clause or req.clause, "document": req.document, "verified": limit.verified,
-            "area": req.area}
-    if req.local:
-        base["local"] = _local_words(kb, req)
     figures = []
     if limit.subject_kind == "pollutant":
+        subject, stood_for = limit.subject, measured_as(kb)
         for em in ent.emissions:
             if em["stage"] != "emitted":
                 continue
-            if em["pollutant"] != limit.subject and not _stated_as(kb, ent, em, limit.subject):
+            if em["pollutant"] != subject and (stood_for.get(em["pollutant"], "") != subject
+                                               or not _stated_as(kb, ent, em, subject)):
                 continue
             if em.get("point") and limit.point and em["point"] != limit.point:
                 continue
@@ -234,10 +229,13 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
                 continue
             if _medium(em["unit"]) and _medium(target) and _medium(em["unit"]) != _medium(target):
                 continue  # mg/L is a water figure, mg/m³ an air one: never one against the other's limit
-            try:
-                value = units.conversion(em["unit"], target).apply(em["value"]) if target else em["value"]
-            except UnitProblem:
-                continue  # a load or a factor, not a concentration: not this limit's figure
+            if target:
+                conversion = units.converts(em["unit"], target)
+                if conversion is None:
+                    continue  # a load or a factor, not a concentration: not this limit's figure
+                value = conversion.apply(em["value"])
+            else:
+                value = em["value"]
             if _place_unknown(em, limit, req):
                 _unplaced(kb, ent, req, limit, em)
                 continue
@@ -250,9 +248,19 @@ def _check(kb: Knowledge, survey: Survey, ent: Enterprise, req: RequirementSet, 
             value = units.conversion(kb.units[derived.unit]["pint"], target).apply(value)
         figures.append((value, {"derived": ent.model.derived.get(limit.subject)}, limit.subject))
     elif limit.subject_kind == "indicator":
-        for value, process in ent.indicators.get(limit.subject, []):
+        for value, process in ent.indicators.get(limit.subject, ()):
             if isinstance(value, float):
                 figures.append((value, {"process": process}, (limit.subject, process, value)))
+    if not figures:   # most limits find no figure of the enterprise: nothing to build
+        return []
+    base = {"requirement": req.iri, "requirement_labels": req.labels, "limit": limit.iri, "key": limit.key,
+            "subject": limit.subject, "subject_kind": limit.subject_kind, "subject_labels": kb.label(limit.subject),
+            "point": limit.point, "limit_value": [limit.low, limit.high] if limit.is_range else limit.high,
+            "unit": kb.units.get(limit.unit or "", {}).get("symbol"), "averaging": limit.averaging,
+            "clause": limit.clause or req.clause, "document": req.document, "verified": limit.verified,
+            "area": req.area}
+    if req.local:
+        base["local"] = _local_words(kb, req)
     out = []
     for value, em, figure in figures:
         check = {**base, "measured": value, "measured_unit": em.get("unit"), "process": em.get("process"),
@@ -291,6 +299,7 @@ _PER_LITRE = re.compile(r"/\s*(?:l|liter|litre|升)\b|/\s*l$|/\s*升", re.I)
 _PER_CUBIC_METRE = re.compile(r"/\s*n?m(?:\*\*3|\^3|3|³)|/\s*(?:标)?立方米|/\s*cubic_meter", re.I)
 
 
+@functools.lru_cache(maxsize=1024)   # a survey writes few units, checked per figure and limit
 def _medium(unit: str | None) -> str | None:
     """water for a concentration per litre, air for one per cubic metre, None when the unit says neither."""
     if not unit:

@@ -211,6 +211,9 @@ MAX_PLACES = 20   # places listed per unresolved name or unit; `count` says how 
 SUBSECTOR_FACT = "enterprise-subsector"   # a sector's question which of its subsectors a plant is (agri-food)
 
 
+_ENTERPRISE_KEYS = ENTERPRISE_FIELDS | SITE_KEYS | _NOTE_KEYS   # site: {lat, lon}; remarks kept as notes
+
+
 class SurveyReader:
     """Validates a raw survey mapping; collects problems instead of stopping at the first, and keeps every name it
     cannot resolve as written (a warning, listed in `unresolved` with suggestions), never refusing the survey."""
@@ -776,7 +779,7 @@ class SurveyReader:
             self.sector = survey_sector
 
     def _read_enterprise(self, raw: dict, ent: Enterprise, path: str) -> Enterprise:
-        allowed = ENTERPRISE_FIELDS | SITE_KEYS | _NOTE_KEYS   # site: {lat, lon}; remarks kept as notes
+        allowed = _ENTERPRISE_KEYS
         if not raw.keys() <= allowed:
             for key in sorted(set(raw) - allowed, key=str):
                 self.warn(f"{path}.{key}", f"unknown enterprise field, ignored; allowed: "

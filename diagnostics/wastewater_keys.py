@@ -124,10 +124,14 @@ def take_team_keys(reader: SurveyReader, ent: Enterprise, facts: dict, path: str
     rest = {}
     for key, value in facts.items():
         kind = team_key(key) or _route_words(reader, key, value)
+        if kind is None:   # most keys are the sector's own questions: passed on without building their place
+            if note_key(key) and value is not None:
+                ent.notes.append(f"{key}: {value}")
+            else:
+                rest[key] = value
+            continue
         place = f"{path}.{key}"
-        if kind is None and note_key(key) and value is not None:
-            ent.notes.append(f"{key}: {value}")
-        elif kind == "receiving":
+        if kind == "receiving":
             ent.notes.append(f"{key}: {value}")
         elif kind == "water_class":
             ent.water_class = read_water_class(reader, key, value, place) or ent.water_class
@@ -139,12 +143,10 @@ def take_team_keys(reader: SurveyReader, ent: Enterprise, facts: dict, path: str
             else:   # the enterprise's own word: it wins over a route read from an outlet's name
                 ent.routes.insert(0, (mode, f"{key}: {value}", reader._place(place)))
                 ent.own_route = mode
-        elif kind is not None:
+        else:
             number = reader.number(value, place)
             if number is not None and number > 0:
                 ent.flow_keys[kind] = (number, reader._place(place), str(key))
-        else:
-            rest[key] = value
     return rest
 
 
