@@ -1,5 +1,7 @@
-"""Times a whole diagnosis (read JSON, validate, prepare, rules, scoring, aggregation, JSON out) on generated
-surveys of 1,000, 10,000 and 100,000 enterprises, and prints per-stage times, enterprises per second and memory.
+"""Times a whole diagnosis (read JSON, validate, prepare, rules, scoring, aggregation, reduction potential and the
+other pilot sections, JSON out) on generated surveys of 1,000, 10,000 and 100,000 enterprises, and prints per-stage
+times, enterprises per second and memory, and under each run what the diagnosis found (key issues, measures,
+unresolved names, warnings), so that each workload is seen to exercise what it is meant to.
 
     python benchmarks/diagnose.py                        # electroplating: 1k, 10k, 100k
     python benchmarks/diagnose.py 1000 10000             # chosen sizes
@@ -35,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from cpkb.diagnostics.engine import _scope, aggregate, assess, evaluate_rules, recommend
+from cpkb.diagnostics.engine import _pilot_sections, _scope, aggregate, assess, evaluate_rules, recommend
 from cpkb.diagnostics.engine import diagnose
 from cpkb.diagnostics.knowledge import knowledge_for
 from cpkb.diagnostics.limits import SurveyLimits
@@ -49,8 +51,8 @@ from cpkb.settings import load_settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE = EXAMPLES / "electroplating_cluster.json"
-STAGES = ["read JSON", "validate", "prepare", "rules", "scoring", "aggregate+recommend", "model v2 sections",
-          "JSON out"]
+STAGES = ["read JSON", "validate", "prepare", "rules", "scoring", "aggregate+recommend", "potential+pilot",
+          "model v2 sections", "JSON out"]
 
 
 def _jitter(ent: dict, rng: random.Random) -> None:
@@ -110,9 +112,9 @@ def workloads() -> list[str]:
     return ["electroplating", "unresolved"] + sorted(p.stem for p in EXAMPLES.glob("*_messy.yaml"))
 
 
-def run(data: bytes, store, settings) -> dict[str, float]:
+def run(data: bytes, store, settings) -> tuple[dict[str, float], str]:
     """Per-stage seconds of one diagnosis, the stages as diagnose() runs them (enterprises with errors set
-    aside, as `cpkb diagnose --exclude-invalid` does)."""
+    aside, as `cpkb diagnose --exclude-invalid` does), and what it found (_summary)."""
     times = {}
     t = time.perf_counter()
     raw, cells = parse_document(data, "bench.json", SurveyLimits.from_settings(settings))
@@ -141,6 +143,9 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     _scope(kb, survey, enterprises, total, set())
     times["aggregate+recommend"] = time.perf_counter() - t
     t = time.perf_counter()
+    _pilot_sections(kb, survey, enterprises, recommendations)   # eligibility, reduction potential, heavy metals, portfolio
+    times["potential+pilot"] = time.perf_counter() - t
+    t = time.perf_counter()
     model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings)
     times["model v2 sections"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -149,7 +154,18 @@ def run(data: bytes, store, settings) -> dict[str, float]:
     t = time.perf_counter()
     to_json(result)
     times["JSON out"] = time.perf_counter() - t
-    return times
+    return times, _summary(result)
+
+
+def _summary(result: dict) -> str:
+    """What the diagnosis found, so that a workload is seen to exercise what it is meant to (names kept as
+    written, warnings, findings, measures)."""
+    scope = result["scope"]
+    return (f"{scope.get('sector')}: {scope['diagnosed']:,} diagnosed, {len(result['key_issues'])} key issues, "
+            f"{len(result['other_findings'])} other findings, {len(result['recommendations'])} measures, "
+            f"{len(result['unresolved'])} unresolved names, {len(result['warnings']):,} warnings"
+            + (", reduction potential" if "reduction_potential" in result else "")
+            + (", heavy metals" if "heavy_metals" in result else ""))
 
 
 def _rss_mb() -> float:
@@ -171,12 +187,12 @@ def measure(n: int, workload: str, store, settings, profile: bool) -> dict:
             if profiler:
                 profiler.enable()
             gc.disable()  # as `cpkb diagnose` does: no cyclic-GC rescans of the survey's objects
-            times = run(data, store, settings)
+            times, summary = run(data, store, settings)
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3   # kB on Linux
-            report = {"times": times, "rss_before": before, "rss_peak": peak}
+            report = {"times": times, "rss_before": before, "rss_peak": peak, "summary": summary}
         except BaseException as exc:  # noqa: BLE001 - said by the parent, which goes on with the next run
             report = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         os.write(writer, json.dumps(report).encode())
@@ -218,6 +234,8 @@ def main() -> None:
             print(f"{workload:<38} {n:>11,} " + " ".join(f"{times[s]:>19.3f}s" for s in STAGES)
                   + f" {total:>9.3f} {n / total:>9,.0f} {found['rss_before']:>8,.0f} {found['rss_peak']:>8,.0f}"
                   f" {growth / n * 1000:>9.1f}", flush=True)
+            print(f"{'':<38} {'':>11} {found['summary']}; diagnose() whole, after read and validate: "
+                  f"{times['(diagnose once more)']:.3f} s", flush=True)
     print("total = the sum of the stage columns (the second diagnose() call is not counted); RSS MB: before the "
           f"survey is generated, peak MB: the run's peak, MB/1k ent: their difference per 1,000 enterprises. "
           f"Load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")

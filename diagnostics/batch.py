@@ -9,6 +9,8 @@ An AllOf judges its later parts only where the earlier ones left it undecided, a
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
 from typing import Callable, Hashable
 
 from rdflib import URIRef
@@ -152,9 +154,13 @@ class BatchConditions:
         identity = -settled     # true for and, false for or
 
         def evaluate(rows: list[Row]) -> list[int]:
-            result = [identity] * len(rows)
-            open_at = list(range(len(rows)))     # positions no part has settled yet
-            for node in operands:
+            if not rows or not operands:
+                return [identity] * len(rows)
+            # the first part is judged everywhere, and its value is the fold's so far (identity op v is v)
+            judged = self.values(operands[0], rows)
+            result = list(judged)
+            open_at = list(compress(range(len(rows)), map(settled.__ne__, judged)))   # not settled yet
+            for node in operands[1:]:
                 if not open_at:
                     break
                 judged = self.values(node, [rows[i] for i in open_at])
@@ -185,6 +191,19 @@ def _once_per_answer(evaluate: Evaluator, fact: str) -> BatchEvaluator:
     memo: dict[Hashable, int] = {}
 
     def values(rows: list[Row]) -> list[int]:
+        answers = [ent.facts.get(fact, _MISSING) for ent, _ in rows]
+        keys = list(zip(map(type, answers), answers))   # the type too: True, 1 and 1.0 are equal keys of a dict
+        try:
+            new = set(keys).difference(memo)
+        except TypeError:   # an unhashable answer somewhere: the rows one by one
+            return one_by_one(rows)
+        if new:   # an answer not met yet: judged on its first enterprise
+            for (ent, _), key in zip(rows, keys):
+                if key in new and key not in memo:
+                    memo[key] = _AS_INT[evaluate(ent)[0]]
+        return list(map(memo.__getitem__, keys))
+
+    def one_by_one(rows: list[Row]) -> list[int]:
         out = []
         for ent, _ in rows:
             answer = ent.facts.get(fact, _MISSING)
@@ -205,11 +224,13 @@ def _once_per_signature(evaluate: Evaluator) -> BatchEvaluator:
     memo: dict[int, int] = {}
 
     def values(rows: list[Row]) -> list[int]:
-        out = []
-        for ent, signature in rows:
-            value = memo.get(signature)
-            if value is None:
-                value = memo[signature] = _AS_INT[evaluate(ent)[0]]
-            out.append(value)
-        return out
+        signatures = list(map(_SIGNATURE, rows))
+        if not memo.keys() >= set(signatures):   # a signature not met yet: judged on its first enterprise
+            for ent, signature in rows:
+                if signature not in memo:
+                    memo[signature] = _AS_INT[evaluate(ent)[0]]
+        return list(map(memo.__getitem__, signatures))   # a lookup per row, without a Python loop
     return values
+
+
+_SIGNATURE = itemgetter(1)

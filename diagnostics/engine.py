@@ -28,7 +28,7 @@ from .knowledge import Knowledge
 from .scoring import EnterpriseScore, SystemScorer
 from .enterprise_model import judged_sector
 from .survey import Enterprise, Survey, SurveyError
-from .potential import heavy_metal_potential, reduction_potential
+from .potential import heavy_metal_potential, loads_kept, reduction_potential
 from .sewer_plant import by_route
 from .eligibility import eligibility
 from .portfolio import budget_steps
@@ -84,8 +84,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
         "enterprises": [{"id": e.id, "name": e.name, "output": e.output, "output_unit": e.output_unit}
                         for e in enterprises],
         "settings": {"key_issue_prevalence": threshold, "key_issue_min_enterprises": min_count},
-        "excluded": [{"enterprise": eid, "problems": [p.as_dict() for p in survey.problems if p.enterprise == eid]}
-                     for eid in sorted(invalid)],
+        "excluded": _excluded(survey, invalid),
         "key_issues": key,
         "other_findings": others,
         "unconfirmed": unconfirmed,
@@ -112,6 +111,16 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
                                    "messages": unplaced})
     # the conclusion opens the result: a reader of the JSON meets it first, as in every report
     return {"conclusion": write_conclusion(result), **result}
+
+
+def _excluded(survey: Survey, invalid: set[str]) -> list[dict]:
+    """Each enterprise set aside with its problems: grouped in one pass (a scan of every problem per enterprise
+    was quadratic in a survey with many bad records)."""
+    by_enterprise: dict[str, list] = defaultdict(list)
+    for p in survey.problems:
+        if p.enterprise in invalid:
+            by_enterprise[p.enterprise].append(p)
+    return [{"enterprise": eid, "problems": [p.as_dict() for p in by_enterprise[eid]]} for eid in sorted(invalid)]
 
 
 def _set_aside_notes(general: list, invalid: set[str]) -> list[dict]:
@@ -218,13 +227,14 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     if shared["facilities"]:
         sections["shared_infrastructure"] = shared
     scope = survey.scope
-    if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
-        sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
-        by_route(kb, survey, enterprises, sections["reduction_potential"].get("pollutants", []))
-        steps = budget_steps(kb, survey, enterprises, recommendations)
-        if steps is not None:
-            sections["portfolio"] = steps
-    metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
+    with loads_kept(survey, enterprises):   # the three read the same baselines: each pollutant's computed once
+        if scope.get("pilot_type") in ("region", "basin") or scope.get("region") or scope.get("basin"):
+            sections["reduction_potential"] = reduction_potential(kb, survey, enterprises, recommendations)
+            by_route(kb, survey, enterprises, sections["reduction_potential"].get("pollutants", []))
+            steps = budget_steps(kb, survey, enterprises, recommendations)
+            if steps is not None:
+                sections["portfolio"] = steps
+        metals = heavy_metal_potential(kb, survey, enterprises, recommendations)
     if metals:
         sections["heavy_metals"] = metals
     if scope.get("pilot_type") == "park" or any(e.streams for e in enterprises):
@@ -424,6 +434,7 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
 
 
 _ENTERPRISE, _SEVERITY, _RULE = itemgetter("enterprise"), itemgetter("severity"), itemgetter("rule")
+_SIGNATURE = itemgetter(1)   # of a batch row (enterprise, signature)
 
 
 def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
@@ -591,24 +602,34 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
+    signatures = list(map(_SIGNATURE, rows))
+    first = dict(zip(reversed(signatures), reversed(rows)))   # each signature's first row (C loops, no Python one)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
-    for ent, signature in rows:
-        if signature not in settled:
-            settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
-                "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
-    codes = [settled[signature] for _, signature in rows]
-    pending = [row for row, code in zip(rows, codes) if code is None]
+    for signature, (ent, _) in first.items():
+        settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
+            "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
+    if not any(settled.values()):   # the usual case: every enterprise's prerequisite decides
+        pending, reasons = rows, {}
+    else:
+        codes = list(map(settled.__getitem__, signatures))
+        pending = [row for row, code in zip(rows, codes) if code is None]
+        reasons = {}   # by reason, each in row order; the reasons in the order they first occur (below)
+        for (ent, _), code in zip(rows, codes):
+            if code is not None:
+                reasons.setdefault(code, []).append(ent.id)
     values = _prerequisite(batch, measure, pending)
     ids = [ent.id for ent, _ in pending]
-    applies = [eid for eid, value in zip(ids, values) if value != FALSE]
+    applies = list(compress(ids, map(FALSE.__ne__, values)))
     # the survey lacks the facts its prerequisite needs: to be checked
-    unconfirmed = [eid for eid, value in zip(ids, values) if value == UNKNOWN]
-    judged = iter(values)
-    reasons: dict[str, list[str]] = defaultdict(list)   # by reason, in the order the reasons first occur
-    for (ent, _), code in zip(rows, codes):
-        if code is None and next(judged) != FALSE:
-            continue
-        reasons[code or "prerequisite-missing"].append(ent.id)
+    unconfirmed = list(compress(ids, map(UNKNOWN.__eq__, values)))
+    if len(applies) < len(ids):
+        failed = list(compress(ids, map(FALSE.__eq__, values)))
+        if not reasons:
+            reasons = {"prerequisite-missing": failed}
+        else:   # placed among the other reasons where its first enterprise stands
+            position = {row[0].id: n for n, row in enumerate(rows)}
+            reasons = dict(sorted({**reasons, "prerequisite-missing": failed}.items(),
+                                  key=lambda item: position[item[1][0]]))
     return applies, unconfirmed, reasons
 
 

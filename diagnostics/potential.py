@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
+from typing import Iterator
 
 from .area_targets import targets_against_potential
 from .balance_notes import balance_notes
@@ -395,20 +397,59 @@ def heavy_metal_potential(kb: Knowledge, survey: Survey, enterprises: list[Enter
                         "measures on one enterprise combine multiplicatively on what remains."}}
 
 
+@contextmanager
+def loads_kept(survey: Survey, enterprises: list[Enterprise]) -> Iterator[None]:
+    """Within it, baseline_loads of these enterprises (this very list) computes each pollutant once: the reduction
+    potential, the heavy metals and the portfolio read the same baselines (a third of a large diagnosis each time).
+    Each pollutant's rows depend on nothing but the enterprises and that pollutant; callers only read them."""
+    survey.__dict__["_loads_kept"] = (enterprises, {})
+    try:
+        yield
+    finally:
+        survey.__dict__.pop("_loads_kept", None)
+
+
 def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                    pollutants: list[str], why: dict | None = None) -> dict[str, dict[str, dict]]:
+    """pollutant -> enterprise -> baseline row: _baseline_loads, each pollutant's taken from loads_kept's store when
+    one is open for these enterprises (the pollutants in the order _baseline_loads would give them)."""
+    kept = survey.__dict__.get("_loads_kept")
+    if kept is None or kept[0] is not enterprises:
+        return _baseline_loads(kb, survey, enterprises, pollutants, why)
+    store = kept[1]
+    todo = [p for p in dict.fromkeys(pollutants) if p not in store]
+    if todo:
+        reasons: dict = {}
+        first_reported: dict = {}
+        found = _baseline_loads(kb, survey, enterprises, todo, reasons, first_reported)
+        for p in todo:
+            store[p] = (found.get(p, {}), reasons.get(p), first_reported.get(p))
+    # the order of _baseline_loads: pollutants with a reported load by where the first one stands, then the rest
+    reported = sorted((store[p][2], p) for p in dict.fromkeys(pollutants) if store[p][2] is not None)
+    order = [p for _, p in reported] + ([p for p in dict.fromkeys(pollutants) if store[p][2] is None]
+                                        if enterprises else [])
+    out: dict[str, dict[str, dict]] = defaultdict(dict)
+    for p in order:
+        out[p] = store[p][0]
+        if why is not None and store[p][1]:
+            why[p] = dict(store[p][1])
+    return out
+
+
+def _baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], pollutants: list[str],
+                    why: dict | None = None, first_reported: dict | None = None) -> dict[str, dict[str, dict]]:
     """pollutant -> enterprise -> {t_per_a, how, factor, formula[, inputs]}, by the first route that gives a figure:
     the emitted annual load the survey reports (reported); a measured concentration × the enterprise's flue-gas
     flow × operating hours, or × its annual wastewater (measured); an annual load a formula of the knowledge base
     derived, such as the VOCs mass balance (derived); the first emission factor (排污系数) of the sector that
     applies to the enterprise × its output, or × its consumption of the factor's material for a factor per material
     used (estimated). `why`, when given, collects pollutant -> enterprise -> why no per-material factor could be
-    used."""
+    used; `first_reported`, pollutant -> (enterprise, emission) position of its first reported load."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     wanted = set(pollutants)
     derived: dict[str, dict[str, dict]] = defaultdict(dict)
-    for ent in enterprises:
-        for em in ent.emissions:
+    for n, ent in enumerate(enterprises):
+        for k, em in enumerate(ent.emissions):
             if em["pollutant"] in wanted and em["stage"] == "emitted":
                 load = annual_load(survey.units, em)
                 if load is None:
@@ -416,16 +457,22 @@ def baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                 if em.get("derived"):
                     derived[em["pollutant"]][ent.id] = _derived_row(kb, ent, em["pollutant"], load)
                     continue
+                if first_reported is not None:
+                    first_reported.setdefault(em["pollutant"], (n, k))
                 row = out[em["pollutant"]].setdefault(ent.id, {"t_per_a": 0.0, "how": "reported", "factor": None,
                                                                "formula": None, "parts": {}})
                 row["t_per_a"] += load
                 key, process = emission_part(em)
                 part = row["parts"].setdefault(key, {"t_per_a": 0.0, "process": process})
                 part["t_per_a"] += load
+    measured_as = {p: {p, *surrogates(kb, p)} for p in pollutants}
     for ent in enterprises:
+        given = {em["pollutant"] for em in ent.emissions}
         for pollutant in pollutants:
             if ent.id not in out[pollutant]:
-                row = measured_load(kb, survey, ent, pollutant)
+                # measured_load finds nothing without a figure of the pollutant or a stand-in: not called then
+                row = measured_load(kb, survey, ent, pollutant) if not given.isdisjoint(measured_as[pollutant]) \
+                    else None
                 if row is None:
                     row = derived[pollutant].get(ent.id)
                 if row is not None:
