@@ -33,12 +33,12 @@ def figures(store, sector: str) -> dict[str, object]:
         "techniques": c("?x a cpkb:Technique ; cpkb:sector SECTOR"),
         "problems": c("?x a cpkb:Problem ; cpkb:sector SECTOR"),
         "measures": measures,
-        "with cost or payback": f"{econ} ({econ / measures:.0%})" if measures else "0",
-        "… or a saving": f"{priced} ({priced / measures:.0%})" if measures else "0",
+        "with cost or payback": f"{econ} ({econ / measures:.1%})" if measures else "0",
+        "… or a saving": f"{priced} ({priced / measures:.1%})" if measures else "0",
         "indicators": c("?x a cpkb:Indicator ; cpkb:sector SECTOR"),
         "with a level value": c("?x a cpkb:Indicator ; cpkb:sector SECTOR ; cpkb:hasBenchmark ?b"),
         "rules": c("?x a cpkb:Rule ; cpkb:sector SECTOR"),
-        "facts cited / verified": f"{cited} / {verified} ({verified / cited:.0%})" if cited else "0",
+        "facts cited / verified": f"{cited} / {verified} ({verified / cited:.1%})" if cited else "0",
     }
 
 
