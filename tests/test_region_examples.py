@@ -267,7 +267,9 @@ def test_nox_measures_in_sequence_and_what_lacks_cost():
                     if any(e["kind"] == "pollutant" and e["target"] == NOX and e.get("change_pct")
                            for e in rec["expected_effects"])}
     costed = {c.measure for c in pool or []}
-    lacking = {w["measure"] for w in left_out if w["reason"] == "no-cost"}
+    # a cost in another currency with no exchange rate set (steel activated-carbon cleaning, one Japanese order in
+    # JPY) is left out as unconverted, beside those with no cost at all
+    lacking = {w["measure"] for w in left_out if w["reason"] in ("no-cost", "unconverted")}
     assert nox_measures <= costed | lacking
 
 
