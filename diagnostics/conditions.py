@@ -182,7 +182,7 @@ class ConditionCompiler:
                 return None, []
             if process in ent.processes:
                 return True, [{"test": "has_process", "process": process}]
-            if any(kind == "process" for kind, _, _ in ent.unresolved):
+            if ent.has_unresolved_process():
                 return None, []  # a process name kept as written may be this one
             return False, []
 

@@ -72,7 +72,7 @@ def _in_scope(ent: Enterprise, products: frozenset, processes: frozenset) -> boo
         return False
     if processes.intersection(ent.processes):
         return True
-    if ent.processes and not any(kind == "process" for kind, _, _ in ent.unresolved):
+    if ent.processes and not ent.has_unresolved_process():
         return False
     return None
 

@@ -148,7 +148,7 @@ def _processes_not_run(kb: Knowledge, ent: Enterprise, req: RequirementSet) -> d
     components), which every plant has."""
     processes = {limit.process if limit.subject_kind == "pollutant" else None for limit in req.limits}
     if not processes or None in processes or not ent.processes \
-            or any(kind == "process" for kind, _, _ in ent.unresolved):
+            or ent.has_unresolved_process():
         return None
     runs = set(ent.processes) | {em["process"] for em in ent.emissions if em.get("process")}
     if not processes.isdisjoint(runs):

@@ -86,6 +86,10 @@ class Enterprise:
     model: EnterpriseModel = field(default_factory=EnterpriseModel)  # context, derived values, limits (prepare.py)
     hw_permit: dict = field(default_factory=dict)   # hazardous-waste permit: number, scope {HWnn: codes|None} (park_keys)
 
+    def has_unresolved_process(self) -> bool:
+        """Whether a process name was kept as written: any process the knowledge names may be that one."""
+        return any(kind == "process" for kind, _, _ in self.unresolved)
+
 
 @dataclass
 class Survey:
