@@ -123,6 +123,7 @@ class EmbeddedExecutor:
             source = {"rocksdb": str(store_dir / DISK_DIR)}
         else:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
+        source["prefixes"] = PREFIXES  # a job without its own "prefixes" uses these (not pickled with every query)
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
         size += int(settings.get("sparql_kept_workers", 1))  # the kept worker comes on top
         self.pool = SparqlWorkers(source, size, make_share(settings, size),
@@ -182,7 +183,7 @@ class RemoteExecutor:
 
     def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
         """Check the query here (there is no worker process), then forward it within the client's share."""
-        checked = check_query(job["query"], tuple(job["prefixes"].items()))
+        checked = check_query(job["query"], tuple(job.get("prefixes", PREFIXES).items()))
         refuse_extensions(checked)
         slot = self.share.acquire(client, timeout_s)
         overran = False

@@ -55,7 +55,7 @@ def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
             return
         answer = handle(job)
         try:
-            conn.send_bytes(_dumps(answer))
+            send_message(conn.fileno(), _dumps(answer))
         except (OSError, ValueError):
             return
         if isinstance(answer, tuple) and answer and answer[0] in last:
@@ -98,6 +98,18 @@ class Inbox:
             if not chunk:
                 raise EOFError
             self._buffer += chunk
+
+
+def send_message(fd: int, message: bytes) -> None:
+    """One message in Connection's framing, header and bytes in one system call: Connection.send_bytes writes a
+    message past 16 KiB in two, and the reader may wake (a thread switch in the web process) between them."""
+    size = len(message)
+    header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+    written = os.writev(fd, [header, message])
+    if written < len(header) + size:  # a partial write (a signal): the rest the plain way
+        rest = memoryview(header + message)[written:]
+        while rest:
+            rest = rest[os.write(fd, rest):]
 
 
 def _dumps(obj) -> bytes:
@@ -158,7 +170,7 @@ class Worker:
 
     def send_message(self, message: bytes) -> None:
         """A job already encoded (encode)."""
-        self.conn_out.send_bytes(message)
+        send_message(self.conn_out.fileno(), message)
 
     def reply(self, timeout_s: float):
         """The worker's answer, or None when none came within timeout_s (EOFError/OSError when it died)."""
