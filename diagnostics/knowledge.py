@@ -423,6 +423,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "treatment": lambda s: _labels_of(graph, s, CPKB.treatment),
                                     "needs_identification": value(CPKB.needsIdentification),
                                     "shared_facility": many(CPKB.sharedFacility),
+                                    "shared_network": many(CPKB.sharedNetwork),
                                     "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
         qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads),
                                    "format": value(CPKB.valueFormat)}),

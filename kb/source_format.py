@@ -244,6 +244,7 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "treatment": lit("text", CPKB.treatment),
         "needs_identification": lit("bool", CPKB.needsIdentification),  # left after treating a hazardous waste
         "shared_facility": ref("shared-measure", CPKB.sharedFacility, many=True),   # meets such demands park-wide
+        "shared_network": ref("shared-measure", CPKB.sharedNetwork, many=True),     # carries pairs to several users
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),
