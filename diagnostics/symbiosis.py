@@ -115,10 +115,15 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
                   else kb.label(quality))
         row = {"quality": quality, "labels": labels, "reads": reads or "unstated", "demand": bound,
                "unit": bound_unit}
-        if quality not in offer.qualities or reads is None:   # a bound of no stated direction is checked by hand
+        source = quality if quality in offer.qualities else _named_member(offer, demand, quality)
+        if source is None or reads is None:   # a bound of no stated direction is checked by hand
             unknown.append(row)
             continue
-        value, unit = offer.qualities[quality]
+        if source != quality:   # the offer names one member of the group the demand bounds: say which
+            said = offer.named[source]
+            row["labels"] = {"zh": f"{labels['zh']}（供方{said}）", "en": f"{labels['en']} (the offer's {said})"}
+            row["member"] = said
+        value, unit = offer.qualities[source]
         if isinstance(value, str) or isinstance(bound, str):   # a code or grade: the same, case aside
             row["offer"] = value
             ok = isinstance(value, str) and isinstance(bound, str) and value.casefold() == bound.casefold()
@@ -138,6 +143,33 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
             row["let_down"] = True                          # a higher pressure let down to the user's
         (met if ok else failed).append(row)
     return met, failed, unknown
+
+
+_GROUP = re.compile(r"[(（]([^()（）]+)[)）]")
+_COMPONENT_WORDS = ("含量", "浓度", "纯度", "质量分数")
+
+
+def _component(name: str) -> str:
+    text = name.strip()
+    for word in _COMPONENT_WORDS:
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)].strip()
+    return text
+
+
+def _named_member(offer: _Stream, demand: _Stream, quality: str) -> str | None:
+    """The offer's figure for a demand's bound on a group of components written with its members
+    (目标组分(甲苯/甲醇/乙酸乙酯)下限): the one quality the offer names after a member (甲苯含量), as both sides write
+    them; None where the demand lists no members or the offer names none or several of them."""
+    written = demand.named.get(quality)
+    found = _GROUP.search(written) if written else None
+    if not found:
+        return None
+    members = {m.strip() for m in re.split(r"[/／、,，;；]", found.group(1)) if m.strip()}
+    if len(members) < 2:
+        return None
+    hits = [key for key, name in offer.named.items() if _component(name) in members]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _place(ent: Enterprise | None) -> tuple[float, float] | None:
