@@ -252,6 +252,8 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit),                           # none for a code or text quality
         "format": lit("str", CPKB.valueFormat),                   # hw-code | text: not a number (危险废物代码, 等级)
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
+        "molar_mass": lit("number", CPKB.componentMolarMass),    # g/mol of the compound whose share this is
+        "equivalent_as": lit("str", CPKB.equivalentAs),          # the element it exchanges on (Ca), mole for mole
     }),
     "facts": SECTOR_SECTIONS["facts"],
     # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`

@@ -144,6 +144,11 @@ def test_conditional_pairs_say_what_decides_them(park):
     assert "TOC" in hcl["conditions"]["zh"] and "合同" in hcl["conditions"]["zh"]
     ash = pending[("E01", "E09", "fly-ash")]            # the contracted 5.0万t/a, only once the contract ends
     assert ash["amount"] == pytest.approx(5.0) and "合同至2025-12" in ash["conditions"]["zh"]
+    slag = pending[("E03", "E01", "carbide-slag")]      # CaCO3 ≥ 90 % asked, Ca(OH)2 88 % offered: on moles of Ca
+    ratio = (88 / 74.092) / (90 / 100.086)              # t of limestone one t of dry slag replaces (≈ 1.32)
+    assert slag["amount"] == pytest.approx(1.3) and slag["in_offer_unit"]["amount"] == pytest.approx(1.3 / ratio, rel=1e-5)
+    assert slag["in_offer_unit"]["amount"] <= 20 - 17                  # within the 3.0万t/a not under agreement
+    assert "按钙当量替代" in slag["conditions"]["zh"] and "须经试验确认" in slag["conditions"]["zh"]
     gypsum = pending[("E05", "E09", "neutralisation-gypsum")]   # no data, not identified
     assert "鉴别" in gypsum["conditions"]["zh"] and len(gypsum["qualities_unknown"]) == 3
     assert {(e["from"], e["to"]) for e in park["symbiosis"]["existing"]} == {("E01", "E03"), ("E01", "E05")}
