@@ -213,9 +213,10 @@ def _network_summary(label: dict, need: dict, suppliers: list[str], served: list
                      unit: str, treatment: dict | None, treated: list[str], line_km: float,
                      unplaced: list[str]) -> dict[str, str]:
     zh = (f"{label['zh']}：由{'、'.join(suppliers)}供{need['zh']}，服务{len(served)}家企业（{'、'.join(served)}）；"
-          f"按确定配对{_num(firm)} {unit}、另加待核实配对最多{_num(pending)} {unit}设计")
+          f"按确定配对{_num(firm)} {unit}" + (f"、另加待核实配对最多{_num(pending)} {unit}" if pending else "") + "设计")
     en = (f"{label['en']}: {need['en']} from {', '.join(suppliers)} to {len(served)} enterprises ({', '.join(served)}); "
-          f"sized for {_num(firm)} {unit} of firm pairs plus at most {_num(pending)} {unit} of conditional ones")
+          f"sized for {_num(firm)} {unit} of firm pairs"
+          + (f" plus at most {_num(pending)} {unit} of conditional ones" if pending else ""))
     if treatment:
         zh += f"；{'、'.join(treated)}的配对须经{treatment['zh']}，宜集中设一处处理站"
         en += f"; the pairs to {', '.join(treated)} need {treatment['en']}, best done at one shared station"
