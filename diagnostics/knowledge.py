@@ -6,6 +6,7 @@ the store is read once per knowledge-base version into these dataclasses and a n
 
 from __future__ import annotations
 
+import gc
 import threading
 import unicodedata
 import weakref
@@ -298,6 +299,10 @@ def knowledge_for(store: Store) -> Knowledge:
         if cached is None or cached.version != version:
             cached = load_knowledge(store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), version)
             _CACHE[store] = cached
+            # ~330,000 objects living as long as the store: left to the cyclic collector, every full collection
+            # of a long-running process (the web server's) rescans them, a pause of seconds on a loaded machine
+            # inside some visitor's request. Frozen, they are never scanned; reference counting still frees them.
+            gc.freeze()
         return cached
 
 
@@ -423,9 +428,11 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
                                     "treatment": lambda s: _labels_of(graph, s, CPKB.treatment),
                                     "needs_identification": value(CPKB.needsIdentification),
                                     "shared_facility": many(CPKB.sharedFacility),
+                                    "shared_network": many(CPKB.sharedNetwork),
                                     "regulatory": lambda s: _labels_of(graph, s, CPKB.regulatory)}),
         qualities=rows("quality", {"unit": value(CPKB.unit), "reads": lambda s: first_key(s, CPKB.demandReads),
-                                   "format": value(CPKB.valueFormat)}),
+                                   "format": value(CPKB.valueFormat), "molar_mass": value(CPKB.componentMolarMass),
+                                   "equivalent_as": value(CPKB.equivalentAs)}),
         requirement_sets=load_requirements(graph, sector_of, label_of),
         derived=load_derived(graph, sector_of, label_of, units),
         status_bases=load_status_bases(graph),
