@@ -65,7 +65,10 @@ SECTOR_HEADER = Kind("sector", CPKB.Sector, {
 
 # Sections of a sector file, in the order they must be compiled (later ones refer to earlier ones).
 SECTOR_SECTIONS: dict[str, Kind] = {
-    "products": Kind("product", CPKB.Product, {"unit": ref("unit", CPKB.productUnit)}),
+    "products": Kind("product", CPKB.Product, {
+        "unit": ref("unit", CPKB.productUnit),
+        "broader": ref("product", SKOS.broader),   # the general product this one is a kind of (食糖 for 甜菜糖)
+    }),
     "processes": Kind("process", CPKB.Process, {
         "order": lit("int", CPKB.order, required=True),
         "part_of": ref("process", CPKB.partOf),
@@ -244,6 +247,7 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "treatment": lit("text", CPKB.treatment),
         "needs_identification": lit("bool", CPKB.needsIdentification),  # left after treating a hazardous waste
         "shared_facility": ref("shared-measure", CPKB.sharedFacility, many=True),   # meets such demands park-wide
+        "shared_network": ref("shared-measure", CPKB.sharedNetwork, many=True),     # carries pairs to several users
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),
@@ -251,6 +255,8 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit),                           # none for a code or text quality
         "format": lit("str", CPKB.valueFormat),                   # hw-code | text: not a number (危险废物代码, 等级)
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
+        "molar_mass": lit("number", CPKB.componentMolarMass),    # g/mol of the compound whose share this is
+        "equivalent_as": lit("str", CPKB.equivalentAs),          # the element it exchanges on (Ca), mole for mole
     }),
     "facts": SECTOR_SECTIONS["facts"],
     # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`
