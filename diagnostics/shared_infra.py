@@ -9,6 +9,7 @@ from __future__ import annotations
 from .knowledge import Knowledge
 from .potential import baseline_loads
 from .survey import Enterprise, Survey
+from .units import UnitConverter, UnitProblem
 
 MIN_SERVED = 2   # one enterprise is not a shared facility
 
@@ -105,3 +106,127 @@ def _facility(kb: Knowledge, measure: str, resource: str, short: list[dict], fai
                     "en": f"{label['en']}: serves {len(served)} enterprises ({', '.join(served)}); the park's "
                           f"{need['en']} today misses their bounds on {', '.join(v['en'] for v in missed.values())}."},
     }
+
+
+def networks_from_symbiosis(kb: Knowledge, units: UnitConverter, symbiosis: dict) -> list[dict]:
+    """One shared network for the pairs of a piped resource that reach several receivers: where the park's proposed
+    pairs (firm or conditional; not the parts waiting on a contract) of a resource whose type names a
+    `shared_network` (hydrogen → 园区氢气管网及集中净化, steam → 园区集中供热) go to at least MIN_SERVED
+    enterprises, one network from the suppliers serves them all instead of a line per pair, with one treatment where
+    the pairs need the resource's routine treatment. Sized on the pairs' yearly amounts: firm ones in full, conditional
+    ones no more than what their supplier has left after the firm ones (several conditional pairs share that rest)."""
+    rows = [(kind, m) for kind in ("matches", "conditional") for m in symbiosis.get(kind) or []
+            if not m.get("from_committed")]
+    by_resource: dict[str, list[tuple[str, dict]]] = {}
+    for kind, m in rows:
+        by_resource.setdefault(m["demand"], []).append((kind, m))
+    out = []
+    for resource, pairs in by_resource.items():
+        for measure in kb.resources.get(resource, {}).get("shared_network") or []:
+            if len({m["to"] for _, m in pairs}) >= MIN_SERVED:
+                found = _network(kb, units, measure, resource, pairs, symbiosis)
+                if found:
+                    out.append(found)
+    return out
+
+
+# The yearly bases a network is sized on (mass, energy, volume) and how each is shown; a gas's volume is normal m³.
+_BASES = (("t / year", "t/a"), ("GJ / year", "GJ/a"), ("m**3 / year", "m³/a"))
+
+
+def _yearly(units: UnitConverter, m: dict, base: str) -> float | None:
+    """A pair's amount on a yearly `base`: its yearly figure, else as the offer writes it, else as the demand does."""
+    for got in (m.get("per_year"), m.get("in_offer_unit"), {"amount": m["amount"], "unit": m["unit"]}):
+        if got:
+            found = units.converts(got["unit"], base)
+            if found is not None:
+                return found.apply(got["amount"])
+    return None
+
+
+def _target_unit(units: UnitConverter, pairs: list[dict], gas: bool) -> tuple[str, str] | None:
+    """The first yearly base every pair's amount converts to (hydrogen written in t/a and Nm³/h: normal m³ a year),
+    with the unit shown."""
+    for base, shown in _BASES:
+        if all(_yearly(units, m, base) is not None for m in pairs):
+            return base, ("Nm³/a" if gas and shown == "m³/a" else shown)
+    return None
+
+
+def _conditional_room(units: UnitConverter, symbiosis: dict, pairs: list[dict], target: str) -> float:
+    """What the conditional pairs can add: per supplier's offer, their sum, but no more than what the offer has left
+    after the firm pairs (conditional pairs are not drawn down, so two of them may name the same tonnes)."""
+    left = {(o["enterprise"], o["resource"]): o["amount_left"] for o in symbiosis.get("unmatched_offers") or []}
+    by_offer: dict[tuple[str, str], list[dict]] = {}
+    for m in pairs:
+        by_offer.setdefault((m["from"], m["offer"]), []).append(m)
+    total = 0.0
+    for key, group in by_offer.items():
+        asked = sum(_yearly(units, m, target) for m in group)
+        # the offer's rest in the target unit, at the rate of the pair that carries most per unit of the offer
+        per_unit = max(_yearly(units, m, target) / (m.get("in_offer_unit") or m)["amount"] for m in group)
+        total += min(asked, left.get(key, 0.0) * per_unit)
+    return total
+
+
+def _network(kb: Knowledge, units: UnitConverter, measure: str, resource: str, pairs: list[tuple[str, dict]],
+             symbiosis: dict) -> dict | None:
+    rows = [m for _, m in pairs]
+    found = _target_unit(units, rows, kb.resources.get(resource, {}).get("form") == "gas")
+    if found is None:
+        return None
+    target, shown = found
+    firm = [m for kind, m in pairs if kind == "matches"]
+    pending = [m for kind, m in pairs if kind == "conditional"]
+    firm_total = sum(_yearly(units, m, target) for m in firm)
+    pending_total = _conditional_room(units, symbiosis, pending, target)
+    served = sorted({m["to"] for m in rows})
+    suppliers = sorted({m["from"] for m in rows})
+    treated = sorted({m["to"] for m in rows if m.get("treatment")})
+    treatment = next((m["treatment"]["labels"] for m in rows if m.get("treatment")), None)
+    line_km = round(sum(m["distance_km"] for m in rows if m.get("distance_km") is not None), 2)
+    unplaced = sorted({f"{m['from']}→{m['to']}" for m in rows if m.get("distance_km") is None})
+    label, need = kb.label(measure), kb.label(resource)
+    return {
+        "measure": measure, "labels": label, "shared_measure": True, "serves": served, "suppliers": suppliers,
+        "to_confirm": sorted({m["to"] for m in pending}),
+        "because": [{"problem": None, "labels": _because(need, suppliers, served, len(rows))}],
+        "scale": [], "demand_total": {"amount": round(firm_total + pending_total, 6), "unit": shown},
+        "carried": {"firm": round(firm_total, 6), "conditional": round(pending_total, 6), "unit": shown},
+        "pairs": [{"from": m["from"], "to": m["to"], "firm": m in firm, "amount": round(_yearly(units, m, target), 6),
+                   "unit": shown, "distance_km": m.get("distance_km")} for m in rows],
+        "treatment": {"labels": treatment, "for": treated} if treatment else None,
+        "line_km": line_km, "unplaced": unplaced,
+        "output_served": None, "output_unit": None, "cost_class": None, "economics": None, "from_symbiosis": True,
+        "summary": _network_summary(label, need, suppliers, served, firm_total, pending_total, shown, treatment,
+                                    treated, line_km, unplaced),
+    }
+
+
+def _because(need: dict, suppliers: list[str], served: list[str], n: int) -> dict[str, str]:
+    return {"zh": f"园区内{need['zh']}配对{n}对，由{'、'.join(suppliers)}通向{len(served)}家需方，共用一套管网比逐对建线省投资和占地",
+            "en": f"{n} pairs of {need['en']} in the park run from {', '.join(suppliers)} to {len(served)} receivers; one "
+                  "shared network costs less in money and room than a line per pair"}
+
+
+def _network_summary(label: dict, need: dict, suppliers: list[str], served: list[str], firm: float, pending: float,
+                     unit: str, treatment: dict | None, treated: list[str], line_km: float,
+                     unplaced: list[str]) -> dict[str, str]:
+    zh = (f"{label['zh']}：由{'、'.join(suppliers)}供{need['zh']}，服务{len(served)}家企业（{'、'.join(served)}）；"
+          f"按确定配对{_num(firm)} {unit}、另加待核实配对最多{_num(pending)} {unit}设计")
+    en = (f"{label['en']}: {need['en']} from {', '.join(suppliers)} to {len(served)} enterprises ({', '.join(served)}); "
+          f"sized for {_num(firm)} {unit} of firm pairs plus at most {_num(pending)} {unit} of conditional ones")
+    if treatment:
+        zh += f"；{'、'.join(treated)}的配对须经{treatment['zh']}，宜集中设一处处理站"
+        en += f"; the pairs to {', '.join(treated)} need {treatment['en']}, best done at one shared station"
+    if line_km:
+        zh += f"；各配对直线距离合计约{line_km:g} km（管线实际走向沿管廊，更长）"
+        en += f"; the pairs' straight-line distances add up to about {line_km:g} km (the route along the pipe rack is longer)"
+    if unplaced:
+        zh += f"；{'、'.join(unplaced)}无坐标，未计距离"
+        en += f"; {', '.join(unplaced)} have no coordinates and no distance"
+    return {"zh": zh + "。", "en": en + "."}
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

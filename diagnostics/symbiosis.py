@@ -17,6 +17,7 @@ conditional on the contract where a demand is still short.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -115,10 +116,20 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
                   else kb.label(quality))
         row = {"quality": quality, "labels": labels, "reads": reads or "unstated", "demand": bound,
                "unit": bound_unit}
-        if quality not in offer.qualities or reads is None:   # a bound of no stated direction is checked by hand
+        source = quality if quality in offer.qualities else _named_member(offer, demand, quality)
+        if source is None and reads == "at-least":   # another compound of the same element (Ca(OH)2 for CaCO3)
+            equivalent = _equivalent(kb, survey, offer, quality, bound, bound_unit)
+            if equivalent:
+                unknown.append({**row, "equivalent": equivalent})
+                continue
+        if source is None or reads is None:   # a bound of no stated direction is checked by hand
             unknown.append(row)
             continue
-        value, unit = offer.qualities[quality]
+        if source != quality:   # the offer names one member of the group the demand bounds: say which
+            said = offer.named[source]
+            row["labels"] = {"zh": f"{labels['zh']}（供方{said}）", "en": f"{labels['en']} (the offer's {said})"}
+            row["member"] = said
+        value, unit = offer.qualities[source]
         if isinstance(value, str) or isinstance(bound, str):   # a code or grade: the same, case aside
             row["offer"] = value
             ok = isinstance(value, str) and isinstance(bound, str) and value.casefold() == bound.casefold()
@@ -138,6 +149,65 @@ def _quality_check(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Strea
             row["let_down"] = True                          # a higher pressure let down to the user's
         (met if ok else failed).append(row)
     return met, failed, unknown
+
+
+_GROUP = re.compile(r"[(（]([^()（）]+)[)）]")
+_COMPONENT_WORDS = ("含量", "浓度", "纯度", "质量分数")
+
+
+def _component(name: str) -> str:
+    text = name.strip()
+    for word in _COMPONENT_WORDS:
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)].strip()
+    return text
+
+
+def _named_member(offer: _Stream, demand: _Stream, quality: str) -> str | None:
+    """The offer's figure for a demand's bound on a group of components written with its members
+    (目标组分(甲苯/甲醇/乙酸乙酯)下限): the one quality the offer names after a member (甲苯含量), as both sides write
+    them; None where the demand lists no members or the offer names none or several of them."""
+    written = demand.named.get(quality)
+    found = _GROUP.search(written) if written else None
+    if not found:
+        return None
+    members = {m.strip() for m in re.split(r"[/／、,，;；]", found.group(1)) if m.strip()}
+    if len(members) < 2:
+        return None
+    hits = [key for key, name in offer.named.items() if _component(name) in members]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _molar(kb: Knowledge, quality: str) -> tuple[float, str] | None:
+    info = kb.qualities.get(quality, {})
+    try:
+        mass = float(info.get("molar_mass") or "nan")
+    except ValueError:
+        return None
+    return (mass, info["equivalent_as"]) if info.get("equivalent_as") and mass > 0 else None
+
+
+def _equivalent(kb: Knowledge, survey: Survey, offer: _Stream, quality: str, bound, bound_unit) -> dict | None:
+    """A demand's floor on one compound's share (CaCO3 ≥ 90 %) against an offer stating another compound of the same
+    element (Ca(OH)2 88 %): how many tonnes of the demand's material one tonne of the offer replaces, on moles of the
+    element — (offer share ÷ its molar mass) ÷ (demand floor ÷ the demand compound's molar mass)."""
+    wanted = _molar(kb, quality)
+    if wanted is None or isinstance(bound, str) or not bound or bound <= 0:
+        return None
+    for other, (value, unit) in offer.qualities.items():
+        got = _molar(kb, other)
+        if other == quality or got is None or got[1] != wanted[1] or isinstance(value, str):
+            continue
+        try:
+            share = survey.units.conversion(unit, bound_unit).apply(value) if unit and bound_unit else value
+        except UnitProblem:
+            continue
+        if share <= 0:
+            continue
+        return {"quality": other, "labels": kb.label(other), "offer": round(share, 6), "as": wanted[1],
+                "molar_mass": {"offer": got[0], "demand": wanted[0]},
+                "ratio": round((share / got[0]) / (bound / wanted[0]), 6)}
+    return None
 
 
 def _place(ent: Enterprise | None) -> tuple[float, float] | None:
@@ -223,6 +293,9 @@ def _pair(kb: Knowledge, survey: Survey, by_id: dict, offer: _Stream, demand: _S
     if mistaken:
         return "refused", (offer, demand, factor, [], [], [], _not_the_same(kb, offer, demand), [])
     met, failed, unknown = _quality_check(kb, survey, offer, demand)
+    swap = next((q["equivalent"] for q in unknown if q.get("equivalent")), None)
+    if swap:   # a tonne of the offer replaces `ratio` tonnes of what the demand names, on moles of the element
+        factor = dataclasses.replace(factor, factor=factor.factor * swap["ratio"])
     treatable = set(resource.get("treatable") or [])
     treat = [q for q in failed if q["quality"] in treatable]
     failed = [q for q in failed if q["quality"] not in treatable]
@@ -374,7 +447,8 @@ def _row(kb: Knowledge, survey: Survey, pair: tuple, amount: float, places: dict
                       resource.get("form") == "gas")
     if per_year:
         row["per_year"] = per_year
-    if offer.unit != demand.unit:   # the same amount as the offer writes it (800.6万Nm3/a of 720 t/a hydrogen)
+    if offer.unit != demand.unit or any(q.get("equivalent") for q in unknown):   # as the offer writes it (800.6万Nm3/a
+        # of 720 t/a hydrogen; 0.98万t/a of carbide slag for 1.3万t/a of limestone)
         row["in_offer_unit"] = {"amount": round(amount / factor.factor, 6), "unit": offer.unit}
     a, b = places.get(offer.enterprise), places.get(demand.enterprise)
     if a and b:
@@ -428,6 +502,9 @@ def _amount_notes(kb: Knowledge, survey: Survey, offer: _Stream, demand: _Stream
     return notes
 
 
+# Names of the elements a content quality may exchange on (`equivalent_as` in kb/shared/qualities.yaml).
+_ELEMENTS = {"Ca": ("钙", "calcium"), "Mg": ("镁", "magnesium"), "Na": ("钠", "sodium"), "Fe": ("铁", "iron")}
+
 _READS = {"at-least": ("≥", "不低于", "at least"), "at-most": ("≤", "不高于", "at most"),
           "same": ("=", "为", "to be"), "unstated": ("?", "", "")}
 
@@ -461,6 +538,17 @@ def _conditions(met: list, failed: list, unknown: list, legal_note: dict | None,
                   f"{q['unit'] or ''}".strip())
     for q in unknown:
         need = f"{_v(q['demand'])} {q['unit'] or ''}".strip()
+        if q.get("equivalent"):   # another compound of the same element: compared on moles of it, to be tried
+            e = q["equivalent"]
+            element = _ELEMENTS.get(e["as"], (e["as"], e["as"]))
+            zh.append(f"按{element[0]}当量替代：需方要求{q['labels']['zh']}不低于{need}，供方为{e['labels']['zh']}{_v(e['offer'])} "
+                      f"{q['unit'] or ''}（摩尔质量{_v(e['molar_mass']['demand'])}、{_v(e['molar_mass']['offer'])} g/mol），"
+                      f"1 t供方物料相当于{e['ratio']:.4g} t需方物料；两者不是同一化合物，须经试验确认可以替代")
+            en.append(f"replaced on moles of {element[1]}: the demand wants {q['labels']['en']} at least {need}, the offer "
+                      f"has {e['labels']['en']} {_v(e['offer'])} {q['unit'] or ''} (molar masses "
+                      f"{_v(e['molar_mass']['demand'])}, {_v(e['molar_mass']['offer'])} g/mol): 1 t of the offer stands "
+                      f"for {e['ratio']:.4g} t of what the demand names; not the same compound, to be confirmed by trial")
+            continue
         if q.get("margin"):   # the offer's pressure is the demand's own: the line's pressure drop leaves it short
             zh.append(f"待核实：供方{q['labels']['zh']}{_v(q['offer'])}恰等于需求{need}，管道压降后到户不足，须核实到户压力或另有裕量")
             en.append(f"to check: the offer's {q['labels']['en']} {_v(q['offer'])} is just the demand's {need}; after the "

@@ -244,6 +244,7 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "treatment": lit("text", CPKB.treatment),
         "needs_identification": lit("bool", CPKB.needsIdentification),  # left after treating a hazardous waste
         "shared_facility": ref("shared-measure", CPKB.sharedFacility, many=True),   # meets such demands park-wide
+        "shared_network": ref("shared-measure", CPKB.sharedNetwork, many=True),     # carries pairs to several users
         "regulatory": lit("text", CPKB.regulatory),
         "unit": ref("unit", CPKB.unit),
     }),
@@ -251,6 +252,8 @@ SHARED_SECTIONS: dict[str, Kind] = {
         "unit": ref("unit", CPKB.unit),                           # none for a code or text quality
         "format": lit("str", CPKB.valueFormat),                   # hw-code | text: not a number (危险废物代码, 等级)
         "demand_reads": vocab("DemandReading", CPKB.demandReads, required=True),
+        "molar_mass": lit("number", CPKB.componentMolarMass),    # g/mol of the compound whose share this is
+        "equivalent_as": lit("str", CPKB.equivalentAs),          # the element it exchanges on (Ca), mole for mole
     }),
     "facts": SECTOR_SECTIONS["facts"],
     # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`

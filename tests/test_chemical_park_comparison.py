@@ -144,6 +144,11 @@ def test_conditional_pairs_say_what_decides_them(park):
     assert "TOC" in hcl["conditions"]["zh"] and "合同" in hcl["conditions"]["zh"]
     ash = pending[("E01", "E09", "fly-ash")]            # the contracted 5.0万t/a, only once the contract ends
     assert ash["amount"] == pytest.approx(5.0) and "合同至2025-12" in ash["conditions"]["zh"]
+    slag = pending[("E03", "E01", "carbide-slag")]      # CaCO3 ≥ 90 % asked, Ca(OH)2 88 % offered: on moles of Ca
+    ratio = (88 / 74.092) / (90 / 100.086)              # t of limestone one t of dry slag replaces (≈ 1.32)
+    assert slag["amount"] == pytest.approx(1.3) and slag["in_offer_unit"]["amount"] == pytest.approx(1.3 / ratio, rel=1e-5)
+    assert slag["in_offer_unit"]["amount"] <= 20 - 17                  # within the 3.0万t/a not under agreement
+    assert "按钙当量替代" in slag["conditions"]["zh"] and "须经试验确认" in slag["conditions"]["zh"]
     gypsum = pending[("E05", "E09", "neutralisation-gypsum")]   # no data, not identified
     assert "鉴别" in gypsum["conditions"]["zh"] and len(gypsum["qualities_unknown"]) == 3
     assert {(e["from"], e["to"]) for e in park["symbiosis"]["existing"]} == {("E01", "E03"), ("E01", "E05")}
@@ -154,9 +159,14 @@ def test_hazardous_wastes_go_only_where_the_permit_covers_the_code(park):
     acid = pending[("E02", "E07", "spent-sulfuric-acid")]   # 2 800 t/a = 0.28万t/a; 261-058-34 in E07's permit
     assert acid["amount"] == pytest.approx(2800 / 10000) and acid["unit"] == "万t/a"
     assert "核准类别HW34（261-057-34、261-058-34、900-300-34、900-349-34）含该废物" in acid["hazardous"]["zh"]
-    toluene, methanol = pending[("E05", "E04", "spent-solvent")], pending[("E14", "E04", "spent-solvent")]
+    # E04 bounds 目标组分(甲苯/甲醇/乙酸乙酯) ≥ 85 %; E05 writes 甲苯含量 88 %, E14 甲醇含量 88 %: the member each names
+    toluene, methanol = pairs(park, "matches")[("E05", "E04", "spent-solvent")], pending[("E14", "E04", "spent-solvent")]
     assert (toluene["amount"], methanol["amount"]) == (1800, 400) and 1800 + 400 <= 2500
     assert all("含该废物" in m["hazardous"]["zh"] for m in (toluene, methanol))
+    for m, member in ((toluene, "甲苯含量"), (methanol, "甲醇含量")):
+        target = next(q for q in m["qualities_met"] if q.get("member") == member)
+        assert (target["offer"], target["demand"]) == (88, 85)
+    assert [q["labels"]["zh"] for q in methanol["qualities_unknown"]] == ["卤代烃"]   # E14 states no halogens
     refused = pairs(park, "refused")
     dcm = refused[("E05", "E04", "spent-solvent")]          # 900-401-06 is not among 900-402-06, 900-404-06
     assert dcm["amount"] == 600 and "HW06 900-401-06" in dcm["hazardous"]["zh"] and "不含该废物" in dcm["hazardous"]["zh"]
@@ -228,6 +238,25 @@ def test_the_reclaimed_water_plant_follows_from_the_refused_effluent(park):
     water = next(f for f in facilities if f["measure"].endswith("/park-water-reuse"))
     assert water["serves"] == ["E01", "E06", "E09"]                    # Cl⁻, TDS and COD miss their bounds
     assert water["demand_total"] == {"amount": 5000 + 1500 + 300, "unit": "m³/d"}
+
+
+def test_pairs_to_several_receivers_become_one_shared_network(park):
+    nets = {f["measure"].rsplit("/", 1)[1]: f for f in park["shared_infrastructure"]["facilities"] if "carried" in f}
+    h2 = nets["park-hydrogen-network"]                  # S02: E02's hydrogen to E05 and E14, one purification
+    assert (h2["suppliers"], h2["serves"]) == (["E02"], ["E05", "E14"])
+    assert h2["carried"]["unit"] == "Nm³/a"
+    assert h2["carried"]["firm"] == pytest.approx(720e3 / 0.08994, rel=1e-6)      # 720 t/a at 0.08994 kg/Nm³
+    assert h2["carried"]["conditional"] == pytest.approx(500 * 8000)             # 500 Nm³/h × 8000 h, to purify
+    assert h2["treatment"]["for"] == ["E05"] and "催化脱氧" in h2["summary"]["zh"]
+    assert h2["carried"]["firm"] + h2["carried"]["conditional"] <= 1700e4        # never more than E02 vents
+    steam = nets["park-central-steam"]                  # S03: E06's 3.82 MPa and E11's vented steam
+    assert {"E09", "E14", "E05"} <= set(steam["serves"]) and set(steam["suppliers"]) == {"E06", "E11"}
+    firm = {(p["from"], p["to"]): p["amount"] for p in steam["pairs"] if p["firm"]}
+    assert (firm[("E06", "E09")], firm[("E06", "E14")]) == (pytest.approx(10 * 7200), pytest.approx(5 * 8000))
+    # conditional pairs share what E06 has left after the firm ones and E11's 3.5 t/h × 7200 h: no tonne twice
+    left = 25 * 8000 - sum(a for (f, _), a in firm.items() if f == "E06")
+    assert steam["carried"]["conditional"] <= left + 3.5 * 7200 + 1e-6
+    assert not any(w in f["summary"]["zh"] for f in nets.values() for w in ("https://", "park-"))
 
 
 def test_schema_valid_and_chinese_without_internal_ids(park):
