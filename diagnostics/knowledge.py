@@ -182,7 +182,8 @@ class Knowledge:
     sector_targets: dict[str, list[dict]] = field(default_factory=dict)        # sector IRI -> reduction targets
     generation_factors: list[dict] = field(default_factory=list)   # 产排污系数, to estimate unreported loads
     document_numbers: dict[str, str] = field(default_factory=dict)   # source IRI -> DB33/2146-2018, GB 16297-1996
-    system_scopes: dict[str, tuple[frozenset, frozenset]] = field(default_factory=dict)   # system -> products, processes
+    # system -> (products, processes, the broader products of those products: 食糖 above 甘蔗糖, which decide nothing)
+    system_scopes: dict[str, tuple[frozenset, frozenset, frozenset]] = field(default_factory=dict)
     _label_dicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -329,6 +330,14 @@ def _strs(graph: Graph, subject, prop) -> list[str]:
     return sorted(str(o) for o in graph.objects(subject, prop))
 
 
+def _system_scope(graph: Graph, system) -> tuple[frozenset, frozenset, frozenset]:
+    """Whom an indicator system grades: its products, its processes, and the products broader than its products
+    (食糖 above 甘蔗糖): a maker who names only such a general product has not said which system is its own."""
+    products = frozenset(map(str, graph.objects(system, CPKB.product)))
+    general = frozenset(str(b) for p in products for b in graph.transitive_objects(URIRef(p), SKOS.broader)) - products
+    return products, frozenset(map(str, graph.objects(system, CPKB.process))), general
+
+
 def load_knowledge(graph: Graph, version: str) -> Knowledge:
     """Build the engine's view of the knowledge base from its RDF graph."""
     kinds: dict[str, str] = {}
@@ -410,9 +419,7 @@ def load_knowledge(graph: Graph, version: str) -> Knowledge:
         products=rows("product", {"unit": value(CPKB.productUnit)}),
         sources={str(s): _labels(graph, s) for s in graph.subjects(RDF.type, CPKB.SourceDocument)},
         document_numbers={str(s): str(n) for s, n in graph.subject_objects(CPKB.documentNumber)},
-        system_scopes={str(s): (frozenset(map(str, graph.objects(s, CPKB.product))),
-                                frozenset(map(str, graph.objects(s, CPKB.process))))
-                       for s in graph.subjects(RDF.type, CPKB.IndicatorSystem)
+        system_scopes={str(s): _system_scope(graph, s) for s in graph.subjects(RDF.type, CPKB.IndicatorSystem)
                        if (s, CPKB.product, None) in graph or (s, CPKB.process, None) in graph},
         pollutant_roles={iri: set(keys(URIRef(iri), CPKB.role)) for iri, k in kinds.items() if k == "pollutant"},
         regions=rows("region", {"key_pollutants": many(CPKB.keyPollutant), "sectors": many(CPKB.prioritySector),

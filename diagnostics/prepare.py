@@ -62,13 +62,14 @@ def _system_conditions(ent: Enterprise, systems: list) -> None:
             ent.model.systems_not_applicable.add(system)
 
 
-def _in_scope(ent: Enterprise, products: frozenset, processes: frozenset) -> bool | None:
-    """The product decides when every product written was recognised (indicator systems are per product); else a
-    process of the system run decides, and an enterprise whose processes are all recognised and none of them is
-    out; unknown otherwise."""
+def _in_scope(ent: Enterprise, products: frozenset, processes: frozenset, general: frozenset) -> bool | None:
+    """The product decides when every product written was recognised (indicator systems are per product) and none
+    is only a broader product of the system's (白砂糖 is 食糖, made from cane or beet); else a process of the system
+    run decides, and an enterprise whose processes are all recognised and none of them is out; unknown otherwise."""
     if products.intersection(ent.product_iris):
         return True
-    if products and ent.products and len(ent.product_iris) >= len(ent.products):
+    if products and ent.products and len(ent.product_iris) >= len(ent.products) \
+            and not general.intersection(ent.product_iris):
         return False
     if processes.intersection(ent.processes):
         return True

@@ -1114,10 +1114,19 @@ class _Builder:
             [[_pick(f["labels"], self.lang), self.tr("、", ", ").join(f["serves"]),
               self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
               self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
-              or (f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else
+              or (self._carried(f["carried"]) if f.get("carried") else
+                  f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else
                   f"{number(f['demand_total']['amount'])} {f['demand_total']['unit']}" if f.get("demand_total") else "—")]
              for f in found["facilities"]],
             note=self.plain(_pick(found.get("basis"), self.lang)), key=self.tr("共享设施", "shared facilities")))
+
+    def _carried(self, carried: dict) -> str:
+        """A network's size: its firm pairs, and what its conditional pairs may add."""
+        firm = f"{number(carried['firm'])} {carried['unit']}"
+        if not carried.get("conditional"):
+            return firm
+        return self.tr(f"确定{firm}，另加待核实最多{number(carried['conditional'])} {carried['unit']}",
+                       f"{firm} firm, plus at most {number(carried['conditional'])} {carried['unit']} conditional")
 
     def _symbiosis(self, ch: Chapter) -> None:
         found = self.r.get("symbiosis") or {}

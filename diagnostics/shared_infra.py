@@ -49,12 +49,15 @@ def shared_infrastructure(kb: Knowledge, survey: Survey, enterprises: list[Enter
     return {"facilities": facilities,
             "basis": {"zh": f"园区级共享措施（集中供热、共享RTO、集中预处理、共享危废暂存等）推荐给不少于{MIN_SERVED}家企业时，"
                             "提出一处共享设施替代各企业分散的小设施；规模按所服务企业的相关污染物负荷（填报或按产排污系数估算）"
-                            "和产量合计，选址、管网和运营模式须另行论证。",
+                            "和产量合计；园区内同一资源的配对通向不少于2家需方时，提出一套共用管网（规模按各配对年量，"
+                            "待核实配对不超过供方余量）；选址、管网和运营模式须另行论证。",
                       "en": f"When a park-scale shared measure (central steam, a shared RTO, shared pre-treatment, shared "
                             f"hazardous-waste storage …) is recommended to at least {MIN_SERVED} enterprises, one shared "
                             "facility is proposed in place of their small ones; its scale is the combined load of what it "
-                            "acts on (reported, or estimated from generation factors) and the output it serves; siting, "
-                            "networks and operation need their own study."}}
+                            "acts on (reported, or estimated from generation factors) and the output it serves; where the "
+                            "park's pairs of one resource reach at least two receivers, one shared network is proposed "
+                            "(sized on the pairs' yearly amounts, conditional ones within what their supplier has left); "
+                            "siting, networks and operation need their own study."}}
 
 
 def _summary(kb: Knowledge, rec: dict, served: list[str], scale: list[dict]) -> dict[str, str]:
@@ -190,7 +193,7 @@ def _network(kb: Knowledge, units: UnitConverter, measure: str, resource: str, p
     return {
         "measure": measure, "labels": label, "shared_measure": True, "serves": served, "suppliers": suppliers,
         "to_confirm": sorted({m["to"] for m in pending}),
-        "because": [{"problem": None, "labels": _because(need, suppliers, served, len(rows))}],
+        "because": [{"problem": None, "labels": _because(need, suppliers, served, len(rows), treatment, treated)}],
         "scale": [], "demand_total": {"amount": round(firm_total + pending_total, 6), "unit": shown},
         "carried": {"firm": round(firm_total, 6), "conditional": round(pending_total, 6), "unit": shown},
         "pairs": [{"from": m["from"], "to": m["to"], "firm": m in firm, "amount": round(_yearly(units, m, target), 6),
@@ -203,19 +206,25 @@ def _network(kb: Knowledge, units: UnitConverter, measure: str, resource: str, p
     }
 
 
-def _because(need: dict, suppliers: list[str], served: list[str], n: int) -> dict[str, str]:
-    return {"zh": f"园区内{need['zh']}配对{n}对，由{'、'.join(suppliers)}通向{len(served)}家需方，共用一套管网比逐对建线省投资和占地",
-            "en": f"{n} pairs of {need['en']} in the park run from {', '.join(suppliers)} to {len(served)} receivers; one "
-                  "shared network costs less in money and room than a line per pair"}
+def _because(need: dict, suppliers: list[str], served: list[str], n: int, treatment: dict | None,
+             treated: list[str]) -> dict[str, str]:
+    zh = f"园区内{need['zh']}配对{n}对，由{'、'.join(suppliers)}通向{len(served)}家需方，共用一套管网比逐对建线省投资和占地"
+    en = (f"{n} pairs of {need['en']} in the park run from {', '.join(suppliers)} to {len(served)} receivers; one "
+          "shared network costs less in money and room than a line per pair")
+    if treatment:
+        zh += f"；{'、'.join(treated)}的配对须经{treatment['zh']}，宜集中一处处理"
+        en += f"; the pairs to {', '.join(treated)} need {treatment['en']}, best done at one station"
+    return {"zh": zh, "en": en}
 
 
 def _network_summary(label: dict, need: dict, suppliers: list[str], served: list[str], firm: float, pending: float,
                      unit: str, treatment: dict | None, treated: list[str], line_km: float,
                      unplaced: list[str]) -> dict[str, str]:
     zh = (f"{label['zh']}：由{'、'.join(suppliers)}供{need['zh']}，服务{len(served)}家企业（{'、'.join(served)}）；"
-          f"按确定配对{_num(firm)} {unit}、另加待核实配对最多{_num(pending)} {unit}设计")
+          f"按确定配对{_num(firm)} {unit}" + (f"、另加待核实配对最多{_num(pending)} {unit}" if pending else "") + "设计")
     en = (f"{label['en']}: {need['en']} from {', '.join(suppliers)} to {len(served)} enterprises ({', '.join(served)}); "
-          f"sized for {_num(firm)} {unit} of firm pairs plus at most {_num(pending)} {unit} of conditional ones")
+          f"sized for {_num(firm)} {unit} of firm pairs"
+          + (f" plus at most {_num(pending)} {unit} of conditional ones" if pending else ""))
     if treatment:
         zh += f"；{'、'.join(treated)}的配对须经{treatment['zh']}，宜集中设一处处理站"
         en += f"; the pairs to {', '.join(treated)} need {treatment['en']}, best done at one shared station"

@@ -65,7 +65,10 @@ SECTOR_HEADER = Kind("sector", CPKB.Sector, {
 
 # Sections of a sector file, in the order they must be compiled (later ones refer to earlier ones).
 SECTOR_SECTIONS: dict[str, Kind] = {
-    "products": Kind("product", CPKB.Product, {"unit": ref("unit", CPKB.productUnit)}),
+    "products": Kind("product", CPKB.Product, {
+        "unit": ref("unit", CPKB.productUnit),
+        "broader": ref("product", SKOS.broader),   # the general product this one is a kind of (食糖 for 甜菜糖)
+    }),
     "processes": Kind("process", CPKB.Process, {
         "order": lit("int", CPKB.order, required=True),
         "part_of": ref("process", CPKB.partOf),

@@ -206,3 +206,27 @@ def test_agri_food_links_the_cross_sector_measures_it_needs():
     for shared in ("steam-trap-management", "pipe-and-equipment-insulation", "variable-speed-drives",
                    "water-leak-control", "energy-management-system", "regular-cp-audit"):
         assert shared in linked, shared
+
+
+SUGAR_MILLS = {
+    "cpkb_survey": 1,
+    "scope": {"title": "某县制糖企业审核（测试）", "sector": "农副食品加工", "pilot_type": "sector", "year": 2024},
+    "enterprises": [
+        {"id": "S1", "output": {"product": "甜菜糖", "value": 30000, "unit": "t"}},              # says beet
+        {"id": "S2", "output": {"product": "白砂糖", "value": 40000, "unit": "t"},              # only white sugar,
+         "processes": [{"process": "渗出", "complete": True}, {"process": "清净", "complete": True},   # but diffuses beet
+                       {"process": "煮糖", "complete": True}]},
+        {"id": "S3", "output": {"product": "白砂糖", "value": 60000, "unit": "t"},              # mills cane
+         "processes": [{"process": "压榨", "complete": True}, {"process": "清净", "complete": True}]},
+        {"id": "S4", "output": {"product": "甘蔗糖", "value": 50000, "unit": "t"}},              # says cane
+    ],
+}
+
+
+def test_the_cane_sugar_system_grades_cane_mills_only():
+    """HJ/T 186 is for cane sugar: a mill that names beet sugar, or writes only 白砂糖 (食糖, broader than 甘蔗糖) and
+    diffuses beet, is not graded by it; 白砂糖 with cane milling, or 甘蔗糖, is."""
+    result = diagnose(read(SUGAR_MILLS), real_store(), {})
+    graded = {e["enterprise"] for e in result["indicator_assessment"]["enterprises"]
+              if e["system"].endswith("/cane-sugar-cps")}
+    assert graded == {"S3", "S4"}

@@ -248,6 +248,7 @@ def test_pairs_to_several_receivers_become_one_shared_network(park):
     assert h2["carried"]["firm"] == pytest.approx(720e3 / 0.08994, rel=1e-6)      # 720 t/a at 0.08994 kg/Nm³
     assert h2["carried"]["conditional"] == pytest.approx(500 * 8000)             # 500 Nm³/h × 8000 h, to purify
     assert h2["treatment"]["for"] == ["E05"] and "催化脱氧" in h2["summary"]["zh"]
+    assert "E05的配对须经催化脱氧" in h2["because"][0]["labels"]["zh"]   # shown in the report's table too
     assert h2["carried"]["firm"] + h2["carried"]["conditional"] <= 1700e4        # never more than E02 vents
     steam = nets["park-central-steam"]                  # S03: E06's 3.82 MPa and E11's vented steam
     assert {"E09", "E14", "E05"} <= set(steam["serves"]) and set(steam["suppliers"]) == {"E06", "E11"}

@@ -167,3 +167,28 @@ def test_pairs_rank_on_a_common_basis_not_the_demands_own_units():
     assert common_amount(survey.units, 1.2, "万m3/a") == pytest.approx(12000.0)  # volume on m³
     got = {m["to"]: m for m in find_symbiosis(knowledge(), survey, survey.enterprises)["matches"]}
     assert got["T"]["amount"] == pytest.approx(3) and got["K"]["amount"] == pytest.approx(1000)
+
+
+def test_pairs_of_a_piped_resource_to_several_receivers_become_one_network():
+    """Hydrogen offered by one enterprise, needed by two: one network from it to both, sized on the two pairs (t/a
+    and Nm³/h both on normal m³ a year); with one receiver there is a pair, not a network."""
+    from cpkb.diagnostics.shared_infra import networks_from_symbiosis
+    from cpkb.diagnostics.symbiosis import find_symbiosis
+
+    from diagnose_support import knowledge
+
+    raw = {"cpkb_survey": 1, "scope": {"sector": "化工", "pilot_type": "park"}, "enterprises": [
+        {"id": "S", "streams": [{"direction": "产出", "resource": "氢气", "value": 500, "unit": "万Nm3/a"}]},
+        {"id": "A", "streams": [{"direction": "需求", "resource": "氢气", "value": 90, "unit": "t/a"}]},
+        {"id": "B", "streams": [{"direction": "需求", "resource": "氢气", "value": 100, "unit": "Nm3/h",
+                                 "hours": 6000}]}]}
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    found = networks_from_symbiosis(knowledge(), survey.units, find_symbiosis(knowledge(), survey, survey.enterprises))
+    assert [f["measure"].rsplit("/", 1)[1] for f in found] == ["park-hydrogen-network"]
+    net = found[0]
+    assert (net["suppliers"], net["serves"], net["carried"]["unit"]) == (["S"], ["A", "B"], "Nm³/a")
+    assert net["carried"]["firm"] == pytest.approx(90e3 / 0.08994 + 100 * 6000, rel=1e-6)
+    assert "另加待核实" not in net["summary"]["zh"] and "服务2家企业（A、B）" in net["summary"]["zh"]
+    alone = read({**raw, "enterprises": raw["enterprises"][:2]})
+    assert networks_from_symbiosis(knowledge(), alone.units, find_symbiosis(knowledge(), alone, alone.enterprises)) == []
