@@ -1,6 +1,6 @@
 """Times a whole diagnosis (read JSON, validate, prepare, rules, scoring, aggregation, reduction potential and the
 other pilot sections, JSON out) on generated surveys of 1,000, 10,000 and 100,000 enterprises, and prints per-stage
-times, enterprises per second and memory, and under each run what the diagnosis found (key issues, measures,
+times (wall clock and CPU), enterprises per second and memory, and under each run what the diagnosis found (key issues, measures,
 unresolved names, warnings), so that each workload is seen to exercise what it is meant to.
 
     python benchmarks/diagnose.py                        # electroplating: 1k, 10k, 100k
@@ -112,49 +112,48 @@ def workloads() -> list[str]:
     return ["electroplating", "unresolved"] + sorted(p.stem for p in EXAMPLES.glob("*_messy.yaml"))
 
 
-def run(data: bytes, store, settings) -> tuple[dict[str, float], str]:
-    """Per-stage seconds of one diagnosis, the stages as diagnose() runs them (enterprises with errors set
-    aside, as `cpkb diagnose --exclude-invalid` does), and what it found (_summary)."""
-    times = {}
-    t = time.perf_counter()
+def run(data: bytes, store, settings) -> tuple[dict[str, float], dict[str, float], str]:
+    """Per-stage seconds of one diagnosis, wall clock and this process's CPU time (the latter barely moves with
+    the machine's load), the stages as diagnose() runs them (enterprises with errors set aside, as `cpkb diagnose
+    --exclude-invalid` does), and what it found (_summary)."""
+    times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    clock = [time.perf_counter(), time.process_time()]
+
+    def stage(name: str) -> None:   # the time since the previous stage ended
+        wall, used = time.perf_counter(), time.process_time()
+        times[name], cpu[name] = wall - clock[0], used - clock[1]
+        clock[:] = [time.perf_counter(), time.process_time()]
+
     raw, cells = parse_document(data, "bench.json", SurveyLimits.from_settings(settings))
-    times["read JSON"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("read JSON")
     kb = knowledge_for(store)
     survey = SurveyReader(kb, cells).read(raw)
     assert not any(p.fatal for p in survey.problems), survey.problems[:3]
-    times["validate"] = time.perf_counter() - t
+    stage("validate")
     invalid = survey.invalid_ids
     enterprises = [e for e in survey.enterprises if e.id not in invalid]
     sector = survey.scope["sector"]
-    t = time.perf_counter()
     compiler = prepare(kb, survey, enterprises, sector)   # model v2: context, derived values, variants, limits
-    times["prepare"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("prepare")
     findings, _, _ = evaluate_rules(kb, survey, enterprises, sector)
-    times["rules"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("rules")
     assess(kb, enterprises, sector)
-    times["scoring"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("scoring")
     total = sum(e.output or 0.0 for e in enterprises)
     issues = aggregate(kb, findings, enterprises, total, float(settings["key_issue_prevalence"]))
     recommendations, _ = recommend(kb, survey, [i for i in issues if i["key_issue"]], enterprises, sector)
     _scope(kb, survey, enterprises, total, set())
-    times["aggregate+recommend"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("aggregate+recommend")
     _pilot_sections(kb, survey, enterprises, recommendations)   # eligibility, reduction potential, heavy metals, portfolio
-    times["potential+pilot"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("potential+pilot")
     model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings)
-    times["model v2 sections"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("model v2 sections")
     result = diagnose(survey, store, settings, exclude_invalid=True)
-    times["(diagnose once more)"] = time.perf_counter() - t
-    t = time.perf_counter()
+    stage("(diagnose once more)")
     to_json(result)
-    times["JSON out"] = time.perf_counter() - t
-    return times, _summary(result)
+    stage("JSON out")
+    return times, cpu, _summary(result)
 
 
 def _summary(result: dict) -> str:
@@ -187,12 +186,12 @@ def measure(n: int, workload: str, store, settings, profile: bool) -> dict:
             if profiler:
                 profiler.enable()
             gc.disable()  # as `cpkb diagnose` does: no cyclic-GC rescans of the survey's objects
-            times, summary = run(data, store, settings)
+            times, cpu, summary = run(data, store, settings)
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3   # kB on Linux
-            report = {"times": times, "rss_before": before, "rss_peak": peak, "summary": summary}
+            report = {"times": times, "cpu": cpu, "rss_before": before, "rss_peak": peak, "summary": summary}
         except BaseException as exc:  # noqa: BLE001 - said by the parent, which goes on with the next run
             report = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         os.write(writer, json.dumps(report).encode())
@@ -220,7 +219,7 @@ def main() -> None:
     store = open_store(settings)
     SurveyReader(knowledge_for(store))  # the unit registry is built once per knowledge base, not per survey
     print(f"{'workload':<38} {'enterprises':>11} " + " ".join(f"{s:>20}" for s in STAGES)
-          + f" {'total s':>9} {'ent/s':>9} {'RSS MB':>8} {'peak MB':>8} {'MB/1k ent':>9}")
+          + f" {'total s':>9} {'CPU s':>9} {'ent/s':>9} {'RSS MB':>8} {'peak MB':>8} {'MB/1k ent':>9}")
     for workload in chosen:
         for n in args.sizes:
             found = measure(n, workload, store, settings, args.profile)
@@ -228,15 +227,16 @@ def main() -> None:
             if "error" in found:
                 print(f"{workload:<38} {n:>11,} failed: {found['error']}", flush=True)
                 continue
-            times = found["times"]
-            total = sum(times[s] for s in STAGES)
+            times, cpu = found["times"], found["cpu"]
+            total, total_cpu = sum(times[s] for s in STAGES), sum(cpu[s] for s in STAGES)
             growth = found["rss_peak"] - found["rss_before"]
-            print(f"{workload:<38} {n:>11,} " + " ".join(f"{times[s]:>19.3f}s" for s in STAGES)
-                  + f" {total:>9.3f} {n / total:>9,.0f} {found['rss_before']:>8,.0f} {found['rss_peak']:>8,.0f}"
-                  f" {growth / n * 1000:>9.1f}", flush=True)
+            print(f"{workload:<38} {n:>11,} " + " ".join(f"{times[s]:>9.3f}/{cpu[s]:>8.3f}s" for s in STAGES)
+                  + f" {total:>9.3f} {total_cpu:>9.3f} {n / total:>9,.0f} {found['rss_before']:>8,.0f}"
+                  f" {found['rss_peak']:>8,.0f} {growth / n * 1000:>9.1f}", flush=True)
             print(f"{'':<38} {'':>11} {found['summary']}; diagnose() whole, after read and validate: "
-                  f"{times['(diagnose once more)']:.3f} s", flush=True)
-    print("total = the sum of the stage columns (the second diagnose() call is not counted); RSS MB: before the "
+                  f"{times['(diagnose once more)']:.3f} s (CPU {cpu['(diagnose once more)']:.3f} s)", flush=True)
+    print("Each stage: wall/CPU seconds (CPU: time.process_time() of the run's process, which the machine's load "
+          "barely changes). total = the sum of the stage columns (the second diagnose() call is not counted); RSS MB: before the "
           f"survey is generated, peak MB: the run's peak, MB/1k ent: their difference per 1,000 enterprises. "
           f"Load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 

@@ -555,7 +555,10 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
     chosen, rejected = [], []
-    target_rows: dict[tuple[str, ...], list] = {}   # measures of the same problems have the same target rows
+    # measures of the same problems have the same target rows, and their ids (read once: an enterprise's record
+    # lies far from the next one in memory, and reading its id anew for each of a hundred measures cost more than
+    # judging its prerequisite)
+    target_rows: dict[tuple[str, ...], tuple[list, list[str]]] = {}
     # an enterprise of another sector in a basin or park survey is given its own sector's measures
     sectors = {sector} | {s for e in enterprises if (s := judged_sector(e, sector))}
     for measure in sorted(kb.measures.values(), key=lambda m: m.iri):
@@ -565,8 +568,9 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
         found = target_rows.get(tuple(problems))
         if found is None:
             targets = set().union(*(affected[p] for p in problems))
-            found = target_rows[tuple(problems)] = _in_order(targets, in_order, rows)
-        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, found)
+            ids = _in_order(targets, in_order, rows)
+            found = target_rows[tuple(problems)] = ([rows[eid] for eid in ids], ids)
+        applies, unconfirmed, reasons = _applicable(kb, batch, measure, problems, *found)
         entry = {"measure": measure.iri, "labels": kb.label(measure.iri), "problems": problems,
                  "cost_class": measure.cost, "route": measure.route, "sources": measure.sources,
                  "applicability": measure.applicability.as_dict()}
@@ -594,16 +598,17 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     return chosen, rejected
 
 
-def _in_order(targets: set[str], in_order: list[str], rows: dict) -> list:
-    """The rows of the target enterprises by id: a filter of the sorted ids where the targets are many."""
+def _in_order(targets: set[str], in_order: list[str], rows: dict) -> list[str]:
+    """The ids of the target enterprises in order: a filter of the sorted ids where the targets are many."""
     if len(targets) * 8 > len(in_order) and targets.issubset(rows):
-        return [rows[eid] for eid in in_order if eid in targets]
-    return [rows[eid] for eid in sorted(targets)]
+        return [eid for eid in in_order if eid in targets]
+    return sorted(targets)
 
 
-def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[str], rows: list):
+def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[str], rows: list, row_ids: list[str]):
     """The enterprises a measure applies to (by id), those whose prerequisite the survey cannot confirm, and the
-    others by reason. The technique and process tests are made once per signature (batch.py)."""
+    others by reason. The technique and process tests are made once per signature (batch.py). `row_ids`: the
+    rows' enterprise ids, in row order."""
     # The enterprise must run one of the processes where the measure or the problem it addresses sits
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
@@ -615,16 +620,16 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
         settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
             "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
     if not any(settled.values()):   # the usual case: every enterprise's prerequisite decides
-        pending, reasons = rows, {}
+        pending, ids, reasons = rows, row_ids, {}
     else:
         codes = list(map(settled.__getitem__, signatures))
-        pending = [row for row, code in zip(rows, codes) if code is None]
+        open_ = [code is None for code in codes]
+        pending, ids = list(compress(rows, open_)), list(compress(row_ids, open_))
         reasons = {}   # by reason, each in row order; the reasons in the order they first occur (below)
-        for (ent, _), code in zip(rows, codes):
+        for eid, code in zip(row_ids, codes):
             if code is not None:
-                reasons.setdefault(code, []).append(ent.id)
+                reasons.setdefault(code, []).append(eid)
     values = _prerequisite(batch, measure, pending)
-    ids = [ent.id for ent, _ in pending]
     applies = list(compress(ids, map(FALSE.__ne__, values)))
     # the survey lacks the facts its prerequisite needs: to be checked
     unconfirmed = list(compress(ids, map(UNKNOWN.__eq__, values)))
@@ -633,7 +638,7 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
         if not reasons:
             reasons = {"prerequisite-missing": failed}
         else:   # placed among the other reasons where its first enterprise stands
-            position = {row[0].id: n for n, row in enumerate(rows)}
+            position = {eid: n for n, eid in enumerate(row_ids)}
             reasons = dict(sorted({**reasons, "prerequisite-missing": failed}.items(),
                                   key=lambda item: position[item[1][0]]))
     return applies, unconfirmed, reasons
