@@ -149,3 +149,42 @@ def test_a_client_with_nothing_running_cannot_queue_past_its_share():
     for thread in waiting:
         thread.join()
     share.release("other", held)
+
+
+def test_a_freed_slot_is_handed_over_with_the_waiters_job_started():
+    """The thread that frees a slot runs the next waiter's start (sending its job to the idle worker), so the worker
+    does not wait for the waiting thread to be scheduled; what start returns, or raises, reaches the waiter."""
+    from cpkb.web.sparql_fair import FairShare
+
+    share = FairShare(slots=1, kept=0, running_per_client=1, queued_per_client=2, cooldown_s=5)
+    held = share.acquire("first", 1)
+    ran_in: list[str] = []
+    got: list[tuple] = []
+
+    def start(token):
+        def run():
+            ran_in.append(threading.current_thread().name)
+            if isinstance(token, Exception):
+                raise token
+            return token
+        return run
+
+    waiter = threading.Thread(target=lambda: got.append(share.acquire_started("second", 5, start("job sent"))),
+                              name="waiter", daemon=True)
+    waiter.start()
+    time.sleep(0.3)
+    assert not ran_in  # nothing is started while no slot is free
+    share.release("first", held)  # this thread grants the slot and starts the waiter's job
+    assert ran_in == [threading.current_thread().name]
+    waiter.join(5)
+    assert got == [(held, "job sent")]
+    failure = RuntimeError("pipe broken")
+    behind = threading.Thread(target=lambda: got.append(share.acquire_started("third", 5, start(failure))),
+                              daemon=True)
+    behind.start()
+    time.sleep(0.3)
+    share.release("second", held)
+    behind.join(5)
+    assert got[-1] == (held, failure)  # returned, not raised: the waiter raises it in its own thread
+    share.release("third", held)
+    assert share.acquire_started("fourth", 1, start("at once")) == (held, "at once")  # nobody waits: started here

@@ -237,6 +237,8 @@ def _form(req, limit: int):
 
 
 def _merged(args, form) -> Params:
+    if isinstance(args, Params) and not args._lists:  # the usual POST (thin path): nothing in the URL
+        return form
     return Params([*args.items(multi=True), *form.items(multi=True)])
 
 
@@ -291,6 +293,19 @@ def _unacceptable(form: str) -> Refused:
 
 def _endpoint_iri(req) -> str:
     """The endpoint's own absolute IRI (what url_for('sparql.endpoint', _external=True) gives)."""
+    if isinstance(req, LeanRequest):  # by the environ's raw values: werkzeug's host reading is ~10 µs a request
+        environ = req.environ
+        return _lean_endpoint_iri(environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+                                  environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"))
+    return _root_url(req.scheme, req.host, req.root_path) + "sparql"
+
+
+@lru_cache(maxsize=64)
+def _lean_endpoint_iri(scheme, http_host, server_name, server_port, script_name) -> str:
+    """_endpoint_iri of a LeanRequest made of these environ values (all that its scheme, host and root path read)."""
+    environ = {"wsgi.url_scheme": scheme, "HTTP_HOST": http_host, "SERVER_NAME": server_name,
+               "SERVER_PORT": server_port, "SCRIPT_NAME": script_name}
+    req = LeanRequest({key: value for key, value in environ.items() if value is not None}, b"")
     return _root_url(req.scheme, req.host, req.root_path) + "sparql"
 
 
@@ -402,9 +417,8 @@ def _answer(req, app, sparql: SparqlRequest, settings: dict[str, Any]) -> tuple[
     answer = cache.get(key)
     if answer is not None:
         return answer, download, "hit"
-    job = {
+    job = {  # without "prefixes": the predeclared ones (PREFIXES), which the workers hold already
         "query": sparql.query,
-        "prefixes": PREFIXES,
         "results_type": results_type,
         "graph_type": graph_type,
         "max_rows": int(settings["max_result_rows"]),

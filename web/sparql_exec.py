@@ -25,7 +25,7 @@ from cpkb.kb.namespaces import PREFIXES
 from . import sparql_worker
 from .sparql_fair import FairShare
 from .sparql_guard import CheckedQuery, Refused, check_query, refuse_extensions
-from .worker_pool import WorkerPool, WorkerProblem
+from .worker_pool import WorkerPool, WorkerProblem, encode
 
 
 @dataclass
@@ -70,10 +70,17 @@ class SparqlWorkers:
     def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
         """Run one job for a client within its fair share; Refused 429 (over its share), 503 (no worker
         freed up in time, or one died), 504 (the time limit passed)."""
-        slot = self.share.acquire(client, timeout_s)
+        message = encode(job)  # here, not under the share's lock
+        # the job goes to a worker as soon as a slot is granted, by the thread that freed it when this one waits
+        slot, ticket = self.share.acquire_started(client, timeout_s,
+                                                  lambda: self.pool.start(message, timeout_s, nowait=True))
         overran = False
         try:
-            reply = self.pool.run(job, timeout_s)
+            if isinstance(ticket, Exception):
+                raise ticket
+            if ticket is None:  # no idle worker at the grant (one still starting): wait for one here
+                ticket = self.pool.start(message, timeout_s)
+            reply = self.pool.finish(ticket, timeout_s)
         except WorkerProblem as problem:
             overran = problem.kind == "timeout"
             if problem.kind != "busy":
@@ -116,6 +123,7 @@ class EmbeddedExecutor:
             source = {"rocksdb": str(store_dir / DISK_DIR)}
         else:
             source = {"nquads": str(store_dir / NQUADS_FILE)}
+        source["prefixes"] = PREFIXES  # a job without its own "prefixes" uses these (not pickled with every query)
         size = int(settings.get("sparql_workers") or 0) or max(2, os.cpu_count() or 2)
         size += int(settings.get("sparql_kept_workers", 1))  # the kept worker comes on top
         self.pool = SparqlWorkers(source, size, make_share(settings, size),
@@ -175,7 +183,7 @@ class RemoteExecutor:
 
     def run(self, job: dict, timeout_s: float, client: str = "") -> Answer:
         """Check the query here (there is no worker process), then forward it within the client's share."""
-        checked = check_query(job["query"], tuple(job["prefixes"].items()))
+        checked = check_query(job["query"], tuple(job.get("prefixes", PREFIXES).items()))
         refuse_extensions(checked)
         slot = self.share.acquire(client, timeout_s)
         overran = False

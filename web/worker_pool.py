@@ -55,7 +55,7 @@ def answer_jobs(conn_in, conn, handle, last: tuple[str, ...] = ()) -> None:
             return
         answer = handle(job)
         try:
-            conn.send_bytes(_dumps(answer))
+            send_message(conn.fileno(), _dumps(answer))
         except (OSError, ValueError):
             return
         if isinstance(answer, tuple) and answer and answer[0] in last:
@@ -100,10 +100,27 @@ class Inbox:
             self._buffer += chunk
 
 
+def send_message(fd: int, message: bytes) -> None:
+    """One message in Connection's framing, header and bytes in one system call: Connection.send_bytes writes a
+    message past 16 KiB in two, and the reader may wake (a thread switch in the web process) between them."""
+    size = len(message)
+    header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+    written = os.writev(fd, [header, message])
+    if written < len(header) + size:  # a partial write (a signal): the rest the plain way
+        rest = memoryview(header + message)[written:]
+        while rest:
+            rest = rest[os.write(fd, rest):]
+
+
 def _dumps(obj) -> bytes:
     """A message for the pipe: plain pickle (what Connection.recv reads too), without the ForkingPickler and
     BytesIO that Connection.send makes for every message."""
     return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+
+def encode(job) -> bytes:
+    """A job as the pipe carries it (WorkerPool.start sends it)."""
+    return _dumps(job)
 
 
 class WorkerProblem(Exception):
@@ -150,6 +167,10 @@ class Worker:
 
     def send(self, job) -> None:
         self.conn_out.send_bytes(_dumps(job))
+
+    def send_message(self, message: bytes) -> None:
+        """A job already encoded (encode)."""
+        send_message(self.conn_out.fileno(), message)
 
     def reply(self, timeout_s: float):
         """The worker's answer, or None when none came within timeout_s (EOFError/OSError when it died)."""
@@ -224,14 +245,30 @@ class WorkerPool:
         """The worker's reply to one job; WorkerProblem busy (no worker free within wait_s, default timeout_s),
         timeout (no reply within timeout_s: the worker is killed) or died (it exited or broke its pipe). After
         timeout or died the worker is out of service until its replacement has started (on_replaced)."""
+        return self.finish(self.start(encode(job), timeout_s if wait_s is None else wait_s), timeout_s)
+
+    def start(self, message: bytes, wait_s: float, nowait: bool = False) -> tuple[Worker, float] | None:
+        """Send a job (encode(job)) to an idle worker, waiting at most wait_s for one: the ticket for finish(), or
+        None when nowait and none is idle; WorkerProblem busy or died (the pipe broke: the worker is replaced)."""
         try:
-            worker = self._idle.get(timeout=timeout_s if wait_s is None else wait_s)
+            worker = self._idle.get_nowait() if nowait else self._idle.get(timeout=wait_s)
         except queue.Empty:
+            if nowait:
+                return None
             raise WorkerProblem("busy", f"all {self.size} {self.name} processes are busy") from None
         started = time.monotonic()
         try:
-            worker.send(job)
-            reply = worker.reply(timeout_s)
+            worker.send_message(message)
+        except (OSError, ValueError):
+            self._replace(worker)
+            raise WorkerProblem("died", f"the {self.name} process stopped unexpectedly") from None
+        return worker, started
+
+    def finish(self, ticket: tuple[Worker, float], timeout_s: float):
+        """The reply to the job start() sent, within timeout_s of sending it (see run)."""
+        worker, started = ticket
+        try:
+            reply = worker.reply(max(0.0, started + timeout_s - time.monotonic()))
         except (OSError, EOFError, ValueError, pickle.UnpicklingError):
             self._replace(worker)
             raise WorkerProblem("died", f"the {self.name} process stopped unexpectedly",
