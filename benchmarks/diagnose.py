@@ -129,6 +129,7 @@ def run(data: bytes, store, settings) -> tuple[dict[str, float], dict[str, float
     stage("read JSON")
     kb = knowledge_for(store)
     survey = SurveyReader(kb, cells).read(raw)
+    del raw, cells   # as `cpkb diagnose` does: the parsed tree is not kept while diagnosing
     assert not any(p.fatal for p in survey.problems), survey.problems[:3]
     stage("validate")
     invalid = survey.invalid_ids
@@ -149,6 +150,8 @@ def run(data: bytes, store, settings) -> tuple[dict[str, float], dict[str, float
     stage("potential+pilot")
     model_sections(kb, survey, enterprises, sector, compiler, recommendations, settings)
     stage("model v2 sections")
+    # the staged run's results go before the whole diagnosis runs again, so that the peak memory is one diagnosis's
+    del compiler, findings, issues, recommendations, enterprises
     result = diagnose(survey, store, settings, exclude_invalid=True)
     stage("(diagnose once more)")
     to_json(result)
