@@ -224,7 +224,7 @@ def _once_per_signature(evaluate: Evaluator) -> BatchEvaluator:
     memo: dict[int, int] = {}
 
     def values(rows: list[Row]) -> list[int]:
-        signatures = list(map(_SIGNATURE, rows))
+        signatures = list(map(SIGNATURE, rows))
         if not memo.keys() >= set(signatures):   # a signature not met yet: judged on its first enterprise
             for ent, signature in rows:
                 if signature not in memo:
@@ -233,4 +233,4 @@ def _once_per_signature(evaluate: Evaluator) -> BatchEvaluator:
     return values
 
 
-_SIGNATURE = itemgetter(1)
+SIGNATURE = itemgetter(1)   # of a row (enterprise, signature)

@@ -17,7 +17,7 @@ from cpkb import __version__
 from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
-from .batch import TRUE, UNKNOWN, FALSE, BatchConditions, answers_key
+from .batch import SIGNATURE, TRUE, UNKNOWN, FALSE, BatchConditions, answers_key
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
 from .effects import expected_effects
@@ -440,7 +440,6 @@ def aggregate(kb: Knowledge, findings: dict[str, list[dict]], enterprises: list[
 
 
 _ENTERPRISE, _SEVERITY, _RULE = itemgetter("enterprise"), itemgetter("severity"), itemgetter("rule")
-_SIGNATURE = itemgetter(1)   # of a batch row (enterprise, signature)
 
 
 def _rules_using_obsolete_techniques(kb: Knowledge) -> set[str]:
@@ -613,7 +612,7 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
-    signatures = list(map(_SIGNATURE, rows))
+    signatures = list(map(SIGNATURE, rows))
     first = dict(zip(reversed(signatures), reversed(rows)))   # each signature's first row (C loops, no Python one)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
     for signature, (ent, _) in first.items():

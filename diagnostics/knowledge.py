@@ -301,8 +301,8 @@ def knowledge_for(store: Store) -> Knowledge:
             cached = load_knowledge(store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), version)
             _CACHE[store] = cached
             # ~330,000 objects living as long as the store: left to the cyclic collector, every full collection
-            # of a long-running process (the web server's) rescans them, a pause of seconds on a loaded machine
-            # inside some visitor's request. Frozen, they are never scanned; reference counting still frees them.
+            # of a long-running process (the web server's) rescans them, a pause that grows with them, inside some
+            # visitor's request. Frozen, they are never scanned; reference counting still frees them.
             gc.freeze()
         return cached
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from .knowledge import Knowledge
 from .potential import baseline_loads
 from .survey import Enterprise, Survey
-from .units import UnitConverter, UnitProblem
+from .report_content import number
+from .units import UnitConverter
 
 MIN_SERVED = 2   # one enterprise is not a shared facility
 
@@ -221,10 +222,10 @@ def _network_summary(label: dict, need: dict, suppliers: list[str], served: list
                      unit: str, treatment: dict | None, treated: list[str], line_km: float,
                      unplaced: list[str]) -> dict[str, str]:
     zh = (f"{label['zh']}：由{'、'.join(suppliers)}供{need['zh']}，服务{len(served)}家企业（{'、'.join(served)}）；"
-          f"按确定配对{_num(firm)} {unit}" + (f"、另加待核实配对最多{_num(pending)} {unit}" if pending else "") + "设计")
+          f"按确定配对{number(firm, 4)} {unit}" + (f"、另加待核实配对最多{number(pending, 4)} {unit}" if pending else "") + "设计")
     en = (f"{label['en']}: {need['en']} from {', '.join(suppliers)} to {len(served)} enterprises ({', '.join(served)}); "
-          f"sized for {_num(firm)} {unit} of firm pairs"
-          + (f" plus at most {_num(pending)} {unit} of conditional ones" if pending else ""))
+          f"sized for {number(firm, 4)} {unit} of firm pairs"
+          + (f" plus at most {number(pending, 4)} {unit} of conditional ones" if pending else ""))
     if treatment:
         zh += f"；{'、'.join(treated)}的配对须经{treatment['zh']}，宜集中设一处处理站"
         en += f"; the pairs to {', '.join(treated)} need {treatment['en']}, best done at one shared station"
@@ -235,7 +236,3 @@ def _network_summary(label: dict, need: dict, suppliers: list[str], served: list
         zh += f"；{'、'.join(unplaced)}无坐标，未计距离"
         en += f"; {', '.join(unplaced)} have no coordinates and no distance"
     return {"zh": zh + "。", "en": en + "."}
-
-
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

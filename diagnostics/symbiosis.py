@@ -179,12 +179,12 @@ def _named_member(offer: _Stream, demand: _Stream, quality: str) -> str | None:
 
 
 def _molar(kb: Knowledge, quality: str) -> tuple[float, str] | None:
+    """A content quality's molar mass and the element it exchanges on (kb/shared/qualities.yaml), when it has both."""
     info = kb.qualities.get(quality, {})
-    try:
-        mass = float(info.get("molar_mass") or "nan")
-    except ValueError:
+    if not info.get("equivalent_as") or not info.get("molar_mass"):
         return None
-    return (mass, info["equivalent_as"]) if info.get("equivalent_as") and mass > 0 else None
+    mass = float(info["molar_mass"])
+    return (mass, info["equivalent_as"]) if mass > 0 else None
 
 
 def _equivalent(kb: Knowledge, survey: Survey, offer: _Stream, quality: str, bound, bound_unit) -> dict | None:
