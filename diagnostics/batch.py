@@ -10,7 +10,6 @@ An AllOf judges its later parts only where the earlier ones left it undecided, a
 from __future__ import annotations
 
 from itertools import compress
-from operator import itemgetter
 from typing import Callable, Hashable
 
 from rdflib import URIRef
@@ -23,43 +22,80 @@ from .survey import Enterprise
 
 TRUE, FALSE, UNKNOWN = 1, -1, 0
 _AS_INT = {True: TRUE, False: FALSE, None: UNKNOWN}
-Row = tuple[Enterprise, int]   # an enterprise and the number of its signature: processes, techniques, materials
-BatchEvaluator = Callable[[list[Row]], list[int]]
+# A row is an enterprise's position in the survey's list: what a leaf reads of it (its signature, its answer to a
+# fact) is read off columns made once per survey, so that a batch touches a record only where a closure runs.
+BatchEvaluator = Callable[[list[int]], list[int]]
 _MISSING = object()
 # leaves whose closure reads only the technique lists, processes and names kept as written (the signature)
 _TECHNIQUE_LEAVES = (CPKB.TechniqueInUse, CPKB.TechniqueAbsent, CPKB.ProcessPresent)
 
 
 class BatchConditions:
-    """Batch evaluators of one compiler's conditions, for one survey (technique signatures are numbered per survey)."""
+    """Batch evaluators of one compiler's conditions over one survey's enterprises: made once per diagnosis and
+    shared by the rules and the measures' prerequisites, so that a leaf judged for one is not judged again."""
 
-    def __init__(self, compiler: ConditionCompiler):
+    def __init__(self, compiler: ConditionCompiler, enterprises: list[Enterprise]):
         self.compiler = compiler
         self.g = compiler.g
+        self.enterprises = enterprises
+        self.ids = [ent.id for ent in enterprises]
+        # the number of what technique conditions read of each enterprise: equal numbers, equal answers
+        numbers: dict[Hashable, int] = {}
+        self.signatures = [numbers.setdefault(_signature_key(ent), len(numbers)) for ent in enterprises]
+        self._answers: dict[str, list[int] | None] = {}
+        self._given: dict[str, list] | None = None   # each fact's answers as written, made in one pass when needed
+        self._position: dict[int, int] | None = None
         self._cache: dict[URIRef, BatchEvaluator] = {}
-        self._signatures: dict[Hashable, int] = {}
         self._inputs: dict[URIRef, tuple[str, ...] | None] = {}
 
-    def rows(self, enterprises: list[Enterprise]) -> list[Row]:
-        """Each enterprise with the number of what technique conditions read of it; equal numbers, equal answers."""
-        ids = self._signatures
-        out = []
-        for ent in enterprises:
-            key = (frozenset((p, frozenset(t)) for p, t in ent.processes.items()), frozenset(ent.techniques),
-                   tuple(ent.unresolved), ent.lists_complete, frozenset(ent.complete_processes),
-                   frozenset(ent.materials))
-            out.append((ent, ids.setdefault(key, len(ids))))
-        return out
+    def rows(self, enterprises: list[Enterprise] | None = None) -> list[int]:
+        """The rows (positions) of these enterprises, all of the survey's when None."""
+        if enterprises is None:
+            return list(range(len(self.enterprises)))
+        if self._position is None:
+            self._position = {id(ent): i for i, ent in enumerate(self.enterprises)}
+        return [self._position[id(ent)] for ent in enterprises]
 
-    def judge(self, node: URIRef, evaluate: Evaluator, rows: list[Row]) -> list[int]:
+    def answers(self, fact: str) -> list[int] | None:
+        """Each enterprise's answer to the fact as a small number (equal answers, equal numbers; the type counts too:
+        True, 1 and 1.0 are equal keys of a dict); None when some answer cannot be a key."""
+        found = self._answers.get(fact, _MISSING)
+        if found is _MISSING:
+            if self._given is None:
+                self._given = _fact_columns(self.enterprises)
+            given = self._given.get(fact) or [_MISSING] * len(self.enterprises)
+            keys = list(zip(map(type, given), given))
+            try:
+                numbers = dict.fromkeys(keys)
+            except TypeError:   # an unhashable answer somewhere: judged one by one
+                found = None
+            else:
+                for number, key in enumerate(numbers):
+                    numbers[key] = number
+                found = list(map(numbers.__getitem__, keys))
+            self._answers[fact] = found
+        return found
+
+    def answers_key(self, row: int, facts: tuple[str, ...]) -> tuple | None:
+        """What the enterprise of the row answered to these facts, as numbers; None when an answer cannot be a key."""
+        key = []
+        for fact in facts:
+            column = self.answers(fact)
+            if column is None:
+                return None
+            key.append(column[row])
+        return tuple(key)
+
+    def judge(self, node: URIRef, evaluate: Evaluator, rows: list[int]) -> list[int]:
         """The condition's value for each row; one the batch cannot judge is judged one enterprise at a time by its
         closure (which stops at the first false part, so a later part that fails may never have run there)."""
         try:
             return self.values(node, rows)
         except Exception:  # noqa: BLE001 - the closures give the same answers, or raise the real error
-            return [_AS_INT[evaluate(ent)[0]] for ent, _ in rows]
+            ents = self.enterprises
+            return [_AS_INT[evaluate(ents[row])[0]] for row in rows]
 
-    def values(self, node: URIRef, rows: list[Row]) -> list[int]:
+    def values(self, node: URIRef, rows: list[int]) -> list[int]:
         found = self._cache.get(node)
         if found is None:
             found = self._cache[node] = self._build(node)
@@ -80,12 +116,14 @@ class BatchConditions:
             return lambda rows: [-v for v in self.values(inner, rows)]
         evaluate = self.compiler.compile(node).evaluate
         if kinds.intersection(_TECHNIQUE_LEAVES) or self._material_used(node, kinds):
-            return _once_per_signature(evaluate)
+            return _once_per_input(evaluate, self.enterprises, lambda: self.signatures)
         if CPKB.BenchmarkCondition in kinds:
             return self._benchmark(node)
+        ents = self.enterprises
         if CPKB.FactCondition in kinds:
-            return _once_per_answer(evaluate, str(next(iter(self.g.objects(node, CPKB.fact)))))
-        return lambda rows: [_AS_INT[evaluate(ent)[0]] for ent, _ in rows]
+            fact = str(next(iter(self.g.objects(node, CPKB.fact))))
+            return _once_per_input(evaluate, ents, lambda: self.answers(fact))
+        return lambda rows: [_AS_INT[evaluate(ents[row])[0]] for row in rows]
 
     def _benchmark(self, node: URIRef) -> BatchEvaluator:
         """Worse than a level: the truth value of conditions.py's `_benchmark`, without building its evidence."""
@@ -111,7 +149,8 @@ class BatchConditions:
                 elif value is None or order[value] > order[level]:
                     return TRUE
             return FALSE
-        return lambda rows: [one(ent) for ent, _ in rows]
+        ents = self.enterprises
+        return lambda rows: [one(ents[row]) for row in rows]
 
     def _material_used(self, node: URIRef, kinds: set) -> bool:
         """A material condition without a property: it reads only which materials are listed (and names kept)."""
@@ -153,7 +192,7 @@ class BatchConditions:
         part is judged only where the earlier ones have not reached the settling value yet."""
         identity = -settled     # true for and, false for or
 
-        def evaluate(rows: list[Row]) -> list[int]:
+        def evaluate(rows: list[int]) -> list[int]:
             if not rows or not operands:
                 return [identity] * len(rows)
             # the first part is judged everywhere, and its value is the fold's so far (identity op v is v)
@@ -175,9 +214,29 @@ class BatchConditions:
         return evaluate
 
 
+def _fact_columns(enterprises: list[Enterprise]) -> dict[str, list]:
+    """Each fact's answers, one column per fact, made in one pass that reads each record once (reading one fact of
+    every record, fact by fact, touched each record as many times, far apart in memory)."""
+    columns: dict[str, list] = {}
+    blank = [_MISSING] * len(enterprises)
+    for i, ent in enumerate(enterprises):
+        for fact, answer in ent.facts.items():
+            column = columns.get(fact)
+            if column is None:
+                column = columns[fact] = blank.copy()
+            column[i] = answer
+    return columns
+
+
+def _signature_key(ent: Enterprise) -> tuple:
+    """What technique, process and material-use conditions read of an enterprise."""
+    return (frozenset((p, frozenset(t)) for p, t in ent.processes.items()), frozenset(ent.techniques),
+            tuple(ent.unresolved), ent.lists_complete, frozenset(ent.complete_processes), frozenset(ent.materials))
+
+
 def answers_key(ent: Enterprise, facts: tuple[str, ...]) -> tuple | None:
     """What an enterprise answered to these facts, as a key (the type too: True, 1 and 1.0 are equal keys of a
-    dict); None when an answer cannot be a key."""
+    dict); None when an answer cannot be a key. Equal keys, equal numbers in BatchConditions.answers."""
     key = tuple((type(a), a) for a in (ent.facts.get(f, _MISSING) for f in facts))
     try:
         hash(key)
@@ -186,51 +245,20 @@ def answers_key(ent: Enterprise, facts: tuple[str, ...]) -> tuple | None:
     return key
 
 
-def _once_per_answer(evaluate: Evaluator, fact: str) -> BatchEvaluator:
-    """A fact condition: its closure runs once per distinct answer to the fact."""
-    memo: dict[Hashable, int] = {}
-
-    def values(rows: list[Row]) -> list[int]:
-        answers = [ent.facts.get(fact, _MISSING) for ent, _ in rows]
-        keys = list(zip(map(type, answers), answers))   # the type too: True, 1 and 1.0 are equal keys of a dict
-        try:
-            new = set(keys).difference(memo)
-        except TypeError:   # an unhashable answer somewhere: the rows one by one
-            return one_by_one(rows)
-        if new:   # an answer not met yet: judged on its first enterprise
-            for (ent, _), key in zip(rows, keys):
-                if key in new and key not in memo:
-                    memo[key] = _AS_INT[evaluate(ent)[0]]
-        return list(map(memo.__getitem__, keys))
-
-    def one_by_one(rows: list[Row]) -> list[int]:
-        out = []
-        for ent, _ in rows:
-            answer = ent.facts.get(fact, _MISSING)
-            key = (type(answer), answer)   # the type too: True, 1 and 1.0 are equal keys of a dict
-            try:
-                value = memo.get(key)
-            except TypeError:       # an unhashable answer: judged on its own
-                value = _AS_INT[evaluate(ent)[0]]
-            if value is None:
-                value = memo[key] = _AS_INT[evaluate(ent)[0]]
-            out.append(value)
-        return out
-    return values
-
-
-def _once_per_signature(evaluate: Evaluator) -> BatchEvaluator:
-    """A technique or process condition: its closure runs once per distinct technique signature."""
+def _once_per_input(evaluate: Evaluator, enterprises: list[Enterprise],
+                    column: Callable[[], list[int] | None]) -> BatchEvaluator:
+    """A leaf that reads only what the column numbers (the signature, or the answer to one fact): its closure runs
+    once per distinct number, on the first row that has it; a leaf whose column cannot be made runs on every row."""
     memo: dict[int, int] = {}
 
-    def values(rows: list[Row]) -> list[int]:
-        signatures = list(map(SIGNATURE, rows))
-        if not memo.keys() >= set(signatures):   # a signature not met yet: judged on its first enterprise
-            for ent, signature in rows:
-                if signature not in memo:
-                    memo[signature] = _AS_INT[evaluate(ent)[0]]
-        return list(map(memo.__getitem__, signatures))   # a lookup per row, without a Python loop
+    def values(rows: list[int]) -> list[int]:
+        numbers = column()
+        if numbers is None:
+            return [_AS_INT[evaluate(enterprises[row])[0]] for row in rows]
+        inputs = list(map(numbers.__getitem__, rows))
+        if not memo.keys() >= set(inputs):   # an input not met yet: judged on its first row
+            for row, number in zip(rows, inputs):
+                if number not in memo:
+                    memo[number] = _AS_INT[evaluate(enterprises[row])[0]]
+        return list(map(memo.__getitem__, inputs))   # a lookup per row, without a Python loop
     return values
-
-
-SIGNATURE = itemgetter(1)   # of a row (enterprise, signature)

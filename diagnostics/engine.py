@@ -17,7 +17,7 @@ from cpkb import __version__
 from cpkb.kb.namespaces import CPKB
 from cpkb.kb.store import Store
 
-from .batch import SIGNATURE, TRUE, UNKNOWN, FALSE, BatchConditions, answers_key
+from .batch import TRUE, UNKNOWN, FALSE, BatchConditions
 from .conditions import ConditionCompiler
 from .conclusion import write_conclusion
 from .effects import expected_effects
@@ -59,7 +59,9 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     kb = survey.knowledge
     sector = survey.scope["sector"]
     compiler = prepare(kb, survey, enterprises, sector, float(settings.get("contradiction_ratio", 10.0)))  # context, derived values, variants, limits (model v2)
-    findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress)
+    # one batch evaluator for the rules and the measures' prerequisites: each enterprise's signature is made once
+    batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
+    findings, tentative, not_evaluated = evaluate_rules(kb, survey, enterprises, sector, progress, batch)
     # idle, output-less and other-sector records are diagnosed but not counted in the sector's figures
     total_output = sum(e.output or 0.0 for e in enterprises if not e.set_apart)
     # one enterprise's survey has nothing to share: there a finding in every diagnosed enterprise is enough
@@ -71,7 +73,7 @@ def diagnose(survey: Survey, store: Store | None = None, settings: dict[str, Any
     unconfirmed = unconfirmed_findings(kb, {p: f for p, f in tentative.items() if f}, issues)
     key = [i for i in issues if i["key_issue"]]
     scores = assess(kb, enterprises, sector)
-    shared = measure_batch(kb, survey, enterprises)
+    shared = measure_batch(kb, survey, enterprises, batch)
     recommendations, rejected = recommend(kb, survey, key, enterprises, sector, shared)
     others = [i for i in issues if not i["key_issue"]]
     _measures_for_findings(kb, survey, others, enterprises, sector, shared)
@@ -267,16 +269,18 @@ def _scope(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], total_o
 # ---------------------------------------------------------------------- rules
 
 def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
-                   progress: Callable[[int], None] | None = None):
+                   progress: Callable[[int], None] | None = None, batch: BatchConditions | None = None):
     """Every rule of each enterprise's sector over it — the survey's sector, or in a survey of several sectors the
     enterprise's own (judged_sector; none for an other sector the knowledge base does not know): findings per
     problem, findings that rest only on a technique missing from a list not declared complete (to verify on site,
-    待现场核实), rules not evaluated."""
+    待现场核实), rules not evaluated. `batch`: the diagnosis's BatchConditions over these enterprises (or more)."""
+    if batch is None:
+        batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
     groups: dict[str | None, list[Enterprise]] = defaultdict(list)
     for ent in enterprises:
         groups[judged_sector(ent, sector)].append(ent)
     if set(groups) == {sector}:
-        return _sector_rules(kb, survey, enterprises, sector, progress)
+        return _sector_rules(kb, survey, enterprises, sector, batch, progress)
     findings: dict[str, list[dict]] = defaultdict(list)
     tentative: dict[str, list[dict]] = defaultdict(list)
     not_evaluated: list[dict] = []
@@ -286,7 +290,7 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
             if progress:
                 progress(len(group))
             continue
-        found, assumed, unknown = _sector_rules(kb, survey, group, own, progress)
+        found, assumed, unknown = _sector_rules(kb, survey, group, own, batch, progress)
         for into, part in ((findings, found), (tentative, assumed)):
             for problem, rows in part.items():
                 into[problem].extend(rows)
@@ -297,17 +301,16 @@ def evaluate_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     return dict(findings), dict(tentative), sorted(not_evaluated, key=itemgetter("rule"))
 
 
-def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str,
+def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str, batch: BatchConditions,
                   progress: Callable[[int], None] | None = None):
     """evaluate_rules for enterprises of one sector."""
-    compiler = ConditionCompiler(kb, survey.units)
+    compiler = batch.compiler
     strict = ConditionCompiler(kb, survey.units, strict=True)
     rules = [(r, compiler.compile(r.condition)) for r in kb.rules if r.sector == sector]
     findings: dict[str, list[dict]] = defaultdict(list)
     tentative: dict[str, list[dict]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     memo: dict = {}
-    batch = BatchConditions(compiler)
     # each rule's fields bound once, not looked up per enterprise; evidence stays in survey order.
     # Only rules that look at technique lists can rest on silence: only they are judged a second time, strictly.
     plan = [(rule, cond.evaluate, strict.compile(rule.condition).evaluate if "processes" in cond.needs else None,
@@ -317,9 +320,11 @@ def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], 
     # which no one changes) for equal signatures and answers: built once per distinct input, not per enterprise
     reads = [batch.inputs_of(rule.condition) for rule, *_ in plan]
     shared: dict[tuple, tuple] = {}
+    every = batch.rows(None if enterprises is batch.enterprises else enterprises)
+    ids, signatures = batch.ids, batch.signatures
     for n in range(0, len(enterprises), _BATCH):
         chunk = enterprises[n:n + _BATCH]
-        rows = batch.rows(chunk)
+        rows = every[n:n + _BATCH]
         hits = []
         for k, (rule, evaluate, *_, undecided, _iri, _severity) in enumerate(plan):
             values = batch.judge(rule.condition, evaluate, rows)
@@ -327,12 +332,12 @@ def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], 
                 if values[i] == TRUE:
                     hits.append((i, k))
                 else:
-                    undecided(chunk[i].id)
+                    undecided(ids[rows[i]])
         hits.sort()   # survey order, then the rules' order: as if each enterprise were judged in turn
         for i, k in hits:
             ent = chunk[i]
             rule, evaluate, confirm, found, assumed, _, iri, severity = plan[k]
-            key = _evidence_key(k, rows[i][1], ent, reads[k])
+            key = _evidence_key(batch, k, rows[i], reads[k])
             outcome = shared.get(key) if key is not None else None
             if outcome is None:
                 _, evidence = evaluate(ent)   # the closure builds the evidence; the batch only said it holds
@@ -357,12 +362,12 @@ def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], 
     return findings, tentative, not_evaluated
 
 
-def _evidence_key(k: int, signature: int, ent: Enterprise, facts: tuple[str, ...] | None) -> tuple | None:
+def _evidence_key(batch: BatchConditions, k: int, row: int, facts: tuple[str, ...] | None) -> tuple | None:
     """Rule number, signature and fact answers: what the evidence of a rule reading only those depends on."""
     if facts is None:
         return None
-    answers = answers_key(ent, facts) if facts else ()
-    return None if answers is None else (k, signature, answers)
+    answers = batch.answers_key(row, facts) if facts else ()
+    return None if answers is None else (k, batch.signatures[row], answers)
 
 
 _BATCH = 1000   # enterprises judged together: large enough to share work, small enough for a progress bar
@@ -537,11 +542,15 @@ def _score_dict(kb: Knowledge, system: str, ent: Enterprise, score: EnterpriseSc
 
 # ---------------------------------------------------------------------- recommendations
 
-def measure_batch(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> tuple[BatchConditions, dict]:
+def measure_batch(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
+                  batch: BatchConditions | None = None) -> tuple[BatchConditions, dict]:
     """The batch evaluator of prerequisites and each enterprise's row (by id): made once for both calls of
-    recommend (key issues, then the other findings), so that a prerequisite judged for one is not judged again."""
-    batch = BatchConditions(ConditionCompiler(kb, survey.units))
-    return batch, {row[0].id: row for row in batch.rows(enterprises)}
+    recommend (key issues, then the other findings), so that a prerequisite judged for one is not judged again;
+    `batch`: the one the rules used, when the caller has it."""
+    if batch is None:
+        batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
+    rows = batch.rows(None if enterprises is batch.enterprises else enterprises)
+    return batch, dict(zip(map(batch.ids.__getitem__, rows), rows))
 
 
 def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises: list[Enterprise], sector: str,
@@ -549,7 +558,7 @@ def recommend(kb: Knowledge, survey: Survey, key_issues: list[dict], enterprises
     """Measures addressing the key issues, for the enterprises they apply to; and why candidates were not chosen.
     `shared`: measure_batch() of the same enterprises, when the caller recommends more than once."""
     batch, rows = shared or measure_batch(kb, survey, enterprises)
-    by_id = {eid: row[0] for eid, row in rows.items()}
+    by_id = dict(zip(rows, map(batch.enterprises.__getitem__, rows.values())))
     in_order = sorted(rows)
     affected = {i["problem"]: set(i["enterprises"]) for i in key_issues}
     severity = {i["problem"]: SEVERITY_WEIGHT.get(i["severity"], 1) for i in key_issues}
@@ -612,10 +621,11 @@ def _applicable(kb: Knowledge, batch: BatchConditions, measure, problems: list[s
     # (a drag-out tank goes after a plating bath the enterprise runs, even if it has no recovery step yet).
     relevant = set(measure.processes) | {proc for p in problems for proc in kb.problems[p].processes}
     introduces = frozenset(measure.introduces)
-    signatures = list(map(SIGNATURE, rows))
+    signatures = list(map(batch.signatures.__getitem__, rows))
     first = dict(zip(reversed(signatures), reversed(rows)))   # each signature's first row (C loops, no Python one)
     settled: dict[int, str | None] = {}   # per signature: the reason it cannot apply, None when its prerequisite decides
-    for signature, (ent, _) in first.items():
+    for signature, row in first.items():
+        ent = batch.enterprises[row]
         settled[signature] = "already-in-use" if introduces and introduces <= ent.techniques else \
             "process-absent" if relevant and ent.processes and relevant.isdisjoint(ent.processes) else None
     if not any(settled.values()):   # the usual case: every enterprise's prerequisite decides

@@ -32,7 +32,7 @@ def test_batch_values_match_the_closures(name: str) -> None:
     survey, enterprises = _prepared(name)
     kb, sector = survey.knowledge, survey.scope["sector"]
     compiler = ConditionCompiler(kb, survey.units)
-    batch = BatchConditions(compiler)
+    batch = BatchConditions(compiler, enterprises)
     # twice over, the second time in reverse order: the answers remembered per signature must still hold
     for ents in (enterprises, enterprises[::-1]):
         rows = batch.rows(ents)
@@ -48,8 +48,8 @@ def test_equal_signatures_only_for_equal_technique_data() -> None:
     from cpkb.diagnostics.conditions import ConditionCompiler
 
     survey, enterprises = _prepared("electroplating_cluster.json")
-    batch = BatchConditions(ConditionCompiler(survey.knowledge, survey.units))
-    rows = batch.rows(enterprises)
+    batch = BatchConditions(ConditionCompiler(survey.knowledge, survey.units), enterprises)
+    rows = list(zip(enterprises, batch.signatures))
     for (a, sa) in rows:
         for (b, sb) in rows:
             same = (a.processes, a.techniques, a.unresolved, a.lists_complete, a.complete_processes,
@@ -67,15 +67,19 @@ def test_rules_reading_only_signature_and_facts_have_equal_outcomes_for_equal_in
 
     survey, enterprises = _prepared(name)
     kb, sector = survey.knowledge, survey.scope["sector"]
-    batch = BatchConditions(ConditionCompiler(kb, survey.units))
+    batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
     strict = ConditionCompiler(kb, survey.units, strict=True)
-    rows = batch.rows(enterprises)
     pure = [r for r in kb.rules if r.sector == sector and batch.inputs_of(r.condition) is not None]
     for rule in pure:
         facts = batch.inputs_of(rule.condition)
         seen: dict = {}
-        for ent, signature in rows:
-            key = (signature, answers_key(ent, facts))
+        for row, (ent, signature) in enumerate(zip(enterprises, batch.signatures)):
+            numbers = batch.answers_key(row, facts)   # the engine's key: answers as numbers, per fact
+            if numbers is None:   # an answer that cannot be a key: the engine builds that evidence on its own
+                continue
+            assert (numbers == batch.answers_key(0, facts)) == (answers_key(ent, facts) == answers_key(
+                enterprises[0], facts)), f"{name}: {rule.iri} {ent.id}"   # equal numbers exactly for equal answers
+            key = (signature, numbers)
             outcome = (batch.compiler.compile(rule.condition).evaluate(ent), strict.compile(rule.condition).evaluate(ent))
             assert seen.setdefault(key, outcome) == outcome, f"{name}: {rule.iri} {ent.id}"
 
@@ -88,7 +92,7 @@ def test_shared_evidence_gives_the_findings_built_one_by_one(name: str, monkeypa
 
     survey, enterprises = _prepared(name)
     kb, sector = survey.knowledge, survey.scope["sector"]
-    batch = BatchConditions(ConditionCompiler(kb, survey.units))
+    batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
     assert any(batch.inputs_of(r.condition) is not None for r in kb.rules if r.sector == sector), \
         f"{name}: no rule whose evidence can be shared"
     shared = evaluate_rules(kb, survey, enterprises, sector)
