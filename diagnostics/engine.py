@@ -32,7 +32,8 @@ from .potential import heavy_metal_potential, loads_kept, reduction_potential
 from .sewer_plant import by_route
 from .eligibility import eligibility
 from .portfolio import budget_steps
-from .shared_infra import facilities_from_symbiosis, networks_from_symbiosis, shared_infrastructure
+from .shared_infra import (facilities_for_emitters, facilities_from_symbiosis, networks_from_symbiosis,
+                           shared_infrastructure)
 from .symbiosis import find_symbiosis
 from .units import UnitConverter
 
@@ -240,7 +241,8 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     if scope.get("pilot_type") == "park" or any(e.streams for e in enterprises):
         sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
         needed = (facilities_from_symbiosis(kb, sections["symbiosis"])
-                  + networks_from_symbiosis(kb, survey.units, sections["symbiosis"]))
+                  + networks_from_symbiosis(kb, survey.units, sections["symbiosis"])
+                  + (facilities_for_emitters(kb, survey, enterprises) if scope.get("pilot_type") == "park" else []))
         proposed = {f["measure"]: f for f in shared["facilities"]}
         for facility in needed:   # a measure already proposed for its problems gets the network as its part
             if facility["measure"] in proposed and "network" not in proposed[facility["measure"]]:

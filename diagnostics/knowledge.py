@@ -126,6 +126,7 @@ class Measure:
     also_when: URIRef | None = None  # a link's own prerequisite, which holds together with the shared one
     note: Labels | None = None      # a link's note: what is particular to the sector
     add_on: bool = False            # an end-of-pipe stage in series after an existing one (kb/README.md)
+    park_emitters: list[str] = field(default_factory=list)   # park measure: proposed where ≥ 2 enterprises emit these
 
 
 @dataclass
@@ -476,7 +477,7 @@ def load_generation_factors(graph: Graph, sector_of: dict[str, str]) -> list[dic
                     "process": _opt(graph.value(s, CPKB.process)), "condition": graph.value(s, CPKB.appliesWhen),
                     "year": _opt_int(graph.value(s, CPKB.referenceYear)),
                     "per": str(graph.value(s, CPKB.factorBasis) or "product"),
-                    "material": _opt(graph.value(s, CPKB.material))})
+                    "materials": sorted(str(m) for m in graph.objects(s, CPKB.material))})
     out.sort(key=lambda f: f["iri"])
     return out
 
@@ -517,7 +518,7 @@ def _measure(graph: Graph, iri: str, labels, sector_of, kinds, first_key) -> Mea
                    _strs(graph, s, CPKB.introduces), _strs(graph, s, CPKB.replaces),
                    graph.value(s, CPKB.appliesWhen), effects, _strs(graph, s, DCTERMS.source), applicability,
                    load_economics(graph, s), scale=str(graph.value(scale, CPKB.key)) if scale is not None else "enterprise",
-                   add_on=bool(graph.value(s, CPKB.addOn)))
+                   add_on=bool(graph.value(s, CPKB.addOn)), park_emitters=_strs(graph, s, CPKB.proposedForEmittersOf))
 
 
 def _measure_effects(graph: Graph, s) -> list[Effect]:

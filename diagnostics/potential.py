@@ -114,7 +114,7 @@ def _followed_words(kb: Knowledge, followed: dict) -> dict:
 BASIS = {
     "zh": "基准排放量按以下顺序取得并逐家标明：企业填报的年排放量（填报）；实测浓度×排气量（或年废水量）×运行时间"
           "（实测法，《排污许可管理办法（试行）》第三十六条的监测法先于系数法）；物料衡算（逐行物料用量×各自VOCs含量−有记录的回收、去除量；未填报去除量时为上限，与监测值并列时列于其旁）；其他知识库公式（公式推算）；"
-          "产量×排污系数（系数估算）。合计注明其中估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
+          "产量×排污系数，或物料用量×按物料计的排污系数（系数估算，后者标为“按物料用量估算”）。合计注明其中估算的份额及按物料用量估算的份额。各方案按推荐次序作用于前一方案削减后剩余的排放量，"
           "逐项削减量之和等于合计削减量，同一吨不重复计算；同一企业互为替代的方案（替代同一工艺，或针对同一问题、作用于同一环节）只计推荐"
           "次序在前的一项。企业填报的排放量注明工序或排口时，按工序分列基准与削减量，限定工序的方案只作用于这些工序的排放量（工序不明的部分"
           "仍计入，是上限）；未注明时方案的效果区间作用于企业该污染物的全部排放量，只作用于某一工序的方案因此是上限。"
@@ -124,8 +124,9 @@ BASIS = {
           "measured concentration × flue-gas flow (or annual wastewater) × operating time (measured — the permit "
           "measures, art. 36, put monitoring before coefficients); a mass balance (each material line × its own VOCs "
           "content − the recovery and destruction recorded; an upper bound when they are not, shown beside a measured "
-          "figure when both exist); another formula of the knowledge base (derived); output × the sector's emission factor (estimated). Totals say how much is "
-          "estimated. Measures act in their recommended order on what the previous ones left, so the reductions per "
+          "figure when both exist); another formula of the knowledge base (derived); output × the sector's emission factor, or the materials used × a "
+          "factor per tonne of them (estimated; the latter marked as estimated from materials). Totals say how much is "
+          "estimated, and how much of it from materials. Measures act in their recommended order on what the previous ones left, so the reductions per "
           "measure add up to the combined reduction and no tonne is removed twice; of alternatives at one enterprise (replacing the "
           "same technique, or answering the same key issue at the same stage) only the first in recommended order counts. Where "
           "the reported loads name their process or outlet, the baseline and the reduction are split by process and a "
@@ -142,7 +143,8 @@ HOW_WORDS = {"reported": {"zh": "企业填报的年排放量", "en": "the annual
              "balance": {"zh": "物料衡算（逐行物料用量×VOCs含量−有记录的去除量）", "en": "mass balance (each material "
                          "line × its content − the removals recorded)"},
              "derived": {"zh": "知识库公式推算", "en": "a formula of the knowledge base"},
-             "estimated": {"zh": "产量×排污系数估算", "en": "output × emission factor (estimate)"}}
+             "estimated": {"zh": "产量或物料用量×排污系数估算", "en": "output or materials used × emission factor "
+                           "(estimate)"}}
 O3_PRECURSORS = ("vocs", "nox")
 
 
@@ -291,6 +293,8 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
     count = {how: sum(1 for row in rows.values() if row["how"] == how) for how in HOW}
     tonnes = {how: round(sum(row["t_per_a"] for row in rows.values() if row["how"] == how), 6) for how in HOW}
     estimated = {eid: row for eid, row in rows.items() if row["how"] == "estimated"}
+    from_materials = round(sum(row["t_per_a"] for row in estimated.values()
+                               if row.get("estimated_from") == "materials"), 6)
     split = {eid for eid, row in rows.items() if row.get("parts")}
     out = {
         "pollutant": pollutant, "labels": kb.label(pollutant),
@@ -302,7 +306,12 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         **_floor_total(rows, total),
         "estimated_t_per_a": tonnes["estimated"],
         "estimated_share": round(tonnes["estimated"] / total, 4) if total else None,
+        # of the estimates, those from the materials used (a factor per tonne of ink, paint, solvent, adhesive)
+        "estimated_from_materials_t_per_a": from_materials,
+        "estimated_from_materials_by": sum(1 for row in estimated.values() if row.get("estimated_from") == "materials"),
+        "estimated_from_materials_share": round(from_materials / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
+                       "from": row.get("estimated_from", "output"),
                        "formula": row["formula"], **({"formula_labels": row["formula_labels"]}
                                                      if row.get("formula_labels") else {})}
                       for eid, row in sorted(estimated.items())],
@@ -310,6 +319,7 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
                       "formula": row["formula"], "formula_labels": row.get("formula_labels") or (
                           HOW_WORDS["reported"] if row["how"] == "reported" else {"zh": row["formula"], "en": row["formula"]}),
                       **({"factor": row["factor"]} if row["factor"] else {}),
+                      **({"estimated_from": row["estimated_from"]} if row.get("estimated_from") else {}),
                       **({"inputs": row["inputs"]} if row.get("inputs") else {}),
                       **{k: row[k] for k in ("bound", "lines", "balance", "lower_bound", "notes", "generated_t_per_a")
                          if row.get(k)},
@@ -555,7 +565,7 @@ def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent:
             continue
         load = _factor_load(survey.units, kb, ent.output, product_unit, factor) if by_output else None
         if load is not None:
-            return {"t_per_a": load, "how": "estimated", "factor": factor["iri"],
+            return {"t_per_a": load, "how": "estimated", "estimated_from": "output", "factor": factor["iri"],
                     "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
                                f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
     return None

@@ -874,14 +874,22 @@ class _Builder:
             reported = p.get("reported_by") or 0
             main = sep.join(_pick(m.get("labels"), self.lang) for m in p.get("by_measure", [])[:3]
                             if any(m.get("reduction_t_per_a") or []))
+            share = p.get("estimated_share")
             rows.append([_pick(p.get("labels"), self.lang), reported, p.get("baseline_t_per_a") if reported else None,
+                         p.get("estimated_t_per_a") if reported else None,
+                         share * 100 if reported and share is not None else None,
+                         p.get("estimated_from_materials_t_per_a") if reported else None,
                          p.get("combined_reduction_t_per_a") if reported else None,
                          p.get("combined_reduction_share"), main or self.tr("无适用方案", "no option applies")])
         ch.add("table", self.table("6", self.tr("重点污染物削减潜力", "Reduction potential"), [
             Column(self.t("pollutant")), Column(self.t("reported"), self.t("unit_ent"), "int"),
-            Column(self.t("emission"), "t/a", "num"), Column(self.t("reduction"), "t/a", "range"),
+            Column(self.t("emission"), "t/a", "num"),
+            Column(self.tr("其中系数估算", "of which estimated"), "t/a", "num"),
+            Column(self.tr("估算份额", "estimated share"), "%", "num"),
+            Column(self.tr("其中按物料用量估算", "of which from materials used"), "t/a", "num"),
+            Column(self.t("reduction"), "t/a", "range"),
             Column(self.t("reduction_share"), "%", "range"), Column(self.t("main_measures"))],
-            [r[:4] + [[x * 100 for x in r[4]] if r[4] else None] + r[5:] for r in rows],
+            [r[:7] + [[x * 100 for x in r[7]] if r[7] else None] + r[8:] for r in rows],
             note=self.plain(_pick((self.r.get("reduction_potential") or {}).get("basis"), self.lang)),
             key=self.tr("削减潜力", "reduction potential")))
         self._baseline(ch, potential)

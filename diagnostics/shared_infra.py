@@ -7,7 +7,7 @@ shared facility is proposed, with the enterprises it would serve and its scale: 
 from __future__ import annotations
 
 from .knowledge import Knowledge
-from .potential import baseline_loads
+from .potential import annual_load, baseline_loads, surrogates
 from .survey import Enterprise, Survey
 from .report_content import number
 from .units import UnitConverter
@@ -51,14 +51,17 @@ def shared_infrastructure(kb: Knowledge, survey: Survey, enterprises: list[Enter
             "basis": {"zh": f"园区级共享措施（集中供热、共享RTO、集中预处理、共享危废暂存等）推荐给不少于{MIN_SERVED}家企业时，"
                             "提出一处共享设施替代各企业分散的小设施；规模按所服务企业的相关污染物负荷（填报或按产排污系数估算）"
                             "和产量合计；园区内同一资源的配对通向不少于2家需方时，提出一套共用管网（规模按各配对年量，"
-                            "待核实配对不超过供方余量）；选址、管网和运营模式须另行论证。",
+                            "待核实配对不超过供方余量）；园区内不少于2家企业排放知识库为园区级措施列出的污染物（如VOCs）时，提出由园区"
+                            "统一组织的管理措施（如园区VOCs统一监测与LDAR管理），规模按这些企业的排放量合计；选址、管网和运营模式须另行论证。",
                       "en": f"When a park-scale shared measure (central steam, a shared RTO, shared pre-treatment, shared "
                             f"hazardous-waste storage …) is recommended to at least {MIN_SERVED} enterprises, one shared "
                             "facility is proposed in place of their small ones; its scale is the combined load of what it "
                             "acts on (reported, or estimated from generation factors) and the output it serves; where the "
                             "park's pairs of one resource reach at least two receivers, one shared network is proposed "
                             "(sized on the pairs' yearly amounts, conditional ones within what their supplier has left); "
-                            "siting, networks and operation need their own study."}}
+                            "where at least two enterprises of a park emit a pollutant the knowledge base names for a park "
+                            "measure (VOCs), that measure is proposed (park-wide VOCs monitoring and LDAR), sized on their "
+                            "combined load; siting, networks and operation need their own study."}}
 
 
 def _summary(kb: Knowledge, rec: dict, served: list[str], scale: list[dict]) -> dict[str, str]:
@@ -68,6 +71,74 @@ def _summary(kb: Knowledge, rec: dict, served: list[str], scale: list[dict]) -> 
         zh += "，按" + "、".join(f"{s['labels']['zh']}{s['t_per_a']:,.4g} t/a" for s in scale) + "负荷设计"
         en += ", sized for " + ", ".join(f"{s['t_per_a']:,.4g} t/a of {s['labels']['en']}" for s in scale)
     return {"zh": zh + "。", "en": en + "."}
+
+
+def facilities_for_emitters(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]) -> list[dict]:
+    """A park measure for a pollutant several enterprises emit: a park-scale shared measure that names
+    `park_emitters` (VOCs → 园区VOCs统一监测与LDAR管理) is proposed where at least MIN_SERVED enterprises of the park
+    (not set apart) give a figure of one of those pollutants or of what stands for it (NMHC for VOCs) — an annual load
+    emitted or generated, or a concentration — whether or not a rule of their sector found a problem. Sized on their
+    combined emitted load (reported, measured, by balance or estimated, as the reduction potential takes it), with the
+    generated loads of those that give only that beside it."""
+    out = []
+    counted = [e for e in enterprises if not e.set_apart]
+    for iri, measure in kb.measures.items():
+        if measure.scale != "park" or not measure.park_emitters or measure.shared:
+            continue
+        by_pollutant = {p: [e for e in counted if any(em["pollutant"] in {p, *surrogates(kb, p)} for em in e.emissions)]
+                        for p in measure.park_emitters}
+        served = sorted({e.id for ents in by_pollutant.values() for e in ents})
+        if len(served) < MIN_SERVED:
+            continue
+        scale = []
+        for pollutant, ents in by_pollutant.items():
+            if not ents:
+                continue
+            rows = baseline_loads(kb, survey, ents, [pollutant]).get(pollutant) or {}
+            generated = {e.id: sum(x for x in (annual_load(survey.units, em) for em in e.emissions
+                                               if em["pollutant"] == pollutant and em["stage"] == "generated"
+                                               and not em.get("derived")) if x is not None)
+                         for e in ents if e.id not in rows}
+            generated = {k: v for k, v in generated.items() if v}
+            scale.append({"pollutant": pollutant, "labels": kb.label(pollutant),
+                          "t_per_a": round(sum(r["t_per_a"] for r in rows.values()), 6),
+                          "enterprises_with_data": sorted(rows),
+                          "estimated": sorted(e for e, r in rows.items() if r["how"] != "reported"),
+                          **({"generated_only_t_per_a": round(sum(generated.values()), 6),
+                              "generated_only": sorted(generated)} if generated else {}),
+                          "emitters": sorted(e.id for e in ents)})
+        out.append(_emitters_facility(kb, iri, measure, served, scale))
+    return out
+
+
+def _emitters_facility(kb: Knowledge, iri: str, measure, served: list[str], scale: list[dict]) -> dict:
+    label = kb.label(iri)
+    names = {lang: "、".join(s["labels"][lang] for s in scale) if lang == "zh" else
+             ", ".join(s["labels"][lang] for s in scale) for lang in ("zh", "en")}
+    zh = f"{label['zh']}：园区内{len(served)}家企业（{'、'.join(served)}）排放{names['zh']}"
+    en = f"{label['en']}: {len(served)} enterprises of the park ({', '.join(served)}) emit {names['en']}"
+    for s in scale:
+        if s["enterprises_with_data"]:
+            zh += (f"，其中{len(s['enterprises_with_data'])}家{s['labels']['zh']}排放量合计{number(s['t_per_a'], 4)} t/a")
+            en += (f"; {len(s['enterprises_with_data'])} of them emit {number(s['t_per_a'], 4)} t/a of "
+                   f"{s['labels']['en']} together")
+        if s.get("generated_only"):
+            zh += f"，{'、'.join(s['generated_only'])}只填报产生量{number(s['generated_only_t_per_a'], 4)} t/a"
+            en += (f"; {', '.join(s['generated_only'])} give only a generated load, "
+                   f"{number(s['generated_only_t_per_a'], 4)} t/a")
+    zh += "；统一组织泄漏检测与修复和园区VOCs监测，按排放量排定整治先后，不另计减排量"
+    en += "; LDAR and park VOCs monitoring organised together, the work ranked by load; no reduction is counted for it"
+    return {
+        "measure": iri, "labels": label, "shared_measure": True, "serves": served, "to_confirm": [],
+        "because": [{"problem": None, "labels": {
+            "zh": f"园区内{len(served)}家企业排放{names['zh']}（调查填报了排放量、产生量或浓度），共性的无组织排放和泄漏"
+                  f"控制宜由园区统一组织",
+            "en": f"{len(served)} enterprises of the park emit {names['en']} (the survey gives their load, generation "
+                  f"or concentration); the fugitive and leak control they share is best organised by the park"}}],
+        "scale": scale, "output_served": None, "output_unit": None, "cost_class": measure.cost,
+        "economics": None, "from_emitters": True,
+        "summary": {"zh": zh + "。", "en": en + "."},
+    }
 
 
 def facilities_from_symbiosis(kb: Knowledge, symbiosis: dict) -> list[dict]:

@@ -166,7 +166,8 @@ SECTOR_SECTIONS: dict[str, Kind] = {
         "applies_when": special("condition"),                         # raw material, route, treatment, scale
         "year": lit("int", CPKB.referenceYear),                       # the year the factor's data describe
         "per": lit("str", CPKB.factorBasis),                          # product (default) | material
-        "material": ref("material", CPKB.material),                   # with per: material, mass per mass of it
+        "material": ref("material", CPKB.material, many=True),        # with per: material, mass per mass of it (a list:
+                                                                      # the sum of those materials, e.g. all organic ones)
     }),
     "rules": Kind("rule", CPKB.Rule, {
         "problem": ref("problem", CPKB.detects, required=True),
@@ -262,6 +263,9 @@ SHARED_SECTIONS: dict[str, Kind] = {
     # measures every sector shares (kb/shared/measures.yaml); a sector links them under `shared_measures`
     "measures": Kind("shared-measure", CPKB.Measure, {
         "scale": vocab("MeasureScale", CPKB.scale, required=True),     # enterprise | park
+        # a park measure proposed where several enterprises of a park emit one of these pollutants (VOCs → 园区VOCs
+        # 统一监测与LDAR管理), whether or not a sector rule found a problem there
+        "park_emitters": ref("pollutant", CPKB.proposedForEmittersOf, many=True),
         "categories": vocab("ProblemCategory", CPKB.addressesCategory, many=True, required=True),
         "cost": vocab("CostClass", CPKB.costClass, required=True),
         "route": vocab("Route", CPKB.route, required=True),

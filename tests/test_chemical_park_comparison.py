@@ -265,3 +265,16 @@ def test_schema_valid_and_chinese_without_internal_ids(park):
     for kind in ("matches", "conditional", "refused"):
         for m in park["symbiosis"][kind]:
             assert not any(w in m["conditions"]["zh"] for w in ("https://", "named:", "at-least", "at-most"))
+
+
+def test_the_vocs_emitters_share_one_park_ldar_and_monitoring_item(park):
+    """S05: E03, E04, E05, E08 and E14 give VOCs figures; one park item serves them, sized on the emitted loads the
+    survey reports (E04 12 + E05 38 + E08 28 + E14 9 = 87 t/a), E03's generated 42 t/a beside it, never added."""
+    item = next(f for f in park["shared_infrastructure"]["facilities"]
+                if f["measure"].endswith("/park-vocs-ldar-management"))
+    assert item["serves"] == ["E03", "E04", "E05", "E08", "E14"] and item["from_emitters"]
+    vocs = item["scale"][0]
+    assert vocs["t_per_a"] == pytest.approx(12 + 38 + 28 + 9)
+    assert vocs["enterprises_with_data"] == ["E04", "E05", "E08", "E14"]
+    assert (vocs["generated_only"], vocs["generated_only_t_per_a"]) == (["E03"], pytest.approx(42))
+    assert "87 t/a" in item["summary"]["zh"] and "不另计减排量" in item["summary"]["zh"]

@@ -192,3 +192,29 @@ def test_pairs_of_a_piped_resource_to_several_receivers_become_one_network():
     assert "另加待核实" not in net["summary"]["zh"] and "服务2家企业（A、B）" in net["summary"]["zh"]
     alone = read({**raw, "enterprises": raw["enterprises"][:2]})
     assert networks_from_symbiosis(knowledge(), alone.units, find_symbiosis(knowledge(), alone, alone.enterprises)) == []
+
+
+def test_several_vocs_emitters_in_a_park_get_one_park_vocs_item():
+    """Two printers of a park report VOCs (2.5 t/a; 60 mg/m³ NMHC × 10 000 m³/h × 3 000 h = 1.8 t/a): one park item
+    (园区VOCs统一监测与LDAR管理) serves both, sized 4.3 t/a; a park of one emitter gets none, nor does a regional
+    survey."""
+    def printer(eid, emissions, facts=None):
+        return {"id": eid, "output": {"product": "纸包装印刷品", "value": 1000, "unit": "t"}, "emissions": emissions,
+                **({"facts": facts} if facts else {})}
+    raw = {"cpkb_survey": 1, "scope": {"sector": "包装印刷", "pilot_type": "park", "park": "某印刷园区", "year": 2024},
+           "enterprises": [printer("P1", [{"pollutant": "VOCs", "value": 2.5, "unit": "t/a"}]),
+                           printer("P2", [{"pollutant": "非甲烷总烃", "value": 60, "unit": "mg/m3"}],
+                                   {"标干排气量": 10000, "年运行小时数": 3000}),
+                           printer("P3", [])]}
+    result = run(raw)
+    item = next(f for f in result["shared_infrastructure"]["facilities"]
+                if f["measure"].endswith("/park-vocs-ldar-management"))
+    assert item["serves"] == ["P1", "P2"]
+    assert item["scale"][0]["t_per_a"] == pytest.approx(2.5 + 60 * 10000 * 3000 / 1e9)
+    jsonschema.validate(result, SCHEMA)
+    one = run({**raw, "enterprises": raw["enterprises"][:1] + raw["enterprises"][2:]})
+    assert not any(f["measure"].endswith("/park-vocs-ldar-management")
+                   for f in (one.get("shared_infrastructure") or {}).get("facilities", []))
+    region = run({**raw, "scope": {**raw["scope"], "pilot_type": "region", "region": "浙江省温州市"}})
+    assert not any(f["measure"].endswith("/park-vocs-ldar-management")
+                   for f in (region.get("shared_infrastructure") or {}).get("facilities", []))

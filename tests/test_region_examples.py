@@ -75,10 +75,10 @@ def test_vocs_loads_by_each_route():
     assert rows["HM11"]["t_per_a"] == pytest.approx(46 - 0 - 0)
     # both a measurement and a balance: the measurement (70 × 20 000 × 5 000 × 10⁻⁹ = 7), not the balance (30 − 18)
     assert rows["HM12"]["how"] == "measured" and rows["HM12"]["t_per_a"] == pytest.approx(70 * 20000 * 5000 / 1e9)
-    # output only: the sector's VOCs factor is per kg of solvent gravure ink (EMEP/EEA), and neither lists its ink,
-    # so nothing is made up from output; the gravure printer HM14 is told why, the offset printer HM13 has no factor
+    # output only: the sector's VOCs factors are per kg of materials used (EMEP/EEA solvent gravure ink; Zhejiang 2015
+    # per kg of all organic raw materials), and neither lists any, so nothing is made up from output; both are told why
     assert "HM13" not in rows and "HM14" not in rows
-    assert [n["enterprise"] for n in potential(r, VOCS)["not_estimated"]] == ["HM14"]
+    assert [n["enterprise"] for n in potential(r, VOCS)["not_estimated"]] == ["HM13", "HM14"]
     p = potential(r, VOCS)
     reported = 38.5 + 22.0 + 15.6 + 9.8
     measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
@@ -93,8 +93,10 @@ def test_vocs_loads_by_each_route():
 
 
 def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
-    """HM14 with its solvent gravure ink: 150 t/a × 800 g/kg = 120 t/a; HM13 (offset) lists solvent ink but runs no
-    gravure press, and the rotogravure factor is not used for it."""
+    """HM14 with its solvent gravure ink: 150 t/a × 0.634 kg/kg (Zhejiang 2015 gravure, per kg of organic raw
+    materials; year 2015 is nearer the survey's than the EMEP/EEA factor without a year) = 95.1 t/a; HM13 (offset)
+    lists solvent ink but runs no gravure press: the gravure factors are not used for it, the all-process average
+    0.485 kg/kg is, 40 × 0.485 = 19.4 t/a."""
     from cpkb.diagnostics.engine import diagnose
 
     raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["vocs"]).read_text(encoding="utf-8"))
@@ -105,10 +107,50 @@ def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
     assert not survey.problems, [p.as_dict() for p in survey.problems]
     r = diagnose(survey, real_store(), {})
     rows = baseline(r, VOCS)
-    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 800 / 1000)
-    assert "HM13" not in rows
+    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 0.634)
+    assert rows["HM14"]["factor"].endswith("vocs-zhejiang-2015-gravure-organic-materials")
+    assert rows["HM13"]["t_per_a"] == pytest.approx(40 * 0.485)
+    assert rows["HM13"]["factor"].endswith("/vocs-zhejiang-2015-organic-materials")
     p = potential(r, VOCS)
-    assert p["estimated_t_per_a"] == pytest.approx(120) and p["estimated_by"] == 1 and p["not_estimated"] == []
+    assert p["estimated_t_per_a"] == pytest.approx(150 * 0.634 + 40 * 0.485) and p["estimated_by"] == 2
+    assert p["not_estimated"] == []
+    jsonschema.validate(r, SCHEMA)
+
+
+def test_vocs_estimated_from_all_organic_raw_materials_by_hand():
+    """A gravure printer that lists its ink, diluent and adhesive in tonnes and no load, measurement or VOCs content:
+    the Zhejiang 2015 gravure coefficient per kg of all organic raw materials takes the three rows together,
+    (120 + 60 + 45) t/a × 0.634 kg/kg = 142.65 t/a, marked as estimated from materials; its share of the region's
+    baseline is shown apart from the other estimates and routes. The balance is not computable (no content), so the
+    estimate stands, and the natural gas line is no organic raw material."""
+    from cpkb.diagnostics.engine import diagnose
+
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["vocs"]).read_text(encoding="utf-8"))
+    ents = {e["id"]: e for e in raw["enterprises"]}
+    ents["HM14"]["materials"] = [{"material": "溶剂型凹印油墨", "value": 120, "unit": "t/a"},
+                                 {"material": "乙酸乙酯", "value": 60, "unit": "t"},
+                                 {"material": "干式复合胶", "value": 45000, "unit": "kg/a"},
+                                 {"material": "天然气", "value": 30, "unit": "万m3/a"}]
+    survey = read(raw)
+    assert not survey.problems, [p.as_dict() for p in survey.problems]
+    r = diagnose(survey, real_store(), {})
+    row = baseline(r, VOCS)["HM14"]
+    by_hand = (120 + 60 + 45000 / 1000) * 0.634
+    assert row["how"] == "estimated" and row["estimated_from"] == "materials"
+    assert row["t_per_a"] == pytest.approx(by_hand)
+    assert sorted(i["t_per_a"] for i in row["inputs"]) == pytest.approx([45, 60, 120])
+    assert "225 t/a × 0.634" in row["formula_labels"]["zh"] and "物料用量" in row["formula_labels"]["zh"]
+    p = potential(r, VOCS)
+    reported = 38.5 + 22.0 + 15.6 + 9.8
+    measured = (96 * 40000 * 6000 + 62 * 25000 * 4800 + 135 * 30000 * 7200 + 38 * 60000 * 7200
+                + 70 * 20000 * 5000) / 1e9
+    balance = (120 - 66 - 30) + (85 - 0 - 51) + (46 - 0 - 0)
+    total = reported + measured + balance + by_hand
+    assert p["baseline_t_per_a"] == pytest.approx(total)
+    assert p["baseline_by_route_t_per_a"]["estimated"] == pytest.approx(by_hand)
+    assert p["estimated_from_materials_t_per_a"] == pytest.approx(by_hand) and p["estimated_from_materials_by"] == 1
+    assert p["estimated_from_materials_share"] == pytest.approx(by_hand / total, abs=1e-4)
+    assert p["estimates"][0]["from"] == "materials"
     jsonschema.validate(r, SCHEMA)
 
 
