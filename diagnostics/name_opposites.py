@@ -4,7 +4,7 @@
 Two sources: the knowledge base's own structure — a technique and the one a measure brings in to replace it, the
 practice a problem's rules look for (`uses`) and the practice its rules miss (`lacks`) or its measures introduce —
 and general polarity pairs of process Chinese between names that are otherwise the same words (干式/湿式, 手工/自动,
-敞口/密闭, 单级/多级, 有/无, X / 非X).
+敞口/密闭, 单级/多级, 放散/利用, 有/无, X / 非X).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ POLARITY_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("单级", "一级", "单段", "单效"), ("多级", "二级", "两级", "三级", "多段", "两段", "多效", "双效", "三效")),
     (("直燃", "直接"), ("间接",)),
     (("一次性", "直流"), ("循环", "回用", "回收")),
+    (("放散",), ("回收利用", "利用", "回收")),   # gas flared or vented against gas used (煤气放散率 / 煤气利用率)
     (("有",), ("无",)),
     (("高",), ("低",)),
     (("常温",), ("深冷", "低温")),

@@ -76,7 +76,7 @@ def glaze(mini_kb, settings):
 @pytest.mark.parametrize("a, b", [("单级沉降槽", "多级沉降槽"), ("全自动上釉线", "手工上釉线"), ("干式磨釉", "湿式磨釉"),
                                   ("釉浆池加盖", "釉浆池未加盖"), ("选择性催化焙烧", "选择性非催化焙烧"),
                                   ("直燃式烤釉炉", "间接式烤釉炉"), ("敞口釉浆池", "密闭釉浆池"),
-                                  ("容积2米及以上釉磨", "容积小于2米釉磨")])
+                                  ("容积2米及以上釉磨", "容积小于2米釉磨"), ("窑气放散率", "窑气利用率")])
 def test_names_that_are_the_same_words_but_for_a_polarity_pair_mirror_each_other(a, b):
     from cpkb.diagnostics.name_opposites import mirrored
     from cpkb.diagnostics.names import fold
