@@ -41,7 +41,8 @@ WIDE_MARGIN = 0.25        # … or, less sure, this far ahead (焦铜 0.68 fits 
 NUMBER_MISMATCH = 0.8     # a name whose figures share none of the query's (JN60 / JN43型焦炉) is likely another size
 # Where a survey's list may name a concept of a neighbouring kind: energy and water among the materials
 # (原辅材料及能源), a survey fact among the indicators (水重复利用率 is asked as a fact).
-KIND_FALLBACK = {"material": ("consumption",), "indicator": ("fact",)}
+# a survey's region field often holds a basin (黄河流域) and its basin field a region: each falls back on the other
+KIND_FALLBACK = {"material": ("consumption",), "indicator": ("fact",), "region": ("basin",), "basin": ("region",)}
 _SEPARATORS = re.compile(r"[\s\-_/\\·・.,，、;；:：'\"“”‘’`~!！?？*+&|#@=<>《》【】\[\]{}]+")
 _BRACKETS = re.compile(r"[（(［\[【〔](.*?)[）)］\]】〕]")
 # endings and openings that say what kind of thing a name is, not which one (镀锌工艺 = 镀锌)

@@ -709,9 +709,12 @@ class SurveyReader:
             if not isinstance(written, str):
                 self.error(f"scope.{key}", f"expected a name, got {written!r}.", f"此处应填名称，实际为 {written!r}。")
                 continue
-            iri = self.matcher.resolve(key, written)
-            if iri:
-                resolved[key] = iri
+            hit = self.matcher.resolve_any(key, written)
+            if hit and hit[0] == key:
+                resolved[key] = hit[1]
+                continue
+            if hit:   # a basin written as the region, or the reverse: read as what it is unless that field says otherwise
+                self._read_crossed_place(key, written, *hit, raw, resolved, scope)
                 continue
             place = self.places.locate(written)
             if place is not None and place.code and "place" not in scope:
@@ -735,6 +738,22 @@ class SurveyReader:
                     resolved[found_key] = found
             self.warn(f"scope.{key}", place.sentence(self.kb)["en"], place.sentence(self.kb)["zh"])
         scope.update(resolved)
+
+    def _read_crossed_place(self, key: str, written: str, kind: str, iri: str, raw: dict, resolved: dict,
+                            scope: dict) -> None:
+        name = self.kb.label(iri)
+        what = {"region": ("key region", "重点区域"), "basin": ("basin", "流域")}[kind]
+        field = {"region": "区域", "basin": "流域"}
+        if raw.get(kind) in (None, "", written) or self.matcher.resolve(kind, str(raw[kind])) == iri:
+            resolved.setdefault(kind, iri)
+            self.warn(f"scope.{key}", f"{written!r} is a {what[0]} ({name['en']}), not a {key}: read as the {kind}.",
+                      f"“{written}”是{what[1]}（{name['zh']}），不是{field[key]}：已按{field[kind]}读取。")
+        else:
+            self.warn(f"scope.{key}", f"{written!r} is a {what[0]} ({name['en']}), not a {key}, and scope.{kind} "
+                                      "names another: kept as written (no regional figures from it).",
+                      f"“{written}”是{what[1]}（{name['zh']}），不是{field[key]}，而“{field[kind]}”栏另有所填："
+                      "按原文保留，不据此计算。")
+            scope[f"{key}_written"] = written
 
     @property
     def places(self):

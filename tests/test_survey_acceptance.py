@@ -37,6 +37,27 @@ def test_a_place_outside_every_key_region_is_kept_as_written():
     assert found.scope["region_written"] == "黑龙江省哈尔滨市"
 
 
+@pytest.mark.parametrize("scope, region, basin", [
+    ({"region": "黄河流域"}, None, "yellow-river"), ({"basin": "京津冀"}, "jjj", None),
+    ({"region": "黄河流域", "basin": "黄河"}, None, "yellow-river"),
+])
+def test_a_basin_written_as_the_region_or_the_reverse_is_read_as_what_it_is_and_says_so(scope, region, basin):
+    found = read(survey(scope))
+    assert not found.problems
+    assert (found.scope.get("region") or "").endswith(f"/{region}") if region else "region" not in found.scope
+    assert (found.scope.get("basin") or "").endswith(f"/{basin}") if basin else "basin" not in found.scope
+    crossed = "region" if "黄河流域" in scope.values() else "basin"
+    (said,) = [w for w in found.warnings if w.place == f"scope.{crossed}"]
+    assert "已按" in said.zh and not any(c.isascii() and c.isalpha() for c in said.zh)
+
+
+def test_a_basin_written_as_the_region_yields_to_a_different_basin_field():
+    found = read(survey({"region": "黄河流域", "basin": "长江流域"}))
+    assert found.scope["basin"].endswith("/yangtze") and found.scope["region_written"] == "黄河流域"
+    (said,) = [w for w in found.warnings if w.place == "scope.region"]
+    assert "按原文保留" in said.zh
+
+
 @pytest.mark.parametrize("unit, value, expected", [("m2/a", 120000, 120000), ("万m2", 12, 120000),
                                                    ("万m2/年", 12, 120000), ("万平方米/a", 12, 120000)])
 def test_per_year_output_units_are_understood_and_echoed(unit, value, expected):
