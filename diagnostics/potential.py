@@ -577,6 +577,8 @@ def _applies(compiler: ConditionCompiler, ent: Enterprise, factor: dict) -> bool
         return False
     if factor["product"] and any(p != factor["product"] for p in ent.product_iris):
         return False  # a factor per tonne of one product says nothing of another product's tonnes
+    if factor["product"] and factor["per"] == "material" and factor["product"] not in ent.product_iris:
+        return False  # kg per kg of paint for wood furniture, not guessed for a plant whose product is not known
     return factor["condition"] is None or compiler.compile(factor["condition"]).evaluate(ent)[0] is True
 
 

@@ -154,6 +154,37 @@ def test_vocs_estimated_from_all_organic_raw_materials_by_hand():
     jsonschema.validate(r, SCHEMA)
 
 
+
+def test_vocs_of_coaters_estimated_from_their_paint_by_hand():
+    """Coating, the other VOCs sector with per-material factors: a wooden-furniture coater listing only water-borne
+    paint takes the Zibo factor per kg of coating, 40 t/a × 212.52 g/kg = 8.5008 t/a; one listing solvent-borne paint
+    takes the EMEP/EEA wood-coating factor first, 10 t/a × 800 g/kg = 8 t/a; a metal-parts coater the Zibo metal
+    factor, 25 t/a × 42.79 g/kg = 1.06975 t/a. All three are estimated from materials, 100 % of the baseline. X1's
+    product (实木餐椅) is not one the knowledge base knows: a factor of one product is not guessed for it."""
+    from cpkb.diagnostics.engine import diagnose
+
+    def coater(eid, product, unit, paint, t):
+        return {"id": eid, "output": {"product": product, "value": 1000, "unit": unit},
+                "materials": [{"material": paint, "value": t, "unit": "t/a"}]}
+    raw = {"cpkb_survey": 1, "scope": {"sector": "工业涂装", "pilot_type": "region", "region": "浙江省湖州市",
+                                       "year": 2024},
+           "enterprises": [coater("W1", "实木家具", "万m2", "水性木器漆", 40), coater("W2", "板式家具", "万m2", "溶剂型油漆", 10),
+                           coater("M1", "钢结构件", "万m2", "水性漆", 25),
+                           coater("X1", "实木餐椅", "万m2", "水性漆", 30)]}
+    survey = read(raw)
+    r = diagnose(survey, real_store(), {})
+    rows = baseline(r, VOCS)
+    assert rows["W1"]["t_per_a"] == pytest.approx(40 * 212.52 / 1000)
+    assert rows["W1"]["factor"].endswith("/vocs-zibo-wood-furniture-coating")
+    assert rows["W2"]["t_per_a"] == pytest.approx(10 * 800 / 1000)
+    assert rows["W2"]["factor"].endswith("/vocs-emep-wood-coating-solvent-paint")
+    assert rows["M1"]["t_per_a"] == pytest.approx(25 * 42.79 / 1000)
+    assert {b["estimated_from"] for b in rows.values()} == {"materials"} and "X1" not in rows
+    p = potential(r, VOCS)
+    assert p["estimated_from_materials_t_per_a"] == pytest.approx(8.5008 + 8 + 1.06975)
+    assert p["estimated_from_materials_share"] == pytest.approx(1.0)
+    jsonschema.validate(r, SCHEMA)
+
 def test_vocs_load_above_the_limit():
     """GB 41616 NMHC 80 mg/m³ binds every printer; HM01 reports its load and 110 mg/m³."""
     _, r = run("vocs")

@@ -31,7 +31,8 @@ SURVEY = {"cpkb_survey": 1, "scope": {"sector": "工业涂装", "pilot_type": "r
               {"id": "B", "materials": PAINT, "facts": {"年溶剂回收量": 5, "年VOCs治理去除量": 2.5}},
               {"id": "C", "materials": [_line("溶剂型油漆", 20), _line("稀释剂", 15)],  # paint content unknown
                "emissions": [{"pollutant": "VOCs", "value": 4, "unit": "t/a"}]},
-              {"id": "D", "materials": [_line("溶剂型油漆", 10, {"property": "VOC含量", "value": 500, "unit": "g/L"})]},
+              {"id": "D", "output": {"product": "实木家具", "value": 5, "unit": "万m2"},   # the wood factor needs the product
+               "materials": [_line("溶剂型油漆", 10, {"property": "VOC含量", "value": 500, "unit": "g/L"})]},
               {"id": "E", "materials": PAINT,                                         # measured: 50 mg/m³ × 20 000 × 2000
                "emissions": [{"pollutant": "NMHC", "value": 50, "unit": "mg/m3", "point": "stack",
                               "flow": 20000, "hours_per_year": 2000}]}]}
