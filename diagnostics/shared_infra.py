@@ -126,15 +126,15 @@ def _emitters_facility(kb: Knowledge, iri: str, measure, served: list[str], scal
             zh += f"，{'、'.join(s['generated_only'])}只填报产生量{number(s['generated_only_t_per_a'], 4)} t/a"
             en += (f"; {', '.join(s['generated_only'])} give only a generated load, "
                    f"{number(s['generated_only_t_per_a'], 4)} t/a")
-    zh += "；统一组织泄漏检测与修复和园区VOCs监测，按排放量排定整治先后，不另计减排量"
-    en += "; LDAR and park VOCs monitoring organised together, the work ranked by load; no reduction is counted for it"
+    zh += "；由园区统一组织，不另计减排量"   # what the park organises is the measure's definition in the knowledge base
+    en += "; organised by the park, no reduction counted for it"
     return {
         "measure": iri, "labels": label, "shared_measure": True, "serves": served, "to_confirm": [],
         "because": [{"problem": None, "labels": {
-            "zh": f"园区内{len(served)}家企业排放{names['zh']}（调查填报了排放量、产生量或浓度），共性的无组织排放和泄漏"
-                  f"控制宜由园区统一组织",
+            "zh": f"园区内{len(served)}家企业排放{names['zh']}（调查填报了排放量、产生量或浓度），宜由园区统一组织"
+                  f"{label['zh']}",
             "en": f"{len(served)} enterprises of the park emit {names['en']} (the survey gives their load, generation "
-                  f"or concentration); the fugitive and leak control they share is best organised by the park"}}],
+                  f"or concentration); {label['en']} is best organised by the park"}}],
         "scale": scale, "output_served": None, "output_unit": None, "cost_class": measure.cost,
         "economics": None, "from_emitters": True,
         "summary": {"zh": zh + "。", "en": en + "."},
