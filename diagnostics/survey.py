@@ -744,7 +744,10 @@ class SurveyReader:
         name = self.kb.label(iri)
         what = {"region": ("key region", "重点区域"), "basin": ("basin", "流域")}[kind]
         field = {"region": "区域", "basin": "流域"}
-        if raw.get(kind) in (None, "", written) or self.matcher.resolve(kind, str(raw[kind])) == iri:
+        other = raw.get(kind)
+        found = None if other in (None, "", written) else self.matcher.resolve_any(kind, str(other))
+        # the other field empty, naming the same place, or itself crossed (region and basin swapped): read this one
+        if other in (None, "", written) or found == (kind, iri) or (found and found[0] == key):
             resolved.setdefault(kind, iri)
             self.warn(f"scope.{key}", f"{written!r} is a {what[0]} ({name['en']}), not a {key}: read as the {kind}.",
                       f"“{written}”是{what[1]}（{name['zh']}），不是{field[key]}：已按{field[kind]}读取。")
