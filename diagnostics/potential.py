@@ -561,7 +561,7 @@ def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent:
         if factor["per"] == "material":   # never × output: kg/kg × t of product would still read as tonnes
             row = material_estimate(kb, survey.units, ent, factor)
             if row is not None:
-                return row
+                return _widest_material_row(kb, survey, compiler, ent, candidates) or row
             continue
         load = _factor_load(survey.units, kb, ent.output, product_unit, factor) if by_output else None
         if load is not None:
@@ -569,6 +569,21 @@ def _factor_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent:
                     "formula": f"{ent.output:g} {kb.units[product_unit]['symbol']}/a × "
                                f"{factor['value']:g} {kb.units[factor['unit']]['symbol']}"}
     return None
+
+
+def _widest_material_row(kb: Knowledge, survey: Survey, compiler: ConditionCompiler, ent: Enterprise,
+                         candidates: list[dict]) -> dict | None:
+    """Of the per-material factors that apply, one that counts every material row any of them counts, and of those
+    the one defined on the fewest materials: a factor per kg of all organic raw materials (ink + diluent + adhesive)
+    is not applied to a printer that lists only its ink, which a factor per kg of ink fits (the all-materials
+    factor's own note says it reads low there); a printer listing ink, diluent and adhesive gets the one that counts
+    all three. Ties keep the candidates' order (condition, process, data year)."""
+    rows = [(f, r) for f in candidates if f["per"] == "material" and _applies(compiler, ent, f)
+            for r in [material_estimate(kb, survey.units, ent, f)] if r is not None]
+    counted = {i["material"] for _, r in rows for i in r["inputs"]}
+    whole = [(len(f["materials"]), n, r) for n, (f, r) in enumerate(rows)
+             if {i["material"] for i in r["inputs"]} == counted]
+    return min(whole, key=lambda x: x[:2])[2] if whole else None
 
 
 def _applies(compiler: ConditionCompiler, ent: Enterprise, factor: dict) -> bool:

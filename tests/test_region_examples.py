@@ -93,10 +93,10 @@ def test_vocs_loads_by_each_route():
 
 
 def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
-    """HM14 with its solvent gravure ink: 150 t/a × 0.634 kg/kg (Zhejiang 2015 gravure, per kg of organic raw
-    materials; year 2015 is nearer the survey's than the EMEP/EEA factor without a year) = 95.1 t/a; HM13 (offset)
-    lists solvent ink but runs no gravure press: the gravure factors are not used for it, the all-process average
-    0.485 kg/kg is, 40 × 0.485 = 19.4 t/a."""
+    """HM14 lists only its solvent gravure ink: the factor per kg of that ink (EMEP/EEA) fits it, 150 t/a × 800 g/kg
+    = 120 t/a, not the Zhejiang 2015 factor per kg of all organic raw materials (its own note: it reads low for a
+    plant listing only ink); HM13 (offset) lists solvent ink but runs no gravure press: the gravure factors are not
+    used for it, the all-process average 0.485 kg/kg is, 40 × 0.485 = 19.4 t/a."""
     from cpkb.diagnostics.engine import diagnose
 
     raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["vocs"]).read_text(encoding="utf-8"))
@@ -107,12 +107,12 @@ def test_vocs_estimated_from_the_ink_a_gravure_printer_lists():
     assert not survey.problems, [p.as_dict() for p in survey.problems]
     r = diagnose(survey, real_store(), {})
     rows = baseline(r, VOCS)
-    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 0.634)
-    assert rows["HM14"]["factor"].endswith("vocs-zhejiang-2015-gravure-organic-materials")
+    assert rows["HM14"]["how"] == "estimated" and rows["HM14"]["t_per_a"] == pytest.approx(150 * 800 / 1000)
+    assert rows["HM14"]["factor"].endswith("/vocs-emep-rotogravure-solvent-ink")
     assert rows["HM13"]["t_per_a"] == pytest.approx(40 * 0.485)
     assert rows["HM13"]["factor"].endswith("/vocs-zhejiang-2015-organic-materials")
     p = potential(r, VOCS)
-    assert p["estimated_t_per_a"] == pytest.approx(150 * 0.634 + 40 * 0.485) and p["estimated_by"] == 2
+    assert p["estimated_t_per_a"] == pytest.approx(120 + 40 * 0.485) and p["estimated_by"] == 2
     assert p["not_estimated"] == []
     jsonschema.validate(r, SCHEMA)
 
