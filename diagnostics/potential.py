@@ -516,14 +516,21 @@ def _baseline_loads(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
     return out
 
 
-def _generated(units: UnitConverter, ent: Enterprise, pollutant: str, row: dict) -> None:
-    """The generated load the survey states (an inlet or generation figure), beside the emitted one: a measure
-    acting on generation is applied there and carried through the existing treatment (efficiency 1 − E/G)."""
+def generated_load(units: UnitConverter, ent: Enterprise, pollutant: str) -> float | None:
+    """The generated load (t/a) the survey states for the pollutant (an inlet or generation figure, not derived);
+    None when it states none."""
     loads = [annual_load(units, em) for em in ent.emissions
              if em["pollutant"] == pollutant and em["stage"] == "generated" and not em.get("derived")]
     loads = [x for x in loads if x is not None]
-    if loads:
-        row["generated_t_per_a"] = sum(loads)
+    return sum(loads) if loads else None
+
+
+def _generated(units: UnitConverter, ent: Enterprise, pollutant: str, row: dict) -> None:
+    """The generated load beside the emitted one: a measure acting on generation is applied there and carried
+    through the existing treatment (efficiency 1 − E/G)."""
+    load = generated_load(units, ent, pollutant)
+    if load is not None:
+        row["generated_t_per_a"] = load
 
 
 def _on_generated(rows: dict[str, dict], ents: list[str], low: float, high: float) -> dict[str, dict]:

@@ -7,7 +7,7 @@ shared facility is proposed, with the enterprises it would serve and its scale: 
 from __future__ import annotations
 
 from .knowledge import Knowledge
-from .potential import annual_load, baseline_loads, surrogates
+from .potential import baseline_loads, generated_load, surrogates
 from .survey import Enterprise, Survey
 from .report_content import number
 from .units import UnitConverter
@@ -95,26 +95,26 @@ def facilities_for_emitters(kb: Knowledge, survey: Survey, enterprises: list[Ent
             if not ents:
                 continue
             rows = baseline_loads(kb, survey, ents, [pollutant]).get(pollutant) or {}
-            generated = {e.id: sum(x for x in (annual_load(survey.units, em) for em in e.emissions
-                                               if em["pollutant"] == pollutant and em["stage"] == "generated"
-                                               and not em.get("derived")) if x is not None)
-                         for e in ents if e.id not in rows}
+            generated = {e.id: generated_load(survey.units, e, pollutant) for e in ents if e.id not in rows}
             generated = {k: v for k, v in generated.items() if v}
+            if not rows and not generated:
+                continue   # concentrations without a flow: no load to size on, and no "0 t/a" written
             scale.append({"pollutant": pollutant, "labels": kb.label(pollutant),
-                          "t_per_a": round(sum(r["t_per_a"] for r in rows.values()), 6),
+                          "t_per_a": round(sum(r["t_per_a"] for r in rows.values()), 6) if rows else None,
                           "enterprises_with_data": sorted(rows),
                           "estimated": sorted(e for e, r in rows.items() if r["how"] != "reported"),
                           **({"generated_only_t_per_a": round(sum(generated.values()), 6),
                               "generated_only": sorted(generated)} if generated else {}),
                           "emitters": sorted(e.id for e in ents)})
-        out.append(_emitters_facility(kb, iri, measure, served, scale))
+        emitted = [p for p, ents in by_pollutant.items() if ents]
+        out.append(_emitters_facility(kb, iri, measure, served, emitted, scale))
     return out
 
 
-def _emitters_facility(kb: Knowledge, iri: str, measure, served: list[str], scale: list[dict]) -> dict:
+def _emitters_facility(kb: Knowledge, iri: str, measure, served: list[str], emitted: list[str],
+                       scale: list[dict]) -> dict:
     label = kb.label(iri)
-    names = {lang: "、".join(s["labels"][lang] for s in scale) if lang == "zh" else
-             ", ".join(s["labels"][lang] for s in scale) for lang in ("zh", "en")}
+    names = {lang: ("、" if lang == "zh" else ", ").join(kb.label(p)[lang] for p in emitted) for lang in ("zh", "en")}
     zh = f"{label['zh']}：园区内{len(served)}家企业（{'、'.join(served)}）排放{names['zh']}"
     en = f"{label['en']}: {len(served)} enterprises of the park ({', '.join(served)}) emit {names['en']}"
     for s in scale:
@@ -124,7 +124,8 @@ def _emitters_facility(kb: Knowledge, iri: str, measure, served: list[str], scal
                    f"{s['labels']['en']} together")
         if s.get("generated_only"):
             zh += f"，{'、'.join(s['generated_only'])}只填报产生量{number(s['generated_only_t_per_a'], 4)} t/a"
-            en += (f"; {', '.join(s['generated_only'])} give only a generated load, "
+            verb = "give" if len(s["generated_only"]) > 1 else "gives"
+            en += (f"; {', '.join(s['generated_only'])} {verb} only a generated load, "
                    f"{number(s['generated_only_t_per_a'], 4)} t/a")
     zh += "；由园区统一组织，不另计减排量"   # what the park organises is the measure's definition in the knowledge base
     en += "; organised by the park, no reduction counted for it"

@@ -218,3 +218,17 @@ def test_several_vocs_emitters_in_a_park_get_one_park_vocs_item():
     region = run({**raw, "scope": {**raw["scope"], "pilot_type": "region", "region": "浙江省温州市"}})
     assert not any(f["measure"].endswith("/park-vocs-ldar-management")
                    for f in (region.get("shared_infrastructure") or {}).get("facilities", []))
+
+
+def test_a_park_vocs_item_without_any_load_writes_no_zero_tonnes():
+    """Two printers give only a VOCs concentration and no flow: the park item still serves both (they emit VOCs),
+    but no load can be computed, so its scale is empty and its summary names VOCs without a "0 t/a"."""
+    raw = {"cpkb_survey": 1, "scope": {"sector": "包装印刷", "pilot_type": "park", "park": "某印刷园区", "year": 2024},
+           "enterprises": [{"id": eid, "output": {"product": "纸包装印刷品", "value": 1000, "unit": "t"},
+                            "emissions": [{"pollutant": "VOCs", "value": 40, "unit": "mg/m3"}]} for eid in ("P1", "P2")]}
+    result = run(raw)
+    item = next(f for f in result["shared_infrastructure"]["facilities"]
+                if f["measure"].endswith("/park-vocs-ldar-management"))
+    assert item["serves"] == ["P1", "P2"] and item["scale"] == []
+    assert "挥发性有机物" in item["summary"]["zh"] and "0 t/a" not in item["summary"]["zh"]
+    jsonschema.validate(result, SCHEMA)
