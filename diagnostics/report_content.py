@@ -871,7 +871,9 @@ class _Builder:
         sep = "；" if self.lang == "zh" else "; "
         rows = []
         for p in potential:
-            reported = p.get("reported_by") or 0
+            # every route counts (reported, measured, balance, derived, estimated): a baseline made only of
+            # estimates is still a baseline, and the estimate columns exist for that case
+            reported = sum(p.get(f"{how}_by") or 0 for how in self._HOW)
             main = sep.join(_pick(m.get("labels"), self.lang) for m in p.get("by_measure", [])[:3]
                             if any(m.get("reduction_t_per_a") or []))
             share = p.get("estimated_share")
@@ -882,7 +884,8 @@ class _Builder:
                          p.get("combined_reduction_t_per_a") if reported else None,
                          p.get("combined_reduction_share"), main or self.tr("无适用方案", "no option applies")])
         ch.add("table", self.table("6", self.tr("重点污染物削减潜力", "Reduction potential"), [
-            Column(self.t("pollutant")), Column(self.t("reported"), self.t("unit_ent"), "int"),
+            Column(self.t("pollutant")), Column(self.tr("有基准排放量的企业", "enterprises with a baseline load"),
+                                                self.t("unit_ent"), "int"),
             Column(self.t("emission"), "t/a", "num"),
             Column(self.tr("其中系数估算", "of which estimated"), "t/a", "num"),
             Column(self.tr("估算份额", "estimated share"), "%", "num"),
