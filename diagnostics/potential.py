@@ -311,7 +311,7 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         "estimated_from_materials_by": sum(1 for row in estimated.values() if row.get("estimated_from") == "materials"),
         "estimated_from_materials_share": round(from_materials / total, 4) if total else None,
         "estimates": [{"enterprise": eid, "t_per_a": round(row["t_per_a"], 6), "factor": row["factor"],
-                       "from": row.get("estimated_from", "output"),
+                       "estimated_from": row.get("estimated_from", "output"),
                        "formula": row["formula"], **({"formula_labels": row["formula_labels"]}
                                                      if row.get("formula_labels") else {})}
                       for eid, row in sorted(estimated.items())],

@@ -150,7 +150,7 @@ def test_vocs_estimated_from_all_organic_raw_materials_by_hand():
     assert p["baseline_by_route_t_per_a"]["estimated"] == pytest.approx(by_hand)
     assert p["estimated_from_materials_t_per_a"] == pytest.approx(by_hand) and p["estimated_from_materials_by"] == 1
     assert p["estimated_from_materials_share"] == pytest.approx(by_hand / total, abs=1e-4)
-    assert p["estimates"][0]["from"] == "materials"
+    assert p["estimates"][0]["estimated_from"] == "materials"
     jsonschema.validate(r, SCHEMA)
 
 
