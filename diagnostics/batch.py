@@ -49,8 +49,8 @@ class BatchConditions:
         self._inputs: dict[URIRef, tuple[str, ...] | None] = {}
 
     def rows(self, enterprises: list[Enterprise] | None = None) -> list[int]:
-        """The rows (positions) of these enterprises, all of the survey's when None."""
-        if enterprises is None:
+        """The rows (positions) of these enterprises, all of the survey's when None or the survey's own list."""
+        if enterprises is None or enterprises is self.enterprises:
             return list(range(len(self.enterprises)))
         if self._position is None:
             self._position = {id(ent): i for i, ent in enumerate(self.enterprises)}

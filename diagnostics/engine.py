@@ -322,7 +322,7 @@ def _sector_rules(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], 
     # which no one changes) for equal signatures and answers: built once per distinct input, not per enterprise
     reads = [batch.inputs_of(rule.condition) for rule, *_ in plan]
     shared: dict[tuple, tuple] = {}
-    every = batch.rows(None if enterprises is batch.enterprises else enterprises)
+    every = batch.rows(enterprises)
     ids, signatures = batch.ids, batch.signatures
     for n in range(0, len(enterprises), _BATCH):
         chunk = enterprises[n:n + _BATCH]
@@ -551,7 +551,7 @@ def measure_batch(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     `batch`: the one the rules used, when the caller has it."""
     if batch is None:
         batch = BatchConditions(ConditionCompiler(kb, survey.units), enterprises)
-    rows = batch.rows(None if enterprises is batch.enterprises else enterprises)
+    rows = batch.rows(enterprises)
     return batch, dict(zip(map(batch.ids.__getitem__, rows), rows))
 
 
