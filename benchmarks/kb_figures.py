@@ -36,7 +36,8 @@ def figures(store, sector: str) -> dict[str, object]:
         "with cost or payback": f"{econ} ({econ / measures:.1%})" if measures else "0",
         "… or a saving": f"{priced} ({priced / measures:.1%})" if measures else "0",
         "indicators": c("?x a cpkb:Indicator ; cpkb:sector SECTOR"),
-        "with a level value": c("?x a cpkb:Indicator ; cpkb:sector SECTOR ; cpkb:hasBenchmark ?b"),
+        # a benchmark of the indicator itself or of one of its variants (steel: by route)
+        "with a level value": c("?x a cpkb:Indicator ; cpkb:sector SECTOR ; (cpkb:hasBenchmark|(cpkb:hasVariant/cpkb:hasBenchmark)) ?b"),
         "rules": c("?x a cpkb:Rule ; cpkb:sector SECTOR"),
         "facts cited / verified": f"{cited} / {verified} ({verified / cited:.1%})" if cited else "0",
     }

@@ -32,6 +32,7 @@ from .potential import heavy_metal_potential, loads_kept, reduction_potential
 from .sewer_plant import by_route
 from .eligibility import eligibility
 from .portfolio import budget_steps
+from .hw_plans import facilities_for_hw_plans
 from .shared_infra import (facilities_for_emitters, facilities_from_symbiosis, networks_from_symbiosis,
                            shared_infrastructure)
 from .symbiosis import find_symbiosis
@@ -244,7 +245,8 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
         sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
         needed = (facilities_from_symbiosis(kb, sections["symbiosis"])
                   + networks_from_symbiosis(kb, survey.units, sections["symbiosis"])
-                  + (facilities_for_emitters(kb, survey, enterprises) if scope.get("pilot_type") == "park" else []))
+                  + (facilities_for_emitters(kb, survey, enterprises) if scope.get("pilot_type") == "park" else [])
+                  + facilities_for_hw_plans(kb, sections["symbiosis"]))
         proposed = {f["measure"]: f for f in shared["facilities"]}
         for facility in needed:   # a measure already proposed for its problems gets the network as its part
             if facility["measure"] in proposed and "network" not in proposed[facility["measure"]]:

@@ -35,7 +35,9 @@ def offer_code(kb: Knowledge, resource: str, qualities: dict) -> tuple[HwCode | 
 
 
 def receipt(kb: Knowledge, resource: str, qualities: dict, receiver: "Enterprise | None") -> tuple[str, dict | None]:
-    """ok / unknown / refused for an offer to a receiver, and the note saying why (None for no hazardous waste)."""
+    """ok / unknown / refused / plan for an offer to a receiver, and the note saying why (None for no hazardous
+    waste). `plan` is refused today for want of a licence or exemption, but could be allowed under a provincial
+    point-to-point plan (exemption annex item 31) — the park may apply for one."""
     code, own = offer_code(kb, resource, qualities)
     if code is None:
         return "ok", None
@@ -60,7 +62,7 @@ def receipt(kb: Knowledge, resource: str, qualities: dict, receiver: "Enterprise
                   "determined, which the survey does not show; check the approved plan, or that another item of the "
                   "annex applies with its conditions, before any transfer."}
     if "none" in answer:
-        return "refused", {"zh": f"危险废物（{shown}）：接收方既无经营许可证也不符合豁免条件，不能接收；只有经省级生态环境部门"
+        return "plan", {"zh": f"危险废物（{shown}）：接收方既无经营许可证也不符合豁免条件，不能接收；只有经省级生态环境部门"
                                  "确定“点对点”定向利用方案（名录附录豁免清单第31项）后，才可按方案利用，可作为申请建议。",
                            "en": f"hazardous waste ({shown}): the receiver has neither a licence nor an exemption and "
                                  "may not take it; only under a point-to-point plan the provincial authority has "

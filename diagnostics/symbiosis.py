@@ -291,7 +291,7 @@ def _pair(kb: Knowledge, survey: Survey, by_id: dict, offer: _Stream, demand: _S
     except UnitProblem:
         return None   # amounts in incomparable units (e.g. t/a against GJ/a): not a match
     if mistaken:
-        return "refused", (offer, demand, factor, [], [], [], _not_the_same(kb, offer, demand), [])
+        return "refused", (offer, demand, factor, [], [], [], _not_the_same(kb, offer, demand), [], False)
     met, failed, unknown = _quality_check(kb, survey, offer, demand)
     swap = next((q["equivalent"] for q in unknown if q.get("equivalent")), None)
     if swap:   # a tonne of the offer replaces `ratio` tonnes of what the demand names, on moles of the element
@@ -306,12 +306,19 @@ def _pair(kb: Knowledge, survey: Survey, by_id: dict, offer: _Stream, demand: _S
         failed = failed + [{"quality": "temperature", "labels": {"zh": "温度", "en": "temperature"},
                             "reads": "at-least", "demand": demand.temperature_c + MIN_APPROACH_C,
                             "offer": offer.temperature_c, "unit": "℃"}]
-    pair = (offer, demand, factor, met, failed, unknown, legal_note, treat)
-    if failed or legal == "refused":
+    pair = (offer, demand, factor, met, failed, unknown, legal_note, treat, legal == "plan" and not failed)
+    if failed or legal in ("refused", "plan"):
         return "refused", pair
     if unknown or treat or legal == "unknown":
         return "conditional", pair
     return "firm", pair
+
+
+def _stated(kb: Knowledge, offer: _Stream) -> list[dict]:
+    """The composition the offer states (its code aside): a point-to-point plan needs the useful and harmful
+    components known, and the reader judges them against the receiver's use."""
+    return [{"labels": kb.label(key) if key in kb.qualities else {"zh": offer.named.get(key, key), "en": offer.named.get(key, key)},
+             "value": value, "unit": unit} for key, (value, unit) in offer.qualities.items() if key != CODE_QUALITY]
 
 
 def _density(kb: Knowledge, resource: str) -> float | None:
@@ -416,7 +423,7 @@ def find_symbiosis(kb: Knowledge, survey: Survey, enterprises: list[Enterprise])
 
 def _row(kb: Knowledge, survey: Survey, pair: tuple, amount: float, places: dict, by_id: dict,
          amounts: bool = True, contract: bool = False) -> dict:
-    offer, demand, factor, met, failed, unknown, legal_note, treat = pair
+    offer, demand, factor, met, failed, unknown, legal_note, treat, plan = pair
     resource = kb.resources.get(offer.resource, {})
     notes = _amount_notes(kb, survey, offer, demand, factor, amount)
     served = _served_by(by_id, demand)
@@ -443,6 +450,9 @@ def _row(kb: Knowledge, survey: Survey, pair: tuple, amount: float, places: dict
         row["treatment"] = {"qualities": treat, "labels": resource.get("treatment")}
     if contract:
         row["from_committed"] = offer.committed
+    if plan:   # refused only for want of the receiver's licence: a point-to-point plan could allow it
+        row["point_to_point_plan"] = True
+        row["offer_stated"] = _stated(kb, offer)
     per_year = yearly(survey.units, amount, demand.unit, _pair_hours(offer, demand, factor),
                       resource.get("form") == "gas")
     if per_year:

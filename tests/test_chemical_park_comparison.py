@@ -278,3 +278,35 @@ def test_the_vocs_emitters_share_one_park_ldar_and_monitoring_item(park):
     assert vocs["enterprises_with_data"] == ["E04", "E05", "E08", "E14"]
     assert (vocs["generated_only"], vocs["generated_only_t_per_a"]) == (["E03"], pytest.approx(42))
     assert "87 t/a" in item["summary"]["zh"] and "不另计减排量" in item["summary"]["zh"]
+
+
+def test_pairs_waiting_for_a_licence_gather_into_one_point_to_point_item(park):
+    """S06: every hazardous-waste pair refused only because the receiver has no licence or exemption is listed once
+    in a park item asking the province for point-to-point plans; a pair that fails a quality bound is not."""
+    item = next(f for f in park["shared_infrastructure"]["facilities"] if f["measure"].endswith("/park-hw-point-to-point-plan"))
+    listed = {(p["from"], p["to"], p["offer"].rsplit("/", 1)[1]) for p in item["pairs"]}
+    assert {("E12", "E10", "spent-hcl-pickle-liquor"), ("E14", "E10", "spent-solvent"), ("E05", "E08", "spent-solvent")} <= listed
+    assert ("E05", "E07", "spent-sulfuric-acid") not in listed        # fails on 三氯乙醛: a plan would not help
+    flagged = [m for m in park["symbiosis"]["refused"] if m.get("point_to_point_plan")]
+    assert len(item["pairs"]) == len(flagged)
+    dcm = [p for p in item["pairs"] if p["from"] == "E05" and p["to"] == "E10" and p["offer"].endswith("/spent-solvent")]
+    assert sorted(p["amount"] for p in dcm) == [600, 1500]              # toluene and DCM: two wastes, two pairs
+    assert "二氯甲烷含量 80 %" in item["summary"]["zh"]                 # the composition is shown, to be judged
+    assert "E10）未填品质要求" in item["summary"]["zh"] or "E08、E10）未填品质要求" in item["summary"]["zh"]
+    assert all("第31项" in m["hazardous"]["zh"] for m in park["symbiosis"]["refused"] if m.get("point_to_point_plan"))
+    assert {"E10", "E12", "E14"} <= set(item["serves"])
+    assert "E12的废盐酸酸洗液（氯化亚铁 18 %、HCl 4 %、锌 2 %）→E10（替代水处理混凝剂，800 t/a）" in item["summary"]["zh"]
+    assert not any(w in item["summary"]["zh"] for w in ("https://", "park-", "spent"))
+
+
+def test_an_exempt_or_licensed_receiver_needs_no_plan():
+    raw = copy.deepcopy(RAW)
+    for e in raw["enterprises"]:
+        if e["id"] in ("E08", "E10"):
+            e.pop("hw_permit_no", None)
+            e["facts"] = {**(e.get("facts") or {}), "接收危险废物的依据": "点对点定向利用"}
+    result = diagnose(read(raw), real_store(), {})
+    flagged = [m for m in result["symbiosis"]["refused"] if m.get("point_to_point_plan")]
+    assert not any(m["to"] in ("E08", "E10") for m in flagged)
+    item = [f for f in result["shared_infrastructure"]["facilities"] if f["measure"].endswith("/park-hw-point-to-point-plan")]
+    assert all(p["to"] not in ("E08", "E10") for f in item for p in f["pairs"])
