@@ -6,6 +6,7 @@ unresolved names, warnings), so that each workload is seen to exercise what it i
     python benchmarks/diagnose.py                        # electroplating: 1k, 10k, 100k
     python benchmarks/diagnose.py 1000 10000             # chosen sizes
     python benchmarks/diagnose.py 10000 --profile        # one size, with a cProfile of the run
+    python benchmarks/diagnose.py 10000 --calls          # and each stage's count of function calls (deterministic)
     python benchmarks/diagnose.py 2000 --workload all    # every workload: electroplating, messy names, each sector
 
 Workloads (--workload, repeatable; `all` runs each):
@@ -112,18 +113,30 @@ def workloads() -> list[str]:
     return ["electroplating", "unresolved"] + sorted(p.stem for p in EXAMPLES.glob("*_messy.yaml"))
 
 
-def run(data: bytes, store, settings) -> tuple[dict[str, float], dict[str, float], str]:
+def run(data: bytes, store, settings, count_calls: bool = False) -> tuple[dict[str, float], dict[str, float], str]:
     """Per-stage seconds of one diagnosis, wall clock and this process's CPU time (the latter barely moves with
     the machine's load), the stages as diagnose() runs them (enterprises with errors set aside, as `cpkb diagnose
-    --exclude-invalid` does), and what it found (_summary)."""
+    --exclude-invalid` does), and what it found (_summary). With count_calls, each stage also runs under a
+    cProfile.Profile of its own and cpu["calls <stage>"] is its total of function calls (the CPU times are then
+    the profiled ones, larger than a plain run's)."""
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    calls: dict[str, int] = {}
     clock = [time.perf_counter(), time.process_time()]
+    counter = [cProfile.Profile() if count_calls else None]
+    if counter[0]:
+        counter[0].enable()
 
     def stage(name: str) -> None:   # the time since the previous stage ended
         wall, used = time.perf_counter(), time.process_time()
+        if counter[0]:   # the stage's function calls: a figure the machine's load cannot move
+            counter[0].disable()
+            calls[name] = pstats.Stats(counter[0]).total_calls
+            counter[0] = cProfile.Profile()
         times[name], cpu[name] = wall - clock[0], used - clock[1]
         clock[:] = [time.perf_counter(), time.process_time()]
+        if counter[0]:
+            counter[0].enable()
 
     raw, cells = parse_document(data, "bench.json", SurveyLimits.from_settings(settings))
     stage("read JSON")
@@ -156,6 +169,9 @@ def run(data: bytes, store, settings) -> tuple[dict[str, float], dict[str, float
     stage("(diagnose once more)")
     to_json(result)
     stage("JSON out")
+    if counter[0]:
+        counter[0].disable()
+        cpu.update({f"calls {name}": float(count) for name, count in calls.items()})
     return times, cpu, _summary(result)
 
 
@@ -176,7 +192,7 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def measure(n: int, workload: str, store, settings, profile: bool) -> dict:
+def measure(n: int, workload: str, store, settings, profile: bool, count_calls: bool = False) -> dict:
     """One run of n enterprises in a child process: its stage times and memory (RSS before and at the peak)."""
     reader, writer = os.pipe()
     pid = os.fork()
@@ -189,7 +205,7 @@ def measure(n: int, workload: str, store, settings, profile: bool) -> dict:
             if profiler:
                 profiler.enable()
             gc.disable()  # as `cpkb diagnose` does: no cyclic-GC rescans of the survey's objects
-            times, cpu, summary = run(data, store, settings)
+            times, cpu, summary = run(data, store, settings, count_calls)
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
@@ -215,6 +231,9 @@ def main() -> None:
     parser.add_argument("--workload", action="append", choices=["all", *workloads()],
                         help="what to diagnose (default: electroplating); repeat it, or `all`")
     parser.add_argument("--profile", action="store_true", help="cProfile the run of the first size")
+    parser.add_argument("--calls", action="store_true",
+                        help="count each stage's function calls (cProfile; deterministic, unlike the times) and "
+                             "print them and the calls per enterprise under the run")
     args = parser.parse_args()
     chosen = workloads() if "all" in (args.workload or []) else (args.workload or ["electroplating"])
     settings = load_settings()
@@ -225,7 +244,7 @@ def main() -> None:
           + f" {'total s':>9} {'CPU s':>9} {'ent/s':>9} {'RSS MB':>8} {'peak MB':>8} {'MB/1k ent':>9}")
     for workload in chosen:
         for n in args.sizes:
-            found = measure(n, workload, store, settings, args.profile)
+            found = measure(n, workload, store, settings, args.profile, args.calls)
             args.profile = False
             if "error" in found:
                 print(f"{workload:<38} {n:>11,} failed: {found['error']}", flush=True)
@@ -238,6 +257,9 @@ def main() -> None:
                   f" {found['rss_peak']:>8,.0f} {growth / n * 1000:>9.1f}", flush=True)
             print(f"{'':<38} {'':>11} {found['summary']}; diagnose() whole, after read and validate: "
                   f"{times['(diagnose once more)']:.3f} s (CPU {cpu['(diagnose once more)']:.3f} s)", flush=True)
+            if args.calls:
+                print(f"{'':<38} {'calls (per enterprise)':>11} " + " ".join(
+                    f"{cpu['calls ' + s]:>12,.0f} ({cpu['calls ' + s] / n:>5.0f})" for s in STAGES), flush=True)
     print("Each stage: wall/CPU seconds (CPU: time.process_time() of the run's process, which the machine's load "
           "barely changes). total = the sum of the stage columns (the second diagnose() call is not counted); RSS MB: before the "
           f"survey is generated, peak MB: the run's peak, MB/1k ent: their difference per 1,000 enterprises. "

@@ -39,25 +39,44 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
         return None
     compiler = ConditionCompiler(kb, survey.units)
     limits = {l.iri: l for r in sets for l in r.limits}
+    # the sets of each other scenario, and the pollutants their limits are on: _checks runs only for an enterprise
+    # whose subjects one of these limits is on (it finds nothing otherwise), the lists made once, not per enterprise
+    area_sets = {s: [r for r in sets if r.area == ("special" if s == "special" else "ultra-low")]
+                 for s in ("special", "ultra-low")}
+    area_subjects = {s: {l.subject for r in found for l in r.limits
+                         if l.subject_kind == "pollutant" and not l.is_range} for s, found in area_sets.items()}
+    # each enterprise's emissions of the followed pollutants and their stand-ins, in survey order, read once
+    wanted = set().union(*measured_as.values())
+    grouped = [_by_pollutant(ent, wanted) for ent in enterprises]
     exceedances, scenarios = [], []
     for pollutant in followed:
         loads = baseline.get(pollutant, {})
         rows: dict[str, list[dict]] = {s: [] for s in SCENARIOS}
         at_target: dict[str, list[str]] = {s: [] for s in SCENARIOS}
         lacking: dict[str, list[str]] = {s: [] for s in SCENARIOS}
-        for ent in enterprises:
+        stand_ins = measured_as[pollutant]
+        # a scenario none of whose limits is on the pollutant or a stand-in finds no check for any enterprise: it
+        # lacks the figure of every enterprise with a load, said without judging each enterprise three times
+        judged = ("limit", *(s for s in ("special", "ultra-low") if not area_subjects[s].isdisjoint(stand_ins)))
+        with_load = []
+        for ent, emissions in zip(enterprises, grouped):
             load = loads.get(ent.id)
-            subjects = _subjects(ent, pollutant, measured_as[pollutant])
+            if load is not None:
+                with_load.append(ent.id)
+            subjects = _subjects_of(emissions, pollutant, stand_ins)
             binding = [c for c in ent.model.compliance if c["subject"] in subjects and c["subject_kind"] == "pollutant"
                        and not isinstance(c["limit_value"], list) and not c.get("undetermined")]
-            figures = _figures(ent, subjects)
-            for scenario in ("limit", "special", "ultra-low"):
+            figures = None   # counted only where a load and a limit ask for it
+            for scenario in judged:
                 if scenario == "limit":
                     checks = binding
+                elif area_subjects[scenario].isdisjoint(subjects):
+                    checks = []
                 else:
-                    area = "special" if scenario == "special" else "ultra-low"
-                    checks = _checks(kb, survey, ent, [r for r in sets if r.area == area], subjects, compiler)
+                    checks = _checks(kb, survey, ent, area_sets[scenario], subjects, compiler)
                 check = _tightest(checks, limits)
+                if load is not None and check is not None and figures is None:
+                    figures = _figures_of(emissions, subjects)
                 if load is None or check is None or figures != 1:
                     if checks or load is not None:
                         lacking[scenario].append(ent.id)
@@ -69,6 +88,9 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                         exceedances.append({"pollutant": pollutant, "labels": kb.label(pollutant), **row})
                 else:
                     at_target[scenario].append(ent.id)
+        for scenario in ("special", "ultra-low"):
+            if scenario not in judged:
+                lacking[scenario].extend(with_load)
         for scenario in SCENARIOS:
             if scenario == "level-II":
                 scenarios.append(_level_two(kb, survey, enterprises, sector, pollutant))
@@ -89,20 +111,30 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                             "cannot be split among several outlets)."}}
 
 
-def _subjects(ent: Enterprise, pollutant: str, measured_as: set[str]) -> set[str]:
+def _by_pollutant(ent: Enterprise, wanted: set[str]) -> dict[str, list[dict]]:
+    """The enterprise's emissions of these pollutants, by pollutant, each list in survey order."""
+    out: dict[str, list[dict]] = {}
+    for em in ent.emissions:
+        if em["pollutant"] in wanted:
+            out.setdefault(em["pollutant"], []).append(em)
+    return out
+
+
+def _subjects_of(emissions: dict[str, list[dict]], pollutant: str, measured_as: set[str]) -> set[str]:
     """The pollutant itself when the enterprise gives its figure, else its surrogates (NMHC for VOCs)."""
-    own = any(em["pollutant"] == pollutant and _medium(em["unit"]) for em in ent.emissions)
+    own = any(_medium(em["unit"]) for em in emissions.get(pollutant, ()))
     return {pollutant} if own else measured_as
 
 
-def _figures(ent: Enterprise, subjects: set[str]) -> int:
+def _figures_of(emissions: dict[str, list[dict]], subjects: set[str]) -> int:
     """How many concentration figures of the pollutant the enterprise gives (in one medium)."""
     found: dict[str, list[dict]] = {"air": [], "water": []}
-    for em in ent.emissions:
-        if em["pollutant"] in subjects and em["stage"] == "emitted" and not em.get("derived"):
-            medium = _medium(em["unit"])
-            if medium:
-                found[medium].append(em)
+    for subject in subjects:   # how many, not which: the order of the subjects does not matter
+        for em in emissions.get(subject, ()):
+            if em["stage"] == "emitted" and not em.get("derived"):
+                medium = _medium(em["unit"])
+                if medium:
+                    found[medium].append(em)
     return max(len(final_outlet(ems, medium)) for medium, ems in found.items())
 
 

@@ -284,14 +284,22 @@ def _pollutant_potential(kb: Knowledge, pollutant: str, rows: dict[str, dict], e
         return sorted([round(t * (1 - left[1]), 6), round(t * (1 - left[0]), 6)])
 
     def ent_cut(eid: str) -> list[float]:
-        return sorted([round(sum(parts[eid][k]["t_per_a"] * (1 - remaining[(eid, k)][i]) for k in parts[eid]), 6)
-                       for i in (0, 1)])
+        # the same sums as over a generator (sum() adds in the same order), without making two generators per
+        # enterprise; most enterprises have one part
+        own = parts[eid]
+        cuts = [(part["t_per_a"], remaining[(eid, k)]) for k, part in own.items()]
+        return sorted([round(sum([t * (1 - left[0]) for t, left in cuts]), 6),
+                       round(sum([t * (1 - left[1]) for t, left in cuts]), 6)])
 
     total = sum(per_ent.values())
-    best = sum(parts[e][k]["t_per_a"] * (1 - f[0]) for (e, k), f in remaining.items())
-    worst = sum(parts[e][k]["t_per_a"] * (1 - f[1]) for (e, k), f in remaining.items())
-    count = {how: sum(1 for row in rows.values() if row["how"] == how) for how in HOW}
-    tonnes = {how: round(sum(row["t_per_a"] for row in rows.values() if row["how"] == how), 6) for how in HOW}
+    best = sum([parts[e][k]["t_per_a"] * (1 - f[0]) for (e, k), f in remaining.items()])
+    worst = sum([parts[e][k]["t_per_a"] * (1 - f[1]) for (e, k), f in remaining.items()])
+    by_how: dict[str, list[float]] = {how: [] for how in HOW}   # each route's loads in row order, one pass
+    for row in rows.values():
+        if row["how"] in by_how:
+            by_how[row["how"]].append(row["t_per_a"])
+    count = {how: len(by_how[how]) for how in HOW}
+    tonnes = {how: round(sum(by_how[how]), 6) for how in HOW}
     estimated = {eid: row for eid, row in rows.items() if row["how"] == "estimated"}
     from_materials = round(sum(row["t_per_a"] for row in estimated.values()
                                if row.get("estimated_from") == "materials"), 6)

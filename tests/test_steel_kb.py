@@ -53,6 +53,20 @@ def test_indicators_carry_units_and_directions():
     assert measured_indicators(ST) >= 10
 
 
+def test_integrated_works_carry_the_2014_levels_as_an_unverified_variant():
+    # levels I/II/III of the 2014 integrated-works system, read only in a transcription (potato1128/SurvySystem
+    # question.jsp): held as a variant that applies to BF-BOF works, each citing the 2014 system as unverified
+    assert count(f"?x a cpkb:Indicator ; cpkb:sector {ST} ; cpkb:hasVariant/cpkb:hasBenchmark ?b") >= 12
+    rows = real_store().select(
+        "SELECT ?lv ?v WHERE { <https://w3id.org/cpkb/id/steel/indicator/fresh-water-per-t> cpkb:hasVariant ?n . "
+        "?n cpkb:hasBenchmark ?b . ?b cpkb:level ?l ; cpkb:value ?v . ?l cpkb:key ?lv }").rows
+    assert {str(r["lv"]): float(r["v"]) for r in rows} == {"I": 3.5, "II": 3.8, "III": 4.1}
+    assert count(f"?x a cpkb:Indicator ; cpkb:sector {ST} ; cpkb:hasVariant ?n . ?n ?p ?c . ?c a cpkb:Citation ; "
+                 "cpkb:verified true") == 0
+    # the emission intensities say what reaching a level saves, so a level-II scenario can be worked out
+    assert count(f"?x a cpkb:Indicator ; cpkb:sector {ST} ; cpkb:hasVariant ?n ; cpkb:hasScenario ?s") >= 5
+
+
 def test_every_sector_entry_is_sourced_and_labelled_in_both_languages():
     assert unsourced_or_unlabelled(ST) == []
 
