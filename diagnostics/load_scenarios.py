@@ -180,8 +180,8 @@ def _row(eid: str, load: dict, check: dict) -> dict:
 
 def _level_two(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sector: str | None, pollutant: str) -> dict:
     """Level II of a pollutant: an indicator of the sector whose scenario saves the pollutant, brought to level II
-    (scenarios.py). The knowledge base records no such indicator with level values today (the tables were not
-    read), and then the scenario says so instead of guessing."""
+    (scenarios.py), its value reported or derived from the annual load and the output. Where the knowledge base
+    records no such indicator with level values (the tables were not read), the scenario says so instead of guessing."""
     from .scenarios import _scenario
 
     for ind in sorted((i for i in kb.indicators.values() if i.sector == sector and i.rules.scenario
@@ -191,7 +191,7 @@ def _level_two(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sec
             return {"scenario": "level-II", "title": TITLES["level-II"], "pollutant": pollutant,
                     "labels": kb.label(pollutant), "available": True, "indicator": ind.iri,
                     "enterprises": found["enterprises"], "reduction_t_per_a": found["total"],
-                    "enterprises_moved": found["enterprises_moved"], "enterprises_at_target": [],
+                    "enterprises_moved": found["enterprises_moved"], "enterprises_at_target": found["enterprises_at_level_ids"],
                     "enterprises_without_data": found["enterprises_without_data"]}
     return {"scenario": "level-II", "title": TITLES["level-II"], "pollutant": pollutant, "labels": kb.label(pollutant),
             "available": False, "enterprises": [], "reduction_t_per_a": None, "enterprises_moved": 0,

@@ -52,7 +52,7 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
         factor = _output_factor(units, kb.units[ind.unit]["pint"], product_expr, target_expr) if per_output else None
     except (UnitProblem, KeyError, TypeError):
         return None
-    rows, lacking, at_level = [], [], 0
+    rows, lacking, at_level = [], [], []
     for ent in enterprises:
         if ind.iri in ent.model.not_applicable:
             continue
@@ -64,7 +64,7 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
         value = max(numbers) if ind.direction == "lower" else min(numbers)
         worse = value > bench if ind.direction == "lower" else value < bench
         if not worse:
-            at_level += 1
+            at_level.append(ent.id)
             continue
         saving = _saving(units, ent, value, bench, per_output, factor, spec, target_expr)
         if saving is not None and spec.get("times"):
@@ -86,7 +86,8 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
             "unit": kb.units.get(spec["unit"], {}).get("symbol"),
             "formula": _formula(kb, spec, per_output),
             "enterprises": rows, "total": round(sum(r["saving"] for r in rows), 4),
-            "enterprises_moved": len(rows), "enterprises_at_level": at_level, "enterprises_without_data": lacking,
+            "enterprises_moved": len(rows), "enterprises_at_level": len(at_level), "enterprises_at_level_ids": at_level,
+            "enterprises_without_data": lacking,
             "title": {"zh": f"全部企业{kb.label(ind.iri)['zh']}达到{ROMAN[level]}级", "en": f"every enterprise's "
                       f"{kb.label(ind.iri)['en']} brought to level {level}"}}
 

@@ -113,7 +113,7 @@ def test_measures_carry_sourced_economics():
     ep, epi = "<https://w3id.org/cpkb/id/electroplating>", "https://w3id.org/cpkb/id/electroplating/"
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {ep} . {econ}") >= 19
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {ep} . {econ}") >= 20
     assert count(f"?m a cpkb:Measure ; cpkb:sector {ep} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # a Ningbo plater saving over 100 t of fresh water a day once water was metered and tracked by team (news, 2015)

@@ -149,7 +149,7 @@ def test_measures_carry_sourced_economics():
     """Investment, running cost, savings or payback for the MACC and the budget portfolio, each sourced."""
     econ = ("{ ?x cpkb:investment [] } UNION { ?x cpkb:minPaybackYears [] } UNION { ?x cpkb:hasSaving [] } "
             "UNION { ?x cpkb:opexChange [] }")
-    assert count(f"?x a cpkb:Measure ; cpkb:sector {PP} . {econ}") >= 8
+    assert count(f"?x a cpkb:Measure ; cpkb:sector {PP} . {econ}") >= 18
     assert count(f"?m a cpkb:Measure ; cpkb:sector {PP} ; (cpkb:investment|cpkb:opexChange|cpkb:hasSaving) ?x "
                  "FILTER NOT EXISTS { ?x dcterms:source [] }") == 0
     # about 90 t of alkali a day recovered over 340 days (Xinya Paper, 2005)

@@ -532,3 +532,24 @@ def test_outputs_json_html_xlsx_docx(name):
     captions = text + "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "各企业基准排放量及其取得方式" in captions
     assert "vocs_in" not in captions and "https://w3id.org" not in captions
+
+
+def test_nox_level_two_from_reported_loads_over_output():
+    """Level II of NOx per tonne of steel (2014 integrated-works system, transcribed: 1.2 kg/t) reached from the
+    reported annual load ÷ crude steel, the intensity derived where the survey gives none; only BF-BOF works
+    are graded on that variant."""
+    _, r = run("nox")
+    base = scenario(r, "level-II", NOX)
+    assert base["available"] and base["indicator"].endswith("/nox-emitted-per-t")
+    assert set(base["enterprises_at_target"]) == {"FN01", "FN02"}           # 1850/420万 = 0.44, 2300/380万 = 0.61 kg/t
+    assert "FN12" in base["enterprises_without_data"]                       # no converter listed: not BF-BOF
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["nox"]).read_text(encoding="utf-8"))
+    ents = {e["id"]: e for e in raw["enterprises"]}
+    ents["FN01"]["emissions"][0]["value"] = 6000                            # 6000 t / 420万t = 1.43 kg/t
+    ents["FN12"]["processes"].append({"process": "转炉炼钢", "techniques": []})
+    from cpkb.diagnostics.engine import diagnose
+    changed = scenario(diagnose(read(raw), real_store(), {}), "level-II", NOX)
+    moved = {e["enterprise"]: e for e in changed["enterprises"]}
+    assert set(moved) == {"FN01"}
+    assert changed["reduction_t_per_a"] == pytest.approx(6000 - 1.2 * 4200000 / 1000, rel=1e-3)   # 960 t/a
+    assert set(changed["enterprises_at_target"]) == {"FN02", "FN12"}        # 880/160万 = 0.55 kg/t
