@@ -269,7 +269,7 @@ def _input_value(memo: Conversions, ent: Enterprise, inp: FormulaInput) -> tuple
     if inp.kind == "materials":
         return _materials_value(memo, ent, inp)
     # an emission figure of the dimension the input asks for (a concentration or a load)
-    want = None
+    want, found = None, []
     for em in ent.emissions:
         if em["pollutant"] != inp.ref or em["stage"] != inp.stage:
             continue
@@ -281,8 +281,17 @@ def _input_value(memo: Conversions, ent: Enterprise, inp: FormulaInput) -> tuple
             continue
         dimensionality = memo.dimensionality(expression)
         if dimensionality is not _UNREADABLE and dimensionality == want:
-            return em["value"], em["unit"]
-    return None
+            found.append(em)
+    if not found:
+        return None
+    loads = [em for em in found if not em.get("derived")]
+    if loads and want == memo.units.registry.Quantity(1.0, "t/year").dimensionality:
+        # an enterprise's annual load is every reported row added up, as the baseline takes it (a load split by
+        # process or outlet); concentrations are not added, and a derived row only stands in when none is reported
+        conversions = [(memo.get(em["unit"], inp.unit_expr), em["value"]) for em in loads]
+        if all(c is not None for c, _ in conversions):
+            return sum(c.apply(v) for c, v in conversions), inp.unit_expr
+    return found[0]["value"], found[0]["unit"]
 
 
 def _lines_value(kb: Knowledge, units: UnitConverter, ent: Enterprise, inp: FormulaInput) -> tuple[float, str] | None:

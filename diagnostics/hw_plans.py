@@ -21,10 +21,14 @@ def facilities_for_hw_plans(kb: Knowledge, symbiosis: dict) -> list[dict]:
         return []
     served = sorted({m["from"] for m in pairs} | {m["to"] for m in pairs})
     label = kb.label(MEASURE)
-    rows = [_pair(m) for m in pairs]
+    by_demand: dict[tuple[str, str], list[dict]] = {}   # one demand met by several offers: alternatives, not a sum
+    for m in pairs:
+        by_demand.setdefault((m["to"], m["demand"]), []).append(m)
+    rows = [_demand(group) for group in by_demand.values()]
     zh = "；".join(r["zh"] for r in rows)
     en = "; ".join(r["en"] for r in rows)
-    open_ = [m for m in pairs if not m["qualities_met"]]   # the receiver stated no bound the offer was checked on
+    # the receiver stated no bound at all (none met, none the offer left unstated)
+    open_ = [m for m in pairs if not m["qualities_met"] and not m["qualities_unknown"]]
     if open_:
         who = sorted({m["to"] for m in open_})
         zh += (f"。其中{len(open_)}对的需方（{'、'.join(who)}）未填品质要求：申请前须由需方明确可接受的成分和有害成分上限，"
@@ -43,23 +47,32 @@ def facilities_for_hw_plans(kb: Knowledge, symbiosis: dict) -> list[dict]:
         "pairs": [{"from": m["from"], "to": m["to"], "offer": m["offer"], "offer_labels": m["offer_labels"],
                    "demand": m["demand"], "demand_labels": m["demand_labels"], "amount": m["amount"],
                    "unit": m["unit"], "offer_stated": m.get("offer_stated") or [],
-                   "receiver_bounds_checked": len(m["qualities_met"])} for m in pairs],
+                   "receiver_bounds": len(m["qualities_met"]) + len(m["qualities_unknown"])} for m in pairs],
         "summary": {"zh": f"{label['zh']}：{zh}。每一对单独向省级生态环境部门申请，方案确定后方可实施，须满足所在省份方案的条件。",
                     "en": f"{label['en']}: {en}. Each pair applies to the provincial environment department on its "
                           "own and may proceed only once a plan is determined, on the province's conditions."},
     }]
 
 
-def _pair(m: dict) -> dict[str, str]:
-    amount = f"{number(m['amount'])} {m['unit']}"
-    stated = {lang: ("、" if lang == "zh" else ", ").join(_quality(q, lang) for q in m.get("offer_stated") or [])
-              for lang in ("zh", "en")}
-    return {"zh": f"{m['from']}的{m['offer_labels']['zh']}（{stated['zh'] or '未填成分'}）→{m['to']}"
-                  f"（替代{m['demand_labels']['zh']}，{amount}）",
-            "en": f"{m['from']}'s {m['offer_labels']['en']} ({stated['en'] or 'no composition given'}) → {m['to']} "
-                  f"(for {m['demand_labels']['en']}, {amount})"}
+def _demand(group: list[dict]) -> dict[str, str]:
+    """One receiver's demand and the offers that could each meet it: each pair is sized on the smaller of offer
+    and demand, so several pairs to one demand are alternatives (或分担), never added up."""
+    first = group[0]
+    offers = {lang: ("或" if lang == "zh" else " or ").join(_offer(m, lang) for m in group) for lang in ("zh", "en")}
+    most = max(m["amount"] for m in group)
+    alone = len(group) == 1
+    return {"zh": f"{first['to']}的{first['demand_labels']['zh']}（至多{number(most)} {first['unit']}）可由"
+                  f"{offers['zh']}{'替代' if alone else '之一替代或分担'}",
+            "en": f"{first['to']}'s {first['demand_labels']['en']} (at most {number(most)} {first['unit']}) "
+                  f"{'by' if alone else 'by one of, or shared among,'} {offers['en']}"}
+
+
+def _offer(m: dict, lang: str) -> str:
+    stated = ("、" if lang == "zh" else ", ").join(_quality(q, lang) for q in m.get("offer_stated") or [])
+    if lang == "zh":
+        return f"{m['from']}的{m['offer_labels']['zh']}（{stated or '未填成分'}）"
+    return f"{m['from']}'s {m['offer_labels']['en']} ({stated or 'no composition given'})"
 
 
 def _quality(q: dict, lang: str) -> str:
-    value = number(q["value"]) if isinstance(q["value"], (int, float)) else str(q["value"])
-    return f"{q['labels'][lang]} {value}{' ' + q['unit'] if q.get('unit') else ''}"
+    return f"{q['labels'][lang]} {number(q['value'])}{' ' + q['unit'] if q.get('unit') else ''}"

@@ -1126,7 +1126,7 @@ class _Builder:
               self.tr("、", ", ").join(_pick(b["labels"], self.lang) for b in f["because"]),
               self.tr("；", "; ").join(f"{_pick(x['labels'], self.lang)} {number(x['t_per_a'])} t/a" for x in f["scale"])
               or (self._carried(f["carried"]) if f.get("carried") else
-                  self.tr(f"{len(f['pairs'])}对配对", f"{len(f['pairs'])} pairs") if f.get("pairs") else
+                  self.tr(f"{len(f['pairs'])}对", f"{len(f['pairs'])} pairs") if f.get("pairs") else
                   f"{number(f['output_served'])} {f.get('output_unit') or ''}".strip() if f.get("output_served") else
                   f"{number(f['demand_total']['amount'])} {f['demand_total']['unit']}" if f.get("demand_total") else "—")]
              for f in found["facilities"]],

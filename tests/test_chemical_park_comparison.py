@@ -281,32 +281,40 @@ def test_the_vocs_emitters_share_one_park_ldar_and_monitoring_item(park):
 
 
 def test_pairs_waiting_for_a_licence_gather_into_one_point_to_point_item(park):
-    """S06: every hazardous-waste pair refused only because the receiver has no licence or exemption is listed once
-    in a park item asking the province for point-to-point plans; a pair that fails a quality bound is not."""
+    """S06: every hazardous-waste pair refused only because the receiver has no licence or exemption is listed in a
+    park item asking the province for point-to-point plans; a pair that fails a quality bound is not; several
+    offers to one demand are alternatives, the demand said once."""
     item = next(f for f in park["shared_infrastructure"]["facilities"] if f["measure"].endswith("/park-hw-point-to-point-plan"))
     listed = {(p["from"], p["to"], p["offer"].rsplit("/", 1)[1]) for p in item["pairs"]}
     assert {("E12", "E10", "spent-hcl-pickle-liquor"), ("E14", "E10", "spent-solvent"), ("E05", "E08", "spent-solvent")} <= listed
     assert ("E05", "E07", "spent-sulfuric-acid") not in listed        # fails on 三氯乙醛: a plan would not help
     flagged = [m for m in park["symbiosis"]["refused"] if m.get("point_to_point_plan")]
     assert len(item["pairs"]) == len(flagged)
+    assert all("第31项" in m["hazardous"]["zh"] for m in flagged)
     dcm = [p for p in item["pairs"] if p["from"] == "E05" and p["to"] == "E10" and p["offer"].endswith("/spent-solvent")]
     assert sorted(p["amount"] for p in dcm) == [600, 1500]              # toluene and DCM: two wastes, two pairs
-    assert "二氯甲烷含量 80 %" in item["summary"]["zh"]                 # the composition is shown, to be judged
-    assert "E10）未填品质要求" in item["summary"]["zh"] or "E08、E10）未填品质要求" in item["summary"]["zh"]
-    assert all("第31项" in m["hazardous"]["zh"] for m in park["symbiosis"]["refused"] if m.get("point_to_point_plan"))
+    zh = item["summary"]["zh"]
+    assert "二氯甲烷含量 80 %" in zh                                     # the composition is shown, to be judged
+    assert "其中9对的需方（E08、E10）未填品质要求" in zh
+    assert zh.count("E10的水处理混凝剂（至多800 t/a）") == 1 and "之一替代或分担" in zh   # one demand, three offers
+    assert "E12的废盐酸酸洗液（氯化亚铁 18 %、HCl 4 %、锌 2 %）" in zh
     assert {"E10", "E12", "E14"} <= set(item["serves"])
-    assert "E12的废盐酸酸洗液（氯化亚铁 18 %、HCl 4 %、锌 2 %）→E10（替代水处理混凝剂，800 t/a）" in item["summary"]["zh"]
-    assert not any(w in item["summary"]["zh"] for w in ("https://", "park-", "spent"))
+    assert not any(w in zh for w in ("https://", "park-", "spent"))
 
 
-def test_an_exempt_or_licensed_receiver_needs_no_plan():
+def test_a_licensed_or_exempt_receiver_needs_no_plan():
     raw = copy.deepcopy(RAW)
-    for e in raw["enterprises"]:
-        if e["id"] in ("E08", "E10"):
-            e.pop("hw_permit_no", None)
-            e["facts"] = {**(e.get("facts") or {}), "接收危险废物的依据": "点对点定向利用"}
+    e10, e08 = ent(raw, "E10"), ent(raw, "E08")
+    e10["facts"].update({"hw_permit_no": "JSLYG-TEST-01", "hw_permit_scope": "HW34（314-001-34）利用 1000 t/a"})
+    e08["facts"].pop("hw_permit_no")
+    e08["facts"]["接收危险废物的依据"] = "点对点定向利用"
     result = diagnose(read(raw), real_store(), {})
-    flagged = [m for m in result["symbiosis"]["refused"] if m.get("point_to_point_plan")]
-    assert not any(m["to"] in ("E08", "E10") for m in flagged)
-    item = [f for f in result["shared_infrastructure"]["facilities"] if f["measure"].endswith("/park-hw-point-to-point-plan")]
-    assert all(p["to"] not in ("E08", "E10") for f in item for p in f["pairs"])
+    proposed = {**pairs(result, "matches"), **pairs(result, "conditional")}
+    assert ("E12", "E10", "spent-hcl-pickle-liquor") in proposed          # licensed for HW34 314-001-34
+    exempt = [m for m in result["symbiosis"]["conditional"] if m["to"] == "E08"]
+    assert exempt and all("接收方申明符合豁免条件" in m["hazardous"]["zh"] for m in exempt)
+    flagged = {(m["from"], m["to"], m["offer"].rsplit("/", 1)[1]) for m in result["symbiosis"]["refused"]
+               if m.get("point_to_point_plan")}
+    assert ("E12", "E10", "spent-hcl-pickle-liquor") not in flagged and not any(t == "E08" for _, t, _ in flagged)
+    outside = pairs(result, "refused")[("E14", "E10", "spent-solvent")]    # HW06 is outside E10's HW34 licence:
+    assert "不含该废物" in outside["hazardous"]["zh"] and ("E14", "E10", "spent-solvent") not in flagged   # refused

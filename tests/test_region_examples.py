@@ -553,3 +553,17 @@ def test_nox_level_two_from_reported_loads_over_output():
     assert set(moved) == {"FN01"}
     assert changed["reduction_t_per_a"] == pytest.approx(6000 - 1.2 * 4200000 / 1000, rel=1e-3)   # 960 t/a
     assert set(changed["enterprises_at_target"]) == {"FN02", "FN12"}        # 880/160万 = 0.55 kg/t
+
+
+def test_a_load_split_by_process_counts_whole_in_the_derived_intensity():
+    """The derived NOx per tonne adds every reported row, as the baseline does: 1000 t (烧结) + 6000 t (转炉) at
+    420万t is 1.67 kg/t, above level II (1.2), so FN01 moves by 7000 − 1.2 × 4200 = 1960 t/a."""
+    raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["nox"]).read_text(encoding="utf-8"))
+    fn01 = next(e for e in raw["enterprises"] if e["id"] == "FN01")
+    fn01["emissions"][0] = {"pollutant": "氮氧化物", "value": 1000, "unit": "t/a", "process": "烧结"}
+    fn01["emissions"].append({"pollutant": "氮氧化物", "value": 6000, "unit": "t/a", "process": "转炉炼钢"})
+    from cpkb.diagnostics.engine import diagnose
+    level_two = scenario(diagnose(read(raw), real_store(), {}), "level-II", NOX)
+    moved = {e["enterprise"]: e for e in level_two["enterprises"]}
+    assert moved["FN01"]["value"] == pytest.approx(7000 / 4200, rel=1e-4)
+    assert level_two["reduction_t_per_a"] == pytest.approx(7000 - 1.2 * 4200, rel=1e-3)
