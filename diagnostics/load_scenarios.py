@@ -192,7 +192,8 @@ def _level_two(kb: Knowledge, survey: Survey, enterprises: list[Enterprise], sec
                     "labels": kb.label(pollutant), "available": True, "indicator": ind.iri,
                     "enterprises": found["enterprises"], "reduction_t_per_a": found["total"],
                     "enterprises_moved": found["enterprises_moved"], "enterprises_at_target": found["enterprises_at_level_ids"],
-                    "enterprises_without_data": found["enterprises_without_data"]}
+                    "enterprises_without_data": found["enterprises_without_data"],
+                    "enterprises_not_covered": found["enterprises_not_covered"]}
     return {"scenario": "level-II", "title": TITLES["level-II"], "pollutant": pollutant, "labels": kb.label(pollutant),
             "available": False, "enterprises": [], "reduction_t_per_a": None, "enterprises_moved": 0,
             "enterprises_at_target": [], "enterprises_without_data": [],

@@ -52,10 +52,13 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
         factor = _output_factor(units, kb.units[ind.unit]["pint"], product_expr, target_expr) if per_output else None
     except (UnitProblem, KeyError, TypeError):
         return None
-    rows, lacking, at_level = [], [], []
+    rows, lacking, at_level, uncovered = [], [], [], []
     for ent in enterprises:
         if ind.iri in ent.model.not_applicable:
             continue
+        if ind.rules.variants and ind.iri not in ent.model.variants:
+            uncovered.append(ent.id)   # no variant's condition holds (an EAF works on a BF-BOF variant): data
+            continue                   # would not help, so it is not asked for
         numbers = [v for v, _ in ent.indicators.get(ind.iri, []) if isinstance(v, float)]
         bench, variant = _benchmark(ind, ent, level)
         if not numbers or bench is None:
@@ -87,7 +90,7 @@ def _scenario(kb: Knowledge, units: UnitConverter, ind: Indicator, enterprises: 
             "formula": _formula(kb, spec, per_output),
             "enterprises": rows, "total": round(sum(r["saving"] for r in rows), 4),
             "enterprises_moved": len(rows), "enterprises_at_level": len(at_level), "enterprises_at_level_ids": at_level,
-            "enterprises_without_data": lacking,
+            "enterprises_without_data": lacking, "enterprises_not_covered": uncovered,
             "title": {"zh": f"全部企业{kb.label(ind.iri)['zh']}达到{ROMAN[level]}级", "en": f"every enterprise's "
                       f"{kb.label(ind.iri)['en']} brought to level {level}"}}
 

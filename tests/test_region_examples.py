@@ -542,7 +542,8 @@ def test_nox_level_two_from_reported_loads_over_output():
     base = scenario(r, "level-II", NOX)
     assert base["available"] and base["indicator"].endswith("/nox-emitted-per-t")
     assert set(base["enterprises_at_target"]) == {"FN01", "FN02"}           # 1850/420万 = 0.44, 2300/380万 = 0.61 kg/t
-    assert "FN12" in base["enterprises_without_data"]                       # no converter listed: not BF-BOF
+    assert "FN12" in base["enterprises_not_covered"]                        # no converter listed: not BF-BOF,
+    assert "FN12" not in base["enterprises_without_data"]                   # so no data is asked of it
     raw = yaml.safe_load((EXAMPLES / EXAMPLE_FILES["nox"]).read_text(encoding="utf-8"))
     ents = {e["id"]: e for e in raw["enterprises"]}
     ents["FN01"]["emissions"][0]["value"] = 6000                            # 6000 t / 420万t = 1.43 kg/t
