@@ -230,8 +230,9 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--workload", action="append", choices=["all", *workloads()],
                         help="what to diagnose (default: electroplating); repeat it, or `all`")
-    parser.add_argument("--profile", action="store_true", help="cProfile the run of the first size")
-    parser.add_argument("--calls", action="store_true",
+    counting = parser.add_mutually_exclusive_group()   # one cProfile at a time: a stage's own would mute --profile's
+    counting.add_argument("--profile", action="store_true", help="cProfile the run of the first size")
+    counting.add_argument("--calls", action="store_true",
                         help="count each stage's function calls (cProfile; deterministic, unlike the times) and "
                              "print them and the calls per enterprise under the run")
     args = parser.parse_args()

@@ -285,7 +285,7 @@ def _input_value(memo: Conversions, ent: Enterprise, inp: FormulaInput) -> tuple
     if not found:
         return None
     loads = [em for em in found if not em.get("derived")]
-    if loads and want == memo.units.registry.Quantity(1.0, "t/year").dimensionality:
+    if loads and want == memo.dimensionality("t/year"):
         # an enterprise's annual load is every reported row added up, as the baseline takes it (a load split by
         # process or outlet); concentrations are not added, and a derived row only stands in when none is reported
         conversions = [(memo.get(em["unit"], inp.unit_expr), em["value"]) for em in loads]

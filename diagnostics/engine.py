@@ -245,8 +245,8 @@ def _pilot_sections(kb: Knowledge, survey: Survey, enterprises: list[Enterprise]
         sections["symbiosis"] = find_symbiosis(kb, survey, enterprises)
         needed = (facilities_from_symbiosis(kb, sections["symbiosis"])
                   + networks_from_symbiosis(kb, survey.units, sections["symbiosis"])
-                  + (facilities_for_emitters(kb, survey, enterprises) if scope.get("pilot_type") == "park" else [])
-                  + (facilities_for_hw_plans(kb, sections["symbiosis"]) if scope.get("pilot_type") == "park" else []))
+                  + ((facilities_for_emitters(kb, survey, enterprises)
+                      + facilities_for_hw_plans(kb, sections["symbiosis"])) if scope.get("pilot_type") == "park" else []))
         proposed = {f["measure"]: f for f in shared["facilities"]}
         for facility in needed:   # a measure already proposed for its problems gets the network as its part
             if facility["measure"] in proposed and "network" not in proposed[facility["measure"]]:

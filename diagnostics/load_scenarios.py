@@ -40,7 +40,8 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
     compiler = ConditionCompiler(kb, survey.units)
     limits = {l.iri: l for r in sets for l in r.limits}
     # the sets of each other scenario, and the pollutants their limits are on: _checks runs only for an enterprise
-    # whose subjects one of these limits is on (it finds nothing otherwise), the lists made once, not per enterprise
+    # whose subjects one of these limits is on (it finds nothing otherwise; a scenario with no row and no enterprise
+    # at its target is left out below), the lists made once, not per enterprise
     area_sets = {s: [r for r in sets if r.area == ("special" if s == "special" else "ultra-low")]
                  for s in ("special", "ultra-low")}
     area_subjects = {s: {l.subject for r in found for l in r.limits
@@ -55,19 +56,13 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
         at_target: dict[str, list[str]] = {s: [] for s in SCENARIOS}
         lacking: dict[str, list[str]] = {s: [] for s in SCENARIOS}
         stand_ins = measured_as[pollutant]
-        # a scenario none of whose limits is on the pollutant or a stand-in finds no check for any enterprise: it
-        # lacks the figure of every enterprise with a load, said without judging each enterprise three times
-        judged = ("limit", *(s for s in ("special", "ultra-low") if not area_subjects[s].isdisjoint(stand_ins)))
-        with_load = []
         for ent, emissions in zip(enterprises, grouped):
             load = loads.get(ent.id)
-            if load is not None:
-                with_load.append(ent.id)
             subjects = _subjects_of(emissions, pollutant, stand_ins)
             binding = [c for c in ent.model.compliance if c["subject"] in subjects and c["subject_kind"] == "pollutant"
                        and not isinstance(c["limit_value"], list) and not c.get("undetermined")]
             figures = None   # counted only where a load and a limit ask for it
-            for scenario in judged:
+            for scenario in ("limit", "special", "ultra-low"):
                 if scenario == "limit":
                     checks = binding
                 elif area_subjects[scenario].isdisjoint(subjects):
@@ -88,9 +83,6 @@ def load_scenarios(kb: Knowledge, survey: Survey, enterprises: list[Enterprise],
                         exceedances.append({"pollutant": pollutant, "labels": kb.label(pollutant), **row})
                 else:
                     at_target[scenario].append(ent.id)
-        for scenario in ("special", "ultra-low"):
-            if scenario not in judged:
-                lacking[scenario].extend(with_load)
         for scenario in SCENARIOS:
             if scenario == "level-II":
                 scenarios.append(_level_two(kb, survey, enterprises, sector, pollutant))

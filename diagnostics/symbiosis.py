@@ -317,8 +317,10 @@ def _pair(kb: Knowledge, survey: Survey, by_id: dict, offer: _Stream, demand: _S
 def _stated(kb: Knowledge, offer: _Stream) -> list[dict]:
     """The composition the offer states (its code aside): a point-to-point plan needs the useful and harmful
     components known, and the reader judges them against the receiver's use."""
-    return [{"labels": kb.label(key) if key in kb.qualities else {"zh": offer.named.get(key, key), "en": offer.named.get(key, key)},
-             "value": value, "unit": unit} for key, (value, unit) in offer.qualities.items() if key != CODE_QUALITY]
+    def labels(key: str) -> dict:   # a quality the knowledge does not name keeps the survey's own words
+        return kb.label(key) if key in kb.qualities else dict.fromkeys(("zh", "en"), offer.named.get(key, key))
+    return [{"labels": labels(key), "value": value, "unit": unit}
+            for key, (value, unit) in offer.qualities.items() if key != CODE_QUALITY]
 
 
 def _density(kb: Knowledge, resource: str) -> float | None:
